@@ -1,0 +1,67 @@
+//! Printing shared by the examples: checkout results as readable tables.
+
+#![allow(dead_code)]
+
+use partner_center_cart::CartCheckoutResult;
+use partner_center_cart::model::Order;
+
+/// Prints orders, their line items and the order errors of a checkout.
+pub fn print_checkout(result: &CartCheckoutResult) {
+    print_orders(&result.orders);
+    if !result.order_errors.is_empty() {
+        println!();
+        println!("Order errors ({}):", result.order_errors.len());
+        println!("  {:<12} {:<8} DESCRIPTION", "ORDER GROUP", "CODE");
+        for error in &result.order_errors {
+            println!(
+                "  {:<12} {:<8} {}",
+                error.order_group_id.as_deref().unwrap_or("-"),
+                error
+                    .code
+                    .as_ref()
+                    .map_or("-".to_owned(), ToString::to_string),
+                error.description.as_deref().unwrap_or("-"),
+            );
+        }
+    }
+}
+
+/// Prints orders with their line items.
+pub fn print_orders(orders: &[Order]) {
+    println!("Orders ({}):", orders.len());
+    for order in orders {
+        println!();
+        println!(
+            "  {}  status {}  billing {}  currency {}  created {}",
+            order.id,
+            text(order.status.as_ref()),
+            text(order.billing_cycle.as_ref()),
+            order.currency_code.as_deref().unwrap_or("-"),
+            order.creation_date.as_deref().unwrap_or("-"),
+        );
+        println!(
+            "    {:>2}  {:<34} {:>4}  {:<5}  {:<38}  NAME",
+            "#", "OFFER", "QTY", "TERM", "SUBSCRIPTION"
+        );
+        for item in &order.line_items {
+            println!(
+                "    {:>2}  {:<34} {:>4}  {:<5}  {:<38}  {}",
+                item.line_item_number,
+                item.offer_id.as_deref().unwrap_or("-"),
+                item.quantity,
+                item.term_duration
+                    .as_deref()
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or("-"),
+                item.subscription_id
+                    .as_deref()
+                    .unwrap_or("(not yet provisioned)"),
+                item.friendly_name.as_deref().unwrap_or(""),
+            );
+        }
+    }
+}
+
+fn text(value: Option<&impl std::fmt::Display>) -> String {
+    value.map_or_else(|| "-".to_owned(), ToString::to_string)
+}

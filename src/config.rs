@@ -1,0 +1,430 @@
+//! Client configuration: the builder, its checks and defaults.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ureq::http::Uri;
+use uuid::Uuid;
+
+use crate::auth::TokenProvider;
+use crate::client::Client;
+use crate::cloud::Cloud;
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+use crate::transport::Transport;
+
+/// The name this crate gives itself in `MS-PartnerCenter-Client`.
+pub(crate) const CLIENT_NAME: &str = "partner-center-cart";
+
+/// The `User-Agent` of every request.
+const USER_AGENT: &str = concat!("partner-center-cart/", env!("CARGO_PKG_VERSION"));
+
+/// The default per-attempt timeout: as long as the official SDK waits for a
+/// checkout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The default timeout for opening a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default cap on a response body: 16 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Whether and how requests go through an HTTP proxy.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Proxy(ProxyKind);
+
+#[derive(Clone, PartialEq, Eq, Default)]
+enum ProxyKind {
+    #[default]
+    Environment,
+    Off,
+    Url(String),
+}
+
+impl Proxy {
+    /// Use the proxy named by `HTTPS_PROXY`, `ALL_PROXY` or `HTTP_PROXY`
+    /// (and their lowercase forms), minus the hosts in `NO_PROXY`: the
+    /// default. A loopback base URL never goes through a proxy from the
+    /// environment.
+    pub fn from_environment() -> Self {
+        Proxy(ProxyKind::Environment)
+    }
+
+    /// Connect directly, whatever the environment says.
+    pub fn none() -> Self {
+        Proxy(ProxyKind::Off)
+    }
+
+    /// Use this proxy, such as `http://proxy.example:3128` or
+    /// `socks5://127.0.0.1:1080`; credentials may go in the URL.
+    pub fn url(url: impl Into<String>) -> Self {
+        Proxy(ProxyKind::Url(url.into()))
+    }
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            ProxyKind::Environment => f.write_str("Proxy::FromEnvironment"),
+            ProxyKind::Off => f.write_str("Proxy::None"),
+            ProxyKind::Url(url) => write!(f, "Proxy::Url({:?})", redact_userinfo(url)),
+        }
+    }
+}
+
+/// Hides the credentials of a URL such as `http://user:secret@host`.
+fn redact_userinfo(url: &str) -> String {
+    let rest_start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[rest_start..]
+        .find('/')
+        .map_or(url.len(), |i| rest_start + i);
+    match url[rest_start..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{}<redacted>@{}",
+            &url[..rest_start],
+            &url[rest_start + at + 1..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
+/// What a built client sends and how; fixed once built.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// `scheme://host[:port][/prefix]`, with no trailing slash.
+    pub(crate) base_url: String,
+    pub(crate) timeout: Duration,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) locale: String,
+    pub(crate) application_name: Option<String>,
+    pub(crate) correlation_id: Option<Uuid>,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) proxy: Proxy,
+}
+
+impl Settings {
+    /// The HTTP agent's configuration.
+    ///
+    /// Timeouts are set per phase (connect, then send and receive each bounded
+    /// by the attempt timeout) rather than as ureq's single global deadline,
+    /// which costs several times as much per call; see the README.
+    fn agent_config(&self, proxy: Option<ureq::Proxy>) -> ureq::config::Config {
+        let user_agent = match &self.application_name {
+            Some(application) => format!("{USER_AGENT} ({application})"),
+            None => USER_AGENT.to_owned(),
+        };
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(user_agent)
+            .accept("application/json")
+            .proxy(proxy)
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_send_request(Some(self.timeout))
+            .timeout_send_body(Some(self.timeout))
+            .timeout_recv_response(Some(self.timeout))
+            .timeout_recv_body(Some(self.timeout))
+            .build()
+    }
+
+    /// The proxy for the agent.
+    fn agent_proxy(&self) -> Result<Option<ureq::Proxy>, Error> {
+        match &self.proxy.0 {
+            ProxyKind::Off => Ok(None),
+            ProxyKind::Environment if is_loopback_url(&self.base_url) => Ok(None),
+            ProxyKind::Environment => Ok(ureq::Proxy::try_from_env()),
+            ProxyKind::Url(url) => ureq::Proxy::new(url).map(Some).map_err(|_| {
+                Error::InvalidConfig(format!("proxy URL {:?} is not valid", redact_userinfo(url)))
+            }),
+        }
+    }
+}
+
+/// Builds a [`Client`] with settings other than the defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_center_cart::{Client, Cloud, RetryPolicy};
+///
+/// # fn main() -> Result<(), partner_center_cart::Error> {
+/// let client = Client::builder(|| std::env::var("PARTNER_CENTER_TOKEN"))
+///     .cloud(Cloud::Global)
+///     .timeout(Duration::from_secs(120))
+///     .retry_policy(RetryPolicy::default().max_attempts(5))
+///     .application_name("contoso-sync")
+///     .build()?;
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
+pub struct ClientBuilder {
+    provider: Arc<dyn TokenProvider>,
+    settings: Settings,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    pub(crate) fn new(provider: Arc<dyn TokenProvider>) -> Self {
+        ClientBuilder {
+            provider,
+            settings: Settings {
+                base_url: Cloud::Global.api_base_url().to_owned(),
+                timeout: DEFAULT_TIMEOUT,
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                retry: RetryPolicy::default(),
+                locale: "en-US".to_owned(),
+                application_name: None,
+                correlation_id: None,
+                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                proxy: Proxy::default(),
+            },
+        }
+    }
+
+    /// Sets the API's base URL, without `/v1`. It must use `https`; plain
+    /// `http` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`,
+    /// `localhost`), for tests. Defaults to the global cloud's.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.base_url = url.into();
+        self
+    }
+
+    /// Sets the base URL to a cloud's API.
+    pub fn cloud(self, cloud: Cloud) -> Self {
+        self.base_url(cloud.api_base_url())
+    }
+
+    /// Sets the timeout of each phase of an attempt: sending the request,
+    /// waiting for the response, reading its body. Defaults to 3 minutes, as
+    /// long as the official SDK waits for a checkout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// Sets the timeout for opening a connection. Defaults to 10 seconds.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy. Defaults to [`RetryPolicy::default`].
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry = policy;
+        self
+    }
+
+    /// Sets `X-Locale`, the language of the service's messages. Defaults to
+    /// `en-US`.
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.settings.locale = locale.into();
+        self
+    }
+
+    /// Names the calling application in `MS-PartnerCenter-Application` and
+    /// the `User-Agent`.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.settings.application_name = Some(name.into());
+        self
+    }
+
+    /// Sends this `MS-CorrelationId` with every call, to tie a whole job
+    /// together in Microsoft's logs. By default each call gets a new one.
+    pub fn correlation_id(mut self, id: uuid::Uuid) -> Self {
+        self.settings.correlation_id = Some(id);
+        self
+    }
+
+    /// Sets the largest response body the client reads, in bytes. A larger
+    /// body is refused with [`Error::ResponseTooLarge`] without being read
+    /// whole. Defaults to 16 MiB.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.settings.max_response_bytes = limit;
+        self
+    }
+
+    /// Sets whether and how to use an HTTP proxy. Defaults to
+    /// [`Proxy::from_environment`].
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.settings.proxy = proxy;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] when the base URL is not `https` (or `http`
+    /// to loopback), when the locale or application name cannot go in an HTTP
+    /// header, when a timeout or the response cap is zero, or when the proxy
+    /// URL is not valid.
+    pub fn build(mut self) -> Result<Client, Error> {
+        let settings = &mut self.settings;
+        settings.base_url = check_base_url(&settings.base_url)?;
+        check_header_text("locale", &settings.locale)?;
+        if let Some(name) = &settings.application_name {
+            check_header_text("application name", name)?;
+        }
+        if settings.timeout.is_zero() || settings.connect_timeout.is_zero() {
+            return Err(Error::InvalidConfig(
+                "timeouts must be longer than zero".into(),
+            ));
+        }
+        if settings.max_response_bytes == 0 {
+            return Err(Error::InvalidConfig(
+                "the response cap must be at least one byte".into(),
+            ));
+        }
+        let proxy = settings.agent_proxy()?;
+        Ok(self.finish(proxy))
+    }
+
+    /// Builds the client from settings known to be valid.
+    pub(crate) fn finish(self, proxy: Option<ureq::Proxy>) -> Client {
+        let agent = self.settings.agent_config(proxy).into();
+        Client::from_transport(Transport::new(agent, self.settings, self.provider))
+    }
+
+    /// Builds the client with the default settings, which are valid.
+    pub(crate) fn build_default(self) -> Client {
+        let proxy = ureq::Proxy::try_from_env();
+        self.finish(proxy)
+    }
+}
+
+/// Checks a base URL and returns it without a trailing slash.
+fn check_base_url(url: &str) -> Result<String, Error> {
+    let url = url.trim().trim_end_matches('/');
+    let invalid = |why: &str| Error::InvalidConfig(format!("base URL {url:?} {why}"));
+    let uri: Uri = url.parse().map_err(|_| invalid("is not a valid URL"))?;
+    let host = uri
+        .host()
+        .filter(|host| !host.is_empty())
+        .ok_or_else(|| invalid("has no host"))?;
+    if uri.query().is_some() || url.contains('#') {
+        return Err(invalid("must not have a query or fragment"));
+    }
+    if uri
+        .authority()
+        .is_some_and(|authority| authority.as_str().contains('@'))
+    {
+        return Err(invalid("must not hold credentials"));
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(url.to_owned()),
+        Some("http") if is_loopback_host(host) => Ok(url.to_owned()),
+        Some("http") => Err(invalid(
+            "must use https; plain http is allowed only to loopback",
+        )),
+        _ => Err(invalid("must start with https://")),
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    url.parse::<Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(is_loopback_host))
+        .unwrap_or(false)
+}
+
+/// Checks text that goes in a header: not empty, visible ASCII and spaces,
+/// at most 256 bytes.
+fn check_header_text(what: &str, value: &str) -> Result<(), Error> {
+    let ok = !value.trim().is_empty()
+        && value.len() <= 256
+        && value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig(format!(
+            "the {what} must be 1 to 256 characters of visible ASCII"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_must_be_https_or_loopback_http() {
+        for good in [
+            "https://api.partnercenter.microsoft.com",
+            "https://api.partnercenter.microsoft.com/",
+            "https://gateway.example/partner-center",
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://[::1]:9000/",
+            "http://localhost:1234",
+            "http://LOCALHOST",
+        ] {
+            let checked = check_base_url(good).unwrap_or_else(|e| panic!("{good}: {e}"));
+            assert!(!checked.ends_with('/'), "{checked}");
+        }
+        for bad in [
+            "",
+            "api.partnercenter.microsoft.com",
+            "http://api.partnercenter.microsoft.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+            "https://user:pw@api.partnercenter.microsoft.com",
+            "https://api.partnercenter.microsoft.com/?x=1",
+            "https://api.partnercenter.microsoft.com/#x",
+            "https://",
+            "https://exa mple.com",
+        ] {
+            let err = check_base_url(bad).unwrap_err();
+            assert!(matches!(err, Error::InvalidConfig(_)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback_url("http://127.0.0.1:1"));
+        assert!(is_loopback_url("http://[::1]:1"));
+        assert!(is_loopback_url("http://localhost"));
+        assert!(!is_loopback_url("https://api.partnercenter.microsoft.com"));
+        assert!(!is_loopback_url("http://[::2]"));
+    }
+
+    #[test]
+    fn proxy_debug_hides_credentials() {
+        let proxy = Proxy::url("http://user:hunter2@proxy.example:3128/path@x");
+        let text = format!("{proxy:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("proxy.example:3128"), "{text}");
+        assert_eq!(
+            redact_userinfo("socks5://127.0.0.1:1080"),
+            "socks5://127.0.0.1:1080"
+        );
+    }
+
+    #[test]
+    fn header_text_checks() {
+        assert!(check_header_text("locale", "en-US").is_ok());
+        assert!(check_header_text("application name", "Contoso Sync 2.0").is_ok());
+        for bad in ["", " ", "en\r\nX: y", "svenska-å", &"x".repeat(257)] {
+            assert!(check_header_text("locale", bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,519 @@
+//! The crate's error type and the service's error body.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+use uuid::Uuid;
+
+use crate::model::null_as_default;
+
+/// A boxed error from a token provider or another source beyond this crate.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The identity of one logical call: what to quote to Microsoft support, and
+/// what to pass back to retry the call safely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CallInfo {
+    pub(crate) request_id: Uuid,
+    pub(crate) correlation_id: Uuid,
+    pub(crate) attempts: u32,
+}
+
+impl CallInfo {
+    /// The `MS-RequestId` sent on every attempt of the call: the service's
+    /// idempotency key.
+    pub fn request_id(&self) -> Uuid {
+        self.request_id
+    }
+
+    /// The `MS-CorrelationId` sent with the call.
+    pub fn correlation_id(&self) -> Uuid {
+        self.correlation_id
+    }
+
+    /// How many attempts were made, the first included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl fmt::Display for CallInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "request ID {}, correlation ID {}, {} attempt{}",
+            self.request_id,
+            self.correlation_id,
+            self.attempts,
+            if self.attempts == 1 { "" } else { "s" }
+        )
+    }
+}
+
+/// What went wrong below HTTP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host could not be resolved or the connection was refused or reset
+    /// before the request was sent.
+    Connect,
+    /// A connect or response timeout ran out.
+    Timeout,
+    /// The connection failed while the request or response was in flight.
+    Io,
+    /// TLS could not be set up.
+    Tls,
+    /// Anything else the HTTP stack reported.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Io => "the connection broke",
+            TransportErrorKind::Tls => "TLS failed",
+            TransportErrorKind::Other => "HTTP error",
+        })
+    }
+}
+
+/// Everything that can go wrong in a call.
+///
+/// Every error raised after a call has started carries its [`CallInfo`]: the
+/// request ID to retry with (see
+/// [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id))
+/// and the correlation ID to quote to support.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An ID was refused before any network traffic.
+    #[error("invalid {kind} {value:?}: {reason}")]
+    InvalidId {
+        /// Which ID, such as `"cart ID"`.
+        kind: &'static str,
+        /// The value given, shortened when long.
+        value: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// The client or a request could not be set up as asked.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+
+    /// The token provider failed; nothing was sent for this attempt.
+    #[error("the token provider failed ({call})")]
+    Token {
+        /// The call that needed the token.
+        call: CallInfo,
+        /// The provider's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The request did not get a complete HTTP response.
+    #[error("request to Partner Center failed: {kind}{} ({call})", after_status(*.status))]
+    Transport {
+        /// What kind of failure it was.
+        kind: TransportErrorKind,
+        /// The status of the response, if its headers had already arrived.
+        status: Option<u16>,
+        /// The call.
+        call: CallInfo,
+        /// The HTTP stack's error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// Partner Center answered with a status that is not a success.
+    #[error(transparent)]
+    Service(Box<ServiceError>),
+
+    /// Partner Center asked for a wait longer than
+    /// [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after),
+    /// so the call ended at once instead of blocking.
+    #[error("Partner Center asked to retry after {}s, longer than the retry policy's {}s cap: {error}", .retry_after.as_secs(), .cap.as_secs())]
+    RetryAfterTooLong {
+        /// The wait the service asked for.
+        retry_after: Duration,
+        /// The policy's cap.
+        cap: Duration,
+        /// The response that asked for it.
+        error: Box<ServiceError>,
+    },
+
+    /// The response body was larger than the client's cap; it was not read.
+    #[error("the HTTP {status} response is larger than the {limit}-byte cap ({call})")]
+    ResponseTooLarge {
+        /// The response's status.
+        status: u16,
+        /// The cap, in bytes.
+        limit: u64,
+        /// The call.
+        call: CallInfo,
+    },
+
+    /// A response body could not be decoded. After a success status the call
+    /// may have taken effect: repeat it with the same request ID to get its
+    /// result again.
+    #[error("could not decode the HTTP {status} response body ({call})")]
+    Decode {
+        /// The response's status.
+        status: u16,
+        /// The call.
+        call: CallInfo,
+        /// The decoder's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+fn after_status(status: Option<u16>) -> String {
+    match status {
+        Some(status) => format!(" after an HTTP {status} status"),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The call's identity, if the call got as far as starting.
+    pub fn call(&self) -> Option<&CallInfo> {
+        match self {
+            Error::Token { call, .. }
+            | Error::Transport { call, .. }
+            | Error::ResponseTooLarge { call, .. }
+            | Error::Decode { call, .. } => Some(call),
+            Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
+            Error::InvalidId { .. } | Error::InvalidConfig(_) => None,
+        }
+    }
+
+    /// The `MS-RequestId` that was sent. Pass it to
+    /// [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id)
+    /// to repeat a checkout without the risk of buying twice.
+    pub fn request_id(&self) -> Option<Uuid> {
+        self.call().map(CallInfo::request_id)
+    }
+
+    /// The `MS-CorrelationId` that was sent.
+    pub fn correlation_id(&self) -> Option<Uuid> {
+        self.call().map(CallInfo::correlation_id)
+    }
+
+    /// The HTTP status of the response, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(error.status),
+            Error::ResponseTooLarge { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Transport { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The service's error, if the response carried a status that is not a
+    /// success.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The service's error body, if it sent the documented fault.
+    pub fn fault(&self) -> Option<&ApiFault> {
+        self.service_error().and_then(ServiceError::fault)
+    }
+
+    /// The wait the service asked for with `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RetryAfterTooLong { retry_after, .. } => Some(*retry_after),
+            Error::Service(error) => error.retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the failure is of a kind the retry policy retries: connection
+    /// failures and timeouts before a response, and the transient statuses
+    /// (408, 429, 500, 502, 503, 504, and 409 with service code 800060 or
+    /// 800064). When the client gives up on such an error, trying again later
+    /// with the same request ID is safe.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { kind, status, .. } => {
+                status.is_none() && crate::retry::is_retryable_transport(*kind)
+            }
+            Error::Service(error) | Error::RetryAfterTooLong { error, .. } => {
+                crate::retry::is_retryable_status(error.status, error.code_number())
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A response from Partner Center whose status is not a success.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceError {
+    pub(crate) status: u16,
+    pub(crate) reason: Option<&'static str>,
+    pub(crate) fault: Option<ApiFault>,
+    pub(crate) message: Option<String>,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) correlation_vector: Option<String>,
+    pub(crate) location: Option<String>,
+    pub(crate) call: CallInfo,
+}
+
+impl ServiceError {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The documented error body, when the service sent one.
+    pub fn fault(&self) -> Option<&ApiFault> {
+        self.fault.as_ref()
+    }
+
+    /// The service's error code, such as `800060`.
+    pub fn code(&self) -> Option<&FaultCode> {
+        self.fault.as_ref()?.code.as_ref()
+    }
+
+    /// The service's error code as a number, when it is one.
+    pub fn code_number(&self) -> Option<i64> {
+        self.code().and_then(FaultCode::as_i64)
+    }
+
+    /// The service's description of the error, or the message of a throttling
+    /// reply, or the start of a body that was not JSON.
+    pub fn message(&self) -> Option<&str> {
+        self.fault
+            .as_ref()
+            .and_then(|fault| fault.description.as_deref())
+            .or(self.message.as_deref())
+    }
+
+    /// The wait the service asked for with `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The `MS-CV` correlation vector of the response.
+    pub fn correlation_vector(&self) -> Option<&str> {
+        self.correlation_vector.as_deref()
+    }
+
+    /// Where a redirect pointed. Redirects are never followed, so that the
+    /// bearer token never reaches another origin.
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+
+    /// The call.
+    pub fn call(&self) -> &CallInfo {
+        &self.call
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Partner Center answered HTTP {}", self.status)?;
+        if let Some(reason) = self.reason {
+            write!(f, " {reason}")?;
+        }
+        if let Some(code) = self.code() {
+            write!(f, ", error {code}")?;
+        }
+        if let Some(message) = self.message() {
+            write!(f, ": {message}")?;
+        }
+        if let Some(location) = &self.location {
+            write!(f, " (redirect to {location:?} not followed)")?;
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        write!(f, " ({})", self.call)
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// The error body Partner Center documents for 4xx and 5xx responses.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ApiFault {
+    /// The service's error code, such as `800060`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<FaultCode>,
+    /// What went wrong, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Extra data: strings (such as a URL) or objects.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub data: Vec<serde_json::Value>,
+    /// The service component that raised it, such as `PartnerFD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// A service error code. The documentation calls it a string; the service
+/// sends a number. Both are kept as they came.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FaultCode {
+    /// A numeric code, such as `800060`.
+    Number(i64),
+    /// A code sent as a string.
+    Text(String),
+}
+
+impl FaultCode {
+    /// The code as a number, parsing a string code if it holds one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            FaultCode::Number(n) => Some(*n),
+            FaultCode::Text(text) => text.trim().parse().ok(),
+        }
+    }
+}
+
+impl fmt::Display for FaultCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FaultCode::Number(n) => write!(f, "{n}"),
+            FaultCode::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+impl Serialize for FaultCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FaultCode::Number(n) => serializer.serialize_i64(*n),
+            FaultCode::Text(text) => serializer.serialize_str(text),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CodeVisitor;
+
+        impl Visitor<'_> for CodeVisitor {
+            type Value = FaultCode;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an error code as a number or a string")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FaultCode, E> {
+                Ok(FaultCode::Number(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FaultCode, E> {
+                Ok(i64::try_from(v)
+                    .map_or_else(|_| FaultCode::Text(v.to_string()), FaultCode::Number))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<FaultCode, E> {
+                Ok(FaultCode::Text(v.to_string()))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<FaultCode, E> {
+                Ok(FaultCode::Text(v.to_owned()))
+            }
+        }
+
+        deserializer.deserialize_any(CodeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call() -> CallInfo {
+        CallInfo {
+            request_id: Uuid::from_u128(1),
+            correlation_id: Uuid::from_u128(2),
+            attempts: 3,
+        }
+    }
+
+    #[test]
+    fn errors_are_send_sync_and_static() {
+        fn check<T: Send + Sync + 'static + std::error::Error>() {}
+        check::<Error>();
+        check::<ServiceError>();
+    }
+
+    #[test]
+    fn fault_code_reads_numbers_and_strings() {
+        let fault: ApiFault =
+            serde_json::from_str(r#"{"code":800060,"description":"busy","data":null}"#).unwrap();
+        assert_eq!(fault.code, Some(FaultCode::Number(800060)));
+        assert!(fault.data.is_empty());
+        let fault: ApiFault = serde_json::from_str(r#"{"code":"800064"}"#).unwrap();
+        assert_eq!(
+            fault.code.as_ref().and_then(FaultCode::as_i64),
+            Some(800064)
+        );
+        assert_eq!(fault.description, None);
+    }
+
+    #[test]
+    fn service_error_display_names_status_code_description_and_ids() {
+        let error = Error::Service(Box::new(ServiceError {
+            status: 404,
+            reason: Some("Not Found"),
+            fault: Some(ApiFault {
+                code: Some(FaultCode::Number(3000)),
+                description: Some("Partner Organization could not be found".into()),
+                ..ApiFault::default()
+            }),
+            message: None,
+            retry_after: None,
+            correlation_vector: None,
+            location: None,
+            call: call(),
+        }));
+        let text = error.to_string();
+        assert!(text.contains("HTTP 404 Not Found"), "{text}");
+        assert!(text.contains("error 3000"), "{text}");
+        assert!(
+            text.contains("Partner Organization could not be found"),
+            "{text}"
+        );
+        assert!(text.contains(&Uuid::from_u128(1).to_string()), "{text}");
+        assert_eq!(error.status(), Some(404));
+        assert_eq!(error.request_id(), Some(Uuid::from_u128(1)));
+        assert_eq!(error.correlation_id(), Some(Uuid::from_u128(2)));
+        assert!(!error.is_retryable());
+    }
+
+    #[test]
+    fn transport_error_keeps_its_source() {
+        let error = Error::Transport {
+            kind: TransportErrorKind::Timeout,
+            status: None,
+            call: call(),
+            source: "deadline".into(),
+        };
+        assert!(error.is_retryable());
+        assert_eq!(
+            std::error::Error::source(&error).map(ToString::to_string),
+            Some("deadline".to_owned())
+        );
+        assert_eq!(
+            error.to_string(),
+            "request to Partner Center failed: timed out (request ID 00000000-0000-0000-0000-000000000001, \
+             correlation ID 00000000-0000-0000-0000-000000000002, 3 attempts)"
+        );
+    }
+}

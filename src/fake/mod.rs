@@ -1,0 +1,350 @@
+//! A fake Partner Center on loopback, for tests and demos.
+//!
+//! [`FakePartnerCenter::start`] binds a free port on `127.0.0.1` and serves
+//! real HTTP/1.1 from background threads until it is dropped. Point a client
+//! at [`base_url`](FakePartnerCenter::base_url) and it talks to the fake
+//! exactly as to the service.
+//!
+//! Each request gets the next scripted [`Reply`] if there is one, and the
+//! fake's built-in behaviour otherwise. Every request is recorded with its
+//! headers, body and connection number, for tests to inspect.
+//!
+//! ```
+//! use partner_center_cart::{Client, fake::{FakePartnerCenter, Reply}};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let fake = FakePartnerCenter::start()?;
+//! fake.push_reply(Reply::status(201).body(r#"{"orders": [], "orderErrors": []}"#));
+//!
+//! let client = Client::builder(|| Ok::<_, std::io::Error>("test-token"))
+//!     .base_url(fake.base_url())
+//!     .build()?;
+//! let result = client.checkout(
+//!     "28045616-f6b9-462f-9701-0d89b5e65c44",
+//!     "3655b1a0-b1c9-4268-9824-577fdbc4d0be",
+//! )?;
+//! assert!(result.orders.is_empty());
+//! assert_eq!(fake.requests()[0].header("authorization"), Some("Bearer test-token"));
+//! # Ok(())
+//! # }
+//! ```
+
+mod http;
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// A fake Partner Center serving on a loopback port.
+pub struct FakePartnerCenter {
+    base_url: String,
+    address: SocketAddr,
+    state: Arc<State>,
+    stop: Arc<AtomicBool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for FakePartnerCenter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakePartnerCenter")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakePartnerCenter {
+    /// Starts a fake on a free port of `127.0.0.1`.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error when no loopback port can be bound.
+    pub fn start() -> io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let address = listener.local_addr()?;
+        let state = Arc::new(State::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let server = {
+            let handler: Arc<dyn http::Handler> = state.clone();
+            let stop = Arc::clone(&stop);
+            thread::Builder::new()
+                .name("fake-partner-center".into())
+                .spawn(move || http::serve(listener, handler, stop))?
+        };
+        Ok(FakePartnerCenter {
+            base_url: format!("http://{address}"),
+            address,
+            state,
+            stop,
+            server: Some(server),
+        })
+    }
+
+    /// The base URL to give a client, such as `http://127.0.0.1:40123`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Queues a reply: the next request that finds no earlier reply queued
+    /// gets this one, whatever its path.
+    pub fn push_reply(&self, reply: Reply) {
+        self.state.lock().replies.push_back(reply);
+    }
+
+    /// Queues several replies, in order.
+    pub fn push_replies(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.state.lock().replies.extend(replies);
+    }
+
+    /// How many queued replies are still waiting for a request.
+    pub fn pending_replies(&self) -> usize {
+        self.state.lock().replies.len()
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.lock().requests.clone()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_requests(&self) {
+        self.state.lock().requests.clear();
+    }
+}
+
+impl Drop for FakePartnerCenter {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop so that it sees the flag.
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+        if let Some(server) = self.server.take() {
+            let _ = server.join();
+        }
+    }
+}
+
+/// What the fake keeps between requests.
+#[derive(Default)]
+struct State {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    replies: VecDeque<Reply>,
+    requests: Vec<RecordedRequest>,
+}
+
+impl State {
+    /// Locks the state; a panic on another thread leaves it usable.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl http::Handler for State {
+    fn handle(&self, request: &RecordedRequest) -> Reply {
+        let mut inner = self.lock();
+        inner.requests.push(request.clone());
+        if let Some(reply) = inner.replies.pop_front() {
+            return reply;
+        }
+        inner.route(request)
+    }
+}
+
+impl Inner {
+    /// The built-in behaviour, for requests with no scripted reply.
+    fn route(&mut self, request: &RecordedRequest) -> Reply {
+        let authorized = request
+            .header("authorization")
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|token| !token.is_empty());
+        if !authorized {
+            return Reply::fault(401, 800_001, "No partner token was found in the request.");
+        }
+        let segments: Vec<&str> = request
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .trim_matches('/')
+            .split('/')
+            .collect();
+        match (request.method.as_str(), segments.as_slice()) {
+            ("POST", ["v1", "customers", _, "carts", cart, "checkout"]) => Reply::fault(
+                404,
+                800_008,
+                &format!("The cart id {cart} could not be found."),
+            ),
+            _ => Reply::fault(404, 0, "The requested resource does not exist."),
+        }
+    }
+}
+
+/// A request the fake received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The method, such as `POST`.
+    pub method: String,
+    /// The path and query, such as `/v1/customers/{c}/carts/{k}/checkout`.
+    pub path: String,
+    /// The headers, in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Which connection it came on, numbered from 1 in the order accepted.
+    pub connection: u64,
+}
+
+impl RecordedRequest {
+    /// The first header of this name, compared case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// A scripted reply.
+#[derive(Clone)]
+pub struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+    delay: Option<Duration>,
+    close_after: bool,
+    drop_connection: bool,
+}
+
+#[derive(Clone)]
+enum Body {
+    Bytes(Vec<u8>),
+    Repeated { byte: u8, len: u64, chunked: bool },
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body_len = match &self.body {
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::Repeated { len, .. } => *len,
+        };
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body_len", &body_len)
+            .field("delay", &self.delay)
+            .field("drop_connection", &self.drop_connection)
+            .finish()
+    }
+}
+
+impl Reply {
+    /// A reply with this status and no body.
+    pub fn status(status: u16) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Body::Bytes(Vec::new()),
+            delay: None,
+            close_after: false,
+            drop_connection: false,
+        }
+    }
+
+    /// A reply whose body is `value` as JSON.
+    pub fn json(status: u16, value: &impl Serialize) -> Self {
+        // Serializing plain data to a vector cannot fail; an empty body would
+        // show up in the test that made the mistake.
+        Reply::status(status).body(serde_json::to_vec(value).unwrap_or_default())
+    }
+
+    /// The documented error body with this status, code and description.
+    pub fn fault(status: u16, code: i64, description: &str) -> Self {
+        Reply::json(
+            status,
+            &serde_json::json!({
+                "code": code,
+                "description": description,
+                "data": [],
+                "source": "PartnerFD",
+            }),
+        )
+    }
+
+    /// A throttling reply: 429 with `Retry-After` and the throttling body.
+    pub fn throttled(retry_after_secs: u64) -> Self {
+        Reply::json(
+            429,
+            &serde_json::json!({
+                "statusCode": 429,
+                "message": format!("Rate limit is exceeded. Try again in {retry_after_secs} seconds."),
+            }),
+        )
+        .header("Retry-After", retry_after_secs.to_string())
+    }
+
+    /// A reply that closes the connection without answering.
+    pub fn drop_connection() -> Self {
+        Reply {
+            drop_connection: true,
+            ..Reply::status(0)
+        }
+    }
+
+    /// A reply with a body of `len` copies of `byte`, written in pieces so
+    /// that even a huge one costs the fake no memory.
+    pub fn streamed(status: u16, byte: u8, len: u64) -> Self {
+        Reply {
+            body: Body::Repeated {
+                byte,
+                len,
+                chunked: false,
+            },
+            ..Reply::status(status)
+        }
+    }
+
+    /// Sends a streamed body with chunked transfer encoding, so that no
+    /// length is declared up front.
+    pub fn chunked(mut self) -> Self {
+        if let Body::Repeated { chunked, .. } = &mut self.body {
+            *chunked = true;
+        }
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Body::Bytes(body.into());
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Waits this long before answering, to make a client time out.
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = Some(delay);
+        self
+    }
+
+    /// Closes the connection after this reply.
+    pub fn close(mut self) -> Self {
+        self.close_after = true;
+        self
+    }
+}

@@ -1,0 +1,86 @@
+//! A blocking client for Microsoft Partner Center's cart and checkout API.
+//!
+//! One call checks out a cart and returns a plain [`CartCheckoutResult`]:
+//!
+//! ```no_run
+//! use partner_center_cart::Client;
+//!
+//! # fn main() -> Result<(), partner_center_cart::Error> {
+//! let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
+//! let result = client.checkout(
+//!     "28045616-f6b9-462f-9701-0d89b5e65c44", // the customer's tenant ID
+//!     "3655b1a0-b1c9-4268-9824-577fdbc4d0be", // the cart's ID
+//! )?;
+//! if result.is_partial_failure() {
+//!     for error in &result.order_errors {
+//!         eprintln!("not ordered: {error}");
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Retries and idempotency
+//!
+//! Every call gets a new `MS-RequestId`, which Partner Center treats as the
+//! call's idempotency key, and every retry of the call sends the same one. The
+//! client retries connection failures, timeouts and the transient statuses by
+//! its [`RetryPolicy`], honours `Retry-After`, and never retries after a
+//! success. When a call fails anyway, [`Error::request_id`] tells the ID, and
+//! [`Client::checkout_with_request_id`] repeats the checkout safely.
+//!
+//! # Tokens
+//!
+//! The client asks its [`TokenProvider`] for a token before every attempt;
+//! any closure returning `Result<impl Into<String>, impl Into<BoxError>>` is
+//! one. Tokens never appear in `Debug` output, errors or log records.
+//!
+//! # Logging
+//!
+//! Records go through the [`log`](https://docs.rs/log) facade under the
+//! target `partner_center_cart`: each attempt at `debug` (method, path,
+//! status, request and correlation IDs, time taken), each retry at `info`
+//! with its reason and wait. Beware that `ureq`'s own `trace` level prints
+//! raw request bytes, the `Authorization` header included.
+//!
+//! # Features
+//!
+//! - `rustls` (default): TLS through rustls.
+//! - `native-tls`: TLS through the platform's library.
+//! - `platform-verifier`: certificates checked against the system's store.
+//! - `gzip`: accept gzip-compressed responses.
+//! - `fake`: [`fake`], a scriptable fake Partner Center on loopback for tests.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod auth;
+mod client;
+mod cloud;
+mod config;
+mod error;
+#[cfg(feature = "fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
+pub mod fake;
+mod ids;
+pub mod model;
+mod retry;
+mod transport;
+
+pub use auth::{AccessToken, TokenProvider};
+pub use client::Client;
+pub use cloud::Cloud;
+pub use config::{
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Proxy,
+};
+pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
+pub use ids::{CartId, CustomerId, IntoId, OrderId};
+pub use model::{CartCheckoutResult, Order, OrderError, OrderLineItem};
+pub use retry::RetryPolicy;
+pub use uuid::Uuid;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1,0 +1,84 @@
+//! Pieces shared by several resources: links and attributes.
+
+use serde::{Deserialize, Serialize};
+
+use super::null_as_default;
+
+/// A link from one resource to a related one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Link {
+    /// The target, relative to the API root and without the `/v1` prefix,
+    /// such as `/customers/{c}/orders/{o}/provisioningstatus`.
+    #[serde(default)]
+    pub uri: String,
+    /// The HTTP method to use, such as `GET`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Headers to send with the request.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub headers: Vec<LinkHeader>,
+}
+
+impl Link {
+    /// The link's path below the base URL: `uri` with the `/v1` prefix the
+    /// service leaves off, unless it is already there.
+    pub fn api_path(&self) -> String {
+        let uri = self.uri.as_str();
+        if uri.starts_with("/v1/") {
+            uri.to_owned()
+        } else if uri.starts_with('/') {
+            format!("/v1{uri}")
+        } else {
+            format!("/v1/{uri}")
+        }
+    }
+}
+
+/// A header that goes with a [`Link`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LinkHeader {
+    /// The header's name.
+    #[serde(default)]
+    pub key: String,
+    /// The header's value.
+    #[serde(default)]
+    pub value: String,
+}
+
+/// The `attributes` object most resources carry.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Attributes {
+    /// The resource's entity tag, for calls that check concurrency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The resource's type, such as `Order` or `CartCheckoutResult`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_path_adds_v1_once() {
+        let link = |uri: &str| Link {
+            uri: uri.into(),
+            ..Link::default()
+        };
+        assert_eq!(
+            link("/customers/c/orders/o").api_path(),
+            "/v1/customers/c/orders/o"
+        );
+        assert_eq!(
+            link("/v1/customers/c/carts/k").api_path(),
+            "/v1/customers/c/carts/k"
+        );
+        assert_eq!(link("customers/c").api_path(), "/v1/customers/c");
+    }
+}

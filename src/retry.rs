@@ -1,0 +1,383 @@
+//! When to try a call again, and how long to wait first.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::error::TransportErrorKind;
+
+/// Service codes that come with 409 and mean "busy, try again shortly":
+/// 800060 (an order is already in progress) and 800064 (another request is
+/// processing this cart).
+const RETRYABLE_CONFLICT_CODES: [i64; 2] = [800_060, 800_064];
+
+/// How a client retries a call that failed on the way.
+///
+/// Every attempt of one call carries the same `MS-RequestId`, which Partner
+/// Center uses as the idempotency key, so repeating a checkout cannot buy
+/// twice. The client retries:
+///
+/// - connection failures and timeouts before any response arrived;
+/// - `408`, `429`, `500`, `502`, `503` and `504`;
+/// - `409` with service code `800060` or `800064` (an order or the cart is busy).
+///
+/// It never retries other 4xx statuses, and never after a 2xx, even when the
+/// body of that 2xx cannot be decoded. Between attempts it waits with
+/// exponential backoff and jitter, or for as long as `Retry-After` asks when
+/// that is longer. A `Retry-After` beyond [`max_retry_after`](Self::max_retry_after)
+/// ends the call at once with [`Error::RetryAfterTooLong`](crate::Error::RetryAfterTooLong),
+/// so a build script never blocks for an hour unasked.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_center_cart::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .max_attempts(6)
+///     .initial_backoff(Duration::from_secs(1))
+///     .max_backoff(Duration::from_secs(60))
+///     .max_retry_after(Duration::from_secs(300));
+/// # let _ = patient;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Four attempts in all, backoff from 500 ms doubling up to 30 s, and
+    /// `Retry-After` honoured up to 60 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that makes one attempt and never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Sets how many attempts a call makes in all, the first included.
+    /// Zero counts as one.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets the wait before the first retry; each later retry waits twice as
+    /// long, up to [`max_backoff`](Self::max_backoff), less up to half of it
+    /// at random.
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// Sets the longest backoff between two attempts.
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// Sets the longest `Retry-After` the client waits for. A longer one ends
+    /// the call at once with an error that tells the wait.
+    pub fn max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// How many attempts a call makes in all.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The exponential backoff before retry number `retry` (1 for the first
+    /// retry), before jitter.
+    fn backoff_ceiling(&self, retry: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.initial_backoff
+            .checked_mul(factor)
+            .unwrap_or(Duration::MAX)
+            .min(self.max_backoff)
+    }
+
+    /// Decides what to do after attempt number `attempt` (1 for the first)
+    /// failed in a way that `retryable` says may be retried, with the wait
+    /// the service asked for, if any.
+    pub(crate) fn decide(
+        &self,
+        attempt: u32,
+        retryable: bool,
+        retry_after: Option<Duration>,
+    ) -> Decision {
+        if !retryable || attempt >= self.max_attempts {
+            return Decision::GiveUp;
+        }
+        if let Some(asked) = retry_after
+            && asked > self.max_retry_after
+        {
+            return Decision::RetryAfterTooLong {
+                asked,
+                cap: self.max_retry_after,
+            };
+        }
+        let ceiling = self.backoff_ceiling(attempt);
+        let backoff = ceiling.saturating_sub(ceiling.mul_f64(0.5 * random_fraction()));
+        Decision::Retry(retry_after.map_or(backoff, |asked| asked.max(backoff)))
+    }
+}
+
+/// What the send path does after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Decision {
+    /// Wait this long, then try again.
+    Retry(Duration),
+    /// Stop and report the failure.
+    GiveUp,
+    /// Stop: the service asked for a longer wait than the policy allows.
+    RetryAfterTooLong { asked: Duration, cap: Duration },
+}
+
+/// A number in `[0, 1)` for jitter, from the standard library's per-process
+/// random hash keys.
+fn random_fraction() -> f64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(0x5eed);
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Whether a response status may be retried. `code` is the service's error
+/// code, which decides for 409.
+pub(crate) fn is_retryable_status(status: u16, code: Option<i64>) -> bool {
+    match status {
+        408 | 429 | 500 | 502 | 503 | 504 => true,
+        409 => code.is_some_and(|code| RETRYABLE_CONFLICT_CODES.contains(&code)),
+        _ => false,
+    }
+}
+
+/// Whether a failure before any response may be retried.
+pub(crate) fn is_retryable_transport(kind: TransportErrorKind) -> bool {
+    matches!(
+        kind,
+        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
+    )
+}
+
+/// Reads a `Retry-After` value: delay seconds or an HTTP date, measured from
+/// `now`. A date in the past means no wait. Anything unreadable gives `None`.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // A number too large for u64 is still a (very long) wait.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = parse_http_date(value)?;
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// Parses an HTTP date in any of its three forms (IMF-fixdate, RFC 850,
+/// asctime) to seconds since the Unix epoch.
+fn parse_http_date(value: &str) -> Option<u64> {
+    let fields: Vec<&str> = value
+        .split([' ', ',', '-'])
+        .filter(|field| !field.is_empty())
+        .collect();
+    // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT; RFC 850: Sunday, 06-Nov-94 08:49:37 GMT.
+    // asctime:     Sun Nov  6 08:49:37 1994
+    let (day, month, year, time) = match fields.as_slice() {
+        [_, day, month, year, time, "GMT"] => (*day, *month, *year, *time),
+        [_, month, day, time, year] => (*day, *month, *year, *time),
+        _ => return None,
+    };
+    let day: u64 = day.parse().ok()?;
+    let month = month_number(month)?;
+    let mut year: u64 = year.parse().ok()?;
+    if year < 100 {
+        year += if year < 70 { 2000 } else { 1900 };
+    }
+    let mut clock = time.split(':').map(|part| part.parse::<u64>().ok());
+    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
+    if clock.next().is_some() || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
+    {
+        return None;
+    }
+    let days = days_since_epoch(year, month, day)?;
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+fn month_number(name: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let index = MONTHS
+        .iter()
+        .position(|month| month.eq_ignore_ascii_case(name))?;
+    Some(index as u64 + 1)
+}
+
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian), for dates
+/// from 1970 on.
+fn days_since_epoch(year: u64, month: u64, day: u64) -> Option<u64> {
+    if !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Count years from March, so that the leap day falls at the end of a year.
+    let (year, month) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = year / 400;
+    let year_of_era = year % 400;
+    let day_of_year = (153 * month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    (era * 146_097 + day_of_era).checked_sub(719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retryable_statuses_follow_the_documented_rules() {
+        for status in [408, 429, 500, 502, 503, 504] {
+            assert!(is_retryable_status(status, None), "{status}");
+        }
+        for status in [
+            400, 401, 403, 404, 405, 406, 412, 417, 501, 505, 200, 201, 302,
+        ] {
+            assert!(!is_retryable_status(status, None), "{status}");
+        }
+        assert!(is_retryable_status(409, Some(800_060)));
+        assert!(is_retryable_status(409, Some(800_064)));
+        assert!(!is_retryable_status(409, Some(800_065)));
+        assert!(!is_retryable_status(409, None));
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_stays_under_the_cap() {
+        let policy = RetryPolicy::default()
+            .max_attempts(10)
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(700));
+        let expected = [100, 200, 400, 700, 700];
+        for (retry, ceiling) in (1..).zip(expected) {
+            let ceiling = Duration::from_millis(ceiling);
+            for _ in 0..50 {
+                let Decision::Retry(wait) = policy.decide(retry, true, None) else {
+                    panic!("retry {retry} was not retried");
+                };
+                assert!(
+                    wait <= ceiling && wait >= ceiling / 2,
+                    "retry {retry}: {wait:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn jitter_varies() {
+        let policy = RetryPolicy::default().initial_backoff(Duration::from_secs(1));
+        let waits: std::collections::HashSet<_> =
+            (0..20).map(|_| policy.decide(1, true, None)).collect();
+        assert!(waits.len() > 1);
+    }
+
+    #[test]
+    fn attempts_run_out() {
+        let policy = RetryPolicy::default().max_attempts(3);
+        assert!(matches!(policy.decide(2, true, None), Decision::Retry(_)));
+        assert_eq!(policy.decide(3, true, None), Decision::GiveUp);
+        assert_eq!(RetryPolicy::none().decide(1, true, None), Decision::GiveUp);
+        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+        assert_eq!(policy.decide(1, false, None), Decision::GiveUp);
+    }
+
+    #[test]
+    fn retry_after_sets_the_wait_unless_it_passes_the_cap() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(1))
+            .max_retry_after(Duration::from_secs(10));
+        assert_eq!(
+            policy.decide(1, true, Some(Duration::from_secs(7))),
+            Decision::Retry(Duration::from_secs(7))
+        );
+        assert_eq!(
+            policy.decide(1, true, Some(Duration::from_secs(11))),
+            Decision::RetryAfterTooLong {
+                asked: Duration::from_secs(11),
+                cap: Duration::from_secs(10)
+            }
+        );
+    }
+
+    #[test]
+    fn huge_settings_do_not_overflow() {
+        let policy = RetryPolicy::default()
+            .max_attempts(u32::MAX)
+            .initial_backoff(Duration::MAX)
+            .max_backoff(Duration::MAX);
+        assert!(matches!(
+            policy.decide(u32::MAX - 1, true, None),
+            Decision::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_retry_after("57", now), Some(Duration::from_secs(57)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        for date in [
+            "Sun, 06 Nov 1994 08:50:07 GMT",
+            "Sunday, 06-Nov-94 08:50:07 GMT",
+            "Sun Nov  6 08:50:07 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(date, now),
+                Some(Duration::from_secs(30)),
+                "{date}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for junk in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_retry_after(junk, now), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn civil_dates_match_known_epoch_days() {
+        assert_eq!(days_since_epoch(1970, 1, 1), Some(0));
+        assert_eq!(days_since_epoch(2000, 3, 1), Some(11_017));
+        assert_eq!(days_since_epoch(2026, 11, 24), Some(20_781));
+    }
+}

@@ -1,0 +1,477 @@
+//! The one place that sends requests: it adds the headers, retries by the
+//! policy, caps what it reads and turns responses into results or errors.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::de::DeserializeOwned;
+use ureq::http;
+use uuid::Uuid;
+
+use crate::auth::TokenProvider;
+use crate::config::Settings;
+use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
+use crate::model::{from_body, strip_bom};
+use crate::retry::{Decision, parse_retry_after};
+
+/// The `log` target of every record this crate writes.
+pub(crate) const LOG_TARGET: &str = "partner_center_cart";
+
+/// How much of an error body is read; the rest is left unread.
+const ERROR_BODY_LIMIT: u64 = 64 * 1024;
+
+/// How much of a body that is not JSON an error quotes.
+const SNIPPET_CHARS: usize = 300;
+
+/// The HTTP methods the API uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// One logical call: every attempt sends it as it is.
+#[derive(Debug)]
+pub(crate) struct ApiRequest {
+    pub(crate) method: Method,
+    /// The path below the base URL, starting with `/v1/`.
+    pub(crate) path: String,
+    /// A JSON body, or none (sent as `Content-Length: 0` on POST and PUT).
+    pub(crate) body: Option<Vec<u8>>,
+    /// The `MS-RequestId` of every attempt.
+    pub(crate) request_id: Uuid,
+}
+
+impl ApiRequest {
+    pub(crate) fn new(method: Method, path: String, request_id: Uuid) -> Self {
+        ApiRequest {
+            method,
+            path,
+            body: None,
+            request_id,
+        }
+    }
+}
+
+/// A success response, read whole.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
+    pub(crate) call: CallInfo,
+}
+
+impl Reply {
+    /// Decodes the body. A failure keeps the call's IDs: the call itself
+    /// went through, so it must not be retried blindly.
+    pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        from_body(&self.body).map_err(|source| Error::Decode {
+            status: self.status,
+            call: self.call,
+            source: source.into(),
+        })
+    }
+}
+
+/// Sends requests for a client; shared by its clones.
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    settings: Settings,
+    tokens: Arc<dyn TokenProvider>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(
+        agent: ureq::Agent,
+        settings: Settings,
+        tokens: Arc<dyn TokenProvider>,
+    ) -> Self {
+        Transport {
+            agent,
+            settings,
+            tokens,
+        }
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Sends a call and decodes its success body.
+    pub(crate) fn send_json<T: DeserializeOwned>(&self, request: &ApiRequest) -> Result<T, Error> {
+        self.send(request)?.decode()
+    }
+
+    /// Sends a call, retrying by the policy, until it succeeds or fails for
+    /// good.
+    pub(crate) fn send(&self, request: &ApiRequest) -> Result<Reply, Error> {
+        let mut call = CallInfo {
+            request_id: request.request_id,
+            correlation_id: self.settings.correlation_id.unwrap_or_else(Uuid::new_v4),
+            attempts: 0,
+        };
+        loop {
+            call.attempts += 1;
+            let started = Instant::now();
+            let result = self.attempt(request, &call);
+            let elapsed = started.elapsed();
+            let error = match result {
+                Ok(reply) => {
+                    log_attempt(request, &call, &format!("HTTP {}", reply.status), elapsed);
+                    return Ok(reply);
+                }
+                Err(error) => error,
+            };
+            let outcome = match error.status() {
+                Some(status) => format!("HTTP {status}"),
+                None => "failed".to_owned(),
+            };
+            log_attempt(request, &call, &outcome, elapsed);
+            match self.settings.retry.decide(
+                call.attempts,
+                error.is_retryable(),
+                error.retry_after(),
+            ) {
+                Decision::GiveUp => return Err(error),
+                Decision::RetryAfterTooLong { asked, cap } => {
+                    log::warn!(
+                        target: LOG_TARGET,
+                        "{} {}: Partner Center asked to wait {}s, over the {}s cap; giving up (request ID {})",
+                        request.method.as_str(),
+                        request.path,
+                        asked.as_secs(),
+                        cap.as_secs(),
+                        call.request_id,
+                    );
+                    return Err(match error {
+                        Error::Service(service) => Error::RetryAfterTooLong {
+                            retry_after: asked,
+                            cap,
+                            error: service,
+                        },
+                        other => other,
+                    });
+                }
+                Decision::Retry(wait) => {
+                    log::info!(
+                        target: LOG_TARGET,
+                        "{} {}: retrying in {:?} after attempt {}: {} (request ID {})",
+                        request.method.as_str(),
+                        request.path,
+                        wait,
+                        call.attempts,
+                        retry_reason(&error),
+                        call.request_id,
+                    );
+                    thread::sleep(wait);
+                }
+            }
+        }
+    }
+
+    /// Makes one attempt.
+    fn attempt(&self, request: &ApiRequest, call: &CallInfo) -> Result<Reply, Error> {
+        let token = self
+            .tokens
+            .token()
+            .and_then(|token| token.check_header_safe().map(|()| token))
+            .map_err(|source| Error::Token {
+                call: *call,
+                source,
+            })?;
+
+        let settings = &self.settings;
+        let mut builder = http::Request::builder()
+            .method(request.method.as_str())
+            .uri(format!("{}{}", settings.base_url, request.path))
+            .header("Authorization", format!("Bearer {}", token.secret()))
+            .header("MS-RequestId", call.request_id.to_string())
+            .header("MS-CorrelationId", call.correlation_id.to_string())
+            .header("X-Locale", settings.locale.as_str())
+            .header("MS-PartnerCenter-Client", crate::config::CLIENT_NAME);
+        if let Some(application) = &settings.application_name {
+            builder = builder.header("MS-PartnerCenter-Application", application.as_str());
+        }
+        let body: &[u8] = request.body.as_deref().unwrap_or_default();
+        if request.body.is_some() {
+            builder = builder.header("Content-Type", "application/json");
+        }
+        if request.method != Method::Get {
+            builder = builder.header("Content-Length", body.len().to_string());
+        }
+        let http_request = builder.body(body).map_err(|source| Error::Transport {
+            kind: TransportErrorKind::Other,
+            status: None,
+            call: *call,
+            source: source.into(),
+        })?;
+
+        let response = self
+            .agent
+            .run(http_request)
+            .map_err(|error| transport_error(error, None, call))?;
+        let status = response.status().as_u16();
+        let (parts, mut body) = response.into_parts();
+
+        if !(200..300).contains(&status) {
+            let mut bytes = Vec::new();
+            // A body that breaks off still leaves the status to report.
+            let _ = body
+                .as_reader()
+                .take(ERROR_BODY_LIMIT)
+                .read_to_end(&mut bytes);
+            return Err(Error::Service(Box::new(service_error(
+                status,
+                &parts.headers,
+                &bytes,
+                *call,
+            ))));
+        }
+
+        let too_large = || Error::ResponseTooLarge {
+            status,
+            limit: settings.max_response_bytes,
+            call: *call,
+        };
+        let declared =
+            header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|length| length > settings.max_response_bytes) {
+            return Err(too_large());
+        }
+        let bytes = body
+            .with_config()
+            .limit(settings.max_response_bytes)
+            .read_to_vec()
+            .map_err(|error| match error {
+                ureq::Error::BodyExceedsLimit(_) => too_large(),
+                other => transport_error(other, Some(status), call),
+            })?;
+        Ok(Reply {
+            status,
+            body: bytes,
+            call: *call,
+        })
+    }
+}
+
+fn log_attempt(request: &ApiRequest, call: &CallInfo, outcome: &str, elapsed: Duration) {
+    log::debug!(
+        target: LOG_TARGET,
+        "{} {}: {} in {:.1?} (attempt {}, request ID {}, correlation ID {})",
+        request.method.as_str(),
+        request.path,
+        outcome,
+        elapsed,
+        call.attempts,
+        call.request_id,
+        call.correlation_id,
+    );
+}
+
+fn retry_reason(error: &Error) -> String {
+    match error {
+        Error::Transport { kind, .. } => kind.to_string(),
+        Error::Service(service) => match service.code() {
+            Some(code) => format!("HTTP {} (error {code})", service.status),
+            None => format!("HTTP {}", service.status),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// Classifies an error of the HTTP stack.
+fn transport_error(error: ureq::Error, status: Option<u16>, call: &CallInfo) -> Error {
+    let kind = match &error {
+        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
+        ureq::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
+                TransportErrorKind::Timeout
+            }
+            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable => {
+                TransportErrorKind::Connect
+            }
+            _ => TransportErrorKind::Io,
+        },
+        ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportErrorKind::Tls,
+        _ => TransportErrorKind::Other,
+    };
+    Error::Transport {
+        kind,
+        status,
+        call: *call,
+        source: Box::new(error),
+    }
+}
+
+/// Builds the error for a response whose status is not a success.
+fn service_error(
+    status: u16,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    call: CallInfo,
+) -> ServiceError {
+    let (fault, message) = parse_error_body(body);
+    ServiceError {
+        status,
+        reason: http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|code| code.canonical_reason()),
+        fault,
+        message,
+        retry_after: header_str(headers, "retry-after")
+            .and_then(|value| parse_retry_after(value, SystemTime::now())),
+        correlation_vector: header_str(headers, "ms-cv").map(str::to_owned),
+        location: (300..400)
+            .contains(&status)
+            .then(|| header_str(headers, "location").map(|value| snippet(value, SNIPPET_CHARS)))
+            .flatten(),
+        call,
+    }
+}
+
+/// Reads an error body in whichever shape it came: the documented fault, the
+/// throttling reply (`statusCode`, `message`), another JSON object with a
+/// message, text or HTML, or nothing.
+pub(crate) fn parse_error_body(body: &[u8]) -> (Option<ApiFault>, Option<String>) {
+    let body = strip_bom(body).trim_ascii();
+    if body.is_empty() {
+        return (None, None);
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return (None, Some(text_snippet(body)));
+    };
+    let Some(object) = value.as_object() else {
+        return (None, Some(snippet(&value.to_string(), SNIPPET_CHARS)));
+    };
+    if (object.contains_key("code") || object.contains_key("description"))
+        && let Ok(fault) = serde_json::from_value::<ApiFault>(value.clone())
+    {
+        return (Some(fault), None);
+    }
+    let message = object
+        .get("message")
+        .or_else(|| object.get("error").and_then(|error| error.get("message")))
+        .or_else(|| object.get("error_description"))
+        .and_then(serde_json::Value::as_str)
+        .map(|text| snippet(text, 1024));
+    (
+        None,
+        message.or_else(|| Some(snippet(&value.to_string(), SNIPPET_CHARS))),
+    )
+}
+
+/// The readable start of a body that is not JSON: the title of an HTML page,
+/// or the text with its white space folded.
+fn text_snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
+        && start + 7 <= end
+    {
+        return snippet(&text[start + 7..end], SNIPPET_CHARS);
+    }
+    snippet(&text, SNIPPET_CHARS)
+}
+
+/// Folds white space and control characters and shortens the text.
+fn snippet(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        for c in word.chars() {
+            if chars == max_chars {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            chars += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FaultCode;
+
+    #[test]
+    fn error_bodies_in_every_shape() {
+        let (fault, message) =
+            parse_error_body(include_bytes!("../tests/fixtures/apifault-404.json"));
+        let fault = fault.unwrap();
+        assert_eq!(fault.code, Some(FaultCode::Number(3000)));
+        assert_eq!(fault.source.as_deref(), Some("PartnerFD"));
+        assert_eq!(message, None);
+
+        let (fault, message) =
+            parse_error_body(include_bytes!("../tests/fixtures/throttled-429.json"));
+        assert_eq!(fault, None);
+        assert_eq!(
+            message.as_deref(),
+            Some("Rate limit is exceeded. Try again in 57 seconds.")
+        );
+
+        let (fault, _) =
+            parse_error_body(b"\xEF\xBB\xBF{\"code\":\"800064\",\"description\":\"busy\"}");
+        assert_eq!(fault.unwrap().code, Some(FaultCode::Text("800064".into())));
+
+        let html = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
+        assert_eq!(
+            parse_error_body(html),
+            (None, Some("502 Bad Gateway".into()))
+        );
+        assert_eq!(parse_error_body(b""), (None, None));
+        assert_eq!(parse_error_body(b"  \r\n"), (None, None));
+        assert_eq!(
+            parse_error_body(b"Bad\r\n  request"),
+            (None, Some("Bad request".into()))
+        );
+        assert_eq!(parse_error_body(b"[1,2]"), (None, Some("[1,2]".into())));
+        let (fault, message) = parse_error_body(br#"{"code":{"nested":true},"description":5}"#);
+        assert_eq!(fault, None);
+        assert!(message.is_some());
+    }
+
+    #[test]
+    fn snippets_are_short_and_single_line() {
+        let long = "word ".repeat(1000);
+        let short = snippet(&long, 20);
+        assert_eq!(short.chars().count(), 21);
+        assert!(short.ends_with('…'));
+        assert_eq!(snippet("a\u{0}\u{7}b\n\nc", 20), "a b c");
+        assert_eq!(text_snippet(b"<title></title"), "<title></title");
+        assert_eq!(text_snippet(b"</title><title>"), "</title><title>");
+    }
+}

@@ -1,0 +1,40 @@
+//! Shared set-up for the integration tests: a fake Partner Center and a
+//! client pointed at it with fast retries.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use partner_center_cart::fake::FakePartnerCenter;
+use partner_center_cart::{Client, ClientBuilder, RetryPolicy};
+
+pub const TOKEN: &str = "test-token-4d2f9a";
+pub const CUSTOMER: &str = "28045616-f6b9-462f-9701-0d89b5e65c44";
+pub const CART: &str = "3655b1a0-b1c9-4268-9824-577fdbc4d0be";
+
+/// Retries without real waits, so that tests stay quick.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default()
+        .initial_backoff(Duration::from_millis(1))
+        .max_backoff(Duration::from_millis(5))
+}
+
+pub fn builder(fake: &FakePartnerCenter) -> ClientBuilder {
+    Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
+        .base_url(fake.base_url())
+        .retry_policy(fast_retries())
+}
+
+pub fn client(fake: &FakePartnerCenter) -> Client {
+    builder(fake).build().expect("a client for the fake")
+}
+
+pub fn start() -> FakePartnerCenter {
+    FakePartnerCenter::start().expect("a fake Partner Center on loopback")
+}
+
+/// A fixture body from `tests/fixtures`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}

@@ -1,0 +1,94 @@
+//! Log records: what each attempt and retry writes, and that no token leaks.
+//! One logger per process, so this file holds a single test.
+
+mod common;
+
+use std::sync::Mutex;
+
+use common::{CART, CUSTOMER, TOKEN, client, start};
+use log::{Level, LevelFilter, Log, Metadata, Record};
+use partner_center_cart::fake::Reply;
+
+struct Capture(Mutex<Vec<(Level, String, String)>>);
+
+impl Log for Capture {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let mut records = self.0.lock().unwrap();
+        records.push((
+            record.level(),
+            record.target().to_owned(),
+            record.args().to_string(),
+        ));
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: Capture = Capture(Mutex::new(Vec::new()));
+
+#[test]
+fn attempts_and_retries_are_logged_without_secrets() {
+    log::set_logger(&LOGGER).unwrap();
+    log::set_max_level(LevelFilter::Trace);
+
+    let fake = start();
+    fake.push_replies([
+        Reply::fault(409, 800_064, "Another request is processing this cart."),
+        Reply::status(201).body("{}"),
+    ]);
+    client(&fake).checkout(CUSTOMER, CART).unwrap();
+    let request_id = fake.requests()[0]
+        .header("ms-requestid")
+        .unwrap()
+        .to_owned();
+    let correlation_id = fake.requests()[0]
+        .header("ms-correlationid")
+        .unwrap()
+        .to_owned();
+
+    let records = LOGGER.0.lock().unwrap().clone();
+    let ours: Vec<_> = records
+        .iter()
+        .filter(|(_, target, _)| target == "partner_center_cart")
+        .collect();
+    let attempts: Vec<_> = ours
+        .iter()
+        .filter(|(level, _, _)| *level == Level::Debug)
+        .collect();
+    assert_eq!(attempts.len(), 2, "{ours:#?}");
+    let path = format!("/v1/customers/{CUSTOMER}/carts/{CART}/checkout");
+    for (expected, (_, _, text)) in ["HTTP 409", "HTTP 201"].iter().zip(&attempts) {
+        assert!(
+            text.starts_with(&format!("POST {path}: {expected} in ")),
+            "{text}"
+        );
+        assert!(text.contains(&request_id), "{text}");
+        assert!(text.contains(&correlation_id), "{text}");
+    }
+    let retries: Vec<_> = ours
+        .iter()
+        .filter(|(level, _, _)| *level == Level::Info)
+        .collect();
+    assert_eq!(retries.len(), 1, "{ours:#?}");
+    let retry = &retries[0].2;
+    assert!(retry.contains("retrying in"), "{retry}");
+    assert!(retry.contains("HTTP 409 (error 800064)"), "{retry}");
+    assert!(retry.contains(&request_id), "{retry}");
+
+    // No record at debug level or above, ureq's included, shows the token.
+    // (ureq's trace level dumps raw bytes in hex; the README warns of it.)
+    assert!(
+        records
+            .iter()
+            .any(|(_, target, _)| target.starts_with("ureq"))
+    );
+    for (level, target, text) in &records {
+        if *level <= Level::Debug {
+            assert!(!text.contains(TOKEN), "{target}: {text}");
+        }
+    }
+}
