@@ -75,7 +75,7 @@ impl fmt::Debug for Proxy {
 }
 
 /// Hides the credentials of a URL such as `http://user:secret@host`.
-fn redact_userinfo(url: &str) -> String {
+pub(crate) fn redact_userinfo(url: &str) -> String {
     let rest_start = url.find("://").map_or(0, |i| i + 3);
     let authority_end = url[rest_start..]
         .find('/')
@@ -303,7 +303,7 @@ impl ClientBuilder {
 }
 
 /// Checks a base URL and returns it without a trailing slash.
-fn check_base_url(url: &str) -> Result<String, Error> {
+pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
     let url = url.trim().trim_end_matches('/');
     let invalid = |why: &str| Error::InvalidConfig(format!("base URL {url:?} {why}"));
     let uri: Uri = url.parse().map_err(|_| invalid("is not a valid URL"))?;
@@ -330,7 +330,7 @@ fn check_base_url(url: &str) -> Result<String, Error> {
     }
 }
 
-fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || host
             .trim_start_matches('[')
@@ -339,7 +339,7 @@ fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-fn is_loopback_url(url: &str) -> bool {
+pub(crate) fn is_loopback_url(url: &str) -> bool {
     url.parse::<Uri>()
         .ok()
         .and_then(|uri| uri.host().map(is_loopback_host))
@@ -348,7 +348,7 @@ fn is_loopback_url(url: &str) -> bool {
 
 /// Checks text that goes in a header: not empty, visible ASCII and spaces,
 /// at most 256 bytes.
-fn check_header_text(what: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn check_header_text(what: &str, value: &str) -> Result<(), Error> {
     let ok = !value.trim().is_empty()
         && value.len() <= 256
         && value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());

@@ -55,7 +55,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod auth;
+pub mod auth;
 mod client;
 mod cloud;
 mod config;
