@@ -3,13 +3,16 @@
 use std::fmt;
 use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::auth::TokenProvider;
 use crate::config::ClientBuilder;
 use crate::error::Error;
-use crate::ids::{CartId, CustomerId, IntoId};
-use crate::model::CartCheckoutResult;
+use crate::ids::{CartId, CustomerId, IntoId, OrderId};
+use crate::model::{
+    Cart, CartCheckoutResult, Collection, NewCart, Order, OrderLineItemProvisioningStatus,
+};
 use crate::transport::{ApiRequest, Method, Transport};
 
 /// A blocking Partner Center client.
@@ -117,5 +120,162 @@ impl Client {
         let path = format!("/v1/customers/{customer_id}/carts/{cart_id}/checkout");
         self.transport
             .send_json(&ApiRequest::new(Method::Post, path, request_id))
+    }
+
+    /// Checks out a cart that was read or updated before, after checking that
+    /// none of its line items is in error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::CartHasErrors`], listing every line item in error, or
+    /// [`Error::InvalidId`] when the cart has no ID; nothing is sent in
+    /// either case. Otherwise as [`checkout`](Self::checkout).
+    pub fn checkout_cart(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart: &Cart,
+    ) -> Result<CartCheckoutResult, Error> {
+        let errors = cart.line_item_errors();
+        if !errors.is_empty() {
+            return Err(Error::CartHasErrors {
+                cart_id: cart.id,
+                errors,
+            });
+        }
+        let cart_id = cart.id.ok_or(Error::InvalidId {
+            kind: "cart ID",
+            value: String::new(),
+            reason: "the cart has none; create it first",
+        })?;
+        self.checkout(customer_id, cart_id)
+    }
+
+    /// Creates a cart for a customer.
+    ///
+    /// Creating a cart is a POST, so the service could create it twice if a
+    /// request were repeated with a new ID; every retry of this call sends
+    /// the same request ID, which the service uses to recognise the repeat.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidId`] when the customer ID is not a GUID; otherwise as
+    /// [`checkout`](Self::checkout). A cart whose items the service rejects
+    /// is still created: look at [`Cart::line_item_errors`].
+    pub fn create_cart(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart: &NewCart,
+    ) -> Result<Cart, Error> {
+        self.create_cart_with_request_id(customer_id, cart, Uuid::new_v4())
+    }
+
+    /// Creates a cart with a request ID of the caller's, to repeat a creation
+    /// whose outcome is unknown without making a second cart.
+    ///
+    /// # Errors
+    ///
+    /// As [`create_cart`](Self::create_cart).
+    pub fn create_cart_with_request_id(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart: &NewCart,
+        request_id: Uuid,
+    ) -> Result<Cart, Error> {
+        let customer_id = customer_id.into_id()?;
+        let path = format!("/v1/customers/{customer_id}/carts");
+        self.transport
+            .send_json(&ApiRequest::new(Method::Post, path, request_id).json(cart)?)
+    }
+
+    /// Reads a cart.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidId`] when an ID is not a GUID; otherwise as
+    /// [`checkout`](Self::checkout). An unknown or expired cart gives
+    /// [`Error::Service`] with status 404.
+    pub fn get_cart(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart_id: impl IntoId<CartId>,
+    ) -> Result<Cart, Error> {
+        let customer_id = customer_id.into_id()?;
+        let cart_id = cart_id.into_id()?;
+        let path = format!("/v1/customers/{customer_id}/carts/{cart_id}");
+        self.get(path)
+    }
+
+    /// Replaces a cart's contents with `cart`: read it with
+    /// [`get_cart`](Self::get_cart), change its line items, and send it back.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_cart`](Self::get_cart).
+    pub fn update_cart(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart_id: impl IntoId<CartId>,
+        cart: &Cart,
+    ) -> Result<Cart, Error> {
+        let customer_id = customer_id.into_id()?;
+        let cart_id = cart_id.into_id()?;
+        let path = format!("/v1/customers/{customer_id}/carts/{cart_id}");
+        self.transport
+            .send_json(&ApiRequest::new(Method::Put, path, Uuid::new_v4()).json(cart)?)
+    }
+
+    /// Reads an order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidId`] when the customer ID is not a GUID or the order
+    /// ID is not path-safe; otherwise as [`checkout`](Self::checkout).
+    pub fn get_order(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        order_id: impl IntoId<OrderId>,
+    ) -> Result<Order, Error> {
+        let customer_id = customer_id.into_id()?;
+        let order_id = order_id.into_id()?;
+        let path = format!("/v1/customers/{customer_id}/orders/{order_id}");
+        self.get(path)
+    }
+
+    /// Lists a customer's orders: the way to find the orders of a cart that
+    /// was already checked out (service code 800065).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_cart`](Self::get_cart).
+    pub fn list_orders(&self, customer_id: impl IntoId<CustomerId>) -> Result<Vec<Order>, Error> {
+        let customer_id = customer_id.into_id()?;
+        let path = format!("/v1/customers/{customer_id}/orders");
+        let orders: Collection<Order> = self.get(path)?;
+        Ok(orders.items)
+    }
+
+    /// Reads where the provisioning of each line of an order stands. Partner
+    /// Center serves this only to app+user tokens.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_order`](Self::get_order).
+    pub fn get_order_provisioning_status(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        order_id: impl IntoId<OrderId>,
+    ) -> Result<Vec<OrderLineItemProvisioningStatus>, Error> {
+        let customer_id = customer_id.into_id()?;
+        let order_id = order_id.into_id()?;
+        let path = format!("/v1/customers/{customer_id}/orders/{order_id}/provisioningstatus");
+        let statuses: Collection<OrderLineItemProvisioningStatus> = self.get(path)?;
+        Ok(statuses.items)
+    }
+
+    /// Reads a resource. A GET changes nothing, so its retries are safe
+    /// whatever the service makes of the request ID.
+    fn get<T: DeserializeOwned>(&self, path: String) -> Result<T, Error> {
+        self.transport
+            .send_json(&ApiRequest::new(Method::Get, path, Uuid::new_v4()))
     }
 }

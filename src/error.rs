@@ -105,6 +105,29 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 
+    /// A cart has line items in error, so it was not checked out; nothing
+    /// was sent. Fix or remove the items with
+    /// [`Client::update_cart`](crate::Client::update_cart).
+    #[error("{}", cart_errors_message(.errors))]
+    CartHasErrors {
+        /// The cart's ID.
+        cart_id: Option<crate::ids::CartId>,
+        /// Each line item in error, with its error.
+        errors: Vec<crate::model::LineItemError>,
+    },
+
+    /// Orders were still pending when the wait's deadline passed. The orders
+    /// that finished are in `orders` with the rest, as last seen.
+    #[error("{} of {} order{} still pending after {}s: {}", .pending.len(), .orders.len(), if .orders.len() == 1 { "" } else { "s" }, .waited.as_secs(), join_ids(.pending))]
+    WaitTimedOut {
+        /// The orders still pending.
+        pending: Vec<crate::ids::OrderId>,
+        /// Every order waited for, as last seen.
+        orders: Vec<crate::model::Order>,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
+
     /// The token provider failed; nothing was sent for this attempt.
     #[error("the token provider failed ({call})")]
     Token {
@@ -172,6 +195,26 @@ pub enum Error {
     },
 }
 
+fn cart_errors_message(errors: &[crate::model::LineItemError]) -> String {
+    let mut text = format!(
+        "the cart has {} line item{} in error",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for (i, error) in errors.iter().enumerate() {
+        text.push_str(if i == 0 { ": " } else { "; " });
+        text.push_str(&error.to_string());
+    }
+    text
+}
+
+fn join_ids(ids: &[crate::ids::OrderId]) -> String {
+    ids.iter()
+        .map(crate::ids::OrderId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn after_status(status: Option<u16>) -> String {
     match status {
         Some(status) => format!(" after an HTTP {status} status"),
@@ -188,7 +231,10 @@ impl Error {
             | Error::ResponseTooLarge { call, .. }
             | Error::Decode { call, .. } => Some(call),
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
-            Error::InvalidId { .. } | Error::InvalidConfig(_) => None,
+            Error::InvalidId { .. }
+            | Error::InvalidConfig(_)
+            | Error::CartHasErrors { .. }
+            | Error::WaitTimedOut { .. } => None,
         }
     }
 

@@ -67,6 +67,7 @@ mod ids;
 pub mod model;
 mod retry;
 mod transport;
+mod wait;
 
 pub use auth::{AccessToken, TokenProvider};
 pub use client::Client;
@@ -76,9 +77,12 @@ pub use config::{
 };
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};
-pub use model::{CartCheckoutResult, Order, OrderError, OrderLineItem};
+pub use model::{
+    Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError, OrderLineItem,
+};
 pub use retry::RetryPolicy;
 pub use uuid::Uuid;
+pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -30,6 +30,7 @@ const SNIPPET_CHARS: usize = 300;
 pub(crate) enum Method {
     Get,
     Post,
+    Put,
 }
 
 impl Method {
@@ -37,6 +38,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
         }
     }
 }
@@ -61,6 +63,17 @@ impl ApiRequest {
             body: None,
             request_id,
         }
+    }
+
+    /// Adds a JSON body.
+    pub(crate) fn json(mut self, body: &impl serde::Serialize) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|error| {
+            Error::InvalidConfig(format!(
+                "the request body could not be written as JSON: {error}"
+            ))
+        })?;
+        self.body = Some(bytes);
+        Ok(self)
     }
 }
 

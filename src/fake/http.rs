@@ -127,6 +127,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<RecordedRequest>
         headers,
         body,
         connection: 0,
+        received_at: std::time::Instant::now(),
     }))
 }
 

@@ -9,6 +9,17 @@
 //! fake's built-in behaviour otherwise. Every request is recorded with its
 //! headers, body and connection number, for tests to inspect.
 //!
+//! The built-in behaviour keeps carts and orders like the service: it
+//! creates, reads and updates carts (numbering line items, filling in the
+//! currency, one order group per billing cycle), checks a cart out into one
+//! pending order per order group (replaying the result when checked out
+//! again), completes an order after a few reads (see
+//! [`set_polls_until_complete`](FakePartnerCenter::set_polls_until_complete))
+//! with subscription IDs on its lines, and serves orders, order lists and
+//! provisioning status. It answers 401 without a bearer token and 404 with
+//! the service's codes for unknown carts and orders. Line-item and
+//! order-group failures can be injected.
+//!
 //! ```
 //! use partner_center_cart::{Client, fake::{FakePartnerCenter, Reply}};
 //!
@@ -30,6 +41,7 @@
 //! ```
 
 mod http;
+mod store;
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -41,6 +53,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use serde::Serialize;
+
+use crate::ids::CartId;
+use crate::model::{Cart, CartError, Order};
 
 /// A fake Partner Center serving on a loopback port.
 pub struct FakePartnerCenter {
@@ -116,6 +131,49 @@ impl FakePartnerCenter {
     pub fn clear_requests(&self) {
         self.state.lock().requests.clear();
     }
+
+    /// Makes every line item of this catalog item, in carts created or
+    /// updated from now on, carry `error`, as the service does for items it
+    /// rejects. Checking out such a cart fails with code 800009.
+    pub fn inject_line_item_error(&self, catalog_item_id: impl Into<String>, error: CartError) {
+        self.state
+            .lock()
+            .store
+            .inject_line_item_error(catalog_item_id.into(), error);
+    }
+
+    /// Makes checkout fail the order group holding this catalog item: the
+    /// group lands in `orderErrors` with this code and description, while
+    /// the other groups become orders.
+    pub fn inject_order_error(
+        &self,
+        catalog_item_id: impl Into<String>,
+        code: i64,
+        description: impl Into<String>,
+    ) {
+        self.state.lock().store.inject_order_error(
+            catalog_item_id.into(),
+            code,
+            description.into(),
+        );
+    }
+
+    /// Sets how many reads of a pending order it takes before it completes
+    /// and its line items get subscription IDs (2 by default; `u32::MAX`
+    /// for never).
+    pub fn set_polls_until_complete(&self, polls: u32) {
+        self.state.lock().store.polls_until_complete = polls;
+    }
+
+    /// A cart the fake keeps, as it stands now.
+    pub fn cart(&self, customer_id: &str, cart_id: CartId) -> Option<Cart> {
+        self.state.lock().store.cart(customer_id, cart_id)
+    }
+
+    /// Every order the fake has made, as it stands now.
+    pub fn orders(&self) -> Vec<Order> {
+        self.state.lock().store.orders()
+    }
 }
 
 impl Drop for FakePartnerCenter {
@@ -139,6 +197,7 @@ struct State {
 struct Inner {
     replies: VecDeque<Reply>,
     requests: Vec<RecordedRequest>,
+    store: store::Store,
 }
 
 impl State {
@@ -157,36 +216,7 @@ impl http::Handler for State {
         if let Some(reply) = inner.replies.pop_front() {
             return reply;
         }
-        inner.route(request)
-    }
-}
-
-impl Inner {
-    /// The built-in behaviour, for requests with no scripted reply.
-    fn route(&mut self, request: &RecordedRequest) -> Reply {
-        let authorized = request
-            .header("authorization")
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .is_some_and(|token| !token.is_empty());
-        if !authorized {
-            return Reply::fault(401, 800_001, "No partner token was found in the request.");
-        }
-        let segments: Vec<&str> = request
-            .path
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .trim_matches('/')
-            .split('/')
-            .collect();
-        match (request.method.as_str(), segments.as_slice()) {
-            ("POST", ["v1", "customers", _, "carts", cart, "checkout"]) => Reply::fault(
-                404,
-                800_008,
-                &format!("The cart id {cart} could not be found."),
-            ),
-            _ => Reply::fault(404, 0, "The requested resource does not exist."),
-        }
+        inner.store.route(request)
     }
 }
 
@@ -204,6 +234,8 @@ pub struct RecordedRequest {
     pub body: Vec<u8>,
     /// Which connection it came on, numbered from 1 in the order accepted.
     pub connection: u64,
+    /// When it was read.
+    pub received_at: std::time::Instant,
 }
 
 impl RecordedRequest {

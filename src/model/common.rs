@@ -61,6 +61,45 @@ pub struct Attributes {
     pub object_type: Option<String>,
 }
 
+/// A page of resources, as list endpoints return them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Collection<T> {
+    /// How many items there are in all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_count: Option<i64>,
+    /// The items.
+    #[serde(
+        default = "Vec::new",
+        deserialize_with = "null_as_default",
+        bound(deserialize = "T: Deserialize<'de>")
+    )]
+    pub items: Vec<T>,
+    /// Links to this page and its neighbours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<CollectionLinks>,
+    /// The resource's attributes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+}
+
+/// Links from a [`Collection`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CollectionLinks {
+    /// This page.
+    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    pub self_link: Option<Link>,
+    /// The next page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Link>,
+    /// The previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Link>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,18 +7,27 @@
 //! written back unchanged. Serializing gives the wire JSON: camelCase names,
 //! enum values as the service spells them.
 
-mod checkout;
-mod common;
 #[macro_use]
 mod enums;
+mod cart;
+mod checkout;
+mod common;
 mod order;
+mod provisioning;
 
+pub use cart::{
+    Cart, CartError, CartErrorCode, CartLineItem, CartLinks, CartStatus, LineItemError, NewCart,
+    Participant, ParticipantType,
+};
 pub use checkout::{CartCheckoutResult, OrderError};
-pub use common::{Attributes, Link, LinkHeader};
+pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
 pub use enums::BillingCycle;
 pub use order::{
     LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
     OrderTransactionType, Pricing, RenewsTo,
+};
+pub use provisioning::{
+    OrderLineItemProvisioningStatus, ProvisioningStatus, QuantityProvisioningStatus,
 };
 
 use serde::{Deserialize, Deserializer};

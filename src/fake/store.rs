@@ -1,0 +1,490 @@
+//! The fake's memory of carts and orders, and the built-in behaviour of its
+//! endpoints.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{RecordedRequest, Reply};
+use crate::error::FaultCode;
+use crate::ids::{CartId, OrderId};
+use crate::model::{
+    Attributes, Cart, CartCheckoutResult, CartError, CartLineItem, CartLinks, CartStatus,
+    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem, OrderLinks,
+    OrderStatus, OrderTransactionType, from_body,
+};
+
+/// How long a cart lives.
+const CART_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Carts and orders by customer, and what the tests asked the fake to do.
+#[derive(Debug)]
+pub(super) struct Store {
+    /// Carts by (customer, cart ID), with the result of their checkout.
+    carts: HashMap<(String, CartId), StoredCart>,
+    /// Orders in the order they were made.
+    orders: Vec<StoredOrder>,
+    /// Errors to put on line items of these catalog items.
+    line_item_errors: HashMap<String, CartError>,
+    /// Failures for the order groups holding these catalog items.
+    order_errors: HashMap<String, (i64, String)>,
+    /// How many reads of a pending order it takes to complete it.
+    pub(super) polls_until_complete: u32,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store {
+            carts: HashMap::new(),
+            orders: Vec::new(),
+            line_item_errors: HashMap::new(),
+            order_errors: HashMap::new(),
+            polls_until_complete: 2,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct StoredCart {
+    cart: Cart,
+    checkout: Option<CartCheckoutResult>,
+}
+
+#[derive(Debug)]
+struct StoredOrder {
+    customer: String,
+    order: Order,
+    polls: u32,
+}
+
+impl Store {
+    pub(super) fn inject_line_item_error(&mut self, catalog_item_id: String, error: CartError) {
+        self.line_item_errors.insert(catalog_item_id, error);
+    }
+
+    pub(super) fn inject_order_error(
+        &mut self,
+        catalog_item_id: String,
+        code: i64,
+        description: String,
+    ) {
+        self.order_errors
+            .insert(catalog_item_id, (code, description));
+    }
+
+    pub(super) fn cart(&self, customer: &str, cart_id: CartId) -> Option<Cart> {
+        let key = (customer.to_ascii_lowercase(), cart_id);
+        self.carts.get(&key).map(|stored| stored.cart.clone())
+    }
+
+    pub(super) fn orders(&self) -> Vec<Order> {
+        self.orders
+            .iter()
+            .map(|stored| stored.order.clone())
+            .collect()
+    }
+
+    /// Answers a request that no scripted reply took.
+    pub(super) fn route(&mut self, request: &RecordedRequest) -> Reply {
+        let authorized = request
+            .header("authorization")
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .is_some_and(|token| !token.trim().is_empty());
+        if !authorized {
+            return Reply::fault(401, 800_001, "No partner token was found in the request.");
+        }
+        let path = request.path.split('?').next().unwrap_or_default();
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let (customer, rest) = match segments.as_slice() {
+            ["v1", "customers", customer, rest @ ..] => (customer.to_ascii_lowercase(), rest),
+            _ => return not_found("The requested resource does not exist."),
+        };
+        match (request.method.as_str(), rest) {
+            ("POST", ["carts"]) => self.create_cart(customer, &request.body),
+            ("GET", ["carts", cart]) => match self.stored_cart(&customer, cart) {
+                Some(stored) => Reply::json(200, &stored.cart),
+                None => cart_not_found(cart),
+            },
+            ("PUT", ["carts", cart]) => self.update_cart(customer, cart, &request.body),
+            ("POST", ["carts", cart, "checkout"]) => self.checkout(customer, cart),
+            ("GET", ["orders"]) => {
+                let items: Vec<&Order> = self
+                    .orders
+                    .iter()
+                    .filter(|stored| stored.customer == customer)
+                    .map(|stored| &stored.order)
+                    .collect();
+                Reply::json(200, &collection(items))
+            }
+            ("GET", ["orders", order]) => match self.poll_order(&customer, order) {
+                Some(order) => Reply::json(200, &order),
+                None => order_not_found(order),
+            },
+            ("GET", ["orders", order, "provisioningstatus"]) => {
+                match self.find_order(&customer, order) {
+                    Some(stored) => Reply::json(200, &provisioning_status(&stored.order)),
+                    None => order_not_found(order),
+                }
+            }
+            _ => not_found("The requested resource does not exist."),
+        }
+    }
+
+    fn stored_cart(&mut self, customer: &str, cart: &str) -> Option<&mut StoredCart> {
+        let cart_id = Uuid::try_parse(cart).ok()?.into();
+        self.carts.get_mut(&(customer.to_owned(), cart_id))
+    }
+
+    fn create_cart(&mut self, customer: String, body: &[u8]) -> Reply {
+        let mut cart: Cart = match from_body(body) {
+            Ok(cart) => cart,
+            Err(error) => return bad_input(&format!("The cart could not be read: {error}")),
+        };
+        if let Err(problem) = self.accept_line_items(&mut cart.line_items) {
+            return bad_input(&problem);
+        }
+        let id = CartId::from(Uuid::new_v4());
+        let now = SystemTime::now();
+        cart.id = Some(id);
+        cart.creation_timestamp = Some(timestamp(now));
+        cart.last_modified_timestamp = cart.creation_timestamp.clone();
+        cart.expiration_timestamp = Some(timestamp(now + CART_LIFETIME));
+        cart.last_modified_user = Some(Uuid::new_v4().to_string());
+        cart.status = Some(CartStatus::Active);
+        cart.links = Some(CartLinks {
+            self_link: Some(link(format!("/customers/{customer}/carts/{id}"))),
+        });
+        cart.attributes = Some(object_type("Cart"));
+        self.carts.insert(
+            (customer, id),
+            StoredCart {
+                cart: cart.clone(),
+                checkout: None,
+            },
+        );
+        Reply::json(201, &cart)
+    }
+
+    fn update_cart(&mut self, customer: String, cart_id: &str, body: &[u8]) -> Reply {
+        let mut update: Cart = match from_body(body) {
+            Ok(cart) => cart,
+            Err(error) => return bad_input(&format!("The cart could not be read: {error}")),
+        };
+        if let Err(problem) = self.accept_line_items(&mut update.line_items) {
+            return bad_input(&problem);
+        }
+        let Some(stored) = self.stored_cart(&customer, cart_id) else {
+            return cart_not_found(cart_id);
+        };
+        if stored.checkout.is_some() {
+            return Reply::fault(400, 800_065, "This cart has already been checked out.");
+        }
+        stored.cart.line_items = update.line_items;
+        stored.cart.last_modified_timestamp = Some(timestamp(SystemTime::now()));
+        if update.partner_on_record_attestation_accepted.is_some() {
+            stored.cart.partner_on_record_attestation_accepted =
+                update.partner_on_record_attestation_accepted;
+        }
+        Reply::json(201, &stored.cart)
+    }
+
+    /// Checks line items and fills in what the service fills in: IDs,
+    /// currency, order groups, and the errors the tests asked for.
+    fn accept_line_items(&self, items: &mut [CartLineItem]) -> Result<(), String> {
+        if items.is_empty() {
+            return Err("The cart must have at least one line item.".into());
+        }
+        let mut groups: Vec<String> = Vec::new();
+        for (index, item) in items.iter_mut().enumerate() {
+            if item.catalog_item_id.trim().is_empty()
+                || item.quantity < 1
+                || item.billing_cycle.is_none()
+            {
+                return Err(format!(
+                    "Line item {index} needs a catalogItemId, a quantity of at least 1 and a billingCycle."
+                ));
+            }
+            item.id = index as i64;
+            item.currency_code.get_or_insert_with(|| "USD".to_owned());
+            let key = item
+                .billing_cycle
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let group = match groups.iter().position(|existing| *existing == key) {
+                Some(position) => position,
+                None => {
+                    groups.push(key);
+                    groups.len() - 1
+                }
+            };
+            item.order_group = Some(group.to_string());
+            item.error = self.line_item_errors.get(&item.catalog_item_id).cloned();
+        }
+        Ok(())
+    }
+
+    fn checkout(&mut self, customer: String, cart_id: &str) -> Reply {
+        let order_errors = self.order_errors.clone();
+        let Some(stored) = self.stored_cart(&customer, cart_id) else {
+            return cart_not_found(cart_id);
+        };
+        // Checkout is idempotent per cart: a repeat replays the first result.
+        if let Some(result) = &stored.checkout {
+            return Reply::json(201, result);
+        }
+        if stored.cart.has_errors() {
+            return Reply::fault(400, 800_009, "One or more cart items are in error.");
+        }
+        let mut groups: BTreeMap<String, Vec<&CartLineItem>> = BTreeMap::new();
+        for item in &stored.cart.line_items {
+            groups
+                .entry(item.order_group.clone().unwrap_or_default())
+                .or_default()
+                .push(item);
+        }
+        let mut result = CartCheckoutResult {
+            attributes: Some(object_type("CartCheckoutResult")),
+            ..CartCheckoutResult::default()
+        };
+        for (group, items) in groups {
+            if let Some((code, description)) = items
+                .iter()
+                .find_map(|item| order_errors.get(&item.catalog_item_id))
+            {
+                result.order_errors.push(OrderError {
+                    order_group_id: Some(group),
+                    code: Some(FaultCode::Number(*code)),
+                    description: Some(description.clone()),
+                    attributes: Some(object_type("OrderError")),
+                });
+                continue;
+            }
+            result.orders.push(new_order(&customer, &items));
+        }
+        stored.cart.status = Some(CartStatus::Ordered);
+        stored.checkout = Some(result.clone());
+        self.orders
+            .extend(result.orders.iter().map(|order| StoredOrder {
+                customer: customer.clone(),
+                order: order.clone(),
+                polls: 0,
+            }));
+        Reply::json(201, &result)
+    }
+
+    fn find_order(&self, customer: &str, order_id: &str) -> Option<&StoredOrder> {
+        self.orders
+            .iter()
+            .find(|stored| stored.customer == customer && stored.order.id.as_str() == order_id)
+    }
+
+    /// Reads an order; a pending one completes after enough reads.
+    fn poll_order(&mut self, customer: &str, order_id: &str) -> Option<Order> {
+        let polls_until_complete = self.polls_until_complete;
+        let stored = self
+            .orders
+            .iter_mut()
+            .find(|stored| stored.customer == customer && stored.order.id.as_str() == order_id)?;
+        stored.polls = stored.polls.saturating_add(1);
+        if stored.polls >= polls_until_complete && stored.order.status == Some(OrderStatus::Pending)
+        {
+            stored.order.status = Some(OrderStatus::Completed);
+            for item in &mut stored.order.line_items {
+                item.subscription_id = Some(Uuid::new_v4().to_string());
+            }
+        }
+        Some(stored.order.clone())
+    }
+}
+
+fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
+    let id = OrderId::new_unchecked(opaque_id());
+    let first = items.first();
+    Order {
+        alternate_id: Some(
+            id.as_str()
+                .chars()
+                .take(12)
+                .collect::<String>()
+                .to_ascii_lowercase(),
+        ),
+        reference_customer_id: Some(customer.to_owned()),
+        billing_cycle: first.and_then(|item| item.billing_cycle.clone()),
+        transaction_type: Some(OrderTransactionType::UserPurchase),
+        line_items: items
+            .iter()
+            .enumerate()
+            .map(|(number, item)| OrderLineItem {
+                line_item_number: number as i64,
+                offer_id: Some(item.catalog_item_id.clone()),
+                friendly_name: item.friendly_name.clone(),
+                quantity: item.quantity,
+                term_duration: item.term_duration.clone(),
+                transaction_type: Some(LineItemTransactionType::New),
+                provisioning_context: item.provisioning_context.clone(),
+                renews_to: item.renews_to.clone(),
+                ..OrderLineItem::default()
+            })
+            .collect(),
+        currency_code: first.and_then(|item| item.currency_code.clone()),
+        currency_symbol: Some("$".to_owned()),
+        creation_date: Some(timestamp(SystemTime::now())),
+        status: Some(OrderStatus::Pending),
+        links: Some(OrderLinks {
+            self_link: Some(link(format!("/customers/{customer}/orders/{id}"))),
+            provisioning_status: Some(link(format!(
+                "/customers/{customer}/orders/{id}/provisioningstatus"
+            ))),
+            patch_operation: None,
+        }),
+        attributes: Some(object_type("Order")),
+        id,
+        ..Order::default()
+    }
+}
+
+fn provisioning_status(order: &Order) -> Collection<serde_json::Value> {
+    let status = match order.status {
+        Some(OrderStatus::Completed) => "fulfilled",
+        Some(OrderStatus::Cancelled) => "unfulfilled",
+        _ => "PrefulfillmentPending",
+    };
+    let items = order
+        .line_items
+        .iter()
+        .map(|item| {
+            serde_json::json!({
+                "orderLineItemId": item.line_item_number,
+                "lineItemNumber": item.line_item_number,
+                "status": status,
+                "quantityProvisioningInformation": [{"quantity": item.quantity, "status": status}],
+            })
+        })
+        .collect();
+    collection(items)
+}
+
+fn collection<T: Serialize>(items: Vec<T>) -> Collection<T> {
+    Collection {
+        total_count: Some(items.len() as i64),
+        items,
+        links: None,
+        attributes: Some(object_type("Collection")),
+    }
+}
+
+fn link(uri: String) -> Link {
+    Link {
+        uri,
+        method: Some("GET".to_owned()),
+        headers: Vec::new(),
+    }
+}
+
+fn object_type(name: &str) -> Attributes {
+    Attributes {
+        etag: None,
+        object_type: Some(name.to_owned()),
+    }
+}
+
+fn bad_input(description: &str) -> Reply {
+    Reply::fault(400, 800_002, description)
+}
+
+fn not_found(description: &str) -> Reply {
+    Reply::fault(404, 0, description)
+}
+
+fn cart_not_found(cart: &str) -> Reply {
+    Reply::fault(
+        404,
+        800_008,
+        &format!("The cart id {cart} could not be found."),
+    )
+}
+
+fn order_not_found(order: &str) -> Reply {
+    Reply::fault(
+        404,
+        800_007,
+        &format!("The order {order} could not be found."),
+    )
+}
+
+/// An opaque order ID like the service's: 32 URL-safe base64 characters
+/// and a trailing `1`.
+fn opaque_id() -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = Uuid::new_v4().as_u128() ^ (Uuid::new_v4().as_u128() << 64);
+    let mut id = String::with_capacity(33);
+    for _ in 0..21 {
+        id.push(char::from(ALPHABET[(bits & 63) as usize]));
+        bits >>= 6;
+    }
+    let mut more = Uuid::new_v4().as_u128();
+    for _ in 21..32 {
+        id.push(char::from(ALPHABET[(more & 63) as usize]));
+        more >>= 6;
+    }
+    id.push('1');
+    id
+}
+
+/// A timestamp the way the service writes them: `2021-08-18T17:29:52.3517492Z`.
+fn timestamp(at: SystemTime) -> String {
+    let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since_epoch.as_secs();
+    let (year, month, day) = civil_from_days(secs / 86_400);
+    let rest = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:07}Z",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60,
+        since_epoch.subsec_nanos() / 100
+    )
+}
+
+/// The civil date of a day counted from 1970-01-01.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let shifted = days + 719_468;
+    let era = shifted / 146_097;
+    let day_of_era = shifted % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_look_like_the_services() {
+        let at = UNIX_EPOCH + Duration::new(1_629_307_792, 351_749_200);
+        assert_eq!(timestamp(at), "2021-08-18T17:29:52.3517492Z");
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+
+    #[test]
+    fn order_ids_are_opaque_and_path_safe() {
+        let id = opaque_id();
+        assert_eq!(id.len(), 33);
+        assert!(id.parse::<OrderId>().is_ok(), "{id}");
+        assert!(Uuid::try_parse(&id).is_err());
+    }
+}

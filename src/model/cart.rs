@@ -1,0 +1,695 @@
+//! Carts: what a partner puts together before checkout.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::enums::loose_eq;
+use super::{Attributes, BillingCycle, Link, RenewsTo, null_as_default, string_map};
+use crate::ids::CartId;
+
+wire_enum! {
+    /// Where a cart stands.
+    pub enum CartStatus {
+        /// `Active`: the cart may still be changed or checked out.
+        Active = "Active",
+        /// `Ordered`: the cart has been checked out.
+        Ordered = "Ordered",
+    }
+}
+
+wire_enum! {
+    /// The role of a partner on record in a line item.
+    pub enum ParticipantType {
+        /// `unknown`.
+        Unknown = "unknown",
+        /// `transaction_reseller`: the indirect reseller.
+        TransactionReseller = "transaction_reseller",
+        /// `additional_transaction_reseller`: a further reseller (EU/EFTA,
+        /// at most 5).
+        AdditionalTransactionReseller = "additional_transaction_reseller",
+        /// `consumption_reseller`.
+        ConsumptionReseller = "consumption_reseller",
+    }
+}
+
+/// A cart, as Partner Center returns it.
+///
+/// To create one, build a [`NewCart`]; to change one, edit the cart that
+/// [`Client::get_cart`](crate::Client::get_cart) returned and pass it to
+/// [`Client::update_cart`](crate::Client::update_cart).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Cart {
+    /// The cart's ID, assigned by the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<CartId>,
+    /// When the cart was made (ISO 8601). The documentation spells it
+    /// `creationTimeStamp`; both spellings are read.
+    #[serde(
+        default,
+        alias = "creationTimeStamp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_timestamp: Option<String>,
+    /// When the cart last changed (ISO 8601).
+    #[serde(
+        default,
+        alias = "lastModifiedTimeStamp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified_timestamp: Option<String>,
+    /// When the cart expires (ISO 8601): 7 days after it was made.
+    #[serde(
+        default,
+        alias = "expirationTimeStamp",
+        alias = "ExpirationTimestamp",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_timestamp: Option<String>,
+    /// The object ID of the user who last changed the cart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified_user: Option<String>,
+    /// The cart's line items.
+    #[serde(default, alias = "LineItems", deserialize_with = "null_as_default")]
+    pub line_items: Vec<CartLineItem>,
+    /// Where the cart stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<CartStatus>,
+    /// Whether the partner-of-record attestation was accepted.
+    #[serde(
+        default,
+        alias = "PartnerOnRecordAttestationAccepted",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub partner_on_record_attestation_accepted: Option<bool>,
+    /// A link to the cart itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<CartLinks>,
+    /// The resource's attributes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+}
+
+impl Cart {
+    /// Every line item in error, add-ons included, with its error.
+    pub fn line_item_errors(&self) -> Vec<LineItemError> {
+        fn collect(items: &[CartLineItem], errors: &mut Vec<LineItemError>) {
+            for item in items {
+                if let Some(error) = &item.error {
+                    errors.push(LineItemError {
+                        line_item_id: item.id,
+                        catalog_item_id: item.catalog_item_id.clone(),
+                        error: error.clone(),
+                    });
+                }
+                collect(&item.addon_items, errors);
+            }
+        }
+        let mut errors = Vec::new();
+        collect(&self.line_items, &mut errors);
+        errors
+    }
+
+    /// Whether any line item is in error.
+    pub fn has_errors(&self) -> bool {
+        !self.line_item_errors().is_empty()
+    }
+}
+
+/// A line item in error, as [`Cart::line_item_errors`] lists it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct LineItemError {
+    /// The line item's ID within the cart.
+    pub line_item_id: i64,
+    /// What the line item buys.
+    pub catalog_item_id: String,
+    /// Why the service rejected it.
+    pub error: CartError,
+}
+
+impl fmt::Display for LineItemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line item {} ({}): {}",
+            self.line_item_id, self.catalog_item_id, self.error
+        )
+    }
+}
+
+/// Links from a cart.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CartLinks {
+    /// The cart itself.
+    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    pub self_link: Option<Link>,
+}
+
+/// A cart to create: its line items and the partner-of-record attestation.
+///
+/// ```
+/// use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart, ParticipantType};
+///
+/// let cart = NewCart::new()
+///     .line_item(CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly).term_duration("P1M"))
+///     .line_item(
+///         CartLineItem::new("CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ", 2, BillingCycle::Monthly)
+///             .term_duration("P1Y")
+///             .participant(ParticipantType::TransactionReseller, "5357564"),
+///     )
+///     .partner_on_record_attestation_accepted(true);
+/// assert_eq!(cart.line_items()[1].id, 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewCart {
+    #[serde(default, alias = "LineItems", deserialize_with = "null_as_default")]
+    line_items: Vec<CartLineItem>,
+    #[serde(
+        default,
+        alias = "PartnerOnRecordAttestationAccepted",
+        skip_serializing_if = "Option::is_none"
+    )]
+    partner_on_record_attestation_accepted: Option<bool>,
+}
+
+impl NewCart {
+    /// An empty cart.
+    pub fn new() -> Self {
+        NewCart::default()
+    }
+
+    /// Adds a line item, numbering it after the ones already there.
+    pub fn line_item(mut self, mut item: CartLineItem) -> Self {
+        item.id = self.line_items.len() as i64;
+        self.line_items.push(item);
+        self
+    }
+
+    /// Records whether the partner-of-record attestation is accepted.
+    pub fn partner_on_record_attestation_accepted(mut self, accepted: bool) -> Self {
+        self.partner_on_record_attestation_accepted = Some(accepted);
+        self
+    }
+
+    /// The line items so far.
+    pub fn line_items(&self) -> &[CartLineItem] {
+        &self.line_items
+    }
+}
+
+/// One line of a cart: what to buy, how many, and on what terms.
+///
+/// Build one with [`CartLineItem::new`] and the setters:
+///
+/// ```
+/// use partner_center_cart::model::{BillingCycle, CartLineItem};
+///
+/// let item = CartLineItem::new("DZH318Z0BQ36:004G:DZH318Z08C0S", 1, BillingCycle::OneTime)
+///     .term_duration("P1Y")
+///     .provisioning_context("subscriptionId", "1C461A25-F729-4FA5-AADB-280947DD05E8")
+///     .provisioning_context("scope", "shared");
+/// assert_eq!(item.provisioning_context["scope"], "shared");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CartLineItem {
+    /// The line's ID within the cart (0, 1, ...).
+    #[serde(default)]
+    pub id: i64,
+    /// The catalog item to buy: `product:sku:availability`, or a legacy
+    /// offer ID.
+    #[serde(default, alias = "catalogId", alias = "CatalogItemId")]
+    pub catalog_item_id: String,
+    /// A label for the subscription (the service ignores it at checkout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    /// Licences or instances.
+    #[serde(default)]
+    pub quantity: i64,
+    /// The currency, filled in by the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency_code: Option<String>,
+    /// How the line is billed. Required on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_cycle: Option<BillingCycle>,
+    /// The term as an ISO 8601 duration: `P1M`, `P1Y`, `P3Y`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_duration: Option<String>,
+    /// Partners on record (MPN IDs).
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub participants: Vec<Participant>,
+    /// Values the SKU's provisioning variables ask for, such as the
+    /// subscription and scope of a reserved instance.
+    #[serde(
+        default,
+        alias = "ProvisioningContext",
+        deserialize_with = "string_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub provisioning_context: BTreeMap<String, String>,
+    /// The order group, set by the service: items of one group become one
+    /// order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_group: Option<String>,
+    /// Add-ons bought against the subscription this item creates.
+    #[serde(
+        default,
+        alias = "addOnItems",
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub addon_items: Vec<CartLineItem>,
+    /// Why the service rejected this item, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<CartError>,
+    /// The term the subscription renews to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renews_to: Option<RenewsTo>,
+    /// Whether the offer's attestation is accepted; needed where the offer
+    /// enforces attestation.
+    #[serde(
+        default,
+        alias = "AttestationAccepted",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attestation_accepted: Option<bool>,
+    /// A promotion to apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion_id: Option<String>,
+    /// The purchase system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_system: Option<String>,
+    /// A custom end date of the term (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_term_end_date: Option<String>,
+}
+
+impl CartLineItem {
+    /// A line item buying `quantity` of a catalog item, billed by `billing_cycle`.
+    pub fn new(
+        catalog_item_id: impl Into<String>,
+        quantity: i64,
+        billing_cycle: BillingCycle,
+    ) -> Self {
+        CartLineItem {
+            catalog_item_id: catalog_item_id.into(),
+            quantity,
+            billing_cycle: Some(billing_cycle),
+            ..CartLineItem::default()
+        }
+    }
+
+    /// Sets the term, such as `P1M` or `P1Y`.
+    pub fn term_duration(mut self, term: impl Into<String>) -> Self {
+        self.term_duration = Some(term.into());
+        self
+    }
+
+    /// Sets the subscription's label.
+    pub fn friendly_name(mut self, name: impl Into<String>) -> Self {
+        self.friendly_name = Some(name.into());
+        self
+    }
+
+    /// Adds a partner on record.
+    pub fn participant(mut self, kind: ParticipantType, mpn_id: impl Into<String>) -> Self {
+        self.participants.push(Participant {
+            key: kind,
+            value: mpn_id.into(),
+        });
+        self
+    }
+
+    /// Adds a provisioning value.
+    pub fn provisioning_context(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.provisioning_context.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the term the subscription renews to.
+    pub fn renews_to(mut self, term: impl Into<String>) -> Self {
+        self.renews_to = Some(RenewsTo::term(term));
+        self
+    }
+
+    /// Records whether the offer's attestation is accepted.
+    pub fn attestation_accepted(mut self, accepted: bool) -> Self {
+        self.attestation_accepted = Some(accepted);
+        self
+    }
+
+    /// Sets a promotion to apply.
+    pub fn promotion_id(mut self, promotion: impl Into<String>) -> Self {
+        self.promotion_id = Some(promotion.into());
+        self
+    }
+
+    /// Sets a custom end date of the term (ISO 8601).
+    pub fn custom_term_end_date(mut self, date: impl Into<String>) -> Self {
+        self.custom_term_end_date = Some(date.into());
+        self
+    }
+
+    /// Adds an add-on, bought against the subscription this item creates.
+    pub fn addon(mut self, mut item: CartLineItem) -> Self {
+        item.id = self.addon_items.len() as i64;
+        self.addon_items.push(item);
+        self
+    }
+}
+
+/// A partner on record of a line item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Participant {
+    /// The partner's role.
+    pub key: ParticipantType,
+    /// The partner's MPN ID.
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Why the service rejected a line item.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CartError {
+    /// What kind of problem it is.
+    #[serde(default)]
+    pub error_code: CartErrorCode,
+    /// What went wrong, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// Further details.
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub additional_information: BTreeMap<String, serde_json::Value>,
+}
+
+impl CartError {
+    /// An error with this code and description.
+    pub fn new(code: CartErrorCode, description: impl Into<String>) -> Self {
+        CartError {
+            error_code: code,
+            error_description: Some(description.into()),
+            additional_information: BTreeMap::new(),
+        }
+    }
+}
+
+impl fmt::Display for CartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.error_code)?;
+        if let Some(description) = &self.error_description {
+            write!(f, ": {description}")?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! cart_error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal, )+) => {
+        /// The kind of a line item's error (`CartErrorCode`).
+        ///
+        /// The service sends a number; some clients send the name in snake
+        /// case. Both are read; a code this crate does not know is kept in
+        /// [`Other`](Self::Other) and written back as it came.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+        #[non_exhaustive]
+        pub enum CartErrorCode {
+            $( $(#[$doc])* $variant, )+
+            /// A code this version of the crate does not know.
+            Other(crate::error::FaultCode),
+        }
+
+        impl CartErrorCode {
+            /// The numeric code, when there is one.
+            pub fn code(&self) -> Option<i64> {
+                match self {
+                    $( CartErrorCode::$variant => Some($code), )+
+                    CartErrorCode::Other(code) => code.as_i64(),
+                }
+            }
+
+            /// The documented name, such as `CatalogItemIdIsNotValid`.
+            pub fn name(&self) -> Option<&'static str> {
+                match self {
+                    $( CartErrorCode::$variant => Some(stringify!($variant)), )+
+                    CartErrorCode::Other(_) => None,
+                }
+            }
+
+            fn from_number(number: i64) -> Self {
+                match number {
+                    $( $code => CartErrorCode::$variant, )+
+                    other => CartErrorCode::Other(crate::error::FaultCode::Number(other)),
+                }
+            }
+
+            fn from_text(text: &str) -> Self {
+                if let Ok(number) = text.trim().parse::<i64>() {
+                    return Self::from_number(number);
+                }
+                $(
+                    if loose_eq(text, stringify!($variant)) {
+                        return CartErrorCode::$variant;
+                    }
+                )+
+                CartErrorCode::Other(crate::error::FaultCode::Text(text.to_owned()))
+            }
+        }
+    };
+}
+
+cart_error_codes! {
+    /// 0: unknown or unrecognised.
+    #[default]
+    Unknown = 0,
+    /// 10000: the currency is not offered in that market.
+    CurrencyIsNotSupported = 10000,
+    /// 10001: the catalog item ID is wrong.
+    CatalogItemIdIsNotValid = 10001,
+    /// 10002: not enough quota.
+    QuotaNotAvailable = 10002,
+    /// 10003: the offer is out of inventory.
+    InventoryNotAvailable = 10003,
+    /// 10004: this partner may not set participants.
+    ParticipantsIsNotSupportedForPartner = 10004,
+    /// 10006: the line item could not be processed.
+    UnableToProcessCartLineItem = 10006,
+    /// 10007: the referenced subscription is not valid.
+    SubscriptionIsNotValid = 10007,
+    /// 10008: the subscription cannot buy reserved instances.
+    SubscriptionIsNotEnabledForRI = 10008,
+    /// 10009: the integration sandbox's limit was hit.
+    SandboxLimitExceeded = 10009,
+    /// 10010: the input is not valid.
+    InvalidInput = 10010,
+    /// 10011: the subscription is not registered.
+    SubscriptionNotRegistered = 10011,
+    /// 10012: the item needs `attestationAccepted: true`.
+    AttestationNotAccepted = 10012,
+    /// 10013: the billing plan is not supported.
+    BillingPlanNotSupported = 10013,
+    /// 10014: the promotion ID is not valid.
+    InvalidPromotionId = 10014,
+    /// 10015: more seats than a subscription allows.
+    MaxAllowedSeatsPerSubscriptionExceeded = 10015,
+    /// 10016: the product does not take a custom term end date.
+    InvalidCustomTermEndDateProduct = 10016,
+    /// 10017: the custom term end date is not valid.
+    InvalidCustomTermEndDate = 10017,
+    /// 10018: the base offer has too few seats.
+    BaseOfferSeatQuantityNotMet = 10018,
+    /// 10019: too few add-on seats.
+    MinimumAddOnSeatsNotMet = 10019,
+    /// 500600: a legacy offer that can no longer be bought.
+    LegacyOfferNotEligibleForPurchase = 500600,
+}
+
+impl fmt::Display for CartErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.code(), self.name()) {
+            (Some(code), Some(name)) => write!(f, "error {code} ({name})"),
+            (_, _) => match self {
+                CartErrorCode::Other(code) => write!(f, "error {code}"),
+                _ => f.write_str("error"),
+            },
+        }
+    }
+}
+
+impl Serialize for CartErrorCode {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            CartErrorCode::Other(code) => code.serialize(serializer),
+            known => serializer.serialize_i64(known.code().unwrap_or_default()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CartErrorCode {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CodeVisitor;
+
+        impl Visitor<'_> for CodeVisitor {
+            type Value = CartErrorCode;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a cart error code as a number or a name")
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<CartErrorCode, E> {
+                Ok(CartErrorCode::from_number(v))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<CartErrorCode, E> {
+                Ok(i64::try_from(v).map_or_else(
+                    |_| CartErrorCode::Other(crate::error::FaultCode::Text(v.to_string())),
+                    CartErrorCode::from_number,
+                ))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<CartErrorCode, E> {
+                Ok(CartErrorCode::from_text(v))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<CartErrorCode, E> {
+                Ok(CartErrorCode::Unknown)
+            }
+        }
+
+        deserializer.deserialize_any(CodeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::FaultCode;
+
+    #[test]
+    fn cart_error_codes_read_numbers_and_names() {
+        let read = |json: &str| serde_json::from_str::<CartErrorCode>(json).unwrap();
+        assert_eq!(read("10001"), CartErrorCode::CatalogItemIdIsNotValid);
+        assert_eq!(
+            read("\"catalog_item_id_is_not_valid\""),
+            CartErrorCode::CatalogItemIdIsNotValid
+        );
+        assert_eq!(
+            read("\"AttestationNotAccepted\""),
+            CartErrorCode::AttestationNotAccepted
+        );
+        assert_eq!(read("\"10012\""), CartErrorCode::AttestationNotAccepted);
+        assert_eq!(
+            read("500600"),
+            CartErrorCode::LegacyOfferNotEligibleForPurchase
+        );
+        assert_eq!(read("null"), CartErrorCode::Unknown);
+        assert_eq!(
+            read("77777"),
+            CartErrorCode::Other(FaultCode::Number(77777))
+        );
+        assert_eq!(
+            read("\"brand_new\""),
+            CartErrorCode::Other(FaultCode::Text("brand_new".into()))
+        );
+    }
+
+    #[test]
+    fn cart_error_codes_write_back_as_numbers_or_as_they_came() {
+        let write = |code: &CartErrorCode| serde_json::to_string(code).unwrap();
+        assert_eq!(write(&CartErrorCode::AttestationNotAccepted), "10012");
+        assert_eq!(
+            write(&CartErrorCode::Other(FaultCode::Number(77777))),
+            "77777"
+        );
+        assert_eq!(
+            write(&CartErrorCode::Other(FaultCode::Text("brand_new".into()))),
+            "\"brand_new\""
+        );
+        assert_eq!(
+            CartErrorCode::CatalogItemIdIsNotValid.to_string(),
+            "error 10001 (CatalogItemIdIsNotValid)"
+        );
+    }
+
+    #[test]
+    fn both_timestamp_spellings_are_read() {
+        let cart: Cart = serde_json::from_str(
+            r#"{"creationTimeStamp": "a", "lastModifiedTimestamp": "b", "expirationTimeStamp": "c"}"#,
+        )
+        .unwrap();
+        assert_eq!(cart.creation_timestamp.as_deref(), Some("a"));
+        assert_eq!(cart.last_modified_timestamp.as_deref(), Some("b"));
+        assert_eq!(cart.expiration_timestamp.as_deref(), Some("c"));
+        let json = serde_json::to_value(&cart).unwrap();
+        assert_eq!(json["creationTimestamp"], "a");
+    }
+
+    #[test]
+    fn line_item_errors_include_add_ons() {
+        let cart: Cart = serde_json::from_str(
+            r#"{"lineItems": [
+                {"id": 0, "catalogItemId": "A", "error": {"errorCode": 10001, "errorDescription": "bad id"}},
+                {"id": 1, "catalogItemId": "B", "addonItems": [
+                    {"id": 0, "catalogItemId": "C", "error": {"errorCode": "attestation_not_accepted"}}
+                ]},
+                {"id": 2, "catalogItemId": "D"}
+            ]}"#,
+        )
+        .unwrap();
+        let errors = cart.line_item_errors();
+        assert!(cart.has_errors());
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[0].to_string(),
+            "line item 0 (A): error 10001 (CatalogItemIdIsNotValid): bad id"
+        );
+        assert_eq!(errors[1].catalog_item_id, "C");
+        assert_eq!(
+            errors[1].error.error_code,
+            CartErrorCode::AttestationNotAccepted
+        );
+    }
+
+    #[test]
+    fn the_create_request_fixture_reads_and_builds_alike() {
+        let body = include_bytes!("../../tests/fixtures/cart-create-request.json");
+        let read: NewCart = serde_json::from_slice(body).unwrap();
+        let built = NewCart::new()
+            .line_item(
+                CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly)
+                    .term_duration("P1M"),
+            )
+            .line_item(
+                CartLineItem::new("CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ", 2, BillingCycle::Monthly)
+                    .term_duration("P1Y")
+                    .participant(ParticipantType::TransactionReseller, "5357564")
+                    .participant(ParticipantType::AdditionalTransactionReseller, "517285")
+                    .participant(ParticipantType::AdditionalTransactionReseller, "5357563"),
+            )
+            .partner_on_record_attestation_accepted(true);
+        assert_eq!(read, built);
+    }
+}

@@ -1,0 +1,222 @@
+//! Waiting for the orders of a checkout to finish provisioning.
+
+use std::fmt;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::ids::{CustomerId, IntoId, OrderId};
+use crate::model::{CartCheckoutResult, Order};
+use crate::transport::LOG_TARGET;
+
+/// The most requests a wait sends in a minute, whatever it is told: half of
+/// the 500 a minute that Partner Center documents per tenant for orders.
+pub const MAX_REQUESTS_PER_MINUTE: u32 = 250;
+
+type ProgressFn = dyn Fn(&WaitProgress<'_>) + Send + Sync;
+
+/// How [`Client::wait_for_orders`] polls.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_center_cart::WaitOptions;
+///
+/// let options = WaitOptions::default()
+///     .timeout(Duration::from_secs(600))
+///     .on_progress(|progress| {
+///         eprintln!("{} of {} orders still pending", progress.pending.len(), progress.total);
+///     });
+/// # let _ = options;
+/// ```
+#[derive(Clone)]
+pub struct WaitOptions {
+    timeout: Duration,
+    initial_interval: Duration,
+    max_interval: Duration,
+    max_requests_per_minute: u32,
+    progress: Option<Arc<ProgressFn>>,
+}
+
+impl Default for WaitOptions {
+    /// Up to 30 minutes; first check after 5 s, then every 1.5 times as
+    /// long up to every minute; at most 60 requests a minute.
+    fn default() -> Self {
+        WaitOptions {
+            timeout: Duration::from_secs(30 * 60),
+            initial_interval: Duration::from_secs(5),
+            max_interval: Duration::from_secs(60),
+            max_requests_per_minute: 60,
+            progress: None,
+        }
+    }
+}
+
+impl fmt::Debug for WaitOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitOptions")
+            .field("timeout", &self.timeout)
+            .field("initial_interval", &self.initial_interval)
+            .field("max_interval", &self.max_interval)
+            .field("max_requests_per_minute", &self.max_requests_per_minute)
+            .field("progress", &self.progress.as_ref().map(|_| "<callback>"))
+            .finish()
+    }
+}
+
+impl WaitOptions {
+    /// Sets how long to wait in all before giving up with
+    /// [`Error::WaitTimedOut`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the wait before the first check; each later wait is 1.5 times
+    /// the one before, up to [`max_interval`](Self::max_interval).
+    pub fn initial_interval(mut self, interval: Duration) -> Self {
+        self.initial_interval = interval;
+        self
+    }
+
+    /// Sets the longest wait between two checks.
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// Sets how many requests the wait may send in a minute, from 1 to
+    /// [`MAX_REQUESTS_PER_MINUTE`]; requests are spaced evenly to keep to it.
+    pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
+        self.max_requests_per_minute = requests.clamp(1, MAX_REQUESTS_PER_MINUTE);
+        self
+    }
+
+    /// Calls `callback` before each wait, with what is still pending.
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&WaitProgress<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Arc::new(callback));
+        self
+    }
+
+    /// The least time between two requests.
+    fn request_spacing(&self) -> Duration {
+        Duration::from_secs(60) / self.max_requests_per_minute
+    }
+}
+
+/// What a wait is waiting for, as told to its progress callback.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct WaitProgress<'a> {
+    /// The orders still pending.
+    pub pending: &'a [OrderId],
+    /// How many orders are waited for in all.
+    pub total: usize,
+    /// How long the wait has lasted.
+    pub elapsed: Duration,
+    /// How long until the next check.
+    pub next_check_in: Duration,
+}
+
+impl Client {
+    /// Waits until every order of a checkout is completed or cancelled, and
+    /// returns them all as last read, with the subscription IDs of what was
+    /// provisioned.
+    ///
+    /// Orders that are already final are not read again. The pending ones
+    /// are read with [`get_order`](Self::get_order) at growing intervals,
+    /// with requests spaced to stay under
+    /// [`max_requests_per_minute`](WaitOptions::max_requests_per_minute).
+    /// Each check is logged at `info`, and told to the progress callback.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::{Client, WaitOptions};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
+    /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
+    /// let result = client.checkout(customer, "3655b1a0-b1c9-4268-9824-577fdbc4d0be")?;
+    /// for order in client.wait_for_orders(customer, &result, WaitOptions::default())? {
+    ///     println!("{}: {:?}", order.id, order.subscription_ids().collect::<Vec<_>>());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::WaitTimedOut`] when orders are still pending at the
+    ///   deadline; it names them and holds every order as last read.
+    /// - [`Error::InvalidId`] when the customer ID or an order ID cannot be
+    ///   used; nothing is sent.
+    /// - Any error of [`get_order`](Self::get_order) that outlasts its
+    ///   retries.
+    pub fn wait_for_orders(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        result: &CartCheckoutResult,
+        options: WaitOptions,
+    ) -> Result<Vec<Order>, Error> {
+        let customer_id = customer_id.into_id()?;
+        let mut orders = result.orders.clone();
+        for order in orders.iter().filter(|order| order.is_pending()) {
+            order.id.check_path_safe()?;
+        }
+        let started = Instant::now();
+        let deadline = started + options.timeout;
+        let spacing = options.request_spacing();
+        let mut interval = options.initial_interval.min(options.max_interval);
+        let mut last_request: Option<Instant> = None;
+
+        loop {
+            let pending: Vec<OrderId> = orders
+                .iter()
+                .filter(|order| order.is_pending())
+                .map(|order| order.id.clone())
+                .collect();
+            if pending.is_empty() {
+                log::info!(target: LOG_TARGET, "all {} orders are final after {:.0?}", orders.len(), started.elapsed());
+                return Ok(orders);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::WaitTimedOut {
+                    pending,
+                    orders,
+                    waited: started.elapsed(),
+                });
+            }
+            let wait = interval.min(deadline - now);
+            log::info!(
+                target: LOG_TARGET,
+                "waiting for {} pending order{} ({}); next check in {:.1?}",
+                pending.len(),
+                if pending.len() == 1 { "" } else { "s" },
+                pending.iter().map(OrderId::as_str).collect::<Vec<_>>().join(", "),
+                wait,
+            );
+            if let Some(progress) = &options.progress {
+                progress(&WaitProgress {
+                    pending: &pending,
+                    total: orders.len(),
+                    elapsed: started.elapsed(),
+                    next_check_in: wait,
+                });
+            }
+            thread::sleep(wait);
+
+            for order in orders.iter_mut().filter(|order| order.is_pending()) {
+                if let Some(previous) = last_request {
+                    thread::sleep(spacing.saturating_sub(previous.elapsed()));
+                }
+                last_request = Some(Instant::now());
+                *order = self.get_order(customer_id, &order.id)?;
+            }
+            interval = interval.mul_f64(1.5).min(options.max_interval);
+        }
+    }
+}
