@@ -1,66 +1,159 @@
-//! Checks out a cart and prints what it became.
+//! A small command-line tool for the purchase flow: create a cart, show it,
+//! check it out, follow its orders.
 //!
 //! ```text
-//! PARTNER_CENTER_TOKEN=eyJ... cargo run --example checkout -- <customer-id> <cart-id>
+//! export PARTNER_CENTER_TOKEN=eyJ...
+//! cargo run --example checkout -- create <customer> --offer CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P --quantity 5 --term P1M
+//! cargo run --example checkout -- show <customer> <cart>
+//! cargo run --example checkout -- checkout <customer> <cart> --wait
+//! cargo run --example checkout -- order <customer> <order-id>
+//! cargo run --example checkout -- wait <customer> <order-id>...
+//! cargo run --example checkout -- buy <customer> --offer ... --wait
+//! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
 //!
-//! Options:
+//! Options anywhere on the line:
 //!
-//! - `--json`: print the result as JSON instead of tables.
-//! - `--request-id <GUID>`: repeat an earlier checkout whose outcome is not
-//!   known, with the request ID it printed; Partner Center will not buy twice.
-//! - `--base-url <URL>`: another API host (or a fake on loopback); also read
+//! - `--json`: print JSON instead of tables.
+//! - `--request-id <GUID>`: repeat an earlier `checkout` or `create` whose
+//!   outcome is not known, with the request ID it printed; Partner Center
+//!   will not buy twice.
+//! - `--wait`: after checkout, wait until the orders are provisioned.
+//! - `--timeout <SECONDS>`: how long `--wait` and `wait` wait (default 1800).
+//! - `--base-url <URL>`: another API host, or a fake on loopback; also read
 //!   from `PARTNER_CENTER_BASE_URL`.
 //!
-//! Exit codes: 0 when every order group was ordered, 1 when the checkout
-//! failed, 2 for wrong usage, 3 when some order groups failed.
+//! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>` starts a line
+//! item; `--quantity N` (default 1), `--billing <CYCLE>` (default `monthly`)
+//! and `--term <ISO-DURATION>` apply to the offer before them.
+//!
+//! Exit codes: 0 done; 1 failed; 2 wrong usage; 3 done in part (order
+//! groups failed, line items in error, or orders still pending).
 
 mod support;
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use partner_center_cart::{Client, Error, Uuid};
+use partner_center_cart::model::BillingCycle;
+use partner_center_cart::{
+    CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, Uuid, WaitOptions,
+};
 
-const USAGE: &str =
-    "usage: checkout <customer-id> <cart-id> [--json] [--request-id <GUID>] [--base-url <URL>]
+const USAGE: &str = "\
+usage: checkout [options] create <customer> --offer <ID> [--quantity N] [--billing CYCLE] [--term P1M]...
+       checkout [options] show <customer> <cart>
+       checkout [options] checkout <customer> <cart> [--wait]
+       checkout [options] order <customer> <order-id>
+       checkout [options] wait <customer> <order-id>...
+       checkout [options] buy <customer> --offer <ID> ... [--wait]
+       checkout [options] <customer> <cart>
+options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>
 The token is read from PARTNER_CENTER_TOKEN.";
 
+/// What the command line asked for.
 struct Options {
-    customer_id: String,
-    cart_id: String,
+    command: String,
+    operands: Vec<String>,
+    items: Vec<CartLineItem>,
     json: bool,
+    wait: bool,
+    timeout: Duration,
     request_id: Option<Uuid>,
     base_url: Option<String>,
 }
 
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut positional = Vec::new();
+/// How a run ended, for the exit code.
+enum Outcome {
+    Done,
+    Partial,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
-        customer_id: String::new(),
-        cart_id: String::new(),
+        command: String::new(),
+        operands: Vec::new(),
+        items: Vec::new(),
         json: false,
+        wait: false,
+        timeout: Duration::from_secs(1800),
         request_id: None,
         base_url: std::env::var("PARTNER_CENTER_BASE_URL").ok(),
     };
+    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
             "--json" => options.json = true,
+            "--wait" => options.wait = true,
             "--request-id" => {
-                let value = args.next().ok_or("--request-id needs a GUID")?;
-                let id = Uuid::parse_str(&value)
-                    .map_err(|_| format!("--request-id {value:?} is not a GUID"))?;
+                let text = value("--request-id")?;
+                let id = Uuid::parse_str(&text)
+                    .map_err(|_| format!("--request-id {text:?} is not a GUID"))?;
                 options.request_id = Some(id);
             }
-            "--base-url" => options.base_url = Some(args.next().ok_or("--base-url needs a URL")?),
+            "--timeout" => {
+                let text = value("--timeout")?;
+                let secs = text
+                    .parse()
+                    .map_err(|_| format!("--timeout {text:?} is not a number of seconds"))?;
+                options.timeout = Duration::from_secs(secs);
+            }
+            "--base-url" => options.base_url = Some(value("--base-url")?),
+            "--offer" => options.items.push(CartLineItem::new(
+                value("--offer")?,
+                1,
+                BillingCycle::Monthly,
+            )),
+            "--quantity" | "--billing" | "--term" => {
+                let text = value(&arg)?;
+                let item = options
+                    .items
+                    .last_mut()
+                    .ok_or(format!("{arg} must follow an --offer"))?;
+                match arg.as_str() {
+                    "--quantity" => {
+                        item.quantity = text
+                            .parse()
+                            .map_err(|_| format!("--quantity {text:?} is not a number"))?;
+                    }
+                    "--billing" => item.billing_cycle = Some(BillingCycle::from_wire(&text)),
+                    _ => item.term_duration = Some(text),
+                }
+            }
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
-            _ => positional.push(arg),
+            _ if options.command.is_empty() => options.command = arg,
+            _ => options.operands.push(arg),
         }
     }
-    let [customer_id, cart_id] = <[String; 2]>::try_from(positional)
-        .map_err(|_| "give a customer ID and a cart ID".to_owned())?;
-    options.customer_id = customer_id;
-    options.cart_id = cart_id;
+    // `checkout <customer> <cart>` may leave out the command.
+    if !matches!(
+        options.command.as_str(),
+        "create" | "show" | "checkout" | "order" | "wait" | "buy" | ""
+    ) {
+        options.operands.insert(
+            0,
+            std::mem::replace(&mut options.command, "checkout".into()),
+        );
+    }
+    let wanted = match options.command.as_str() {
+        "" => return Err("give a command".into()),
+        "create" | "buy" => 1,
+        "show" | "checkout" | "order" => 2,
+        _ => usize::MAX,
+    };
+    let count_ok = if wanted == usize::MAX {
+        options.operands.len() >= 2
+    } else {
+        options.operands.len() == wanted
+    };
+    if !count_ok {
+        return Err(format!("wrong number of IDs for {}", options.command));
+    }
+    if matches!(options.command.as_str(), "create" | "buy") && options.items.is_empty() {
+        return Err("give at least one --offer".into());
+    }
     Ok(options)
 }
 
@@ -75,48 +168,144 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-
     let mut builder = Client::builder(|| std::env::var("PARTNER_CENTER_TOKEN"))
         .application_name("partner-center-cart checkout example");
     if let Some(url) = &options.base_url {
         builder = builder.base_url(url);
     }
-    let client = match builder.build() {
-        Ok(client) => client,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(2);
-        }
-    };
-
-    let request_id = options.request_id.unwrap_or_else(Uuid::new_v4);
-    match client.checkout_with_request_id(&options.customer_id, &options.cart_id, request_id) {
-        Ok(result) => {
-            if options.json {
-                match serde_json::to_string_pretty(&result) {
-                    Ok(json) => println!("{json}"),
-                    Err(error) => eprintln!("error: could not write JSON: {error}"),
-                }
-            } else {
-                support::print_checkout(&result);
-            }
-            if result.is_partial_failure() {
-                eprintln!(
-                    "\n{} order group(s) failed; the orders above stand.",
-                    result.order_errors.len()
-                );
-                return ExitCode::from(3);
-            }
-            ExitCode::SUCCESS
-        }
+    let result = builder.build().and_then(|client| run(&client, &options));
+    match result {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Partial) => ExitCode::from(3),
         Err(error) => {
             report(&error, &options);
-            if matches!(error, Error::InvalidId { .. }) {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
+            match error {
+                Error::InvalidId { .. } | Error::InvalidConfig(_) => ExitCode::from(2),
+                Error::CartHasErrors { .. } | Error::WaitTimedOut { .. } => ExitCode::from(3),
+                _ => ExitCode::FAILURE,
             }
         }
+    }
+}
+
+fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
+    let customer = options.operands[0].as_str();
+    let request_id = options.request_id.unwrap_or_else(Uuid::new_v4);
+    match options.command.as_str() {
+        "create" => {
+            let cart =
+                client.create_cart_with_request_id(customer, &new_cart(options), request_id)?;
+            print(options, &cart, || support::print_cart(&cart));
+            Ok(if cart.has_errors() {
+                Outcome::Partial
+            } else {
+                Outcome::Done
+            })
+        }
+        "show" => {
+            let cart = client.get_cart(customer, options.operands[1].as_str())?;
+            print(options, &cart, || support::print_cart(&cart));
+            Ok(if cart.has_errors() {
+                Outcome::Partial
+            } else {
+                Outcome::Done
+            })
+        }
+        "checkout" => {
+            let result = client.checkout_with_request_id(
+                customer,
+                options.operands[1].as_str(),
+                request_id,
+            )?;
+            finish_checkout(client, options, customer, result)
+        }
+        "buy" => {
+            let cart = client.create_cart(customer, &new_cart(options))?;
+            if !options.json {
+                support::print_cart(&cart);
+                println!();
+            }
+            let result = client.checkout_cart(customer, &cart)?;
+            finish_checkout(client, options, customer, result)
+        }
+        "order" => {
+            let order = client.get_order(customer, options.operands[1].as_str())?;
+            print(options, &order, || {
+                support::print_orders(std::slice::from_ref(&order))
+            });
+            Ok(Outcome::Done)
+        }
+        _ => {
+            // `wait`: follow orders by ID, whatever made them.
+            let mut result = CartCheckoutResult::default();
+            for id in &options.operands[1..] {
+                result.orders.push(client.get_order(customer, id.as_str())?);
+            }
+            let orders = client.wait_for_orders(customer, &result, wait_options(options))?;
+            print(options, &orders, || support::print_orders(&orders));
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+fn finish_checkout(
+    client: &Client,
+    options: &Options,
+    customer: &str,
+    result: CartCheckoutResult,
+) -> Result<Outcome, Error> {
+    let partial = result.is_partial_failure();
+    let mut result = result;
+    if options.wait {
+        let orders: Vec<Order> =
+            client.wait_for_orders(customer, &result, wait_options(options))?;
+        result.orders = orders;
+    }
+    print(options, &result, || support::print_checkout(&result));
+    if partial {
+        eprintln!(
+            "\n{} order group(s) failed; the orders above stand.",
+            result.order_errors.len()
+        );
+        return Ok(Outcome::Partial);
+    }
+    Ok(Outcome::Done)
+}
+
+fn new_cart(options: &Options) -> NewCart {
+    options
+        .items
+        .iter()
+        .cloned()
+        .fold(NewCart::new(), NewCart::line_item)
+        .partner_on_record_attestation_accepted(true)
+}
+
+fn wait_options(options: &Options) -> WaitOptions {
+    let quiet = options.json;
+    WaitOptions::default()
+        .timeout(options.timeout)
+        .on_progress(move |progress| {
+            if !quiet {
+                eprintln!(
+                    "{} of {} order(s) pending; checking again in {:.0?}",
+                    progress.pending.len(),
+                    progress.total,
+                    progress.next_check_in
+                );
+            }
+        })
+}
+
+/// Prints `value` as JSON, or as tables with `tables`.
+fn print(options: &Options, value: &impl serde::Serialize, tables: impl FnOnce()) {
+    if !options.json {
+        tables();
+        return;
+    }
+    match serde_json::to_string_pretty(value) {
+        Ok(json) => println!("{json}"),
+        Err(error) => eprintln!("error: could not write JSON: {error}"),
     }
 }
 
@@ -127,16 +316,39 @@ fn report(error: &Error, options: &Options) {
         eprintln!("  caused by: {cause}");
         source = cause.source();
     }
-    if let Some(request_id) = error.request_id() {
-        eprintln!();
-        eprintln!("Request ID: {request_id}");
-        if let Some(correlation_id) = error.correlation_id() {
-            eprintln!("Correlation ID: {correlation_id}");
-        }
-        eprintln!("To retry this checkout safely (Partner Center will not buy twice), run:");
+    if let Error::WaitTimedOut { orders, .. } = error {
+        support::print_orders(orders);
+    }
+    let Some(request_id) = error.request_id() else {
+        return;
+    };
+    eprintln!();
+    eprintln!("Request ID: {request_id}");
+    if let Some(correlation_id) = error.correlation_id() {
+        eprintln!("Correlation ID: {correlation_id}");
+    }
+    if matches!(options.command.as_str(), "checkout" | "create") {
         eprintln!(
-            "  cargo run --example checkout -- {} {} --request-id {request_id}",
-            options.customer_id, options.cart_id
+            "To retry safely with the same request ID (Partner Center will not act twice), run:"
         );
+        let mut line: Vec<String> = vec![
+            "cargo run --example checkout --".into(),
+            options.command.clone(),
+        ];
+        line.extend(options.operands.iter().cloned());
+        for item in &options.items {
+            line.push(format!(
+                "--offer {} --quantity {}",
+                item.catalog_item_id, item.quantity
+            ));
+            if let Some(cycle) = &item.billing_cycle {
+                line.push(format!("--billing {cycle}"));
+            }
+            if let Some(term) = &item.term_duration {
+                line.push(format!("--term {term}"));
+            }
+        }
+        line.push(format!("--request-id {request_id}"));
+        eprintln!("  {}", line.join(" "));
     }
 }

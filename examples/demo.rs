@@ -1,32 +1,39 @@
-//! The whole thing in one command, with no account: starts the fake Partner
-//! Center on loopback, checks out a cart through the real client over HTTP,
-//! and prints the result.
+//! The whole purchase flow in one command, with no account: starts the fake
+//! Partner Center on loopback and, through the real client over HTTP,
+//! creates a cart, fixes a line item the service rejected, checks the cart
+//! out, waits for the orders to be provisioned, and prints them.
 //!
 //! ```text
 //! cargo run --example demo --features fake
 //! ```
 //!
-//! The fake first answers 503, as a busy service does, so the run also shows
-//! a retry with the same request ID.
+//! The fake answers the first checkout with 503, as a busy service does, so
+//! the run also shows a retry that reuses the request ID.
 
 mod support;
 
 use std::time::Duration;
 
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::{Client, RetryPolicy};
+use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode};
+use partner_center_cart::{CartLineItem, Client, NewCart, RetryPolicy, WaitOptions};
 
 const CUSTOMER: &str = "28045616-f6b9-462f-9701-0d89b5e65c44";
-const CART: &str = "3655b1a0-b1c9-4268-9824-577fdbc4d0be";
-const RESULT: &str = include_str!("../tests/fixtures/checkout-doc-example.json");
+const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
+const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
+const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
+const RETIRED_OFFER: &str = "DG7GMGF0DWM3:0002:DG7GMGF0DT1M";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fake = FakePartnerCenter::start()?;
-    fake.push_replies([
-        Reply::fault(503, 900_192, "Transient failure; try again later."),
-        Reply::status(201).body(RESULT),
-    ]);
-    println!("Fake Partner Center listening on {}", fake.base_url());
+    fake.inject_line_item_error(
+        RETIRED_OFFER,
+        CartError::new(
+            CartErrorCode::LegacyOfferNotEligibleForPurchase,
+            "This legacy offer can no longer be bought.",
+        ),
+    );
+    println!("Fake Partner Center listening on {}\n", fake.base_url());
 
     let client = Client::builder(|| Ok::<_, std::io::Error>("demo-token"))
         .base_url(fake.base_url())
@@ -34,20 +41,65 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .application_name("partner-center-cart demo")
         .build()?;
 
-    println!("Checking out cart {CART} of customer {CUSTOMER}...\n");
-    let result = client.checkout(CUSTOMER, CART)?;
-    support::print_checkout(&result);
+    println!("1. Create a cart");
+    let new_cart = NewCart::new()
+        .line_item(CartLineItem::new(OFFICE, 25, BillingCycle::Monthly).term_duration("P1M"))
+        .line_item(CartLineItem::new(TEAMS, 25, BillingCycle::Monthly).term_duration("P1Y"))
+        .line_item(
+            CartLineItem::new(RESERVED_VM, 2, BillingCycle::OneTime)
+                .term_duration("P1Y")
+                .friendly_name("build agents"),
+        )
+        .line_item(CartLineItem::new(RETIRED_OFFER, 1, BillingCycle::OneTime))
+        .partner_on_record_attestation_accepted(true);
+    let mut cart = client.create_cart(CUSTOMER, &new_cart)?;
+    support::print_cart(&cart);
 
-    let requests = fake.requests();
-    println!();
-    println!("The fake saw {} requests:", requests.len());
-    for request in &requests {
+    println!("\n2. Checking out refuses the cart while an item is in error:");
+    if let Err(error) = client.checkout_cart(CUSTOMER, &cart) {
+        println!("   {error}");
+    }
+
+    println!("\n3. Drop that item and update the cart");
+    cart.line_items.retain(|item| item.error.is_none());
+    let cart_id = cart.id.ok_or("the service gave the cart no ID")?;
+    let cart = client.update_cart(CUSTOMER, cart_id, &cart)?;
+    support::print_cart(&cart);
+
+    println!("\n4. Check out (the fake answers 503 first; the retry reuses the request ID)");
+    fake.push_reply(Reply::fault(
+        503,
+        900_192,
+        "Transient failure; try again later.",
+    ));
+    let result = client.checkout_cart(CUSTOMER, &cart)?;
+    for request in fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/checkout"))
+    {
         println!(
-            "  {} {}  MS-RequestId {}",
-            request.method,
-            request.path,
+            "   POST .../checkout  MS-RequestId {}",
             request.header("ms-requestid").unwrap_or("-")
         );
     }
+    support::print_checkout(&result);
+
+    println!("\n5. Wait until the orders are provisioned");
+    let waiting = WaitOptions::default()
+        .initial_interval(Duration::from_millis(300))
+        .max_requests_per_minute(250)
+        .on_progress(|progress| {
+            println!(
+                "   {} of {} order(s) pending; checking again in {:.1?}",
+                progress.pending.len(),
+                progress.total,
+                progress.next_check_in
+            );
+        });
+    let orders = client.wait_for_orders(CUSTOMER, &result, waiting)?;
+    support::print_orders(&orders);
+
+    println!("\nThe fake saw {} requests in all.", fake.requests().len());
     Ok(())
 }

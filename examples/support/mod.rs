@@ -3,7 +3,41 @@
 #![allow(dead_code)]
 
 use partner_center_cart::CartCheckoutResult;
-use partner_center_cart::model::Order;
+use partner_center_cart::model::{Cart, Order};
+
+/// Prints a cart and its line items, with the errors of any in error.
+pub fn print_cart(cart: &Cart) {
+    println!(
+        "Cart {}  status {}  expires {}",
+        text(cart.id.as_ref()),
+        text(cart.status.as_ref()),
+        cart.expiration_timestamp.as_deref().unwrap_or("-"),
+    );
+    println!(
+        "  {:>2}  {:<34} {:>4}  {:<9}  {:<5}  {:<5}  ERROR",
+        "ID", "CATALOG ITEM", "QTY", "BILLING", "TERM", "GROUP"
+    );
+    for item in &cart.line_items {
+        println!(
+            "  {:>2}  {:<34} {:>4}  {:<9}  {:<5}  {:<5}  {}",
+            item.id,
+            item.catalog_item_id,
+            item.quantity,
+            text(item.billing_cycle.as_ref()),
+            item.term_duration.as_deref().unwrap_or("-"),
+            item.order_group.as_deref().unwrap_or("-"),
+            text(item.error.as_ref()),
+        );
+    }
+    let errors = cart.line_item_errors();
+    if !errors.is_empty() {
+        println!();
+        println!(
+            "{} line item(s) in error; fix or remove them before checkout.",
+            errors.len()
+        );
+    }
+}
 
 /// Prints orders, their line items and the order errors of a checkout.
 pub fn print_checkout(result: &CartCheckoutResult) {

@@ -1,0 +1,20 @@
+//! Runs the fake Partner Center until stopped, to try the `checkout`
+//! example (or any tool) against it without an account.
+//!
+//! ```text
+//! cargo run --example fake_server --features fake
+//! # in another terminal, with the URL it prints:
+//! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=anything
+//! cargo run --example checkout -- buy 28045616-f6b9-462f-9701-0d89b5e65c44 --offer CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P --wait
+//! ```
+
+use partner_center_cart::fake::FakePartnerCenter;
+
+fn main() -> std::io::Result<()> {
+    let fake = FakePartnerCenter::start()?;
+    println!("{}", fake.base_url());
+    eprintln!("fake Partner Center listening; stop it with Ctrl-C");
+    loop {
+        std::thread::park();
+    }
+}
