@@ -224,24 +224,26 @@ impl Transport {
         if let Some(application) = &settings.application_name {
             builder = builder.header("MS-PartnerCenter-Application", application.as_str());
         }
-        let body: &[u8] = request.body.as_deref().unwrap_or_default();
         if request.body.is_some() {
             builder = builder.header("Content-Type", "application/json");
         }
-        if request.method != Method::Get {
-            builder = builder.header("Content-Length", body.len().to_string());
-        }
-        let http_request = builder.body(body).map_err(|source| Error::Transport {
+        let head = builder.body(()).map_err(|source| Error::Transport {
             kind: TransportErrorKind::Other,
             status: None,
             call: *call,
             source: source.into(),
         })?;
-
-        let response = self
-            .agent
-            .run(http_request)
-            .map_err(|error| transport_error(error, None, call))?;
+        // A GET goes without a body; a POST or PUT always has one, if only an
+        // empty one, so that it carries `Content-Length`.
+        let sent = match request.method {
+            Method::Get => self.agent.run(head),
+            Method::Post | Method::Put => {
+                let (parts, ()) = head.into_parts();
+                let body: &[u8] = request.body.as_deref().unwrap_or_default();
+                self.agent.run(http::Request::from_parts(parts, body))
+            }
+        };
+        let response = sent.map_err(|error| transport_error(error, None, call))?;
         let status = response.status().as_u16();
         let (parts, mut body) = response.into_parts();
 
