@@ -12,6 +12,14 @@
 //! # let _ = client;
 //! ```
 
+mod cache;
+mod entra;
+mod error;
+
+pub use cache::DEFAULT_REFRESH_MARGIN;
+pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
+pub use error::{AuthError, EntraError, SharedError};
+
 use std::fmt;
 
 use crate::error::BoxError;
