@@ -12,10 +12,12 @@
 //! # let _ = client;
 //! ```
 
+mod azure_cli;
 mod cache;
 mod entra;
 mod error;
 
+pub use azure_cli::{AzureCliBuilder, AzureCliProvider};
 pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
 pub use error::{AuthError, EntraError, SharedError};
