@@ -288,11 +288,12 @@ impl AzureCliProvider {
 
     /// Waits for the CLI, stopping it at the timeout.
     fn wait(&self, child: &mut Child) -> Result<ExitStatus, AuthError> {
-        let deadline = Instant::now() + self.timeout;
+        // A timeout too long to add to the clock means no deadline.
+        let deadline = Instant::now().checked_add(self.timeout);
         loop {
             match child.try_wait() {
                 Ok(Some(status)) => return Ok(status),
-                Ok(None) if Instant::now() >= deadline => {
+                Ok(None) if deadline.is_some_and(|deadline| Instant::now() >= deadline) => {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(self.failed(
@@ -426,6 +427,18 @@ mod tests {
         ] {
             assert!(matches!(builder.build(), Err(AuthError::InvalidConfig(_))));
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_timeout_is_no_deadline() {
+        let provider = AzureCliProvider::builder()
+            .program("true")
+            .timeout(Duration::MAX)
+            .build()
+            .unwrap();
+        let error = provider.access_token().unwrap_err();
+        assert!(error.to_string().contains("not JSON"), "{error}");
     }
 
     #[test]

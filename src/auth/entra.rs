@@ -28,6 +28,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default timeout for opening a connection to the token endpoint.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest timeout accepted; the HTTP stack cannot count to `Duration::MAX`.
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The largest token response read: 1 MiB.
 const MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 
@@ -235,13 +238,15 @@ impl<P> EntraBuilder<P> {
     }
 
     /// Sets the timeout of each phase of a token request: sending it,
-    /// waiting for the response, reading its body. Defaults to 30 seconds.
+    /// waiting for the response, reading its body. Defaults to 30 seconds;
+    /// at most a day.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Sets the timeout for opening a connection. Defaults to 10 seconds.
+    /// Sets the timeout for opening a connection. Defaults to 10 seconds;
+    /// at most a day.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -273,9 +278,10 @@ impl<P> EntraBuilder<P> {
         }
         let scope = self.scope.unwrap_or(default_scope);
         check_header_text("scope", &scope).map_err(AuthError::from_config)?;
-        if self.timeout.is_zero() || self.connect_timeout.is_zero() {
+        let timeout_ok = |timeout: Duration| !timeout.is_zero() && timeout <= MAX_TIMEOUT;
+        if !timeout_ok(self.timeout) || !timeout_ok(self.connect_timeout) {
             return Err(AuthError::invalid_config(
-                "timeouts must be longer than zero",
+                "timeouts must be longer than zero and at most a day",
             ));
         }
         let authority = check_url("authority", &self.authority).map_err(AuthError::from_config)?;
@@ -304,8 +310,8 @@ impl EntraBuilder<ClientCredentialsProvider> {
     ///
     /// [`AuthError::InvalidConfig`] when the tenant is not a tenant ID or
     /// domain name, the client ID or scope is not visible ASCII, the secret
-    /// is empty, a timeout is zero, the authority is not `https` (or `http`
-    /// to loopback), or the proxy URL is not valid.
+    /// is empty, a timeout is zero or longer than a day, the authority is
+    /// not `https` (or `http` to loopback), or the proxy URL is not valid.
     pub fn build(self) -> Result<ClientCredentialsProvider, AuthError> {
         let scope = format!("{}/.default", self.resource.trim_end_matches('/'));
         let inner = self.build_inner(Grant::ClientCredentials, scope)?;
@@ -783,6 +789,8 @@ mod tests {
             ClientCredentialsProvider::builder("t", "app", ""),
             builder().resource("has space"),
             builder().timeout(Duration::ZERO),
+            builder().timeout(Duration::MAX),
+            builder().connect_timeout(Duration::MAX),
             builder().proxy(Proxy::url("::not a proxy::")),
         ];
         for builder in bad {
