@@ -143,7 +143,8 @@ impl AzureCliBuilder {
     }
 
     /// Sets how long before its expiry a token is replaced. Defaults to
-    /// 5 minutes.
+    /// 5 minutes. A token the CLI hands out with less time left than the
+    /// margin is asked for anew at every call.
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.margin = margin;
         self
