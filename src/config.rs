@@ -107,39 +107,61 @@ pub(crate) struct Settings {
 
 impl Settings {
     /// The HTTP agent's configuration.
-    ///
-    /// Timeouts are set per phase (connect, then send and receive each bounded
-    /// by the attempt timeout) rather than as ureq's single global deadline,
-    /// which costs several times as much per call; see the README.
     fn agent_config(&self, proxy: Option<ureq::Proxy>) -> ureq::config::Config {
-        let user_agent = match &self.application_name {
-            Some(application) => format!("{USER_AGENT} ({application})"),
-            None => USER_AGENT.to_owned(),
-        };
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .user_agent(user_agent)
-            .accept("application/json")
-            .proxy(proxy)
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_send_request(Some(self.timeout))
-            .timeout_send_body(Some(self.timeout))
-            .timeout_recv_response(Some(self.timeout))
-            .timeout_recv_body(Some(self.timeout))
-            .build()
+        agent_config(
+            self.application_name.as_deref(),
+            self.connect_timeout,
+            self.timeout,
+            proxy,
+        )
     }
 
     /// The proxy for the agent.
     fn agent_proxy(&self) -> Result<Option<ureq::Proxy>, Error> {
-        match &self.proxy.0 {
-            ProxyKind::Off => Ok(None),
-            ProxyKind::Environment if is_loopback_url(&self.base_url) => Ok(None),
-            ProxyKind::Environment => Ok(ureq::Proxy::try_from_env()),
-            ProxyKind::Url(url) => ureq::Proxy::new(url).map(Some).map_err(|_| {
-                Error::InvalidConfig(format!("proxy URL {:?} is not valid", redact_userinfo(url)))
-            }),
-        }
+        agent_proxy(&self.proxy, &self.base_url)
+    }
+}
+
+/// The configuration of an HTTP agent of this crate: no redirects, statuses
+/// as responses rather than errors, JSON accepted.
+///
+/// Timeouts are set per phase (connect, then send and receive each bounded
+/// by `timeout`) rather than as ureq's single global deadline, which costs
+/// several times as much per call; see the README.
+pub(crate) fn agent_config(
+    application_name: Option<&str>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    proxy: Option<ureq::Proxy>,
+) -> ureq::config::Config {
+    let user_agent = match application_name {
+        Some(application) => format!("{USER_AGENT} ({application})"),
+        None => USER_AGENT.to_owned(),
+    };
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(user_agent)
+        .accept("application/json")
+        .proxy(proxy)
+        .timeout_connect(Some(connect_timeout))
+        .timeout_send_request(Some(timeout))
+        .timeout_send_body(Some(timeout))
+        .timeout_recv_response(Some(timeout))
+        .timeout_recv_body(Some(timeout))
+        .build()
+}
+
+/// The proxy for an agent that sends to `url`: none from the environment
+/// when `url` is on loopback.
+pub(crate) fn agent_proxy(proxy: &Proxy, url: &str) -> Result<Option<ureq::Proxy>, Error> {
+    match &proxy.0 {
+        ProxyKind::Off => Ok(None),
+        ProxyKind::Environment if is_loopback_url(url) => Ok(None),
+        ProxyKind::Environment => Ok(ureq::Proxy::try_from_env()),
+        ProxyKind::Url(url) => ureq::Proxy::new(url).map(Some).map_err(|_| {
+            Error::InvalidConfig(format!("proxy URL {:?} is not valid", redact_userinfo(url)))
+        }),
     }
 }
 
@@ -304,8 +326,15 @@ impl ClientBuilder {
 
 /// Checks a base URL and returns it without a trailing slash.
 pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
+    check_url("base URL", url)
+}
+
+/// Checks a URL to send to, called `what` in errors: `https`, or `http` to
+/// loopback, with a host and no credentials, query or fragment. Returns it
+/// without a trailing slash.
+pub(crate) fn check_url(what: &str, url: &str) -> Result<String, Error> {
     let url = url.trim().trim_end_matches('/');
-    let invalid = |why: &str| Error::InvalidConfig(format!("base URL {url:?} {why}"));
+    let invalid = |why: &str| Error::InvalidConfig(format!("{what} {url:?} {why}"));
     let uri: Uri = url.parse().map_err(|_| invalid("is not a valid URL"))?;
     let host = uri
         .host()

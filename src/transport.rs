@@ -319,7 +319,17 @@ fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Classifies an error of the HTTP stack.
 fn transport_error(error: ureq::Error, status: Option<u16>, call: &CallInfo) -> Error {
-    let kind = match &error {
+    Error::Transport {
+        kind: transport_kind(&error),
+        status,
+        call: *call,
+        source: Box::new(error),
+    }
+}
+
+/// What kind of failure an error of the HTTP stack is.
+pub(crate) fn transport_kind(error: &ureq::Error) -> TransportErrorKind {
+    match error {
         ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
         ureq::Error::Io(io) => match io.kind() {
@@ -333,12 +343,6 @@ fn transport_error(error: ureq::Error, status: Option<u16>, call: &CallInfo) -> 
         },
         ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportErrorKind::Tls,
         _ => TransportErrorKind::Other,
-    };
-    Error::Transport {
-        kind,
-        status,
-        call: *call,
-        source: Box::new(error),
     }
 }
 
@@ -413,7 +417,7 @@ fn text_snippet(body: &[u8]) -> String {
 }
 
 /// Folds white space and control characters and shortens the text.
-fn snippet(text: &str, max_chars: usize) -> String {
+pub(crate) fn snippet(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut chars = 0;
     for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod provider;
+
 use partner_center_cart::CartCheckoutResult;
 use partner_center_cart::model::{Cart, Order};
 
