@@ -2,7 +2,7 @@
 //! check it out, follow its orders.
 //!
 //! ```text
-//! export PARTNER_CENTER_TOKEN=eyJ...
+//! export PARTNER_CENTER_TOKEN=eyJ...        # or --auth app|refresh|az, see below
 //! cargo run --example checkout -- create <customer> --offer CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P --quantity 5 --term P1M
 //! cargo run --example checkout -- show <customer> <cart>
 //! cargo run --example checkout -- checkout <customer> <cart> --wait
@@ -22,6 +22,10 @@
 //! - `--timeout <SECONDS>`: how long `--wait` and `wait` wait (default 1800).
 //! - `--base-url <URL>`: another API host, or a fake on loopback; also read
 //!   from `PARTNER_CENTER_BASE_URL`.
+//! - `--auth static|env|app|refresh|az`, `--tenant`, `--client-id`,
+//!   `--cloud global|usgov|china`: where tokens come from (default: the
+//!   `PARTNER_CENTER_TOKEN` variable); secrets are read from environment
+//!   variables only. See `examples/support/provider.rs`.
 //!
 //! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>` starts a line
 //! item; `--quantity N` (default 1), `--billing <CYCLE>` (default `monthly`)
@@ -39,6 +43,7 @@ use partner_center_cart::model::BillingCycle;
 use partner_center_cart::{
     CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, Uuid, WaitOptions,
 };
+use support::provider::{SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
 
 const USAGE: &str = "\
 usage: checkout [options] create <customer> --offer <ID> [--quantity N] [--billing CYCLE] [--term P1M]...
@@ -48,8 +53,7 @@ usage: checkout [options] create <customer> --offer <ID> [--quantity N] [--billi
        checkout [options] wait <customer> <order-id>...
        checkout [options] buy <customer> --offer <ID> ... [--wait]
        checkout [options] <customer> <cart>
-options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>
-The token is read from PARTNER_CENTER_TOKEN.";
+options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>";
 
 /// What the command line asked for.
 struct Options {
@@ -158,17 +162,21 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
 }
 
 fn main() -> ExitCode {
-    let options = match parse_args(std::env::args().skip(1)) {
-        Ok(options) => options,
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let parsed = provider_from_args(&mut args)
+        .and_then(|auth| parse_args(args).map(|options| (auth, options)));
+    let (auth, options) = match parsed {
+        Ok(parsed) => parsed,
         Err(problem) => {
             if !problem.is_empty() {
                 eprintln!("error: {problem}");
             }
-            eprintln!("{USAGE}");
+            eprintln!("{USAGE}\nauth:    {PROVIDER_USAGE}\n{SECRETS}");
             return ExitCode::from(2);
         }
     };
-    let mut builder = Client::builder(|| std::env::var("PARTNER_CENTER_TOKEN"))
+    let mut builder = Client::builder(auth.provider)
+        .cloud(auth.cloud)
         .application_name("partner-center-cart checkout example");
     if let Some(url) = &options.base_url {
         builder = builder.base_url(url);

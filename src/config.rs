@@ -28,6 +28,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
 /// The default timeout for opening a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The longest timeout accepted; the HTTP stack cannot count to much longer
+/// ones.
+pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The default cap on a response body: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -288,8 +292,8 @@ impl ClientBuilder {
     ///
     /// [`Error::InvalidConfig`] when the base URL is not `https` (or `http`
     /// to loopback), when the locale or application name cannot go in an HTTP
-    /// header, when a timeout or the response cap is zero, or when the proxy
-    /// URL is not valid.
+    /// header, when a timeout is zero or longer than a day, when the response
+    /// cap is zero, or when the proxy URL is not valid.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
         settings.base_url = check_base_url(&settings.base_url)?;
@@ -297,9 +301,10 @@ impl ClientBuilder {
         if let Some(name) = &settings.application_name {
             check_header_text("application name", name)?;
         }
-        if settings.timeout.is_zero() || settings.connect_timeout.is_zero() {
+        let timeouts = [settings.timeout, settings.connect_timeout];
+        if timeouts.iter().any(|t| t.is_zero() || *t > MAX_TIMEOUT) {
             return Err(Error::InvalidConfig(
-                "timeouts must be longer than zero".into(),
+                "timeouts must be longer than zero and at most a day".into(),
             ));
         }
         if settings.max_response_bytes == 0 {

@@ -61,7 +61,8 @@ pub enum TransportErrorKind {
     Connect,
     /// A connect or response timeout ran out.
     Timeout,
-    /// The connection failed while the request or response was in flight.
+    /// The connection could not be made (a failed name lookup lands here)
+    /// or broke while the request or response was in flight.
     Io,
     /// TLS could not be set up.
     Tls,
@@ -74,7 +75,7 @@ impl fmt::Display for TransportErrorKind {
         f.write_str(match self {
             TransportErrorKind::Connect => "could not connect",
             TransportErrorKind::Timeout => "timed out",
-            TransportErrorKind::Io => "the connection broke",
+            TransportErrorKind::Io => "the connection failed",
             TransportErrorKind::Tls => "TLS failed",
             TransportErrorKind::Other => "HTTP error",
         })

@@ -33,7 +33,9 @@
 //!
 //! The client asks its [`TokenProvider`] for a token before every attempt;
 //! any closure returning `Result<impl Into<String>, impl Into<BoxError>>` is
-//! one. Tokens never appear in `Debug` output, errors or log records.
+//! one. The [`auth`] module has cached, thread-safe providers for app-only
+//! and app+user credentials and the Azure CLI. Tokens never appear in
+//! `Debug` output, errors or log records.
 //!
 //! # Logging
 //!

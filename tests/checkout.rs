@@ -900,6 +900,8 @@ fn bad_settings_are_refused() {
         make().locale("en\r\nX: y").build(),
         make().application_name("").build(),
         make().timeout(Duration::ZERO).build(),
+        make().timeout(Duration::MAX).build(),
+        make().connect_timeout(Duration::from_secs(86_401)).build(),
         make().max_response_bytes(0).build(),
         make()
             .proxy(partner_center_cart::Proxy::url("::not a proxy::"))

@@ -16,7 +16,7 @@ use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
 use super::error::{AuthError, EntraError};
 use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
-use crate::config::{Proxy, agent_config, agent_proxy, check_header_text, check_url};
+use crate::config::{MAX_TIMEOUT, Proxy, agent_config, agent_proxy, check_header_text, check_url};
 use crate::error::BoxError;
 use crate::model::strip_bom;
 use crate::retry::{Decision, RetryPolicy, is_retryable_transport, parse_retry_after};
@@ -27,9 +27,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default timeout for opening a connection to the token endpoint.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The longest timeout accepted; the HTTP stack cannot count to `Duration::MAX`.
-const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// The largest token response read: 1 MiB.
 const MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
