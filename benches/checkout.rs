@@ -139,36 +139,23 @@ fn micros(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e6
 }
 
-/// Runs `a` and `b` once each per round, alternating which goes first, and
-/// returns the median time of each after `warm_up` rounds left uncounted.
-fn interleaved(
-    rounds: usize,
-    warm_up: usize,
-    mut a: impl FnMut(),
-    mut b: impl FnMut(),
-) -> (Duration, Duration) {
-    let mut times_a = Vec::with_capacity(rounds);
-    let mut times_b = Vec::with_capacity(rounds);
+/// Runs each arm once per round, starting from a different arm each round,
+/// and returns the median time of each after `warm_up` rounds left
+/// uncounted.
+fn interleaved(rounds: usize, warm_up: usize, arms: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
+    let mut times = vec![Vec::with_capacity(rounds); arms.len()];
     for round in 0..warm_up + rounds {
-        let (time_a, time_b) = if round % 2 == 0 {
-            let time_a = timed(&mut a);
-            (time_a, timed(&mut b))
-        } else {
-            let time_b = timed(&mut b);
-            (timed(&mut a), time_b)
-        };
-        if round >= warm_up {
-            times_a.push(time_a);
-            times_b.push(time_b);
+        for step in 0..arms.len() {
+            let arm = (round + step) % arms.len();
+            let started = Instant::now();
+            arms[arm]();
+            let elapsed = started.elapsed();
+            if round >= warm_up {
+                times[arm].push(elapsed);
+            }
         }
     }
-    (median(&mut times_a), median(&mut times_b))
-}
-
-fn timed(f: &mut impl FnMut()) -> Duration {
-    let started = Instant::now();
-    f();
-    started.elapsed()
+    times.iter_mut().map(|arm| median(arm)).collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -194,8 +181,8 @@ fn raw_agent() -> ureq::Agent {
 
 /// The checkout as someone would write it with ureq alone: the same headers,
 /// a new request and correlation ID per call, the body read under the same
-/// cap and decoded into a `Value`.
-fn raw_checkout(agent: &ureq::Agent, url: &str) -> Value {
+/// cap and decoded by `decode` (into a `Value` for the comparison).
+fn raw_checkout<T>(agent: &ureq::Agent, url: &str, decode: impl FnOnce(&[u8]) -> T) -> T {
     let response = agent
         .post(url)
         .header("Authorization", format!("Bearer {TOKEN}"))
@@ -213,7 +200,7 @@ fn raw_checkout(agent: &ureq::Agent, url: &str) -> Value {
         .limit(MAX_RESPONSE_BYTES)
         .read_to_vec()
         .expect("the raw body was read");
-    serde_json::from_slice(&bytes).expect("the raw body is JSON")
+    decode(&bytes)
 }
 
 fn bench_calls(rounds: usize) -> f64 {
@@ -234,7 +221,7 @@ fn bench_calls(rounds: usize) -> f64 {
     // Both arms must send the same request; compare what the fake saw.
     fake.push_replies([reply.clone(), reply.clone()]);
     client.checkout(CUSTOMER, CART).expect("the client's call");
-    raw_checkout(&agent, &url);
+    raw_checkout(&agent, &url, <[u8]>::to_vec);
     let requests = fake.requests();
     let names = |index: usize| {
         let mut names: Vec<String> = requests[index]
@@ -252,33 +239,62 @@ fn bench_calls(rounds: usize) -> f64 {
 
     let warm_up = (rounds / 10).max(50);
     println!(
-        "checkout of a {}-byte result over loopback: {rounds} interleaved calls each, {warm_up} warm-up",
+        "checkout of a {}-byte result over loopback: {rounds} calls per arm after {warm_up} warm-up, the arms alternating",
         SMALL_RESULT.len()
     );
-    let (client_time, raw_time) = interleaved(
-        rounds,
-        warm_up,
-        || {
-            fake.push_reply(reply.clone());
-            black_box(client.checkout(CUSTOMER, CART).expect("the client's call"));
-        },
-        || {
-            fake.push_reply(reply.clone());
-            black_box(raw_checkout(&agent, &url));
-        },
-    );
+    let mut client_arm = || {
+        fake.push_reply(reply.clone());
+        black_box(client.checkout(CUSTOMER, CART).expect("the client's call"));
+    };
+    let mut raw_value_arm = || {
+        fake.push_reply(reply.clone());
+        black_box(raw_checkout(&agent, &url, |bytes| {
+            serde_json::from_slice::<Value>(bytes).expect("the raw body is JSON")
+        }));
+    };
+    let mut raw_typed_arm = || {
+        fake.push_reply(reply.clone());
+        black_box(raw_checkout(&agent, &url, |bytes| {
+            serde_json::from_slice::<CartCheckoutResult>(bytes).expect("decodes")
+        }));
+    };
+
+    // Two arms at a time, each on its own connection: with two arms taking
+    // turns, each call follows a call of its own arm as often as one of the
+    // other, which a third arm on a shared connection would upset.
+    let times = interleaved(rounds, warm_up, &mut [&mut client_arm, &mut raw_value_arm]);
     // The fake records every request; forget them so memory stays flat.
     fake.clear_requests();
+    let (client_time, raw_time) = (times[0], times[1]);
     let ratio = client_time.as_secs_f64() / raw_time.as_secs_f64();
     println!(
-        "  raw ureq + Value   median {:8.1} µs per call",
+        "  raw ureq + Value          median {:7.1} µs per call",
         micros(raw_time)
     );
     println!(
-        "  Client::checkout   median {:8.1} µs per call",
+        "  Client::checkout          median {:7.1} µs per call",
         micros(client_time)
     );
     println!("  ratio Client / raw {ratio:.3}");
+
+    println!(
+        "the same against raw ureq with the client's typed decode, to show the client's own cost:"
+    );
+    let times = interleaved(rounds, warm_up, &mut [&mut client_arm, &mut raw_typed_arm]);
+    fake.clear_requests();
+    let (client_time, raw_typed_time) = (times[0], times[1]);
+    println!(
+        "  raw ureq + typed decode   median {:7.1} µs per call",
+        micros(raw_typed_time)
+    );
+    println!(
+        "  Client::checkout          median {:7.1} µs per call",
+        micros(client_time)
+    );
+    println!(
+        "  ratio Client / raw {:.3}",
+        client_time.as_secs_f64() / raw_typed_time.as_secs_f64()
+    );
     ratio
 }
 
@@ -399,16 +415,19 @@ fn bench_decodes(body: &[u8], rounds: usize) -> f64 {
         typed.orders.len()
     );
     drop(typed);
-    let (typed_time, value_time) = interleaved(
+    let times = interleaved(
         rounds,
         3,
-        || {
-            black_box(serde_json::from_slice::<CartCheckoutResult>(black_box(body)).unwrap());
-        },
-        || {
-            black_box(serde_json::from_slice::<Value>(black_box(body)).unwrap());
-        },
+        &mut [
+            &mut || {
+                black_box(serde_json::from_slice::<CartCheckoutResult>(black_box(body)).unwrap());
+            },
+            &mut || {
+                black_box(serde_json::from_slice::<Value>(black_box(body)).unwrap());
+            },
+        ],
     );
+    let (typed_time, value_time) = (times[0], times[1]);
     let typed_speed = mb / typed_time.as_secs_f64();
     let value_speed = mb / value_time.as_secs_f64();
     let ratio = typed_speed / value_speed;
