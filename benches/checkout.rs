@@ -13,10 +13,19 @@
 //! met. The peak memory is read from `/proc/self/status` in a fresh child
 //! process (this same binary) that only decodes.
 //!
+//! The benchmark runs itself again pinned to one core with `taskset`, when
+//! there is one. A call hands off between the caller and the fake's thread
+//! for that connection twice; unpinned, whether that thread wakes on the
+//! caller's core or on the other (an inter-processor wake-up, slow in a
+//! virtual machine) swings one arm between about 40 and 80 µs per call for a
+//! whole run, whichever arm it is, which swamps the few percent measured.
+//! Pinned, every hand-off is a local context switch and runs agree.
+//!
 //! Knobs, as environment variables: `BENCH_CALLS` (rounds of the call
 //! comparison, default 5000), `BENCH_DECODES` (rounds of the decode
 //! comparison, default 40), `BENCH_ORDERS` (orders in the large result,
-//! default 2000), `BENCH_DUMP` (a file to write the large result to).
+//! default 2000), `BENCH_DUMP` (a file to write the large result to),
+//! `BENCH_PIN=0` (do not pin).
 
 use std::hint::black_box;
 use std::io::{Read, Write};
@@ -46,10 +55,27 @@ const MEMORY_TARGET: f64 = 3.0;
 const CHILD_ENV: &str = "PCC_BENCH_MEMORY_CHILD";
 const CHILD_LEN_ENV: &str = "PCC_BENCH_MEMORY_BODY_LEN";
 
+/// Set when the benchmark has run itself again pinned to one core.
+const PINNED_ENV: &str = "PCC_BENCH_PINNED";
+
+/// The core the benchmark pins itself to.
+const PIN_CORE: &str = "0";
+
 fn main() {
     if let Ok(what) = std::env::var(CHILD_ENV) {
         memory_child(&what);
         return;
+    }
+    let pinned = std::env::var_os(PINNED_ENV).is_some();
+    if !pinned && std::env::var("BENCH_PIN").as_deref() != Ok("0") && can_pin() {
+        let status = Command::new("taskset")
+            .args(["-c", PIN_CORE])
+            .arg(std::env::current_exe().expect("the benchmark's path"))
+            .args(std::env::args_os().skip(1))
+            .env(PINNED_ENV, PIN_CORE)
+            .status()
+            .expect("the pinned benchmark ran");
+        std::process::exit(status.code().unwrap_or(1));
     }
     let calls = knob("BENCH_CALLS", 5000);
     let decodes = knob("BENCH_DECODES", 40);
@@ -57,6 +83,11 @@ fn main() {
 
     println!("partner-center-cart benchmark");
     println!("machine: {}", machine());
+    if pinned {
+        println!("pinned to core {PIN_CORE} with taskset (BENCH_PIN=0 to run unpinned)");
+    } else {
+        println!("not pinned to a core: the call times may swing between runs");
+    }
     println!();
 
     let call = bench_calls(calls);
@@ -94,6 +125,16 @@ fn main() {
     }
 }
 
+/// Whether `taskset` is there and may pin this process.
+fn can_pin() -> bool {
+    Command::new("taskset")
+        .args(["-c", PIN_CORE, "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
 fn knob(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -117,16 +158,21 @@ fn verdict(what: &str, ratio: f64, target: f64, at_most: bool) {
 
 /// The number of cores and the processor's name.
 fn machine() -> String {
-    let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|line| line.starts_with("model name"))
-                .and_then(|line| line.split_once(':'))
-                .map(|(_, name)| name.trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown processor".to_owned());
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    // All the machine's cores, not just those this process may run on.
+    let cores = match info
+        .lines()
+        .filter(|line| line.starts_with("processor"))
+        .count()
+    {
+        0 => std::thread::available_parallelism().map_or(0, usize::from),
+        n => n,
+    };
+    let model = info
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map_or("unknown processor", |(_, name)| name.trim());
     format!("{cores} cores, {model}")
 }
 
