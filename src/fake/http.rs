@@ -147,6 +147,9 @@ fn write_reply(writer: &mut TcpStream, request: &RecordedRequest, reply: &Reply)
     if !has("content-type") && !matches!(reply.body, Body::Bytes(ref bytes) if bytes.is_empty()) {
         head.push_str("Content-Type: application/json; charset=utf-8\r\n");
     }
+    if reply.close_after && !has("connection") {
+        head.push_str("Connection: close\r\n");
+    }
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

@@ -374,7 +374,8 @@ impl Reply {
         self
     }
 
-    /// Closes the connection after this reply.
+    /// Closes the connection after this reply, saying so with
+    /// `Connection: close`.
     pub fn close(mut self) -> Self {
         self.close_after = true;
         self

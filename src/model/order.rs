@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Attributes, BillingCycle, Link, lenient, null_as_default, string_map, string_or_list};
+use super::{
+    Attributes, BillingCycle, Link, lenient, null_as_empty_compact, string_map, string_or_list,
+};
 use crate::ids::OrderId;
 
 wire_enum! {
@@ -81,7 +83,7 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<OrderTransactionType>,
     /// The order's line items.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_empty_compact")]
     pub line_items: Vec<OrderLineItem>,
     /// The currency, such as `USD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
