@@ -2,6 +2,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
+use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::error::TransportErrorKind;
@@ -114,15 +115,45 @@ impl RetryPolicy {
             .min(self.max_backoff)
     }
 
+    /// Runs `attempt` (given its number, from 1) until it succeeds, fails in
+    /// a way `hint` says is final, or the policy stops it. `hint` tells
+    /// whether an error may be retried and the wait the service asked for;
+    /// `before_retry` hears of each retry (the error, the attempt that made
+    /// it, the wait) before the wait.
+    ///
+    /// This is the only retry loop of the crate: the Partner Center send
+    /// path and the token endpoint both run through it.
+    pub(crate) fn run<T, E>(
+        &self,
+        mut attempt: impl FnMut(u32) -> Result<T, E>,
+        hint: impl Fn(&E) -> (bool, Option<Duration>),
+        mut before_retry: impl FnMut(&E, u32, Duration),
+    ) -> Result<T, Stop<E>> {
+        let mut number = 0;
+        loop {
+            number += 1;
+            let error = match attempt(number) {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            let (retryable, retry_after) = hint(&error);
+            match self.decide(number, retryable, retry_after) {
+                Decision::GiveUp => return Err(Stop::GiveUp(error)),
+                Decision::RetryAfterTooLong { asked, cap } => {
+                    return Err(Stop::RetryAfterTooLong { error, asked, cap });
+                }
+                Decision::Retry(wait) => {
+                    before_retry(&error, number, wait);
+                    thread::sleep(wait);
+                }
+            }
+        }
+    }
+
     /// Decides what to do after attempt number `attempt` (1 for the first)
     /// failed in a way that `retryable` says may be retried, with the wait
     /// the service asked for, if any.
-    pub(crate) fn decide(
-        &self,
-        attempt: u32,
-        retryable: bool,
-        retry_after: Option<Duration>,
-    ) -> Decision {
+    fn decide(&self, attempt: u32, retryable: bool, retry_after: Option<Duration>) -> Decision {
         if !retryable || attempt >= self.max_attempts {
             return Decision::GiveUp;
         }
@@ -140,9 +171,22 @@ impl RetryPolicy {
     }
 }
 
-/// What the send path does after a failed attempt.
+/// Why [`RetryPolicy::run`] stopped without a success.
+#[derive(Debug)]
+pub(crate) enum Stop<E> {
+    /// The last error: final, or the attempts ran out.
+    GiveUp(E),
+    /// The service asked for a longer wait than the policy allows.
+    RetryAfterTooLong {
+        error: E,
+        asked: Duration,
+        cap: Duration,
+    },
+}
+
+/// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Decision {
+enum Decision {
     /// Wait this long, then try again.
     Retry(Duration),
     /// Stop and report the failure.
@@ -324,6 +368,50 @@ mod tests {
                 cap: Duration::from_secs(10)
             }
         );
+    }
+
+    #[test]
+    fn run_retries_until_success_and_reports_each_retry() {
+        let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(1));
+        let mut retries = Vec::new();
+        let result = policy.run(
+            |n| if n < 3 { Err(n) } else { Ok("done") },
+            |_| (true, None),
+            |error, attempt, _| retries.push((*error, attempt)),
+        );
+        assert_eq!(result.unwrap(), "done");
+        assert_eq!(retries, [(1, 1), (2, 2)]);
+    }
+
+    #[test]
+    fn run_stops_on_final_errors_exhaustion_and_long_waits() {
+        let policy = RetryPolicy::default()
+            .max_attempts(2)
+            .initial_backoff(Duration::from_millis(1))
+            .max_retry_after(Duration::from_secs(5));
+        let calls = std::cell::Cell::new(0);
+        let final_error = policy.run(
+            |n| {
+                calls.set(n);
+                Err::<(), _>("no")
+            },
+            |_| (false, None),
+            |_, _, _| {},
+        );
+        assert!(matches!(final_error, Err(Stop::GiveUp("no"))));
+        assert_eq!(calls.get(), 1);
+        let exhausted = policy.run(Err::<(), _>, |_| (true, None), |_, _, _| {});
+        assert!(matches!(exhausted, Err(Stop::GiveUp(2))));
+        let too_long = policy.run(
+            Err::<(), _>,
+            |_| (true, Some(Duration::from_secs(6))),
+            |_, _, _| {},
+        );
+        assert!(matches!(
+            too_long,
+            Err(Stop::RetryAfterTooLong { error: 1, asked, cap })
+                if asked == Duration::from_secs(6) && cap == Duration::from_secs(5)
+        ));
     }
 
     #[test]

@@ -3,8 +3,7 @@
 
 use std::io::Read;
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use serde::de::DeserializeOwned;
 use ureq::http;
@@ -14,7 +13,7 @@ use crate::auth::TokenProvider;
 use crate::config::Settings;
 use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::model::{from_body, strip_bom};
-use crate::retry::{Decision, parse_retry_after};
+use crate::retry::{Stop, parse_retry_after};
 
 /// The `log` target of every record this crate writes.
 pub(crate) const LOG_TARGET: &str = "partner_center_cart";
@@ -135,70 +134,61 @@ impl Transport {
     }
 
     /// Sends a call, retrying by the policy, until it succeeds or fails for
-    /// good.
+    /// good. Every attempt carries the call's request ID.
     pub(crate) fn send(&self, request: &ApiRequest) -> Result<Reply, Error> {
         let mut call = CallInfo {
             request_id: request.request_id,
             correlation_id: self.settings.correlation_id.unwrap_or_else(Uuid::new_v4),
             attempts: 0,
         };
-        loop {
-            call.attempts += 1;
-            let started = Instant::now();
-            let result = self.attempt(request, &call);
-            let elapsed = started.elapsed();
-            let error = match result {
-                Ok(reply) => {
-                    log_attempt(request, &call, &format!("HTTP {}", reply.status), elapsed);
-                    return Ok(reply);
-                }
-                Err(error) => error,
-            };
-            let outcome = match error.status() {
-                Some(status) => format!("HTTP {status}"),
-                None => "failed".to_owned(),
-            };
-            log_attempt(request, &call, &outcome, elapsed);
-            match self.settings.retry.decide(
-                call.attempts,
-                error.is_retryable(),
-                error.retry_after(),
-            ) {
-                Decision::GiveUp => return Err(error),
-                Decision::RetryAfterTooLong { asked, cap } => {
-                    log::warn!(
-                        target: LOG_TARGET,
-                        "{} {}: Partner Center asked to wait {}s, over the {}s cap; giving up (request ID {})",
-                        request.method.as_str(),
-                        request.path,
-                        asked.as_secs(),
-                        cap.as_secs(),
-                        call.request_id,
-                    );
-                    return Err(match error {
-                        Error::Service(service) => Error::RetryAfterTooLong {
-                            retry_after: asked,
-                            cap,
-                            error: service,
-                        },
-                        other => other,
-                    });
-                }
-                Decision::Retry(wait) => {
-                    log::info!(
-                        target: LOG_TARGET,
-                        "{} {}: retrying in {:?} after attempt {}: {} (request ID {})",
-                        request.method.as_str(),
-                        request.path,
-                        wait,
-                        call.attempts,
-                        retry_reason(&error),
-                        call.request_id,
-                    );
-                    thread::sleep(wait);
+        let (method, path, request_id) =
+            (request.method.as_str(), &request.path, request.request_id);
+        let outcome = self.settings.retry.run(
+            |attempt| {
+                call.attempts = attempt;
+                let started = Instant::now();
+                let result = self.attempt(request, &call);
+                let status = match &result {
+                    Ok(reply) => Some(reply.status),
+                    Err(error) => error.status(),
+                };
+                log::debug!(
+                    target: LOG_TARGET,
+                    "{method} {path}: {} in {:.1?} (attempt {attempt}, request ID {request_id}, correlation ID {})",
+                    status.map_or_else(|| "failed".to_owned(), |status| format!("HTTP {status}")),
+                    started.elapsed(),
+                    call.correlation_id,
+                );
+                result
+            },
+            |error| (error.is_retryable(), error.retry_after()),
+            |error, attempt, wait| {
+                log::info!(
+                    target: LOG_TARGET,
+                    "{method} {path}: retrying in {wait:?} after attempt {attempt}: {} (request ID {request_id})",
+                    retry_reason(error),
+                );
+            },
+        );
+        outcome.map_err(|stop| match stop {
+            Stop::GiveUp(error) => error,
+            Stop::RetryAfterTooLong { error, asked, cap } => {
+                log::warn!(
+                    target: LOG_TARGET,
+                    "{method} {path}: Partner Center asked to wait {}s, over the {}s cap; giving up (request ID {request_id})",
+                    asked.as_secs(),
+                    cap.as_secs(),
+                );
+                match error {
+                    Error::Service(service) => Error::RetryAfterTooLong {
+                        retry_after: asked,
+                        cap,
+                        error: service,
+                    },
+                    other => other,
                 }
             }
-        }
+        })
     }
 
     /// Makes one attempt.
@@ -286,20 +276,6 @@ impl Transport {
             call: *call,
         })
     }
-}
-
-fn log_attempt(request: &ApiRequest, call: &CallInfo, outcome: &str, elapsed: Duration) {
-    log::debug!(
-        target: LOG_TARGET,
-        "{} {}: {} in {:.1?} (attempt {}, request ID {}, correlation ID {})",
-        request.method.as_str(),
-        request.path,
-        outcome,
-        elapsed,
-        call.attempts,
-        call.request_id,
-        call.correlation_id,
-    );
 }
 
 fn retry_reason(error: &Error) -> String {

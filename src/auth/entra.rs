@@ -6,7 +6,6 @@ use std::fmt;
 use std::io::Read;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Deserialize;
@@ -19,7 +18,7 @@ use crate::cloud::Cloud;
 use crate::config::{MAX_TIMEOUT, Proxy, agent_config, agent_proxy, check_header_text, check_url};
 use crate::error::BoxError;
 use crate::model::strip_bom;
-use crate::retry::{Decision, RetryPolicy, is_retryable_transport, parse_retry_after};
+use crate::retry::{RetryPolicy, Stop, is_retryable_transport, parse_retry_after};
 use crate::transport::{LOG_TARGET, snippet, transport_kind};
 
 /// The default timeout of each phase of a token request.
@@ -595,57 +594,57 @@ pub(crate) fn seconds(value: &serde_json::Value) -> Option<u64> {
     }
 }
 
+/// How a failed token request ended, for the log.
+fn describe(error: &AuthError) -> String {
+    match error {
+        AuthError::Rejected(rejected) => format!("HTTP {}", rejected.status()),
+        _ => "failed".to_owned(),
+    }
+}
+
 impl TokenEndpoint {
     /// Posts the form, retrying by the policy, until a token comes back or
     /// the request fails for good.
     fn request(&self, form: &str) -> Result<Answer, AuthError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let started = Instant::now();
-            let result = self.attempt(form);
-            let outcome = match &result {
-                Ok(_) => "a token".to_owned(),
-                Err(AuthError::Rejected(error)) => format!("HTTP {}", error.status()),
-                Err(_) => "failed".to_owned(),
-            };
-            log::debug!(
-                target: LOG_TARGET,
-                "token request to {}: {outcome} in {:.1?} (attempt {attempt})",
-                self.url,
-                started.elapsed(),
-            );
-            let error = match result {
-                Ok(answer) => return Ok(answer),
-                Err(error) => error,
-            };
-            let (retryable, retry_after) = match &error {
+        let url = &self.url;
+        let outcome = self.retry.run(
+            |attempt| {
+                let started = Instant::now();
+                let result = self.attempt(form);
+                log::debug!(
+                    target: LOG_TARGET,
+                    "token request to {url}: {} in {:.1?} (attempt {attempt})",
+                    result.as_ref().map_or_else(describe, |_| "a token".to_owned()),
+                    started.elapsed(),
+                );
+                result
+            },
+            |error| match error {
                 AuthError::Transport { kind, .. } => (is_retryable_transport(*kind), None),
                 AuthError::Rejected(rejected) => (rejected.is_retryable(), rejected.retry_after()),
                 _ => (false, None),
-            };
-            match self.retry.decide(attempt, retryable, retry_after) {
-                Decision::GiveUp => return Err(error),
-                Decision::RetryAfterTooLong { asked, cap } => {
-                    return Err(match error {
-                        AuthError::Rejected(rejected) => AuthError::RetryAfterTooLong {
-                            retry_after: asked,
-                            cap,
-                            error: rejected,
-                        },
-                        other => other,
-                    });
-                }
-                Decision::Retry(wait) => {
-                    log::info!(
-                        target: LOG_TARGET,
-                        "token request to {}: retrying in {wait:?} after attempt {attempt}: {outcome}",
-                        self.url,
-                    );
-                    thread::sleep(wait);
-                }
-            }
-        }
+            },
+            |error, attempt, wait| {
+                log::info!(
+                    target: LOG_TARGET,
+                    "token request to {url}: retrying in {wait:?} after attempt {attempt}: {}",
+                    describe(error),
+                );
+            },
+        );
+        outcome.map_err(|stop| match stop {
+            Stop::GiveUp(error) => error,
+            Stop::RetryAfterTooLong {
+                error: AuthError::Rejected(rejected),
+                asked,
+                cap,
+            } => AuthError::RetryAfterTooLong {
+                retry_after: asked,
+                cap,
+                error: rejected,
+            },
+            Stop::RetryAfterTooLong { error, .. } => error,
+        })
     }
 
     /// Makes one attempt.
