@@ -234,48 +234,98 @@ impl Transport {
             }
         };
         let response = sent.map_err(|error| transport_error(error, None, call))?;
-        let status = response.status().as_u16();
-        let (parts, mut body) = response.into_parts();
-
-        if !(200..300).contains(&status) {
-            let mut bytes = Vec::new();
-            // A body that breaks off still leaves the status to report.
-            let _ = body
-                .as_reader()
-                .take(ERROR_BODY_LIMIT)
-                .read_to_end(&mut bytes);
+        let response =
+            read_response(response, settings.max_response_bytes).map_err(
+                |failure| match failure {
+                    ReadFailure::TooLarge { status } => Error::ResponseTooLarge {
+                        status,
+                        limit: settings.max_response_bytes,
+                        call: *call,
+                    },
+                    ReadFailure::Broken { status, error } => {
+                        transport_error(error, Some(status), call)
+                    }
+                },
+            )?;
+        if !response.is_success() {
             return Err(Error::Service(Box::new(service_error(
-                status,
-                &parts.headers,
-                &bytes,
+                response.status,
+                &response.headers,
+                &response.body,
                 *call,
             ))));
         }
-
-        let too_large = || Error::ResponseTooLarge {
-            status,
-            limit: settings.max_response_bytes,
-            call: *call,
-        };
-        let declared =
-            header_str(&parts.headers, "content-length").and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|length| length > settings.max_response_bytes) {
-            return Err(too_large());
-        }
-        let bytes = body
-            .with_config()
-            .limit(settings.max_response_bytes)
-            .read_to_vec()
-            .map_err(|error| match error {
-                ureq::Error::BodyExceedsLimit(_) => too_large(),
-                other => transport_error(other, Some(status), call),
-            })?;
         Ok(Reply {
-            status,
-            body: bytes,
+            status: response.status,
+            body: response.body,
             call: *call,
         })
     }
+}
+
+/// A response read whole, within the crate's limits.
+pub(crate) struct ReadResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
+    /// A success's whole body, or the start of a failure's.
+    pub(crate) body: Vec<u8>,
+}
+
+impl ReadResponse {
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        header_str(&self.headers, name)
+    }
+}
+
+/// Why a response could not be read.
+pub(crate) enum ReadFailure {
+    /// A success body over the limit; it was not read whole.
+    TooLarge { status: u16 },
+    /// The connection failed while the body was read.
+    Broken { status: u16, error: ureq::Error },
+}
+
+/// Reads a response the one way this crate reads them: a success body up to
+/// `limit` bytes, refusing a larger one (declared or not) without reading it
+/// whole; of a failure, only the first [`ERROR_BODY_LIMIT`] bytes, which is
+/// all an error reports, and whatever arrived if the body breaks off.
+pub(crate) fn read_response(
+    response: http::Response<ureq::Body>,
+    limit: u64,
+) -> Result<ReadResponse, ReadFailure> {
+    let status = response.status().as_u16();
+    let (parts, mut body) = response.into_parts();
+    let mut read = ReadResponse {
+        status,
+        headers: parts.headers,
+        body: Vec::new(),
+    };
+    if !read.is_success() {
+        let _ = body
+            .as_reader()
+            .take(ERROR_BODY_LIMIT)
+            .read_to_end(&mut read.body);
+        return Ok(read);
+    }
+    let declared = read
+        .header("content-length")
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(ReadFailure::TooLarge { status });
+    }
+    read.body = body
+        .with_config()
+        .limit(limit)
+        .read_to_vec()
+        .map_err(|error| match error {
+            ureq::Error::BodyExceedsLimit(_) => ReadFailure::TooLarge { status },
+            error => ReadFailure::Broken { status, error },
+        })?;
+    Ok(read)
 }
 
 fn retry_reason(error: &Error) -> String {

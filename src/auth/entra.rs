@@ -3,7 +3,6 @@
 //! application model). Both grants share one HTTP function.
 
 use std::fmt;
-use std::io::Read;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -19,7 +18,7 @@ use crate::config::{MAX_TIMEOUT, Proxy, agent_config, agent_proxy, check_header_
 use crate::error::BoxError;
 use crate::model::strip_bom;
 use crate::retry::{RetryPolicy, Stop, is_retryable_transport, parse_retry_after};
-use crate::transport::{LOG_TARGET, snippet, transport_kind};
+use crate::transport::{LOG_TARGET, ReadFailure, read_response, snippet, transport_kind};
 
 /// The default timeout of each phase of a token request.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,9 +28,6 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest token response read: 1 MiB.
 const MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
-
-/// How much of an error response is read.
-const MAX_ERROR_BYTES: u64 = 64 * 1024;
 
 /// What a rotated refresh token is handed to.
 type RotationCallback = Arc<dyn Fn(&str) + Send + Sync>;
@@ -659,39 +655,25 @@ impl TokenEndpoint {
             .body(form.as_bytes())
             .map_err(|error| transport(ureq::Error::Http(error)))?;
         let response = self.agent.run(request).map_err(transport)?;
-        let status = response.status().as_u16();
-        let (parts, mut body) = response.into_parts();
-
-        if !(200..300).contains(&status) {
-            let mut bytes = Vec::new();
-            // A body that breaks off still leaves the status to report.
-            let _ = body
-                .as_reader()
-                .take(MAX_ERROR_BYTES)
-                .read_to_end(&mut bytes);
-            let retry_after = parts
-                .headers
-                .get("retry-after")
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| parse_retry_after(value, SystemTime::now()));
-            return Err(AuthError::Rejected(Box::new(EntraError::from_response(
-                status,
-                retry_after,
-                &bytes,
-            ))));
-        }
-
-        let bytes = body
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_vec()
-            .map_err(|error| match error {
-                ureq::Error::BodyExceedsLimit(_) => AuthError::InvalidResponse {
+        let response =
+            read_response(response, MAX_RESPONSE_BYTES).map_err(|failure| match failure {
+                ReadFailure::TooLarge { .. } => AuthError::InvalidResponse {
                     problem: format!("it is larger than {MAX_RESPONSE_BYTES} bytes"),
                     source: None,
                 },
-                other => transport(other),
+                ReadFailure::Broken { error, .. } => transport(error),
             })?;
+        if !response.is_success() {
+            let retry_after = response
+                .header("retry-after")
+                .and_then(|value| parse_retry_after(value, SystemTime::now()));
+            return Err(AuthError::Rejected(Box::new(EntraError::from_response(
+                response.status,
+                retry_after,
+                &response.body,
+            ))));
+        }
+        let (status, bytes) = (response.status, response.body);
         let invalid = |problem: String| AuthError::InvalidResponse {
             problem,
             source: None,
