@@ -179,13 +179,18 @@ impl AzureCliBuilder {
                 "the timeout must be longer than zero",
             ));
         }
-        Ok(AzureCliProvider {
+        Ok(self.into_provider())
+    }
+
+    /// The provider, from settings known to be valid.
+    fn into_provider(self) -> AzureCliProvider {
+        AzureCliProvider {
             program: self.program,
             resource: self.resource,
             tenant: self.tenant,
             timeout: self.timeout,
             cache: TokenCache::new(self.margin),
-        })
+        }
     }
 }
 
@@ -193,14 +198,7 @@ impl AzureCliProvider {
     /// A provider with the default settings: `az` from `PATH`, the global
     /// cloud's resource.
     pub fn new() -> Self {
-        let defaults = AzureCliBuilder::default();
-        AzureCliProvider {
-            program: defaults.program,
-            resource: defaults.resource,
-            tenant: defaults.tenant,
-            timeout: defaults.timeout,
-            cache: TokenCache::new(defaults.margin),
-        }
+        AzureCliBuilder::default().into_provider()
     }
 
     /// A builder for a provider with other settings.
