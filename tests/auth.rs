@@ -1,6 +1,8 @@
 //! The token providers against a fake token endpoint on loopback and a fake
 //! `az` program.
 
+#[path = "common/child.rs"]
+mod child;
 #[path = "common/token_endpoint.rs"]
 mod token_endpoint;
 
@@ -564,33 +566,13 @@ fn secrets_never_show_in_debug_display_errors_or_logs() {
 /// Runs in a child process whose environment names a dead proxy.
 #[test]
 fn proxy_variables_do_not_divert_a_loopback_authority() {
-    if std::env::var_os("PCC_AUTH_PROXY_CHILD").is_some() {
+    if child::in_proxied_child() {
         let endpoint = FakeTokenEndpoint::start();
         let provider = app_only(&endpoint).build().unwrap();
         assert_eq!(provider.access_token().unwrap().secret(), "access-token-1");
         return;
     }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "proxy_variables_do_not_divert_a_loopback_authority",
-            "--test-threads=1",
-        ])
-        .env("PCC_AUTH_PROXY_CHILD", "1")
-        .env("HTTP_PROXY", "http://127.0.0.1:9")
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("ALL_PROXY", "http://127.0.0.1:9")
-        .env("http_proxy", "http://127.0.0.1:9")
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    child::run_in_proxied_child("proxy_variables_do_not_divert_a_loopback_authority");
 }
 
 #[test]

@@ -942,32 +942,12 @@ fn one_client_serves_many_threads() {
 /// proxy. The test runs itself again in a child process with them set.
 #[test]
 fn proxy_variables_do_not_divert_loopback_calls() {
-    if std::env::var_os("PCC_PROXY_CHILD").is_some() {
+    if common::child::in_proxied_child() {
         let fake = start();
         fake.push_reply(Reply::status(201).body("{}"));
         client(&fake).checkout(CUSTOMER, CART).unwrap();
         assert_eq!(fake.requests().len(), 1);
         return;
     }
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "proxy_variables_do_not_divert_loopback_calls",
-            "--test-threads=1",
-        ])
-        .env("PCC_PROXY_CHILD", "1")
-        .env("HTTP_PROXY", "http://127.0.0.1:9")
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("ALL_PROXY", "http://127.0.0.1:9")
-        .env("http_proxy", "http://127.0.0.1:9")
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::child::run_in_proxied_child("proxy_variables_do_not_divert_loopback_calls");
 }

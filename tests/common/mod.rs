@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod child;
+
 use std::time::Duration;
 
 use partner_center_cart::fake::FakePartnerCenter;
