@@ -202,11 +202,19 @@ impl Transport {
                 source,
             })?;
 
+        // Marked sensitive, so that no `Debug` of the request shows it.
+        let mut authorization = http::HeaderValue::try_from(format!("Bearer {}", token.secret()))
+            .map_err(|source| Error::Token {
+            call: *call,
+            source: source.into(),
+        })?;
+        authorization.set_sensitive(true);
+
         let settings = &self.settings;
         let mut builder = http::Request::builder()
             .method(request.method.as_str())
             .uri(format!("{}{}", settings.base_url, request.path))
-            .header("Authorization", format!("Bearer {}", token.secret()))
+            .header("Authorization", authorization)
             .header("MS-RequestId", call.request_id.to_string())
             .header("MS-CorrelationId", call.correlation_id.to_string())
             .header("X-Locale", settings.locale.as_str())
