@@ -566,7 +566,7 @@ fn secrets_never_show_in_debug_display_errors_or_logs() {
 /// Runs in a child process whose environment names a dead proxy.
 #[test]
 fn proxy_variables_do_not_divert_a_loopback_authority() {
-    if child::in_proxied_child() {
+    if child::in_child() {
         let endpoint = FakeTokenEndpoint::start();
         let provider = app_only(&endpoint).build().unwrap();
         assert_eq!(provider.access_token().unwrap().secret(), "access-token-1");
@@ -603,7 +603,6 @@ mod azure_cli {
     use partner_center_cart::auth::{AzureCliProvider, EnvTokenProvider};
     use std::os::unix::fs::PermissionsExt;
     use std::path::{Path, PathBuf};
-    use std::process::Command;
     use std::time::{SystemTime, UNIX_EPOCH};
 
     /// Scripts are written and run one test at a time: a process forked by
@@ -672,7 +671,7 @@ mod azure_cli {
     /// Runs in a child process whose `PATH` holds the fake `az`.
     #[test]
     fn the_azure_cli_provider_finds_az_on_path() {
-        if std::env::var_os("PCC_AUTH_AZ_CHILD").is_some() {
+        if super::child::in_child() {
             let provider = AzureCliProvider::builder().tenant(TENANT).build().unwrap();
             assert_eq!(provider.access_token().unwrap().secret(), ACCESS_TOKEN);
             assert_eq!(provider.token().unwrap().secret(), ACCESS_TOKEN);
@@ -691,22 +690,10 @@ mod azure_cli {
             dir.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let output = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "azure_cli::the_azure_cli_provider_finds_az_on_path",
-                "--test-threads=1",
-            ])
-            .env("PCC_AUTH_AZ_CHILD", "1")
-            .env("PCC_AUTH_TEST_TOKEN", " env-token-1\n")
-            .env("PATH", path)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success() && stdout.contains("1 passed"),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
+        super::child::run_in_child(
+            "azure_cli::the_azure_cli_provider_finds_az_on_path",
+            &[("PCC_AUTH_TEST_TOKEN", " env-token-1\n"), ("PATH", &path)],
+            &[],
         );
         // Two providers ran az once each: the second call was cached.
         assert_eq!(

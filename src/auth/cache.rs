@@ -224,12 +224,16 @@ mod tests {
         );
     }
 
-    #[test]
-    fn many_threads_share_one_fetch() {
-        let cache = Arc::new(TokenCache::new(DEFAULT_REFRESH_MARGIN));
+    /// Has `threads` threads ask an empty cache at the same moment, each
+    /// with a slow `fetch`; returns their outcomes and how many fetches ran.
+    fn race(
+        cache: &Arc<TokenCache>,
+        threads: usize,
+        fetch: fn() -> Result<Fetched, AuthError>,
+    ) -> (Vec<Result<AccessToken, AuthError>>, usize) {
         let calls = Arc::new(AtomicUsize::new(0));
-        let start = Arc::new(Barrier::new(8));
-        let threads: Vec<_> = (0..8)
+        let start = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
             .map(|_| {
                 let (cache, calls, start) = (cache.clone(), calls.clone(), start.clone());
                 thread::spawn(move || {
@@ -237,40 +241,34 @@ mod tests {
                     cache.get(|| {
                         calls.fetch_add(1, Ordering::SeqCst);
                         thread::sleep(Duration::from_millis(200));
-                        fetched("shared", HOUR)
+                        fetch()
                     })
                 })
             })
             .collect();
-        for thread in threads {
-            assert_eq!(thread.join().unwrap().unwrap().secret(), "shared");
+        let outcomes = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (outcomes, calls.load(Ordering::SeqCst))
+    }
+
+    #[test]
+    fn many_threads_share_one_fetch() {
+        let cache = Arc::new(TokenCache::new(DEFAULT_REFRESH_MARGIN));
+        let (outcomes, calls) = race(&cache, 8, || fetched("shared", HOUR));
+        for outcome in outcomes {
+            assert_eq!(outcome.unwrap().secret(), "shared");
         }
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(calls, 1);
     }
 
     #[test]
     fn waiters_get_the_error_of_the_fetch_they_waited_for() {
         let cache = Arc::new(TokenCache::new(DEFAULT_REFRESH_MARGIN));
-        let calls = Arc::new(AtomicUsize::new(0));
-        let start = Arc::new(Barrier::new(4));
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let (cache, calls, start) = (cache.clone(), calls.clone(), start.clone());
-                thread::spawn(move || {
-                    start.wait();
-                    cache.get(|| {
-                        calls.fetch_add(1, Ordering::SeqCst);
-                        thread::sleep(Duration::from_millis(200));
-                        Err(AuthError::invalid_config("broken"))
-                    })
-                })
-            })
-            .collect();
-        for thread in threads {
-            let error = thread.join().unwrap().unwrap_err();
+        let (outcomes, calls) = race(&cache, 4, || Err(AuthError::invalid_config("broken")));
+        for outcome in outcomes {
+            let error = outcome.unwrap_err();
             assert!(error.to_string().contains("broken"), "{error}");
         }
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert_eq!(calls, 1);
         // The next caller tries again.
         assert_eq!(
             cache.get(|| fetched("later", HOUR)).unwrap().secret(),
