@@ -67,6 +67,7 @@ mod error;
 pub mod fake;
 mod ids;
 pub mod model;
+mod options;
 mod retry;
 mod transport;
 mod wait;
@@ -82,6 +83,7 @@ pub use ids::{CartId, CustomerId, IntoId, OrderId};
 pub use model::{
     Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError, OrderLineItem,
 };
+pub use options::CheckoutOptions;
 pub use retry::RetryPolicy;
 pub use uuid::Uuid;
 pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};

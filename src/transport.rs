@@ -50,8 +50,10 @@ pub(crate) struct ApiRequest {
     pub(crate) path: String,
     /// A JSON body, or none (sent as `Content-Length: 0` on POST and PUT).
     pub(crate) body: Option<Vec<u8>>,
-    /// The `MS-RequestId` of every attempt.
+    /// The `MS-RequestId` of the first attempt.
     pub(crate) request_id: Uuid,
+    /// Headers of this call beyond the ones every call sends.
+    pub(crate) headers: Vec<(&'static str, String)>,
 }
 
 impl ApiRequest {
@@ -61,7 +63,14 @@ impl ApiRequest {
             path,
             body: None,
             request_id,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header; its value must have been checked to be header-safe.
+    pub(crate) fn header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// Adds a JSON body.
@@ -215,6 +224,8 @@ impl Transport {
             .method(request.method.as_str())
             .uri(format!("{}{}", settings.base_url, request.path))
             .header("Authorization", authorization)
+            .header("Accept", "application/json")
+            .header("MS-Contract-Version", "v1")
             .header("MS-RequestId", call.request_id.to_string())
             .header("MS-CorrelationId", call.correlation_id.to_string())
             .header("X-Locale", settings.locale.as_str())
@@ -222,7 +233,12 @@ impl Transport {
         if let Some(application) = &settings.application_name {
             builder = builder.header("MS-PartnerCenter-Application", application.as_str());
         }
-        if request.body.is_some() {
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        // Every POST and PUT says it is JSON, the body-less checkout too:
+        // the service answers 415 to one that does not.
+        if matches!(request.method, Method::Post | Method::Put) {
             builder = builder.header("Content-Type", "application/json");
         }
         let head = builder.body(()).map_err(|source| Error::Transport {

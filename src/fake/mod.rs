@@ -213,6 +213,11 @@ impl http::Handler for State {
     fn handle(&self, request: &RecordedRequest) -> Reply {
         let mut inner = self.lock();
         inner.requests.push(request.clone());
+        // What the service refuses before looking at the request is refused
+        // here before any scripted reply, so that a script cannot hide it.
+        if let Some(refusal) = store::refuse_media_type(request) {
+            return refusal;
+        }
         if let Some(reply) = inner.replies.pop_front() {
             return reply;
         }

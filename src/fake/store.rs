@@ -95,7 +95,15 @@ impl Store {
         if !authorized {
             return Reply::fault(401, 800_001, "No partner token was found in the request.");
         }
-        let path = request.path.split('?').next().unwrap_or_default();
+        let (path, query) = request
+            .path
+            .split_once('?')
+            .unwrap_or((request.path.as_str(), ""));
+        let include_price = query.split('&').any(|pair| {
+            pair.split_once('=').is_some_and(|(name, value)| {
+                name.eq_ignore_ascii_case("include_price") && value.eq_ignore_ascii_case("true")
+            })
+        });
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let (customer, rest) = match segments.as_slice() {
             ["v1", "customers", customer, rest @ ..] => (customer.to_ascii_lowercase(), rest),
@@ -110,16 +118,16 @@ impl Store {
             ("PUT", ["carts", cart]) => self.update_cart(customer, cart, &request.body),
             ("POST", ["carts", cart, "checkout"]) => self.checkout(customer, cart),
             ("GET", ["orders"]) => {
-                let items: Vec<&Order> = self
+                let items: Vec<Order> = self
                     .orders
                     .iter()
                     .filter(|stored| stored.customer == customer)
-                    .map(|stored| &stored.order)
+                    .map(|stored| priced(stored.order.clone(), include_price))
                     .collect();
                 Reply::json(200, &collection(items))
             }
             ("GET", ["orders", order]) => match self.poll_order(&customer, order) {
-                Some(order) => Reply::json(200, &order),
+                Some(order) => Reply::json(200, &priced(order, include_price)),
                 None => order_not_found(order),
             },
             ("GET", ["orders", order, "provisioningstatus"]) => {
@@ -298,6 +306,43 @@ impl Store {
         }
         Some(stored.order.clone())
     }
+}
+
+/// The service's answer to a POST or PUT that does not say its body is
+/// JSON: 415, whether or not there is a body (the body-less checkout too).
+pub(super) fn refuse_media_type(request: &RecordedRequest) -> Option<Reply> {
+    if !matches!(request.method.as_str(), "POST" | "PUT") {
+        return None;
+    }
+    let json = request.header("content-type").is_some_and(|value| {
+        value
+            .split(';')
+            .next()
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+    });
+    (!json).then(|| {
+        Reply::fault(
+            415,
+            0,
+            "The request entity's media type is not supported; send Content-Type: application/json.",
+        )
+    })
+}
+
+/// The made-up price of one unit of anything the fake sells.
+const UNIT_PRICE: f64 = 12.5;
+
+/// An order as read: with its pre-tax total only when `include_price` asked
+/// for it, as the service does.
+fn priced(mut order: Order, include_price: bool) -> Order {
+    order.total_price = include_price.then(|| {
+        order
+            .line_items
+            .iter()
+            .map(|item| item.quantity as f64 * UNIT_PRICE)
+            .sum()
+    });
+    order
 }
 
 fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {

@@ -1,0 +1,240 @@
+//! What the real Partner Center and its official clients do that a fake
+//! written from our own reading would not teach: headers, faults inside a
+//! 2xx, line item numbering, fields kept through an update, request IDs
+//! after an answer, priced orders, unknown order statuses. Each test runs
+//! against the fake, which refuses what the service refuses.
+
+mod common;
+
+use common::{CART, CUSTOMER, builder, client, start};
+use partner_center_cart::fake::{FakePartnerCenter, Reply};
+use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+use partner_center_cart::{CheckoutOptions, Error, Uuid};
+
+const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
+const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
+
+fn one_item_cart() -> NewCart {
+    NewCart::new()
+        .line_item(CartLineItem::new(OFFICE, 3, BillingCycle::Monthly).term_duration("P1M"))
+}
+
+fn request_id(fake: &FakePartnerCenter, index: usize) -> Uuid {
+    let requests = fake.requests();
+    Uuid::parse_str(
+        requests[index]
+            .header("ms-requestid")
+            .expect("MS-RequestId sent"),
+    )
+    .expect("MS-RequestId is a GUID")
+}
+
+// Item 1: headers.
+
+#[test]
+fn every_call_sends_json_headers_and_the_contract_version() {
+    let fake = start();
+    let client = client(&fake);
+    let mut cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart_id = cart.id.unwrap();
+    cart.line_items[0].quantity = 4;
+    let cart = client.update_cart(CUSTOMER, cart_id, &cart).unwrap();
+    client.get_cart(CUSTOMER, cart_id).unwrap();
+    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let order = &result.orders[0].id;
+    client.get_order(CUSTOMER, order).unwrap();
+    client.get_order_with_price(CUSTOMER, order).unwrap();
+    client.list_orders(CUSTOMER).unwrap();
+    client
+        .get_order_provisioning_status(CUSTOMER, order)
+        .unwrap();
+
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 8);
+    for request in &requests {
+        let what = format!("{} {}", request.method, request.path);
+        assert_eq!(request.header("accept"), Some("application/json"), "{what}");
+        assert_eq!(request.header("ms-contract-version"), Some("v1"), "{what}");
+        if request.method == "GET" {
+            assert_eq!(request.header("content-type"), None, "{what}");
+        } else {
+            assert_eq!(
+                request.header("content-type"),
+                Some("application/json"),
+                "{what}"
+            );
+        }
+    }
+    let checkout = requests
+        .iter()
+        .find(|request| request.path.ends_with("/checkout"))
+        .unwrap();
+    assert!(checkout.body.is_empty());
+    assert_eq!(checkout.header("content-length"), Some("0"));
+}
+
+#[test]
+fn the_fake_refuses_a_post_or_put_that_is_not_json_even_when_scripted() {
+    let fake = start();
+    fake.push_reply(Reply::status(201).body("{}"));
+    let url = format!(
+        "{}/v1/customers/{CUSTOMER}/carts/{CART}/checkout",
+        fake.base_url()
+    );
+    for content_type in [None, Some("text/plain"), Some("application/jsonp")] {
+        let mut request = ureq::http::Request::post(&url).header("Authorization", "Bearer t");
+        if let Some(content_type) = content_type {
+            request = request.header("Content-Type", content_type);
+        }
+        let response = raw_agent().run(request.body(&b""[..]).unwrap()).unwrap();
+        assert_eq!(response.status().as_u16(), 415, "{content_type:?}");
+    }
+    assert_eq!(fake.pending_replies(), 1, "the script was not used");
+    let request = ureq::http::Request::put(format!(
+        "{}/v1/customers/{CUSTOMER}/carts/{CART}",
+        fake.base_url()
+    ))
+    .header("Authorization", "Bearer t")
+    .header("Content-Type", "Application/JSON; charset=utf-8")
+    .body(&b"{}"[..])
+    .unwrap();
+    let response = raw_agent().run(request).unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        201,
+        "the script answers a JSON PUT"
+    );
+}
+
+/// A plain agent for requests the client would never send.
+fn raw_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .build()
+        .into()
+}
+
+// Item 7: what the SDKs have.
+
+#[test]
+fn checkout_with_sends_the_request_id_and_the_licence_user() {
+    let fake = start();
+    let client = client(&fake);
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let chosen = Uuid::from_u128(0x5eed_cafe);
+    let result = client
+        .checkout_with(
+            CUSTOMER,
+            cart.id.unwrap(),
+            &CheckoutOptions::new()
+                .request_id(chosen)
+                .customer_user_upn("user@contoso.com"),
+        )
+        .unwrap();
+    assert_eq!(result.orders.len(), 1);
+    let checkout = fake.requests().pop().unwrap();
+    assert_eq!(
+        checkout.header("ms-requestid"),
+        Some(chosen.to_string().as_str())
+    );
+    assert_eq!(
+        checkout.header("x-ms-customeruser-upn"),
+        Some("user@contoso.com")
+    );
+
+    // Without options: a new request ID each call, and no licence user.
+    client
+        .checkout_with(CUSTOMER, cart.id.unwrap(), &CheckoutOptions::new())
+        .unwrap();
+    client
+        .checkout_with(CUSTOMER, cart.id.unwrap(), &CheckoutOptions::default())
+        .unwrap();
+    let count = fake.requests().len();
+    let (first, second) = (request_id(&fake, count - 2), request_id(&fake, count - 1));
+    assert_ne!(first, second);
+    assert_ne!(first, chosen);
+    assert_eq!(
+        fake.requests()[count - 1].header("x-ms-customeruser-upn"),
+        None
+    );
+
+    // The shorthand still sends the caller's ID.
+    client
+        .checkout_with_request_id(CUSTOMER, cart.id.unwrap(), chosen)
+        .unwrap();
+    assert_eq!(request_id(&fake, count), chosen);
+}
+
+#[test]
+fn a_licence_user_that_cannot_go_in_a_header_is_refused_before_sending() {
+    let fake = start();
+    let client = client(&fake);
+    for upn in [
+        "user@contoso.com\r\nX-Evil: 1",
+        "user\u{7}@contoso.com",
+        "",
+        " ",
+        "usér@contoso.com",
+    ] {
+        let error = client
+            .checkout_with(
+                CUSTOMER,
+                CART,
+                &CheckoutOptions::new().customer_user_upn(upn),
+            )
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidConfig(_)), "{upn:?}: {error}");
+        let text = error.to_string();
+        assert!(text.contains("UPN"), "{text}");
+        assert!(!text.contains('\u{7}') && !text.contains('\r'), "{text:?}");
+    }
+    assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn orders_come_with_their_price_only_when_asked() {
+    let fake = start();
+    let client = client(&fake);
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let order_id = client.checkout_cart(CUSTOMER, &cart).unwrap().orders[0]
+        .id
+        .clone();
+
+    let plain = client.get_order(CUSTOMER, &order_id).unwrap();
+    assert_eq!(plain.total_price, None);
+    assert_eq!(
+        fake.requests().pop().unwrap().path,
+        format!("/v1/customers/{CUSTOMER}/orders/{order_id}")
+    );
+
+    let priced = client.get_order_with_price(CUSTOMER, &order_id).unwrap();
+    assert!(
+        priced.total_price.is_some_and(|price| price > 0.0),
+        "{priced:?}"
+    );
+    assert_eq!(
+        fake.requests().pop().unwrap().path,
+        format!("/v1/customers/{CUSTOMER}/orders/{order_id}?include_price=true")
+    );
+
+    assert!(
+        client.list_orders(CUSTOMER).unwrap()[0]
+            .total_price
+            .is_none()
+    );
+    let listed = client.list_orders_with_price(CUSTOMER).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].total_price, priced.total_price);
+    assert_eq!(
+        fake.requests().pop().unwrap().path,
+        format!("/v1/customers/{CUSTOMER}/orders?include_price=true")
+    );
+
+    let error = builder(&fake)
+        .build()
+        .unwrap()
+        .get_order_with_price(CUSTOMER, "not/safe")
+        .unwrap_err();
+    assert!(matches!(error, Error::InvalidId { .. }), "{error}");
+}
