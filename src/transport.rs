@@ -1,6 +1,7 @@
 //! The one place that sends requests: it adds the headers, retries by the
 //! policy, caps what it reads and turns responses into results or errors.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -13,7 +14,7 @@ use crate::auth::TokenProvider;
 use crate::config::Settings;
 use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::model::{from_body, strip_bom};
-use crate::retry::{Stop, parse_retry_after};
+use crate::retry::{Stop, Verdict, classify, parse_retry_after};
 
 /// The `log` target of every record this crate writes.
 pub(crate) const LOG_TARGET: &str = "partner_center_cart";
@@ -143,39 +144,51 @@ impl Transport {
     }
 
     /// Sends a call, retrying by the policy, until it succeeds or fails for
-    /// good. Every attempt carries the call's request ID.
+    /// good. An attempt after an unknown outcome keeps the request ID of the
+    /// one before; an attempt after an answer that the service took nothing
+    /// gets a new one (see [`Verdict`]). Errors carry the last attempt's.
     pub(crate) fn send(&self, request: &ApiRequest) -> Result<Reply, Error> {
-        let mut call = CallInfo {
+        let call = Cell::new(CallInfo {
             request_id: request.request_id,
             correlation_id: self.settings.correlation_id.unwrap_or_else(Uuid::new_v4),
             attempts: 0,
-        };
-        let (method, path, request_id) =
-            (request.method.as_str(), &request.path, request.request_id);
+        });
+        let renew = Cell::new(false);
+        let (method, path) = (request.method.as_str(), &request.path);
         let outcome = self.settings.retry.run(
             |attempt| {
-                call.attempts = attempt;
+                let mut info = call.get();
+                info.attempts = attempt;
+                if renew.replace(false) {
+                    info.request_id = Uuid::new_v4();
+                }
+                call.set(info);
                 let started = Instant::now();
-                let result = self.attempt(request, &call);
+                let result = self.attempt(request, &info);
                 let status = match &result {
                     Ok(reply) => Some(reply.status),
                     Err(error) => error.status(),
                 };
                 log::debug!(
                     target: LOG_TARGET,
-                    "{method} {path}: {} in {:.1?} (attempt {attempt}, request ID {request_id}, correlation ID {})",
+                    "{method} {path}: {} in {:.1?} (attempt {attempt}, request ID {}, correlation ID {})",
                     status.map_or_else(|| "failed".to_owned(), |status| format!("HTTP {status}")),
                     started.elapsed(),
-                    call.correlation_id,
+                    info.request_id,
+                    info.correlation_id,
                 );
                 result
             },
-            |error| (error.is_retryable(), error.retry_after()),
+            |error| (classify(error).is_retryable(), error.retry_after()),
             |error, attempt, wait| {
+                let new_request = classify(error) == Verdict::NewRequest;
+                renew.set(new_request);
                 log::info!(
                     target: LOG_TARGET,
-                    "{method} {path}: retrying in {wait:?} after attempt {attempt}: {} (request ID {request_id})",
+                    "{method} {path}: retrying in {wait:?} after attempt {attempt}: {} (request ID {}{})",
                     retry_reason(error),
+                    call.get().request_id,
+                    if new_request { "; the service took nothing, so the next attempt gets a new one" } else { "" },
                 );
             },
         );
@@ -184,9 +197,10 @@ impl Transport {
             Stop::RetryAfterTooLong { error, asked, cap } => {
                 log::warn!(
                     target: LOG_TARGET,
-                    "{method} {path}: Partner Center asked to wait {}s, over the {}s cap; giving up (request ID {request_id})",
+                    "{method} {path}: Partner Center asked to wait {}s, over the {}s cap; giving up (request ID {})",
                     asked.as_secs(),
                     cap.as_secs(),
+                    call.get().request_id,
                 );
                 match error {
                     Error::Service(service) => Error::RetryAfterTooLong {

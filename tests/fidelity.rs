@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{CART, CUSTOMER, builder, client, start};
+use std::time::Duration;
+
+use common::{CART, CUSTOMER, builder, client, fast_retries, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
 use partner_center_cart::{CheckoutOptions, Error, Uuid};
@@ -237,4 +239,113 @@ fn orders_come_with_their_price_only_when_asked() {
         .get_order_with_price(CUSTOMER, "not/safe")
         .unwrap_err();
     assert!(matches!(error, Error::InvalidId { .. }), "{error}");
+}
+
+// Item 5: request IDs after an answer.
+
+#[test]
+fn unknown_outcomes_keep_the_request_id_and_answers_that_took_nothing_renew_it() {
+    let fake = start();
+    fake.push_replies([
+        Reply::fault(503, 900_192, "Try again later."), // 0: unknown outcome
+        Reply::status(408),                             // 1: unknown outcome
+        Reply::status(201).body("{}").delay(Duration::from_secs(2)), // 2: timed out
+        Reply::drop_connection(),                       // 3: no answer
+        Reply::throttled(0),                            // 4: took nothing
+        Reply::fault(409, 800_064, "Another request is processing this cart."), // 5
+        Reply::fault(409, 800_060, "An order is already in progress."), // 6
+        Reply::status(500),                             // 7: unknown outcome
+        Reply::status(201).body("{}"),                  // 8
+    ]);
+    builder(&fake)
+        .timeout(Duration::from_millis(300))
+        .retry_policy(fast_retries().max_attempts(9))
+        .build()
+        .unwrap()
+        .checkout(CUSTOMER, CART)
+        .unwrap();
+    let ids: Vec<Uuid> = (0..9).map(|i| request_id(&fake, i)).collect();
+    // Kept after the 503, the 408, the timeout and the dropped connection.
+    assert!(ids[..5].iter().all(|id| *id == ids[0]), "{ids:?}");
+    // A new one after the 429 and after each busy 409.
+    assert_ne!(ids[5], ids[4]);
+    assert_ne!(ids[6], ids[5]);
+    assert_ne!(ids[7], ids[6]);
+    assert_eq!(
+        ids.iter().collect::<std::collections::HashSet<_>>().len(),
+        4
+    );
+    // Kept after the 500.
+    assert_eq!(ids[8], ids[7]);
+}
+
+#[test]
+fn an_error_reports_the_request_id_of_the_last_attempt() {
+    let fake = start();
+    fake.push_replies([Reply::throttled(0), Reply::throttled(0), Reply::status(503)]);
+    let error = builder(&fake)
+        .retry_policy(fast_retries().max_attempts(3))
+        .build()
+        .unwrap()
+        .checkout(CUSTOMER, CART)
+        .unwrap_err();
+    assert_eq!(error.status(), Some(503));
+    assert_eq!(error.call().unwrap().attempts(), 3);
+    assert_eq!(error.request_id(), Some(request_id(&fake, 2)));
+    assert_ne!(request_id(&fake, 2), request_id(&fake, 0));
+    assert!(
+        error
+            .to_string()
+            .contains(&request_id(&fake, 2).to_string()),
+        "{error}"
+    );
+
+    // A caller's own request ID is renewed alike, and the error says so.
+    let fake = start();
+    fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
+    let chosen = Uuid::from_u128(7);
+    let error = builder(&fake)
+        .retry_policy(fast_retries().max_attempts(2))
+        .build()
+        .unwrap()
+        .checkout_with(CUSTOMER, CART, &CheckoutOptions::new().request_id(chosen))
+        .unwrap_err();
+    assert_eq!(request_id(&fake, 0), chosen);
+    assert_eq!(error.request_id(), Some(request_id(&fake, 1)));
+    assert_ne!(error.request_id(), Some(chosen));
+    assert!(error.is_retryable());
+}
+
+#[test]
+fn a_create_whose_answer_was_lost_is_retried_as_the_same_request_and_makes_one_cart() {
+    let fake = start();
+    // The fake creates the cart, then the answer is lost twice: once to a
+    // dropped connection, once to a timeout.
+    fake.push_replies([
+        Reply::built_in().then_drop_connection(),
+        Reply::built_in().delay(Duration::from_secs(2)),
+    ]);
+    let client = builder(&fake)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    assert_eq!(request_id(&fake, 0), request_id(&fake, 2));
+    let listed = fake.cart(CUSTOMER, cart.id.unwrap()).unwrap();
+    assert_eq!(listed.id, cart.id);
+    assert_eq!(fake.carts(CUSTOMER).len(), 1, "one cart, not three");
+
+    // A new call is a new request, and makes a new cart.
+    let second = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    assert_ne!(second.id, cart.id);
+    assert_eq!(fake.carts(CUSTOMER).len(), 2);
+
+    // Resuming with the first call's ID returns the first cart.
+    let again = client
+        .create_cart_with_request_id(CUSTOMER, &one_item_cart(), request_id(&fake, 0))
+        .unwrap();
+    assert_eq!(again.id, cart.id);
+    assert_eq!(fake.carts(CUSTOMER).len(), 2);
 }

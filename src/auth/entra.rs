@@ -17,7 +17,7 @@ use crate::cloud::Cloud;
 use crate::config::{MAX_TIMEOUT, Proxy, agent_config, agent_proxy, check_header_text, check_url};
 use crate::error::BoxError;
 use crate::model::strip_bom;
-use crate::retry::{RetryPolicy, Stop, is_retryable_transport, parse_retry_after};
+use crate::retry::{RetryPolicy, Stop, classify_transport, parse_retry_after};
 use crate::transport::{LOG_TARGET, ReadFailure, read_response, snippet, transport_kind};
 
 /// The default timeout of each phase of a token request.
@@ -616,7 +616,9 @@ impl TokenEndpoint {
                 result
             },
             |error| match error {
-                AuthError::Transport { kind, .. } => (is_retryable_transport(*kind), None),
+                AuthError::Transport { kind, .. } => {
+                    (classify_transport(*kind).is_retryable(), None)
+                }
                 AuthError::Rejected(rejected) => (rejected.is_retryable(), rejected.retry_after()),
                 _ => (false, None),
             },

@@ -170,6 +170,11 @@ impl FakePartnerCenter {
         self.state.lock().store.cart(customer_id, cart_id)
     }
 
+    /// Every cart the fake keeps for a customer, as it stands now.
+    pub fn carts(&self, customer_id: &str) -> Vec<Cart> {
+        self.state.lock().store.carts(customer_id)
+    }
+
     /// Every order the fake has made, as it stands now.
     pub fn orders(&self) -> Vec<Order> {
         self.state.lock().store.orders()
@@ -218,10 +223,19 @@ impl http::Handler for State {
         if let Some(refusal) = store::refuse_media_type(request) {
             return refusal;
         }
-        if let Some(reply) = inner.replies.pop_front() {
-            return reply;
+        match inner.replies.pop_front() {
+            Some(script) if script.built_in => {
+                let answer = inner.store.route(request);
+                Reply {
+                    delay: script.delay,
+                    close_after: script.close_after,
+                    drop_connection: script.drop_connection,
+                    ..answer
+                }
+            }
+            Some(reply) => reply,
+            None => inner.store.route(request),
         }
-        inner.store.route(request)
     }
 }
 
@@ -262,6 +276,9 @@ pub struct Reply {
     delay: Option<Duration>,
     close_after: bool,
     drop_connection: bool,
+    /// Answer as the built-in behaviour would, with this reply's delay and
+    /// connection handling.
+    built_in: bool,
 }
 
 #[derive(Clone)]
@@ -282,6 +299,7 @@ impl fmt::Debug for Reply {
             .field("body_len", &body_len)
             .field("delay", &self.delay)
             .field("drop_connection", &self.drop_connection)
+            .field("built_in", &self.built_in)
             .finish()
     }
 }
@@ -296,7 +314,27 @@ impl Reply {
             delay: None,
             close_after: false,
             drop_connection: false,
+            built_in: false,
         }
+    }
+
+    /// The fake's built-in answer, as if nothing were scripted: the request
+    /// takes effect. With [`delay`](Self::delay) or
+    /// [`drop_connection`](Self::then_drop_connection) it makes the outcome
+    /// unknown to the client: the service acted, but the client timed out
+    /// or lost the answer.
+    pub fn built_in() -> Self {
+        Reply {
+            built_in: true,
+            ..Reply::status(0)
+        }
+    }
+
+    /// Closes the connection without answering, after the request took
+    /// effect if this is [`built_in`](Self::built_in).
+    pub fn then_drop_connection(mut self) -> Self {
+        self.drop_connection = true;
+        self
     }
 
     /// A reply whose body is `value` as JSON.

@@ -26,6 +26,9 @@ pub(super) struct Store {
     carts: HashMap<(String, CartId), StoredCart>,
     /// Orders in the order they were made.
     orders: Vec<StoredOrder>,
+    /// Carts as created, by (customer, `MS-RequestId` of the create), so
+    /// that a repeated create returns the first cart instead of a second.
+    created: HashMap<(String, String), Cart>,
     /// Errors to put on line items of these catalog items.
     line_item_errors: HashMap<String, CartError>,
     /// Failures for the order groups holding these catalog items.
@@ -39,6 +42,7 @@ impl Default for Store {
         Store {
             carts: HashMap::new(),
             orders: Vec::new(),
+            created: HashMap::new(),
             line_item_errors: HashMap::new(),
             order_errors: HashMap::new(),
             polls_until_complete: 2,
@@ -79,6 +83,15 @@ impl Store {
         self.carts.get(&key).map(|stored| stored.cart.clone())
     }
 
+    pub(super) fn carts(&self, customer: &str) -> Vec<Cart> {
+        let customer = customer.to_ascii_lowercase();
+        self.carts
+            .iter()
+            .filter(|((owner, _), _)| *owner == customer)
+            .map(|(_, stored)| stored.cart.clone())
+            .collect()
+    }
+
     pub(super) fn orders(&self) -> Vec<Order> {
         self.orders
             .iter()
@@ -110,7 +123,7 @@ impl Store {
             _ => return not_found("The requested resource does not exist."),
         };
         match (request.method.as_str(), rest) {
-            ("POST", ["carts"]) => self.create_cart(customer, &request.body),
+            ("POST", ["carts"]) => self.create_cart(customer, request),
             ("GET", ["carts", cart]) => match self.stored_cart(&customer, cart) {
                 Some(stored) => Reply::json(200, &stored.cart),
                 None => cart_not_found(cart),
@@ -145,8 +158,16 @@ impl Store {
         self.carts.get_mut(&(customer.to_owned(), cart_id))
     }
 
-    fn create_cart(&mut self, customer: String, body: &[u8]) -> Reply {
-        let mut cart: Cart = match from_body(body) {
+    /// Creates a cart, or returns the one created before with the same
+    /// `MS-RequestId`: the service deduplicates creation by request ID.
+    fn create_cart(&mut self, customer: String, request: &RecordedRequest) -> Reply {
+        let request_id = request
+            .header("ms-requestid")
+            .map(|id| (customer.clone(), id.to_ascii_lowercase()));
+        if let Some(cart) = request_id.as_ref().and_then(|key| self.created.get(key)) {
+            return Reply::json(201, cart);
+        }
+        let mut cart: Cart = match from_body(&request.body) {
             Ok(cart) => cart,
             Err(error) => return bad_input(&format!("The cart could not be read: {error}")),
         };
@@ -172,6 +193,9 @@ impl Store {
                 checkout: None,
             },
         );
+        if let Some(key) = request_id {
+            self.created.insert(key, cart.clone());
+        }
         Reply::json(201, &cart)
     }
 
