@@ -155,7 +155,9 @@ pub enum Error {
         source: BoxError,
     },
 
-    /// Partner Center answered with a status that is not a success.
+    /// Partner Center answered with a status that is not a success, or with
+    /// a fault in place of the resource under a success status (the
+    /// documented code 400072 comes with HTTP 200).
     #[error(transparent)]
     Service(Box<ServiceError>),
 
@@ -267,7 +269,7 @@ impl Error {
     }
 
     /// The service's error, if the response carried a status that is not a
-    /// success.
+    /// success or a fault in a success's place.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(error),
@@ -301,7 +303,8 @@ impl Error {
     }
 }
 
-/// A response from Partner Center whose status is not a success.
+/// A response from Partner Center whose status is not a success, or whose
+/// success body is a fault.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceError {
     pub(crate) status: u16,

@@ -65,6 +65,7 @@ mod error;
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
+mod fault_probe;
 mod ids;
 pub mod model;
 mod options;

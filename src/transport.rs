@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::auth::TokenProvider;
 use crate::config::Settings;
 use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
+use crate::fault_probe::is_fault;
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Stop, Verdict, classify, parse_retry_after};
 
@@ -90,14 +91,25 @@ impl ApiRequest {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) call: CallInfo,
 }
 
 impl Reply {
     /// Decodes the body. A failure keeps the call's IDs: the call itself
-    /// went through, so it must not be retried blindly.
+    /// went through, so it must not be retried blindly. A body that is a
+    /// fault rather than a `T` (code 400072 comes with HTTP 200) is the
+    /// service's error, as with any other status.
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        if is_fault::<T>(&self.body) {
+            return Err(Error::Service(Box::new(service_error(
+                self.status,
+                &self.headers,
+                &self.body,
+                self.call,
+            ))));
+        }
         from_body(&self.body).map_err(|source| Error::Decode {
             status: self.status,
             call: self.call,
@@ -295,6 +307,7 @@ impl Transport {
         }
         Ok(Reply {
             status: response.status,
+            headers: response.headers,
             body: response.body,
             call: *call,
         })

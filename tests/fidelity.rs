@@ -349,3 +349,88 @@ fn a_create_whose_answer_was_lost_is_retried_as_the_same_request_and_makes_one_c
     assert_eq!(again.id, cart.id);
     assert_eq!(fake.carts(CUSTOMER).len(), 2);
 }
+
+// Item 2: a fault inside a 2xx is an error.
+
+#[test]
+fn a_fault_sent_with_http_200_is_an_error_for_checkout() {
+    let fake = start();
+    fake.inject_success_fault(OFFICE, 400_072, "The item is unavailable.");
+    let client = client(&fake);
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let error = client.checkout_cart(CUSTOMER, &cart).unwrap_err();
+
+    let Error::Service(service) = &error else {
+        panic!("not a service error: {error:?}");
+    };
+    assert_eq!(service.status(), 200);
+    assert_eq!(service.code_number(), Some(400_072));
+    assert_eq!(service.message(), Some("The item is unavailable."));
+    assert_eq!(error.status(), Some(200));
+    assert_eq!(error.request_id(), Some(request_id(&fake, 1)));
+    assert!(error.correlation_id().is_some());
+    assert!(!error.is_retryable());
+    let text = error.to_string();
+    assert!(
+        text.contains("HTTP 200") && text.contains("400072"),
+        "{text}"
+    );
+    assert_eq!(fake.requests().len(), 2, "not retried");
+    assert!(fake.orders().is_empty(), "nothing was ordered");
+}
+
+#[test]
+fn a_fault_sent_with_a_success_status_is_an_error_for_every_call() {
+    let fake = start();
+    let client = client(&fake);
+    type Call<'a> = Box<dyn Fn() -> Result<(), Error> + 'a>;
+    let calls: Vec<(&str, Call<'_>)> = vec![
+        (
+            "checkout",
+            Box::new(|| client.checkout(CUSTOMER, CART).map(drop)),
+        ),
+        (
+            "create_cart",
+            Box::new(|| client.create_cart(CUSTOMER, &one_item_cart()).map(drop)),
+        ),
+        (
+            "get_cart",
+            Box::new(|| client.get_cart(CUSTOMER, CART).map(drop)),
+        ),
+        (
+            "update_cart",
+            Box::new(|| {
+                let cart = partner_center_cart::Cart::default();
+                client.update_cart(CUSTOMER, CART, &cart).map(drop)
+            }),
+        ),
+        (
+            "get_order",
+            Box::new(|| client.get_order(CUSTOMER, "o1").map(drop)),
+        ),
+        (
+            "list_orders",
+            Box::new(|| client.list_orders(CUSTOMER).map(drop)),
+        ),
+        (
+            "get_order_provisioning_status",
+            Box::new(|| {
+                client
+                    .get_order_provisioning_status(CUSTOMER, "o1")
+                    .map(drop)
+            }),
+        ),
+    ];
+    for (name, call) in &calls {
+        for status in [200, 201] {
+            fake.push_reply(Reply::fault(status, 400_072, "The item is unavailable."));
+            let error = call().unwrap_err();
+            assert_eq!(error.status(), Some(status), "{name}");
+            assert_eq!(
+                error.service_error().and_then(|e| e.code_number()),
+                Some(400_072),
+                "{name}: {error}"
+            );
+        }
+    }
+}

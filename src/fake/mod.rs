@@ -158,6 +158,22 @@ impl FakePartnerCenter {
         );
     }
 
+    /// Makes checkout of a cart holding this catalog item answer HTTP 200
+    /// with a fault body instead of a result, as the service does with code
+    /// 400072 ("the item is unavailable"). Nothing is ordered.
+    pub fn inject_success_fault(
+        &self,
+        catalog_item_id: impl Into<String>,
+        code: i64,
+        description: impl Into<String>,
+    ) {
+        self.state.lock().store.inject_success_fault(
+            catalog_item_id.into(),
+            code,
+            description.into(),
+        );
+    }
+
     /// Sets how many reads of a pending order it takes before it completes
     /// and its line items get subscription IDs (2 by default; `u32::MAX`
     /// for never).

@@ -33,6 +33,9 @@ pub(super) struct Store {
     line_item_errors: HashMap<String, CartError>,
     /// Failures for the order groups holding these catalog items.
     order_errors: HashMap<String, (i64, String)>,
+    /// Faults, sent with HTTP 200, for checkouts of carts holding these
+    /// catalog items.
+    success_faults: HashMap<String, (i64, String)>,
     /// How many reads of a pending order it takes to complete it.
     pub(super) polls_until_complete: u32,
 }
@@ -45,6 +48,7 @@ impl Default for Store {
             created: HashMap::new(),
             line_item_errors: HashMap::new(),
             order_errors: HashMap::new(),
+            success_faults: HashMap::new(),
             polls_until_complete: 2,
         }
     }
@@ -75,6 +79,16 @@ impl Store {
         description: String,
     ) {
         self.order_errors
+            .insert(catalog_item_id, (code, description));
+    }
+
+    pub(super) fn inject_success_fault(
+        &mut self,
+        catalog_item_id: String,
+        code: i64,
+        description: String,
+    ) {
+        self.success_faults
             .insert(catalog_item_id, (code, description));
     }
 
@@ -260,6 +274,7 @@ impl Store {
 
     fn checkout(&mut self, customer: String, cart_id: &str) -> Reply {
         let order_errors = self.order_errors.clone();
+        let success_faults = self.success_faults.clone();
         let Some(stored) = self.stored_cart(&customer, cart_id) else {
             return cart_not_found(cart_id);
         };
@@ -269,6 +284,14 @@ impl Store {
         }
         if stored.cart.has_errors() {
             return Reply::fault(400, 800_009, "One or more cart items are in error.");
+        }
+        if let Some((code, description)) = stored
+            .cart
+            .line_items
+            .iter()
+            .find_map(|item| success_faults.get(&item.catalog_item_id))
+        {
+            return Reply::fault(200, *code, description);
         }
         let mut groups: BTreeMap<String, Vec<&CartLineItem>> = BTreeMap::new();
         for item in &stored.cart.line_items {
