@@ -10,11 +10,13 @@ use std::time::Duration;
 
 use common::{CART, CUSTOMER, builder, client, fast_retries, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode, CartLineItem, NewCart};
 use partner_center_cart::{CheckoutOptions, Error, Uuid};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
+const ADD_ON: &str = "CFQ7TTC0LCHC:0002:CFQ7TTC0KJ1J";
+const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
 
 fn one_item_cart() -> NewCart {
     NewCart::new()
@@ -433,4 +435,141 @@ fn a_fault_sent_with_a_success_status_is_an_error_for_every_call() {
             );
         }
     }
+}
+
+// Item 3: line item IDs are unique across the cart, add-ons included.
+
+fn cart_with_add_ons() -> NewCart {
+    NewCart::new()
+        .line_item(
+            CartLineItem::new(OFFICE, 5, BillingCycle::Monthly)
+                .term_duration("P1M")
+                .addon(CartLineItem::new(TEAMS, 5, BillingCycle::Monthly).term_duration("P1M"))
+                .addon(CartLineItem::new(ADD_ON, 2, BillingCycle::Monthly).term_duration("P1M")),
+        )
+        .line_item(CartLineItem::new(RESERVED_VM, 1, BillingCycle::OneTime).term_duration("P1Y"))
+}
+
+#[test]
+fn add_ons_are_numbered_with_the_base_items_and_the_failing_one_is_named() {
+    let fake = start();
+    fake.inject_line_item_error(
+        ADD_ON,
+        CartError::new(CartErrorCode::CatalogItemIdIsNotValid, "not sold here"),
+    );
+    let client = client(&fake);
+    let cart = client.create_cart(CUSTOMER, &cart_with_add_ons()).unwrap();
+
+    let sent: serde_json::Value = serde_json::from_slice(&fake.requests()[0].body).unwrap();
+    let items = &sent["lineItems"];
+    let ids = [
+        &items[0]["id"],
+        &items[0]["addonItems"][0]["id"],
+        &items[0]["addonItems"][1]["id"],
+        &items[1]["id"],
+    ];
+    assert_eq!(ids, [0, 1, 2, 3]);
+
+    let errors = cart.line_item_errors();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].line_item_id, 2);
+    assert_eq!(errors[0].catalog_item_id, ADD_ON);
+    let named: Vec<&CartLineItem> = cart
+        .line_items
+        .iter()
+        .flat_map(|item| std::iter::once(item).chain(&item.addon_items))
+        .filter(|item| item.id == errors[0].line_item_id)
+        .collect();
+    assert_eq!(named.len(), 1, "the ID names one item");
+    assert_eq!(named[0].catalog_item_id, ADD_ON);
+}
+
+#[test]
+fn the_fake_refuses_a_cart_whose_line_item_ids_repeat() {
+    let fake = start();
+    let client = client(&fake);
+    // What the crate sent before: each add-on list numbered from 0.
+    let repeated = serde_json::json!({"lineItems": [
+        {"id": 0, "catalogItemId": OFFICE, "quantity": 5, "billingCycle": "monthly",
+         "addonItems": [{"id": 0, "catalogItemId": TEAMS, "quantity": 5, "billingCycle": "monthly"}]},
+        {"id": 1, "catalogItemId": RESERVED_VM, "quantity": 1, "billingCycle": "one_time"}
+    ]});
+    let new_cart: NewCart = serde_json::from_value(repeated).unwrap();
+    let error = client.create_cart(CUSTOMER, &new_cart).unwrap_err();
+    assert_eq!(error.status(), Some(400), "{error}");
+    assert!(error.to_string().contains("unique"), "{error}");
+    assert!(fake.carts(CUSTOMER).is_empty());
+
+    // An update that repeats an ID is refused alike, and changes nothing.
+    let mut cart = client.create_cart(CUSTOMER, &cart_with_add_ons()).unwrap();
+    let before = fake.cart(CUSTOMER, cart.id.unwrap()).unwrap();
+    cart.line_items[1].id = cart.line_items[0].addon_items[1].id;
+    let error = client
+        .update_cart(CUSTOMER, cart.id.unwrap(), &cart)
+        .unwrap_err();
+    assert_eq!(error.status(), Some(400), "{error}");
+    assert_eq!(fake.cart(CUSTOMER, cart.id.unwrap()).unwrap(), before);
+
+    // Added the crate's way, a line item takes the next free ID.
+    cart.line_items[1].id = 3;
+    cart.add_line_item(CartLineItem::new(TEAMS, 1, BillingCycle::Annual).term_duration("P1Y"));
+    let updated = client
+        .update_cart(CUSTOMER, cart.id.unwrap(), &cart)
+        .unwrap();
+    assert_eq!(updated.line_items[2].id, 4);
+}
+
+// Item 4: GET -> change -> PUT loses nothing.
+
+#[test]
+fn fields_the_crate_does_not_model_survive_a_read_change_and_update() {
+    let fake = start();
+    let client = client(&fake);
+    let created = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart_id = created.id.unwrap();
+
+    // The service's cart, with fields this crate has no name for.
+    let mut wire = serde_json::to_value(fake.cart(CUSTOMER, cart_id).unwrap()).unwrap();
+    wire["lineItems"][0]["coterminousSubscriptionId"] =
+        serde_json::json!("5c3e0f52-1b6a-4b38-9d8a-7a1f3e4c2d10");
+    wire["lineItems"][0]["pricingHint"] = serde_json::json!({"tier": 2, "list": [1, 2.5]});
+    wire["purchaseOrderReference"] = serde_json::json!("PO-1182");
+    fake.push_reply(Reply::json(200, &wire));
+
+    let mut cart = client.get_cart(CUSTOMER, cart_id).unwrap();
+    cart.line_items[0].quantity = 9;
+    let updated = client.update_cart(CUSTOMER, cart_id, &cart).unwrap();
+
+    // The PUT sent them back unchanged...
+    let put = fake.requests().pop().unwrap();
+    assert_eq!(put.method, "PUT");
+    let sent: serde_json::Value = serde_json::from_slice(&put.body).unwrap();
+    assert_eq!(sent["lineItems"][0]["quantity"], 9);
+    for pointer in [
+        "/lineItems/0/coterminousSubscriptionId",
+        "/lineItems/0/pricingHint",
+        "/purchaseOrderReference",
+    ] {
+        assert_eq!(sent.pointer(pointer), wire.pointer(pointer), "{pointer}");
+    }
+    // ...the fake kept them through the update, and a later read has them.
+    let read_again = serde_json::to_value(client.get_cart(CUSTOMER, cart_id).unwrap()).unwrap();
+    let answered = serde_json::to_value(&updated).unwrap();
+    for pointer in [
+        "/lineItems/0/coterminousSubscriptionId",
+        "/lineItems/0/pricingHint",
+        "/purchaseOrderReference",
+    ] {
+        assert_eq!(
+            answered.pointer(pointer),
+            wire.pointer(pointer),
+            "{pointer}"
+        );
+        assert_eq!(
+            read_again.pointer(pointer),
+            wire.pointer(pointer),
+            "{pointer}"
+        );
+    }
+    assert_eq!(read_again["lineItems"][0]["quantity"], 9);
 }

@@ -1,7 +1,7 @@
 //! The fake's memory of carts and orders, and the built-in behaviour of its
 //! endpoints.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -227,7 +227,10 @@ impl Store {
         if stored.checkout.is_some() {
             return Reply::fault(400, 800_065, "This cart has already been checked out.");
         }
+        // The update replaces the cart's contents, the fields this fake does
+        // not model included, and keeps them for later reads.
         stored.cart.line_items = update.line_items;
+        stored.cart.extra = update.extra;
         stored.cart.last_modified_timestamp = Some(timestamp(SystemTime::now()));
         if update.partner_on_record_attestation_accepted.is_some() {
             stored.cart.partner_on_record_attestation_accepted =
@@ -236,24 +239,16 @@ impl Store {
         Reply::json(201, &stored.cart)
     }
 
-    /// Checks line items and fills in what the service fills in: IDs,
-    /// currency, order groups, and the errors the tests asked for.
+    /// Checks line items and fills in what the service fills in: currency,
+    /// order groups, and the errors the tests asked for. Line item IDs must
+    /// be unique across the cart, add-ons included, as the service requires.
     fn accept_line_items(&self, items: &mut [CartLineItem]) -> Result<(), String> {
         if items.is_empty() {
             return Err("The cart must have at least one line item.".into());
         }
+        let mut seen = HashSet::new();
         let mut groups: Vec<String> = Vec::new();
-        for (index, item) in items.iter_mut().enumerate() {
-            if item.catalog_item_id.trim().is_empty()
-                || item.quantity < 1
-                || item.billing_cycle.is_none()
-            {
-                return Err(format!(
-                    "Line item {index} needs a catalogItemId, a quantity of at least 1 and a billingCycle."
-                ));
-            }
-            item.id = index as i64;
-            item.currency_code.get_or_insert_with(|| "USD".to_owned());
+        for item in items.iter_mut() {
             let key = item
                 .billing_cycle
                 .as_ref()
@@ -266,8 +261,38 @@ impl Store {
                     groups.len() - 1
                 }
             };
-            item.order_group = Some(group.to_string());
-            item.error = self.line_item_errors.get(&item.catalog_item_id).cloned();
+            self.accept_line_item(item, &group.to_string(), &mut seen)?;
+        }
+        Ok(())
+    }
+
+    /// Checks one line item and its add-ons, which join its order group.
+    fn accept_line_item(
+        &self,
+        item: &mut CartLineItem,
+        group: &str,
+        seen: &mut HashSet<i64>,
+    ) -> Result<(), String> {
+        if !seen.insert(item.id) {
+            return Err(format!(
+                "Line item id {} appears more than once in the cart; line item ids must be unique.",
+                item.id
+            ));
+        }
+        if item.catalog_item_id.trim().is_empty()
+            || item.quantity < 1
+            || item.billing_cycle.is_none()
+        {
+            return Err(format!(
+                "Line item {} needs a catalogItemId, a quantity of at least 1 and a billingCycle.",
+                item.id
+            ));
+        }
+        item.currency_code.get_or_insert_with(|| "USD".to_owned());
+        item.order_group = Some(group.to_owned());
+        item.error = self.line_item_errors.get(&item.catalog_item_id).cloned();
+        for addon in &mut item.addon_items {
+            self.accept_line_item(addon, group, seen)?;
         }
         Ok(())
     }
@@ -294,7 +319,7 @@ impl Store {
             return Reply::fault(200, *code, description);
         }
         let mut groups: BTreeMap<String, Vec<&CartLineItem>> = BTreeMap::new();
-        for item in &stored.cart.line_items {
+        for item in with_addons(&stored.cart.line_items) {
             groups
                 .entry(item.order_group.clone().unwrap_or_default())
                 .or_default()
@@ -353,6 +378,16 @@ impl Store {
         }
         Some(stored.order.clone())
     }
+}
+
+/// Line items and their add-ons, each base item followed by its add-ons.
+fn with_addons(items: &[CartLineItem]) -> Vec<&CartLineItem> {
+    let mut all = Vec::new();
+    for item in items {
+        all.push(item);
+        all.extend(with_addons(&item.addon_items));
+    }
+    all
 }
 
 /// The service's answer to a POST or PUT that does not say its body is
