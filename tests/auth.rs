@@ -244,6 +244,40 @@ fn a_rotated_refresh_token_reaches_the_callback_and_is_used_next() {
 }
 
 #[test]
+fn a_public_client_trades_its_refresh_token_without_a_secret() {
+    let endpoint = FakeTokenEndpoint::start();
+    endpoint.push(Answer::token("access-1", 3599));
+    let builder: EntraBuilder<RefreshTokenProvider> =
+        RefreshTokenProvider::public_client(TENANT, CLIENT_ID, REFRESH_TOKEN)
+            .authority(endpoint.authority())
+            .retry_policy(fast_retries());
+    let provider = builder.build().unwrap();
+    assert_eq!(provider.access_token().unwrap().secret(), "access-1");
+
+    let request = &endpoint.requests()[0];
+    assert_eq!(request.path, format!("/{TENANT}/oauth2/v2.0/token"));
+    assert_eq!(request.field("grant_type"), Some("refresh_token"));
+    assert_eq!(request.field("client_id"), Some(CLIENT_ID));
+    assert_eq!(request.field("refresh_token"), Some(REFRESH_TOKEN));
+    assert_eq!(
+        request.field("scope"),
+        Some("https://api.partnercenter.microsoft.com/user_impersonation offline_access")
+    );
+    assert_eq!(request.field("client_secret"), None);
+    let names: Vec<&str> = request.form.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+
+    let debug = format!("{provider:?}");
+    assert_no_secret(&debug);
+    assert!(debug.contains(CLIENT_ID), "{debug}");
+    // The builder's other settings and checks apply as to any client.
+    let error = RefreshTokenProvider::public_client(TENANT, CLIENT_ID, " ")
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, AuthError::InvalidConfig(_)), "{error}");
+}
+
+#[test]
 fn the_scope_can_be_set_whole() {
     let endpoint = FakeTokenEndpoint::start();
     let provider = app_user(&endpoint)
