@@ -120,8 +120,10 @@ pub enum Error {
     },
 
     /// Orders were still pending when the wait's deadline passed. The orders
-    /// that finished are in `orders` with the rest, as last seen.
-    #[error("{} of {} order{} still pending after {}s: {}", .pending.len(), .orders.len(), if .orders.len() == 1 { "" } else { "s" }, .waited.as_secs(), join_ids(.pending))]
+    /// that finished are in `orders` with the rest, as last seen. The
+    /// message names each pending order's status, one this crate does not
+    /// know (such as `none`) included.
+    #[error("{} of {} order{} still pending after {}s: {}", .pending.len(), .orders.len(), if .orders.len() == 1 { "" } else { "s" }, .waited.as_secs(), crate::wait::describe_pending(.pending, .orders))]
     WaitTimedOut {
         /// The orders still pending.
         pending: Vec<crate::ids::OrderId>,
@@ -211,13 +213,6 @@ fn cart_errors_message(errors: &[crate::model::LineItemError]) -> String {
         text.push_str(&error.to_string());
     }
     text
-}
-
-fn join_ids(ids: &[crate::ids::OrderId]) -> String {
-    ids.iter()
-        .map(crate::ids::OrderId::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn after_status(status: Option<u16>) -> String {

@@ -6,12 +6,15 @@
 
 mod common;
 
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use common::{CART, CUSTOMER, builder, client, fast_retries, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode, CartLineItem, NewCart};
-use partner_center_cart::{CheckoutOptions, Error, Uuid};
+use partner_center_cart::model::{
+    BillingCycle, CartError, CartErrorCode, CartLineItem, NewCart, OrderStatus,
+};
+use partner_center_cart::{CheckoutOptions, Error, Order, Uuid, WaitOptions};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
@@ -572,4 +575,141 @@ fn fields_the_crate_does_not_model_survive_a_read_change_and_update() {
         );
     }
     assert_eq!(read_again["lineItems"][0]["quantity"], 9);
+}
+
+// Item 8: unknown order statuses.
+
+/// Collects this crate's warnings; one logger for the whole process.
+struct Warnings(Mutex<Vec<String>>);
+
+impl log::Log for Warnings {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if record.target() == "partner_center_cart" && record.level() <= log::Level::Info {
+            let mut records = self.0.lock().unwrap();
+            records.push(format!("{} {}", record.level(), record.args()));
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+fn warnings() -> &'static Warnings {
+    static WARNINGS: OnceLock<&'static Warnings> = OnceLock::new();
+    WARNINGS.get_or_init(|| {
+        let warnings: &'static Warnings = Box::leak(Box::new(Warnings(Mutex::new(Vec::new()))));
+        log::set_logger(warnings).expect("the only logger");
+        log::set_max_level(log::LevelFilter::Info);
+        warnings
+    })
+}
+
+fn quick_wait() -> WaitOptions {
+    WaitOptions::default()
+        .initial_interval(Duration::from_millis(5))
+        .max_interval(Duration::from_millis(10))
+        .max_requests_per_minute(250)
+}
+
+/// An order as the fake made it, with another status.
+fn with_status(order: &Order, status: &str) -> serde_json::Value {
+    let mut json = serde_json::to_value(order).unwrap();
+    json["status"] = serde_json::json!(status);
+    json
+}
+
+#[test]
+fn an_order_with_an_unknown_status_is_polled_named_and_warned_of_once() {
+    let warnings = warnings();
+    let fake = start();
+    let client = client(&fake);
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let order = result.orders[0].clone();
+    let id = order.id.as_str().to_owned();
+
+    // The service answers `none` three times, then `completed`.
+    let mut completed = with_status(&order, "completed");
+    completed["lineItems"][0]["subscriptionId"] = serde_json::json!("sub-1");
+    fake.push_replies([
+        Reply::json(200, &with_status(&order, "none")),
+        Reply::json(200, &with_status(&order, "none")),
+        Reply::json(200, &with_status(&order, "none")),
+        Reply::json(200, &completed),
+    ]);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let options = {
+        let seen = Arc::clone(&seen);
+        quick_wait()
+            .timeout(Duration::from_secs(30))
+            .on_progress(move |progress| {
+                let status = progress
+                    .orders
+                    .iter()
+                    .find(|order| order.id == progress.pending[0])
+                    .and_then(|order| order.status.clone());
+                seen.lock().unwrap().push(status);
+            })
+    };
+    let orders = client.wait_for_orders(CUSTOMER, &result, options).unwrap();
+    assert_eq!(orders[0].status, Some(OrderStatus::Completed));
+    assert_eq!(fake.pending_replies(), 0, "polled past every `none`");
+
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0], Some(OrderStatus::Pending));
+    let none = Some(OrderStatus::Other("none".into()));
+    assert_eq!(seen[1..], [none.clone(), none.clone(), none]);
+
+    let records = warnings.0.lock().unwrap().clone();
+    let ours: Vec<&String> = records.iter().filter(|text| text.contains(&id)).collect();
+    let warned: Vec<&&String> = ours
+        .iter()
+        .filter(|text| text.starts_with("WARN"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{ours:#?}");
+    assert!(warned[0].contains("\"none\""), "{}", warned[0]);
+    let progress: Vec<&&String> = ours
+        .iter()
+        .filter(|text| text.starts_with("INFO waiting"))
+        .collect();
+    assert!(
+        progress
+            .iter()
+            .any(|text| text.contains(&format!("{id} (status \"none\")"))),
+        "{progress:#?}"
+    );
+}
+
+#[test]
+fn a_wait_that_times_out_names_the_unknown_status() {
+    let fake = start();
+    let client = client(&fake);
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let order = result.orders[0].clone();
+    fake.push_replies((0..200).map(|_| Reply::json(200, &with_status(&order, "none"))));
+
+    let error = client
+        .wait_for_orders(
+            CUSTOMER,
+            &result,
+            quick_wait().timeout(Duration::from_millis(150)),
+        )
+        .unwrap_err();
+    let Error::WaitTimedOut {
+        pending, orders, ..
+    } = &error
+    else {
+        panic!("not a timeout: {error:?}");
+    };
+    assert_eq!(pending.as_slice(), std::slice::from_ref(&order.id));
+    assert_eq!(orders[0].status, Some(OrderStatus::Other("none".into())));
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("{} (status \"none\")", order.id.as_str())),
+        "{text}"
+    );
 }
