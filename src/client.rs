@@ -81,10 +81,11 @@ impl Client {
 
     /// Checks out a cart: turns it into orders, one per order group.
     ///
-    /// The call gets a new request ID, which every retry reuses. When it
-    /// fails, [`Error::request_id`] gives that ID; pass it to
-    /// [`checkout_with_request_id`](Self::checkout_with_request_id) to try
-    /// again without the risk of a second purchase.
+    /// Checkout is idempotent per cart ID: checking out the same cart again
+    /// re-attempts it after a failure and returns the first result after a
+    /// success, never a second purchase. So when a checkout fails with an
+    /// outcome unknown ([`Error::is_retryable`], a crash), call it again for
+    /// the same cart.
     ///
     /// A result with [`order_errors`](CartCheckoutResult::order_errors) is
     /// still `Ok`: some order groups went through and some did not.
@@ -99,18 +100,17 @@ impl Client {
     /// - [`Error::Token`] when the token provider fails.
     /// - [`Error::Decode`] or [`Error::ResponseTooLarge`] when the success
     ///   response cannot be read. The checkout may have gone through: repeat
-    ///   it with the same request ID to get its result.
+    ///   it on the same cart to get its result.
     pub fn checkout(
         &self,
         customer_id: impl IntoId<CustomerId>,
         cart_id: impl IntoId<CartId>,
     ) -> Result<CartCheckoutResult, Error> {
-        self.checkout_with_request_id(customer_id, cart_id, Uuid::new_v4())
+        self.checkout_with(customer_id, cart_id, &CheckoutOptions::new())
     }
 
-    /// Checks out a cart with a request ID of the caller's: the way to repeat
-    /// a checkout whose outcome is unknown (a crash, a timeout, an error
-    /// after the service answered) and get the first result back. A
+    /// Checks out a cart with a request ID of the caller's, such as one
+    /// stored before a crash, so that the service sees the same request. A
     /// shorthand for [`checkout_with`](Self::checkout_with) with
     /// [`CheckoutOptions::request_id`].
     ///
@@ -203,8 +203,11 @@ impl Client {
     /// Creates a cart for a customer.
     ///
     /// Creating a cart is a POST, so the service could create it twice if a
-    /// request were repeated with a new ID; every retry of this call sends
-    /// the same request ID, which the service uses to recognise the repeat.
+    /// request were repeated with a new ID; every retry after an unknown
+    /// outcome (a timeout, a lost connection, a 5xx) sends the same request
+    /// ID, by which the service recognises the repeat and returns the cart
+    /// it made. After such an error, pass [`Error::request_id`] to
+    /// [`create_cart_with_request_id`](Self::create_cart_with_request_id).
     ///
     /// # Errors
     ///

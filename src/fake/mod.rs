@@ -18,7 +18,16 @@
 //! with subscription IDs on its lines, and serves orders, order lists and
 //! provisioning status. It answers 401 without a bearer token and 404 with
 //! the service's codes for unknown carts and orders. Line-item and
-//! order-group failures can be injected.
+//! order-group failures, and faults sent with HTTP 200, can be injected.
+//!
+//! It refuses what the service refuses, and keeps what it keeps: 415 to a
+//! POST or PUT without `Content-Type: application/json` (before any scripted
+//! reply, so that a script cannot hide it), 400 to a cart whose line item
+//! IDs repeat (add-ons included). It deduplicates cart creation by
+//! `MS-RequestId`, sends an order's `totalPrice` only for
+//! `include_price=true`, and keeps the cart fields it does not model through
+//! an update. [`Reply::built_in`] lets a request take effect while the
+//! client times out or loses the answer.
 //!
 //! ```
 //! use partner_center_cart::{Client, fake::{FakePartnerCenter, Reply}};
