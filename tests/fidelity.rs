@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{CART, CUSTOMER, builder, client, fast_retries, start};
@@ -579,34 +579,6 @@ fn fields_the_crate_does_not_model_survive_a_read_change_and_update() {
 
 // Item 8: unknown order statuses.
 
-/// Collects this crate's warnings; one logger for the whole process.
-struct Warnings(Mutex<Vec<String>>);
-
-impl log::Log for Warnings {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Info
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if record.target() == "partner_center_cart" && record.level() <= log::Level::Info {
-            let mut records = self.0.lock().unwrap();
-            records.push(format!("{} {}", record.level(), record.args()));
-        }
-    }
-
-    fn flush(&self) {}
-}
-
-fn warnings() -> &'static Warnings {
-    static WARNINGS: OnceLock<&'static Warnings> = OnceLock::new();
-    WARNINGS.get_or_init(|| {
-        let warnings: &'static Warnings = Box::leak(Box::new(Warnings(Mutex::new(Vec::new()))));
-        log::set_logger(warnings).expect("the only logger");
-        log::set_max_level(log::LevelFilter::Info);
-        warnings
-    })
-}
-
 fn quick_wait() -> WaitOptions {
     WaitOptions::default()
         .initial_interval(Duration::from_millis(5))
@@ -623,7 +595,7 @@ fn with_status(order: &Order, status: &str) -> serde_json::Value {
 
 #[test]
 fn an_order_with_an_unknown_status_is_polled_named_and_warned_of_once() {
-    let warnings = warnings();
+    let records = common::records::records();
     let fake = start();
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
@@ -663,7 +635,7 @@ fn an_order_with_an_unknown_status_is_polled_named_and_warned_of_once() {
     let none = Some(OrderStatus::Other("none".into()));
     assert_eq!(seen[1..], [none.clone(), none.clone(), none]);
 
-    let records = warnings.0.lock().unwrap().clone();
+    let records = records.all();
     let ours: Vec<&String> = records.iter().filter(|text| text.contains(&id)).collect();
     let warned: Vec<&&String> = ours
         .iter()
