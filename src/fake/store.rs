@@ -322,10 +322,10 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
                 offer_id: Some(item.catalog_item_id.clone()),
                 friendly_name: item.friendly_name.clone(),
                 quantity: item.quantity,
-                term_duration: item.term_duration.clone(),
+                term_duration: item.term_duration.clone().map(Into::into),
                 transaction_type: Some(LineItemTransactionType::New),
                 provisioning_context: item.provisioning_context.clone(),
-                renews_to: item.renews_to.clone(),
+                renews_to: item.renews_to.clone().map(Box::new),
                 ..OrderLineItem::default()
             })
             .collect(),
@@ -333,13 +333,13 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
         currency_symbol: Some("$".to_owned()),
         creation_date: Some(timestamp(SystemTime::now())),
         status: Some(OrderStatus::Pending),
-        links: Some(OrderLinks {
-            self_link: Some(link(format!("/customers/{customer}/orders/{id}"))),
-            provisioning_status: Some(link(format!(
+        links: OrderLinks {
+            self_link: Some(Box::new(link(format!("/customers/{customer}/orders/{id}")))),
+            provisioning_status: Some(Box::new(link(format!(
                 "/customers/{customer}/orders/{id}/provisioningstatus"
-            ))),
+            )))),
             patch_operation: None,
-        }),
+        },
         attributes: Some(object_type("Order")),
         id,
         ..Order::default()
@@ -379,7 +379,7 @@ fn collection<T: Serialize>(items: Vec<T>) -> Collection<T> {
 fn link(uri: String) -> Link {
     Link {
         uri,
-        method: Some("GET".to_owned()),
+        method: Some("GET".into()),
         headers: Vec::new(),
     }
 }

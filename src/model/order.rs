@@ -1,11 +1,13 @@
 //! Orders and their line items, as checkout and the order endpoints return them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{
-    Attributes, BillingCycle, Link, lenient, null_as_empty_compact, string_map, string_or_list,
+    Attributes, BillingCycle, Link, known_string_or_none, null_as_empty_compact, object_or_default,
+    object_or_none, string_map, string_or_list,
 };
 use crate::ids::OrderId;
 
@@ -97,9 +99,14 @@ pub struct Order {
     /// Where the order stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
-    /// Links to the order itself and its provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<OrderLinks>,
+    /// Links to the order itself and its provisioning status. Every link is
+    /// optional: absent, `null` or odd `links` read as none.
+    #[serde(
+        default,
+        deserialize_with = "object_or_default",
+        skip_serializing_if = "OrderLinks::is_empty"
+    )]
+    pub links: OrderLinks,
     /// The resource's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
@@ -149,9 +156,15 @@ pub struct OrderLineItem {
     /// Licences or instances.
     #[serde(default)]
     pub quantity: i64,
-    /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub term_duration: Option<String>,
+    /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty. The
+    /// usual terms are kept as static strings, with no allocation; a value
+    /// that is not a string reads as absent.
+    #[serde(
+        default,
+        deserialize_with = "term_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub term_duration: Option<Cow<'static, str>>,
     /// What the line does to its subscription.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<LineItemTransactionType>,
@@ -173,9 +186,9 @@ pub struct OrderLineItem {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub provisioning_context: BTreeMap<String, String>,
-    /// The term the subscription renews to.
+    /// The term the subscription renews to (boxed: rarely there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renews_to: Option<RenewsTo>,
+    pub renews_to: Option<Box<RenewsTo>>,
     /// Whether the offer's attestation was accepted.
     #[serde(
         default,
@@ -183,18 +196,30 @@ pub struct OrderLineItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub attestation_accepted: Option<bool>,
-    /// Links to the subscription, SKU and provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<OrderLineItemLinks>,
+    /// Links to the subscription, SKU and provisioning status. Every link is
+    /// optional: absent, `null` or odd `links` read as none.
+    #[serde(
+        default,
+        deserialize_with = "object_or_default",
+        skip_serializing_if = "OrderLineItemLinks::is_empty"
+    )]
+    pub links: OrderLineItemLinks,
     /// The promotion applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_id: Option<String>,
     /// A custom end date of the term (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_term_end_date: Option<String>,
-    /// Pre-tax prices, when the service sends them.
+    /// Pre-tax prices, when the service sends them (boxed: rarely there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pricing: Option<Pricing>,
+    pub pricing: Option<Box<Pricing>>,
+}
+
+/// Reads a line's term, sharing the usual ones.
+fn term_or_none<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'static, str>>, D::Error> {
+    known_string_or_none(deserializer, &["P1M", "P1Y", "P3Y"])
 }
 
 /// The term a subscription renews to.
@@ -238,47 +263,96 @@ pub struct Pricing {
     pub extended_price: Option<f64>,
 }
 
-/// Links from an order.
+/// Links from an order. Every link is optional, and one that is not an
+/// object reads as absent. Each is boxed, to keep orders small.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderLinks {
     /// The order itself.
-    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
-    pub self_link: Option<Link>,
+    #[serde(
+        default,
+        rename = "self",
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_link: Option<Box<Link>>,
     /// The order's provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_status: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provisioning_status: Option<Box<Link>>,
     /// Where to patch the order (method `PATCH`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patch_operation: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub patch_operation: Option<Box<Link>>,
 }
 
-/// Links from an order line.
+impl OrderLinks {
+    /// Whether there is no link at all.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderLinks::default()
+    }
+}
+
+/// Links from an order line. Every link is optional, and one that is not an
+/// object reads as absent. Each is boxed, to keep line items small.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderLineItemLinks {
     /// The subscription, once provisioned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscription: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subscription: Option<Box<Link>>,
     /// The SKU bought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sku: Option<Box<Link>>,
     /// The line's provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_status: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provisioning_status: Option<Box<Link>>,
     /// Where to activate what was bought, for offers that need it.
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub activation_links: Option<Link>,
+    pub activation_links: Option<Box<Link>>,
     /// The product bought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub product: Option<Box<Link>>,
     /// The availability bought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub availability: Option<Box<Link>>,
+}
+
+impl OrderLineItemLinks {
+    /// Whether there is no link at all.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderLineItemLinks::default()
+    }
 }
