@@ -173,7 +173,7 @@ fn unknown_fields_are_ignored_and_unknown_enum_values_kept() {
         Some(LineItemTransactionType::Other("Upgrade".into()))
     );
     assert!(item.provisioning_context.is_empty());
-    assert_eq!(item.additional_partner_ids_on_record, ["123"]);
+    assert_eq!(item.additional_partner_ids_on_record(), ["123"]);
 
     let json = serde_json::to_value(&result).unwrap();
     assert_eq!(json["orders"][0]["status"], "provisioning");

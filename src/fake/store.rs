@@ -12,8 +12,8 @@ use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
 use crate::model::{
     Attributes, Cart, CartCheckoutResult, CartError, CartLineItem, CartLinks, CartStatus,
-    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem, OrderLinks,
-    OrderStatus, OrderTransactionType, from_body,
+    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem,
+    OrderLineItemDetails, OrderLinks, OrderStatus, OrderTransactionType, from_body,
 };
 
 /// How long a cart lives.
@@ -324,8 +324,13 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
                 quantity: item.quantity,
                 term_duration: item.term_duration.clone().map(Into::into),
                 transaction_type: Some(LineItemTransactionType::New),
-                provisioning_context: item.provisioning_context.clone(),
-                renews_to: item.renews_to.clone().map(Box::new),
+                provisioning_context: item.provisioning_context.clone().into(),
+                details: item.renews_to.clone().map(|renews_to| {
+                    Box::new(OrderLineItemDetails {
+                        renews_to: Some(renews_to),
+                        ..OrderLineItemDetails::default()
+                    })
+                }),
                 ..OrderLineItem::default()
             })
             .collect(),

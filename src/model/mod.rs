@@ -7,11 +7,54 @@
 //! written back unchanged. Serializing gives the wire JSON: camelCase names,
 //! enum values as the service spells them.
 
+/// Defines the visitor methods for every JSON shape but strings, objects and
+/// arrays, each giving `$value` (an expression of the visitor's value type).
+macro_rules! scalars_read_as {
+    ($value:expr) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+}
+
 #[macro_use]
 mod enums;
 mod cart;
 mod checkout;
 mod common;
+mod context;
 mod order;
 mod provisioning;
 
@@ -21,10 +64,11 @@ pub use cart::{
 };
 pub use checkout::{CartCheckoutResult, OrderError};
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
+pub use context::ProvisioningContext;
 pub use enums::BillingCycle;
 pub use order::{
-    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
-    OrderTransactionType, Pricing, RenewsTo,
+    LineItemTransactionType, Order, OrderLineItem, OrderLineItemDetails, OrderLineItemLinks,
+    OrderLinks, OrderStatus, OrderTransactionType, Pricing, RenewsTo,
 };
 pub use provisioning::{
     OrderLineItemProvisioningStatus, ProvisioningStatus, QuantityProvisioningStatus,
@@ -77,48 +121,6 @@ where
 {
     let value = serde_json::Value::deserialize(deserializer)?;
     Ok(T::deserialize(value).ok())
-}
-
-/// Defines the visitor methods for every JSON shape but strings, objects and
-/// arrays, each giving `$value` (an expression of the visitor's value type).
-macro_rules! scalars_read_as {
-    ($value:expr) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-    };
 }
 
 /// Reads and drops the rest of an array.

@@ -1,13 +1,12 @@
 //! Orders and their line items, as checkout and the order endpoints return them.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{
-    Attributes, BillingCycle, Link, known_string_or_none, null_as_empty_compact, object_or_default,
-    object_or_none, string_map, string_or_list,
+    Attributes, BillingCycle, Link, ProvisioningContext, known_string_or_none,
+    null_as_empty_compact, object_or_default, object_or_none, string_or_list,
 };
 use crate::ids::OrderId;
 
@@ -134,61 +133,112 @@ impl Order {
 }
 
 /// One line of an order.
+///
+/// What every line carries is held inline; what few lines carry (add-on
+/// parents, further resellers, renewal terms, attestation, promotions,
+/// custom term ends and prices) is in [`details`](Self::details), boxed, so
+/// that a large result of plain lines stays small. The accessors below read
+/// those fields whether or not the box is there. On the wire both are one
+/// flat object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "WireLineItem")]
 #[non_exhaustive]
 pub struct OrderLineItem {
     /// The line's position in the order, from 0.
-    #[serde(default)]
     pub line_item_number: i64,
     /// The catalog item (`product:sku:availability`) or legacy offer ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub offer_id: Option<String>,
     /// The subscription, once provisioned; absent until then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
-    /// The base subscription of an add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_subscription_id: Option<String>,
     /// The partner's label for the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub friendly_name: Option<String>,
     /// Licences or instances.
-    #[serde(default)]
     pub quantity: i64,
     /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty. The
     /// usual terms are kept as static strings, with no allocation; a value
     /// that is not a string reads as absent.
-    #[serde(
-        default,
-        deserialize_with = "term_or_none",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub term_duration: Option<Cow<'static, str>>,
     /// What the line does to its subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<LineItemTransactionType>,
     /// The MPN ID of the indirect reseller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_id_on_record: Option<String>,
+    /// The values the SKU's provisioning variables asked for. `null`, a
+    /// string or another odd shape reads as empty.
+    #[serde(skip_serializing_if = "ProvisioningContext::is_empty")]
+    pub provisioning_context: ProvisioningContext,
+    /// Links to the subscription, SKU and provisioning status. Every link is
+    /// optional: absent, `null` or odd `links` read as none.
+    #[serde(skip_serializing_if = "OrderLineItemLinks::is_empty")]
+    pub links: OrderLineItemLinks,
+    /// The fields few lines carry, when the line has any of them.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Box<OrderLineItemDetails>>,
+}
+
+impl OrderLineItem {
+    /// The base subscription of an add-on.
+    pub fn parent_subscription_id(&self) -> Option<&str> {
+        self.details.as_ref()?.parent_subscription_id.as_deref()
+    }
+
     /// Further resellers' MPN IDs (EU/EFTA, at most 5).
+    pub fn additional_partner_ids_on_record(&self) -> &[String] {
+        self.details
+            .as_ref()
+            .map_or(&[], |details| &details.additional_partner_ids_on_record)
+    }
+
+    /// The term the subscription renews to.
+    pub fn renews_to(&self) -> Option<&RenewsTo> {
+        self.details.as_ref()?.renews_to.as_ref()
+    }
+
+    /// Whether the offer's attestation was accepted.
+    pub fn attestation_accepted(&self) -> Option<bool> {
+        self.details.as_ref()?.attestation_accepted
+    }
+
+    /// The promotion applied.
+    pub fn promotion_id(&self) -> Option<&str> {
+        self.details.as_ref()?.promotion_id.as_deref()
+    }
+
+    /// A custom end date of the term (ISO 8601).
+    pub fn custom_term_end_date(&self) -> Option<&str> {
+        self.details.as_ref()?.custom_term_end_date.as_deref()
+    }
+
+    /// Pre-tax prices, when the service sends them.
+    pub fn pricing(&self) -> Option<&Pricing> {
+        self.details.as_ref()?.pricing.as_ref()
+    }
+}
+
+/// The fields of an [`OrderLineItem`] that few lines carry.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrderLineItemDetails {
+    /// The base subscription of an add-on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_subscription_id: Option<String>,
+    /// Further resellers' MPN IDs (EU/EFTA, at most 5). A single string
+    /// reads as a list of one.
     #[serde(
         default,
         deserialize_with = "string_or_list",
         skip_serializing_if = "Vec::is_empty"
     )]
     pub additional_partner_ids_on_record: Vec<String>,
-    /// The values the SKU's provisioning variables asked for.
-    #[serde(
-        default,
-        alias = "ProvisioningContext",
-        deserialize_with = "string_map",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
-    pub provisioning_context: BTreeMap<String, String>,
-    /// The term the subscription renews to (boxed: rarely there).
+    /// The term the subscription renews to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub renews_to: Option<Box<RenewsTo>>,
+    pub renews_to: Option<RenewsTo>,
     /// Whether the offer's attestation was accepted.
     #[serde(
         default,
@@ -196,23 +246,90 @@ pub struct OrderLineItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub attestation_accepted: Option<bool>,
-    /// Links to the subscription, SKU and provisioning status. Every link is
-    /// optional: absent, `null` or odd `links` read as none.
-    #[serde(
-        default,
-        deserialize_with = "object_or_default",
-        skip_serializing_if = "OrderLineItemLinks::is_empty"
-    )]
-    pub links: OrderLineItemLinks,
     /// The promotion applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_id: Option<String>,
     /// A custom end date of the term (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_term_end_date: Option<String>,
-    /// Pre-tax prices, when the service sends them (boxed: rarely there).
+    /// Pre-tax prices, when the service sends them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pricing: Option<Box<Pricing>>,
+    pub pricing: Option<Pricing>,
+}
+
+impl OrderLineItemDetails {
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderLineItemDetails::default()
+    }
+}
+
+/// An [`OrderLineItem`] as the wire has it: one flat object. Decoded by the
+/// derived one-pass decoder, then split into the line and its boxed details.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireLineItem {
+    #[serde(default)]
+    line_item_number: i64,
+    #[serde(default)]
+    offer_id: Option<String>,
+    #[serde(default)]
+    subscription_id: Option<String>,
+    #[serde(default)]
+    parent_subscription_id: Option<String>,
+    #[serde(default)]
+    friendly_name: Option<String>,
+    #[serde(default)]
+    quantity: i64,
+    #[serde(default, deserialize_with = "term_or_none")]
+    term_duration: Option<Cow<'static, str>>,
+    #[serde(default)]
+    transaction_type: Option<LineItemTransactionType>,
+    #[serde(default)]
+    partner_id_on_record: Option<String>,
+    #[serde(default, deserialize_with = "string_or_list")]
+    additional_partner_ids_on_record: Vec<String>,
+    #[serde(default, alias = "ProvisioningContext")]
+    provisioning_context: ProvisioningContext,
+    #[serde(default)]
+    renews_to: Option<RenewsTo>,
+    #[serde(default, alias = "AttestationAccepted")]
+    attestation_accepted: Option<bool>,
+    #[serde(default, deserialize_with = "object_or_default")]
+    links: OrderLineItemLinks,
+    #[serde(default)]
+    promotion_id: Option<String>,
+    #[serde(default)]
+    custom_term_end_date: Option<String>,
+    #[serde(default)]
+    pricing: Option<Pricing>,
+}
+
+impl From<WireLineItem> for OrderLineItem {
+    fn from(wire: WireLineItem) -> Self {
+        let details = OrderLineItemDetails {
+            parent_subscription_id: wire.parent_subscription_id,
+            additional_partner_ids_on_record: wire.additional_partner_ids_on_record,
+            renews_to: wire.renews_to,
+            attestation_accepted: wire.attestation_accepted,
+            promotion_id: wire.promotion_id,
+            custom_term_end_date: wire.custom_term_end_date,
+            pricing: wire.pricing,
+        };
+        OrderLineItem {
+            line_item_number: wire.line_item_number,
+            offer_id: wire.offer_id,
+            subscription_id: wire.subscription_id,
+            friendly_name: wire.friendly_name,
+            quantity: wire.quantity,
+            term_duration: wire.term_duration,
+            transaction_type: wire.transaction_type,
+            partner_id_on_record: wire.partner_id_on_record,
+            provisioning_context: wire.provisioning_context,
+            links: wire.links,
+            details: (!details.is_empty()).then(|| Box::new(details)),
+        }
+    }
 }
 
 /// Reads a line's term, sharing the usual ones.
