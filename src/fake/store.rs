@@ -293,7 +293,7 @@ impl Store {
         {
             stored.order.status = Some(OrderStatus::Completed);
             for item in &mut stored.order.line_items {
-                item.subscription_id = Some(Uuid::new_v4().to_string());
+                item.subscription_id = Some(Uuid::new_v4().to_string().into());
             }
         }
         Some(stored.order.clone())
@@ -309,9 +309,10 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
                 .chars()
                 .take(12)
                 .collect::<String>()
-                .to_ascii_lowercase(),
+                .to_ascii_lowercase()
+                .into(),
         ),
-        reference_customer_id: Some(customer.to_owned()),
+        reference_customer_id: Some(customer.into()),
         billing_cycle: first.and_then(|item| item.billing_cycle.clone()),
         transaction_type: Some(OrderTransactionType::UserPurchase),
         line_items: items
@@ -319,8 +320,8 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
             .enumerate()
             .map(|(number, item)| OrderLineItem {
                 line_item_number: number as i64,
-                offer_id: Some(item.catalog_item_id.clone()),
-                friendly_name: item.friendly_name.clone(),
+                offer_id: Some(item.catalog_item_id.as_str().into()),
+                friendly_name: item.friendly_name.as_deref().map(Into::into),
                 quantity: item.quantity,
                 term_duration: item.term_duration.clone().map(Into::into),
                 transaction_type: Some(LineItemTransactionType::New),
@@ -334,9 +335,9 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
                 ..OrderLineItem::default()
             })
             .collect(),
-        currency_code: first.and_then(|item| item.currency_code.clone()),
-        currency_symbol: Some("$".to_owned()),
-        creation_date: Some(timestamp(SystemTime::now())),
+        currency_code: first.and_then(|item| item.currency_code.as_deref().map(Into::into)),
+        currency_symbol: Some("$".into()),
+        creation_date: Some(timestamp(SystemTime::now()).into()),
         status: Some(OrderStatus::Pending),
         links: OrderLinks {
             self_link: Some(Box::new(link(format!("/customers/{customer}/orders/{id}")))),
@@ -383,9 +384,9 @@ fn collection<T: Serialize>(items: Vec<T>) -> Collection<T> {
 
 fn link(uri: String) -> Link {
     Link {
-        uri,
+        uri: uri.into(),
         method: Some("GET".into()),
-        headers: Vec::new(),
+        headers: Box::default(),
     }
 }
 

@@ -20,7 +20,7 @@ pub struct Link {
     /// The target, relative to the API root and without the `/v1` prefix,
     /// such as `/customers/{c}/orders/{o}/provisioningstatus`.
     #[serde(default, deserialize_with = "string_or_empty")]
-    pub uri: String,
+    pub uri: Box<str>,
     /// The HTTP method to use, such as `GET`. The usual methods are kept as
     /// static strings, with no allocation.
     #[serde(
@@ -32,7 +32,7 @@ pub struct Link {
     /// Headers to send with the request; entries that are not objects are
     /// left out.
     #[serde(default, deserialize_with = "objects_or_empty")]
-    pub headers: Vec<LinkHeader>,
+    pub headers: Box<[LinkHeader]>,
 }
 
 /// Reads a link's method, sharing the usual ones.
@@ -46,7 +46,7 @@ impl Link {
     /// The link's path below the base URL: `uri` with the `/v1` prefix the
     /// service leaves off, unless it is already there.
     pub fn api_path(&self) -> String {
-        let uri = self.uri.as_str();
+        let uri = &*self.uri;
         if uri.starts_with("/v1/") {
             uri.to_owned()
         } else if uri.starts_with('/') {

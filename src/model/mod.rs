@@ -196,11 +196,13 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectElement<T> {
 }
 
 /// The objects of an array, each read by `T`; elements of other shapes are
-/// skipped, and anything but an array reads as empty. In one pass.
-pub(crate) fn objects_or_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+/// skipped, and anything but an array reads as empty. In one pass, into a
+/// `Vec` or a boxed slice.
+pub(crate) fn objects_or_empty<'de, D, T, L>(deserializer: D) -> Result<L, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
+    L: From<Vec<T>>,
 {
     struct Objects<T>(PhantomData<T>);
 
@@ -237,7 +239,9 @@ where
         }
     }
 
-    deserializer.deserialize_any(Objects(PhantomData))
+    deserializer
+        .deserialize_any(Objects(PhantomData))
+        .map(L::from)
 }
 
 /// A string, or `None` for any other shape, skipped in the same pass.
@@ -309,12 +313,14 @@ impl<'de> Visitor<'de> for Text {
     }
 }
 
-/// A string, or empty for any other shape, skipped in the same pass.
-pub(crate) fn string_or_empty<'de, D>(deserializer: D) -> Result<String, D::Error>
+/// A string, or empty for any other shape, skipped in the same pass; as a
+/// `String` or a `Box<str>`.
+pub(crate) fn string_or_empty<'de, D, S>(deserializer: D) -> Result<S, D::Error>
 where
     D: Deserializer<'de>,
+    S: From<String>,
 {
-    string_or_none(deserializer).map(Option::unwrap_or_default)
+    string_or_none(deserializer).map(|text| S::from(text.unwrap_or_default()))
 }
 
 /// Reads an object of string values, as in `provisioningContext`. `null`, a

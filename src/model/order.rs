@@ -73,10 +73,10 @@ pub struct Order {
     pub id: OrderId,
     /// A short friendly ID (the quote ID); may equal `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alternate_id: Option<String>,
+    pub alternate_id: Option<Box<str>>,
     /// The customer's tenant ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_customer_id: Option<String>,
+    pub reference_customer_id: Option<Box<str>>,
     /// How the order is billed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<BillingCycle>,
@@ -88,13 +88,13 @@ pub struct Order {
     pub line_items: Vec<OrderLineItem>,
     /// The currency, such as `USD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency_code: Option<String>,
+    pub currency_code: Option<Box<str>>,
     /// The currency's symbol, such as `$`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency_symbol: Option<String>,
+    pub currency_symbol: Option<Box<str>>,
     /// When the order was made, as the service wrote it (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_date: Option<String>,
+    pub creation_date: Option<Box<str>>,
     /// Where the order stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
@@ -148,13 +148,13 @@ pub struct OrderLineItem {
     pub line_item_number: i64,
     /// The catalog item (`product:sku:availability`) or legacy offer ID.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub offer_id: Option<String>,
+    pub offer_id: Option<Box<str>>,
     /// The subscription, once provisioned; absent until then.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub subscription_id: Option<String>,
+    pub subscription_id: Option<Box<str>>,
     /// The partner's label for the subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub friendly_name: Option<String>,
+    pub friendly_name: Option<Box<str>>,
     /// Licences or instances.
     pub quantity: i64,
     /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty. The
@@ -167,7 +167,7 @@ pub struct OrderLineItem {
     pub transaction_type: Option<LineItemTransactionType>,
     /// The MPN ID of the indirect reseller.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partner_id_on_record: Option<String>,
+    pub partner_id_on_record: Option<Box<str>>,
     /// The values the SKU's provisioning variables asked for. `null`, a
     /// string or another odd shape reads as empty.
     #[serde(skip_serializing_if = "ProvisioningContext::is_empty")]
@@ -216,7 +216,7 @@ impl OrderLineItem {
 
     /// Pre-tax prices, when the service sends them.
     pub fn pricing(&self) -> Option<&Pricing> {
-        self.details.as_ref()?.pricing.as_ref()
+        self.details.as_ref()?.pricing.as_deref()
     }
 }
 
@@ -227,7 +227,7 @@ impl OrderLineItem {
 pub struct OrderLineItemDetails {
     /// The base subscription of an add-on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_subscription_id: Option<String>,
+    pub parent_subscription_id: Option<Box<str>>,
     /// Further resellers' MPN IDs (EU/EFTA, at most 5). A single string
     /// reads as a list of one.
     #[serde(
@@ -248,13 +248,13 @@ pub struct OrderLineItemDetails {
     pub attestation_accepted: Option<bool>,
     /// The promotion applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub promotion_id: Option<String>,
+    pub promotion_id: Option<Box<str>>,
     /// A custom end date of the term (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_term_end_date: Option<String>,
+    pub custom_term_end_date: Option<Box<str>>,
     /// Pre-tax prices, when the service sends them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pricing: Option<Pricing>,
+    pub pricing: Option<Box<Pricing>>,
 }
 
 impl OrderLineItemDetails {
@@ -272,13 +272,13 @@ struct WireLineItem {
     #[serde(default)]
     line_item_number: i64,
     #[serde(default)]
-    offer_id: Option<String>,
+    offer_id: Option<Box<str>>,
     #[serde(default)]
-    subscription_id: Option<String>,
+    subscription_id: Option<Box<str>>,
     #[serde(default)]
-    parent_subscription_id: Option<String>,
+    parent_subscription_id: Option<Box<str>>,
     #[serde(default)]
-    friendly_name: Option<String>,
+    friendly_name: Option<Box<str>>,
     #[serde(default)]
     quantity: i64,
     #[serde(default, deserialize_with = "term_or_none")]
@@ -286,7 +286,7 @@ struct WireLineItem {
     #[serde(default)]
     transaction_type: Option<LineItemTransactionType>,
     #[serde(default)]
-    partner_id_on_record: Option<String>,
+    partner_id_on_record: Option<Box<str>>,
     #[serde(default, deserialize_with = "string_or_list")]
     additional_partner_ids_on_record: Vec<String>,
     #[serde(default, alias = "ProvisioningContext")]
@@ -298,11 +298,11 @@ struct WireLineItem {
     #[serde(default, deserialize_with = "object_or_default")]
     links: OrderLineItemLinks,
     #[serde(default)]
-    promotion_id: Option<String>,
+    promotion_id: Option<Box<str>>,
     #[serde(default)]
-    custom_term_end_date: Option<String>,
+    custom_term_end_date: Option<Box<str>>,
     #[serde(default)]
-    pricing: Option<Pricing>,
+    pricing: Option<Box<Pricing>>,
 }
 
 impl From<WireLineItem> for OrderLineItem {
