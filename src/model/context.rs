@@ -14,8 +14,8 @@ use super::{JsonText, skip_seq};
 /// instance: a small map of strings, in the order the service sent them.
 ///
 /// Most lines have none and the rest one or two, so the entries are held in
-/// one exactly sized list rather than a tree: an empty context allocates
-/// nothing, and one entry costs its two strings and one small block.
+/// one exactly sized block rather than a tree: an empty context allocates
+/// nothing, and one entry costs its two strings and one 48-byte block.
 ///
 /// Decoding is lenient: `null`, a string (one such field arrived as `""`) or
 /// any other shape but an object reads as empty; `null` values are left out,
@@ -33,7 +33,7 @@ use super::{JsonText, skip_seq};
 /// ```
 #[derive(Clone, Default, Eq)]
 pub struct ProvisioningContext {
-    entries: Vec<(String, String)>,
+    entries: Box<[(String, String)]>,
 }
 
 impl ProvisioningContext {
@@ -56,7 +56,9 @@ impl ProvisioningContext {
         match self.entries.iter_mut().find(|(name, _)| *name == key) {
             Some((_, old)) => Some(std::mem::replace(old, value)),
             None => {
-                self.entries.push((key, value));
+                let mut entries = Vec::from(std::mem::take(&mut self.entries));
+                entries.push((key, value));
+                self.entries = entries.into_boxed_slice();
                 None
             }
         }
@@ -65,7 +67,10 @@ impl ProvisioningContext {
     /// Removes `key`, and gives back its value.
     pub fn remove(&mut self, key: &str) -> Option<String> {
         let index = self.entries.iter().position(|(name, _)| name == key)?;
-        Some(self.entries.remove(index).1)
+        let mut entries = Vec::from(std::mem::take(&mut self.entries));
+        let (_, value) = entries.remove(index);
+        self.entries = entries.into_boxed_slice();
+        Some(value)
     }
 
     /// The entries, in order.
@@ -122,7 +127,7 @@ impl From<BTreeMap<String, String>> for ProvisioningContext {
 
 impl From<ProvisioningContext> for BTreeMap<String, String> {
     fn from(context: ProvisioningContext) -> Self {
-        context.entries.into_iter().collect()
+        context.entries.into_vec().into_iter().collect()
     }
 }
 
@@ -172,8 +177,9 @@ impl<'de> Deserialize<'de> for ProvisioningContext {
                     }
                 }
                 keep_last(&mut entries);
-                entries.shrink_to_fit();
-                Ok(ProvisioningContext { entries })
+                Ok(ProvisioningContext {
+                    entries: entries.into_boxed_slice(),
+                })
             }
         }
 
@@ -216,11 +222,11 @@ mod tests {
         assert_eq!(
             entries,
             [
-                ("a", "z"),
                 ("c", "1.5"),
                 ("d", "false"),
                 ("e", r#"[1,"y"]"#),
-                ("f", r#"{"g":null}"#)
+                ("f", r#"{"g":null}"#),
+                ("a", "z")
             ]
         );
     }
@@ -228,9 +234,8 @@ mod tests {
     #[test]
     fn one_entry_is_held_in_one_exact_block() {
         let context: ProvisioningContext = serde_json::from_str(r#"{"scope": "shared"}"#).unwrap();
-        assert_eq!(context.entries.capacity(), 1);
-        let empty: ProvisioningContext = serde_json::from_str("{}").unwrap();
-        assert_eq!(empty.entries.capacity(), 0);
+        assert_eq!(context.entries.len(), 1);
+        assert_eq!(size_of::<ProvisioningContext>(), 16);
     }
 
     #[test]

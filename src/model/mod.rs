@@ -517,10 +517,12 @@ impl<'de> Visitor<'de> for JsonTextVisitor {
 
 /// Reads an array of strings that the documentation once typed as a single
 /// string: a string becomes a one-element list (none if empty), `null` an
-/// empty one. In one pass; other shapes are an error.
-pub(crate) fn string_or_list<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+/// empty one. In one pass, into a `Vec` or a boxed slice; other shapes are
+/// an error.
+pub(crate) fn string_or_list<'de, D, L>(deserializer: D) -> Result<L, D::Error>
 where
     D: Deserializer<'de>,
+    L: From<Vec<String>>,
 {
     struct OneOrMany;
 
@@ -563,7 +565,7 @@ where
         }
     }
 
-    deserializer.deserialize_any(OneOrMany)
+    deserializer.deserialize_any(OneOrMany).map(L::from)
 }
 
 /// Strips a leading UTF-8 byte order mark, which some Partner Center

@@ -233,9 +233,9 @@ pub struct OrderLineItemDetails {
     #[serde(
         default,
         deserialize_with = "string_or_list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "<[String]>::is_empty"
     )]
-    pub additional_partner_ids_on_record: Vec<String>,
+    pub additional_partner_ids_on_record: Box<[String]>,
     /// The term the subscription renews to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renews_to: Option<RenewsTo>,
@@ -288,7 +288,7 @@ struct WireLineItem {
     #[serde(default)]
     partner_id_on_record: Option<Box<str>>,
     #[serde(default, deserialize_with = "string_or_list")]
-    additional_partner_ids_on_record: Vec<String>,
+    additional_partner_ids_on_record: Box<[String]>,
     #[serde(default, alias = "ProvisioningContext")]
     provisioning_context: ProvisioningContext,
     #[serde(default)]
@@ -344,16 +344,22 @@ fn term_or_none<'de, D: Deserializer<'de>>(
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RenewsTo {
-    /// The renewal term, such as `P1Y`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub term_duration: Option<String>,
+    /// The renewal term, such as `P1Y`. The usual terms are kept as static
+    /// strings, with no allocation; a value that is not a string reads as
+    /// absent.
+    #[serde(
+        default,
+        deserialize_with = "term_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub term_duration: Option<Cow<'static, str>>,
 }
 
 impl RenewsTo {
     /// Renews to the given term, such as `P1Y`.
     pub fn term(term_duration: impl Into<String>) -> Self {
         RenewsTo {
-            term_duration: Some(term_duration.into()),
+            term_duration: Some(Cow::Owned(term_duration.into())),
         }
     }
 }
