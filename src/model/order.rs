@@ -479,3 +479,60 @@ impl OrderLineItemLinks {
         *self == OrderLineItemLinks::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_are_small_and_hold_no_details() {
+        // The line items of a large result are most of its memory: keep the
+        // inline part small, and the rarely sent fields out of it.
+        assert!(
+            size_of::<OrderLineItem>() <= 208,
+            "{}",
+            size_of::<OrderLineItem>()
+        );
+        assert!(size_of::<Link>() <= 56, "{}", size_of::<Link>());
+        let plain: OrderLineItem = serde_json::from_str(
+            r#"{"lineItemNumber": 0, "offerId": "A:B:C", "termDuration": "P1Y",
+                "provisioningContext": {}, "links": {"subscription": {"uri": "/s", "method": "GET", "headers": []}}}"#,
+        )
+        .unwrap();
+        assert_eq!(plain.details, None);
+        assert!(matches!(plain.term_duration, Some(Cow::Borrowed("P1Y"))));
+        let link = plain.links.subscription.as_deref().unwrap();
+        assert!(matches!(link.method, Some(Cow::Borrowed("GET"))));
+    }
+
+    #[test]
+    fn rare_fields_go_to_the_details_and_back_to_the_wire() {
+        let body = r#"{"lineItemNumber": 1, "parentSubscriptionId": "p", "additionalPartnerIdsOnRecord": "123",
+            "renewsTo": {"termDuration": "P3Y"}, "attestationAccepted": false, "promotionId": "promo",
+            "customTermEndDate": "2026-01-31", "pricing": {"listPrice": 22.0}}"#;
+        let item: OrderLineItem = serde_json::from_str(body).unwrap();
+        assert_eq!(item.parent_subscription_id(), Some("p"));
+        assert_eq!(item.additional_partner_ids_on_record(), ["123"]);
+        assert_eq!(
+            item.renews_to().and_then(|r| r.term_duration.as_deref()),
+            Some("P3Y")
+        );
+        assert_eq!(item.attestation_accepted(), Some(false));
+        assert_eq!(item.promotion_id(), Some("promo"));
+        assert_eq!(item.custom_term_end_date(), Some("2026-01-31"));
+        assert_eq!(item.pricing().and_then(|p| p.list_price), Some(22.0));
+        let json = serde_json::to_value(&item).unwrap();
+        assert_eq!(
+            json["additionalPartnerIdsOnRecord"],
+            serde_json::json!(["123"])
+        );
+        assert_eq!(json["renewsTo"]["termDuration"], "P3Y");
+        assert_eq!(json["pricing"]["listPrice"], 22.0);
+        assert!(json.get("details").is_none());
+        assert_eq!(serde_json::from_value::<OrderLineItem>(json).unwrap(), item);
+
+        let none = OrderLineItem::default();
+        assert_eq!(none.pricing(), None);
+        assert!(none.additional_partner_ids_on_record().is_empty());
+    }
+}
