@@ -2,10 +2,16 @@
 //!
 //! Every type derives `Debug`, `Clone`, `PartialEq`, `Serialize` and
 //! `Deserialize`. Decoding is lenient in the ways the live service needs:
-//! unknown fields are ignored, `null` or absent arrays read as empty, and an
-//! enum value this crate does not know is kept in an `Other` variant and
-//! written back unchanged. Serializing gives the wire JSON: camelCase names,
-//! enum values as the service spells them.
+//! unknown fields are ignored, `null` or absent arrays read as empty, links
+//! and other irregular parts of an odd shape read as absent, and an enum
+//! value this crate does not know is kept in an `Other` variant and written
+//! back unchanged. Serializing gives the wire JSON: camelCase names, enum
+//! values as the service spells them.
+//!
+//! Decoding is one pass with no intermediate `serde_json::Value`, and the
+//! decoded orders are compact: what few line items carry is boxed
+//! ([`OrderLineItemDetails`]), and common short values such as `GET` or
+//! `P1Y` share static strings.
 
 /// Defines the visitor methods for every JSON shape but strings, objects and
 /// arrays, each giving `$value` (an expression of the visitor's value type).
