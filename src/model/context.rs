@@ -3,11 +3,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{JsonText, skip_seq};
+use super::string_entries;
 
 /// The values a line item's provisioning variables asked for
 /// (`provisioningContext`), such as `{"scope": "shared"}` for a reserved
@@ -143,47 +142,11 @@ impl Serialize for ProvisioningContext {
 
 impl<'de> Deserialize<'de> for ProvisioningContext {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Context;
-
-        impl<'de> Visitor<'de> for Context {
-            type Value = ProvisioningContext;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object of strings, or any other value read as empty")
-            }
-
-            scalars_read_as!(ProvisioningContext::new());
-
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(ProvisioningContext::new())
-            }
-
-            fn visit_some<D: Deserializer<'de>>(
-                self,
-                deserializer: D,
-            ) -> Result<Self::Value, D::Error> {
-                deserializer.deserialize_any(self)
-            }
-
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                skip_seq(seq).map(|()| ProvisioningContext::new())
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    if let JsonText(Some(value)) = map.next_value()? {
-                        entries.push((key, value));
-                    }
-                }
-                keep_last(&mut entries);
-                Ok(ProvisioningContext {
-                    entries: entries.into_boxed_slice(),
-                })
-            }
-        }
-
-        deserializer.deserialize_any(Context)
+        let mut entries = string_entries(deserializer)?;
+        keep_last(&mut entries);
+        Ok(ProvisioningContext {
+            entries: entries.into_boxed_slice(),
+        })
     }
 }
 

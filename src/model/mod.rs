@@ -13,10 +13,19 @@
 //! ([`OrderLineItemDetails`]), and common short values such as `GET` or
 //! `P1Y` share static strings.
 
-/// Defines the visitor methods for every JSON shape but strings, objects and
-/// arrays, each giving `$value` (an expression of the visitor's value type).
-macro_rules! scalars_read_as {
+/// Defines a visitor's methods for every JSON shape but objects and arrays,
+/// each giving `$value` (an expression of the visitor's value type), with
+/// `null` and `Some` read through. `but strings` leaves `visit_str` out, for
+/// the visitor to define.
+macro_rules! other_shapes_read_as {
     ($value:expr) => {
+        other_shapes_read_as!($value, but strings);
+
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    ($value:expr, but strings) => {
         fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
             Ok($value)
         }
@@ -51,6 +60,13 @@ macro_rules! scalars_read_as {
 
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok($value)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
         }
     };
 }
@@ -101,8 +117,8 @@ where
 
 /// Reads an array that may be `null` (as empty), without the spare room the
 /// decoder's doubling leaves: JSON gives no length up front, so 5 elements
-/// end up in room for 8. The shrink gives the spare room back in place (the
-/// allocator splits the block; nothing is copied).
+/// end up in room for 8. Shrinking gives the spare room back; glibc's
+/// allocator does it in place, splitting the block without a copy.
 pub(crate) fn null_as_empty_compact<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -163,15 +179,7 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOrNone<T> {
         f.write_str("an object, or any other value read as absent")
     }
 
-    scalars_read_as!(None);
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
+    other_shapes_read_as!(None);
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         skip_seq(seq).map(|()| None)
@@ -219,18 +227,7 @@ where
             f.write_str("an array of objects, or any other value read as empty")
         }
 
-        scalars_read_as!(Vec::new());
-
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(Vec::new())
-        }
-
-        fn visit_some<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            deserializer.deserialize_any(self)
-        }
+        other_shapes_read_as!(Vec::new());
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut list = Vec::new();
@@ -290,7 +287,7 @@ impl<'de> Visitor<'de> for Text {
         f.write_str("a string, or any other value read as absent")
     }
 
-    scalars_read_as!(None);
+    other_shapes_read_as!(None, but strings);
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
         Ok(Some(match self.known(text) {
@@ -304,10 +301,6 @@ impl<'de> Visitor<'de> for Text {
             Some(known) => Cow::Borrowed(known),
             None => Cow::Owned(text),
         }))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
@@ -337,44 +330,41 @@ pub(crate) fn string_map<'de, D>(deserializer: D) -> Result<BTreeMap<String, Str
 where
     D: Deserializer<'de>,
 {
-    struct StringMap;
+    string_entries(deserializer).map(|entries| entries.into_iter().collect())
+}
 
-    impl<'de> Visitor<'de> for StringMap {
-        type Value = BTreeMap<String, String>;
+/// The entries of [`string_map`], in the order sent, repeated keys and all.
+pub(crate) fn string_entries<'de, D>(deserializer: D) -> Result<Vec<(String, String)>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Entries;
+
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, String)>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an object of strings, or any other value read as empty")
         }
 
-        scalars_read_as!(BTreeMap::new());
-
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(BTreeMap::new())
-        }
-
-        fn visit_some<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> Result<Self::Value, D::Error> {
-            deserializer.deserialize_any(self)
-        }
+        other_shapes_read_as!(Vec::new());
 
         fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            skip_seq(seq).map(|()| BTreeMap::new())
+            skip_seq(seq).map(|()| Vec::new())
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut fields = BTreeMap::new();
+            let mut entries = Vec::new();
             while let Some(key) = map.next_key::<String>()? {
                 if let JsonText(Some(text)) = map.next_value()? {
-                    fields.insert(key, text);
+                    entries.push((key, text));
                 }
             }
-            Ok(fields)
+            Ok(entries)
         }
     }
 
-    deserializer.deserialize_any(StringMap)
+    deserializer.deserialize_any(Entries)
 }
 
 /// Any JSON value as text: a string as it is, `null` as `None`, anything
