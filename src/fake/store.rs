@@ -12,8 +12,8 @@ use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
 use crate::model::{
     Attributes, Cart, CartCheckoutResult, CartError, CartLineItem, CartLinks, CartStatus,
-    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem, OrderLinks,
-    OrderStatus, OrderTransactionType, from_body,
+    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem,
+    OrderLineItemDetails, OrderLinks, OrderStatus, OrderTransactionType, from_body,
 };
 
 /// How long a cart lives.
@@ -373,7 +373,7 @@ impl Store {
         {
             stored.order.status = Some(OrderStatus::Completed);
             for item in &mut stored.order.line_items {
-                item.subscription_id = Some(Uuid::new_v4().to_string());
+                item.subscription_id = Some(Uuid::new_v4().to_string().into());
             }
         }
         Some(stored.order.clone())
@@ -436,9 +436,10 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
                 .chars()
                 .take(12)
                 .collect::<String>()
-                .to_ascii_lowercase(),
+                .to_ascii_lowercase()
+                .into(),
         ),
-        reference_customer_id: Some(customer.to_owned()),
+        reference_customer_id: Some(customer.into()),
         billing_cycle: first.and_then(|item| item.billing_cycle.clone()),
         transaction_type: Some(OrderTransactionType::UserPurchase),
         line_items: items
@@ -446,27 +447,32 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
             .enumerate()
             .map(|(number, item)| OrderLineItem {
                 line_item_number: number as i64,
-                offer_id: Some(item.catalog_item_id.clone()),
-                friendly_name: item.friendly_name.clone(),
+                offer_id: Some(item.catalog_item_id.as_str().into()),
+                friendly_name: item.friendly_name.as_deref().map(Into::into),
                 quantity: item.quantity,
-                term_duration: item.term_duration.clone(),
+                term_duration: item.term_duration.clone().map(Into::into),
                 transaction_type: Some(LineItemTransactionType::New),
-                provisioning_context: item.provisioning_context.clone(),
-                renews_to: item.renews_to.clone(),
+                provisioning_context: item.provisioning_context.clone().into(),
+                details: item.renews_to.clone().map(|renews_to| {
+                    Box::new(OrderLineItemDetails {
+                        renews_to: Some(renews_to),
+                        ..OrderLineItemDetails::default()
+                    })
+                }),
                 ..OrderLineItem::default()
             })
             .collect(),
-        currency_code: first.and_then(|item| item.currency_code.clone()),
-        currency_symbol: Some("$".to_owned()),
-        creation_date: Some(timestamp(SystemTime::now())),
+        currency_code: first.and_then(|item| item.currency_code.as_deref().map(Into::into)),
+        currency_symbol: Some("$".into()),
+        creation_date: Some(timestamp(SystemTime::now()).into()),
         status: Some(OrderStatus::Pending),
-        links: Some(OrderLinks {
-            self_link: Some(link(format!("/customers/{customer}/orders/{id}"))),
-            provisioning_status: Some(link(format!(
+        links: OrderLinks {
+            self_link: Some(Box::new(link(format!("/customers/{customer}/orders/{id}")))),
+            provisioning_status: Some(Box::new(link(format!(
                 "/customers/{customer}/orders/{id}/provisioningstatus"
-            ))),
+            )))),
             patch_operation: None,
-        }),
+        },
         attributes: Some(object_type("Order")),
         id,
         ..Order::default()
@@ -505,9 +511,9 @@ fn collection<T: Serialize>(items: Vec<T>) -> Collection<T> {
 
 fn link(uri: String) -> Link {
     Link {
-        uri,
-        method: Some("GET".to_owned()),
-        headers: Vec::new(),
+        uri: uri.into(),
+        method: Some("GET".into()),
+        headers: Box::default(),
     }
 }
 
