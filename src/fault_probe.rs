@@ -25,8 +25,10 @@ pub(crate) fn is_fault<T: DeserializeOwned>(body: &[u8]) -> bool {
     let mut deserializer = serde_json::Deserializer::from_slice(strip_bom(body));
     // Stopping early leaves the object unfinished, which the JSON reader
     // reports as an error: every error means "not a fault" here, and the
-    // real decode reports what is wrong with the body.
+    // real decode reports what is wrong with the body. A fault must also
+    // be the whole body: trailing bytes make it a body that cannot be read.
     de::Deserializer::deserialize_any(&mut deserializer, Probe { fields }).unwrap_or(false)
+        && deserializer.end().is_ok()
 }
 
 /// The field names a derived `Deserialize` declares for `T`, or none when
@@ -176,6 +178,7 @@ mod tests {
             b"{\"description\": \"x\"}",
             b"{\"code\": 1, \"description\": ",
             b"not json",
+            b"{\"code\": 1, \"description\": \"x\"} trailing",
         ] {
             assert!(!is_fault::<CartCheckoutResult>(body), "{body:?}");
         }
