@@ -13,7 +13,8 @@ use crate::ids::{CartId, CustomerId, IntoId, OrderId};
 use crate::model::{
     Cart, CartCheckoutResult, Collection, NewCart, Order, OrderLineItemProvisioningStatus,
 };
-use crate::transport::{ApiRequest, Method, Transport};
+use crate::retry::Bounds;
+use crate::transport::{ApiRequest, Method, Transport, Unsent};
 
 /// A blocking Partner Center client.
 ///
@@ -229,7 +230,8 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::InvalidId`] when the customer ID is not a GUID or the order
-    /// ID is not path-safe; otherwise as [`checkout`](Self::checkout).
+    /// ID is not path-safe; [`Error::OrderMismatch`] when Partner Center
+    /// answers with another order; otherwise as [`checkout`](Self::checkout).
     pub fn get_order(
         &self,
         customer_id: impl IntoId<CustomerId>,
@@ -237,8 +239,30 @@ impl Client {
     ) -> Result<Order, Error> {
         let customer_id = customer_id.into_id()?;
         let order_id = order_id.into_id()?;
+        self.read_order(customer_id, &order_id, Bounds::default())
+            .map_err(Unsent::into_error)
+    }
+
+    /// Reads an order within `bounds`, and checks that the reply is about
+    /// that order: a reply about another one is [`Error::OrderMismatch`].
+    pub(crate) fn read_order(
+        &self,
+        customer_id: CustomerId,
+        order_id: &OrderId,
+        bounds: Bounds<'_>,
+    ) -> Result<Order, Unsent> {
         let path = format!("/v1/customers/{customer_id}/orders/{order_id}");
-        self.get(path)
+        let request = ApiRequest::new(Method::Get, path, Uuid::new_v4());
+        let reply = self.transport.send_within(&request, bounds)?;
+        let order: Order = reply.decode().map_err(Unsent::Failed)?;
+        if order.id != *order_id {
+            return Err(Unsent::Failed(Error::OrderMismatch {
+                asked: order_id.clone(),
+                answered: order.id,
+                call: reply.call,
+            }));
+        }
+        Ok(order)
     }
 
     /// Lists a customer's orders: the way to find the orders of a cart that

@@ -129,6 +129,19 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// Partner Center answered a read of one order with another order. The
+    /// reply is not used: taking it for the order asked for would lose that
+    /// order.
+    #[error("asked for order {asked} but Partner Center answered with order {answered} ({call})")]
+    OrderMismatch {
+        /// The order asked for.
+        asked: crate::ids::OrderId,
+        /// The order the reply was about.
+        answered: crate::ids::OrderId,
+        /// The call.
+        call: CallInfo,
+    },
+
     /// The token provider failed; nothing was sent for this attempt.
     #[error("the token provider failed ({call})")]
     Token {
@@ -230,7 +243,8 @@ impl Error {
             Error::Token { call, .. }
             | Error::Transport { call, .. }
             | Error::ResponseTooLarge { call, .. }
-            | Error::Decode { call, .. } => Some(call),
+            | Error::Decode { call, .. }
+            | Error::OrderMismatch { call, .. } => Some(call),
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)

@@ -9,7 +9,8 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
 use crate::model::{CartCheckoutResult, Order};
-use crate::transport::LOG_TARGET;
+use crate::retry::{Bounds, Pacer};
+use crate::transport::{LOG_TARGET, Unsent};
 
 /// The most requests a wait sends in a minute, whatever it is told: half of
 /// the 500 a minute that Partner Center documents per tenant for orders.
@@ -167,10 +168,26 @@ impl Client {
             order.id.check_path_safe()?;
         }
         let started = Instant::now();
-        let deadline = started + options.timeout;
-        let spacing = options.request_spacing();
+        // A timeout too long to add to the clock means no deadline.
+        let deadline = started.checked_add(options.timeout);
+        let pacer = Pacer::new(options.request_spacing());
+        let bounds = Bounds {
+            deadline,
+            pacer: Some(&pacer),
+        };
         let mut interval = options.initial_interval.min(options.max_interval);
-        let mut last_request: Option<Instant> = None;
+        let timed_out = |orders: Vec<Order>| {
+            let pending = orders
+                .iter()
+                .filter(|order| order.is_pending())
+                .map(|order| order.id.clone())
+                .collect();
+            Error::WaitTimedOut {
+                pending,
+                orders,
+                waited: started.elapsed(),
+            }
+        };
 
         loop {
             let pending: Vec<OrderId> = orders
@@ -182,21 +199,17 @@ impl Client {
                 log::info!(target: LOG_TARGET, "all {} orders are final after {:.0?}", orders.len(), started.elapsed());
                 return Ok(orders);
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::WaitTimedOut {
-                    pending,
-                    orders,
-                    waited: started.elapsed(),
-                });
+            let time_left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            if time_left.is_some_and(|left| left.is_zero()) {
+                return Err(timed_out(orders));
             }
-            let wait = interval.min(deadline - now);
+            let wait = time_left.map_or(interval, |left| interval.min(left));
             log::info!(
                 target: LOG_TARGET,
                 "waiting for {} pending order{} ({}); next check in {:.1?}",
                 pending.len(),
                 if pending.len() == 1 { "" } else { "s" },
-                pending.iter().map(OrderId::as_str).collect::<Vec<_>>().join(", "),
+                pending.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", "),
                 wait,
             );
             if let Some(progress) = &options.progress {
@@ -209,14 +222,20 @@ impl Client {
             }
             thread::sleep(wait);
 
-            for order in orders.iter_mut().filter(|order| order.is_pending()) {
-                if let Some(previous) = last_request {
-                    thread::sleep(spacing.saturating_sub(previous.elapsed()));
+            for index in 0..orders.len() {
+                if !orders[index].is_pending() {
+                    continue;
                 }
-                last_request = Some(Instant::now());
-                *order = self.get_order(customer_id, &order.id)?;
+                match self.read_order(customer_id, &orders[index].id, bounds) {
+                    Ok(order) => orders[index] = order,
+                    Err(Unsent::Failed(error)) => return Err(error),
+                    Err(Unsent::OutOfTime(error)) => {
+                        log::info!(target: LOG_TARGET, "the wait's deadline came while reading order {}: {error}", orders[index].id);
+                        return Err(timed_out(orders));
+                    }
+                }
             }
-            interval = interval.mul_f64(1.5).min(options.max_interval);
+            interval = interval.saturating_add(interval / 2).min(options.max_interval);
         }
     }
 }

@@ -640,6 +640,13 @@ impl TokenEndpoint {
                 error: rejected,
             },
             Stop::RetryAfterTooLong { error, .. } => error,
+            // Token requests run without a deadline, so they always end
+            // with an error of their own.
+            Stop::OutOfTime(error) => error.unwrap_or_else(|| AuthError::Transport {
+                url: url.to_owned(),
+                kind: crate::error::TransportErrorKind::Timeout,
+                source: Arc::new(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+            }),
         })
     }
 
