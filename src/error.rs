@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::model::null_as_default;
+use crate::text::Escaped;
 
 /// A boxed error from a token provider or another source beyond this crate.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -224,7 +225,7 @@ fn cart_errors_message(errors: &[crate::model::LineItemError]) -> String {
 
 fn join_ids(ids: &[crate::ids::OrderId]) -> String {
     ids.iter()
-        .map(crate::ids::OrderId::as_str)
+        .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -391,7 +392,7 @@ impl fmt::Display for ServiceError {
             write!(f, ", error {code}")?;
         }
         if let Some(message) = self.message() {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", Escaped(message))?;
         }
         if let Some(location) = &self.location {
             write!(f, " (redirect to {location:?} not followed)")?;
@@ -448,7 +449,7 @@ impl fmt::Display for FaultCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FaultCode::Number(n) => write!(f, "{n}"),
-            FaultCode::Text(text) => f.write_str(text),
+            FaultCode::Text(text) => write!(f, "{}", Escaped(text)),
         }
     }
 }

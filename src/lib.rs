@@ -68,6 +68,7 @@ pub mod fake;
 mod ids;
 pub mod model;
 mod retry;
+mod text;
 mod transport;
 mod wait;
 

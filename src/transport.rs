@@ -518,11 +518,12 @@ fn text_snippet(body: &[u8]) -> String {
     snippet(&text, SNIPPET_CHARS)
 }
 
-/// Folds white space and control characters and shortens the text.
+/// Folds white space and the characters [`crate::text::is_unsafe`] names
+/// into single spaces, and shortens the text.
 pub(crate) fn snippet(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut chars = 0;
-    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+    for word in text.split(|c: char| c.is_whitespace() || crate::text::is_unsafe(c)) {
         if word.is_empty() {
             continue;
         }

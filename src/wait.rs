@@ -199,7 +199,8 @@ impl Client {
                 log::info!(target: LOG_TARGET, "all {} orders are final after {:.0?}", orders.len(), started.elapsed());
                 return Ok(orders);
             }
-            let time_left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            let time_left =
+                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
             if time_left.is_some_and(|left| left.is_zero()) {
                 return Err(timed_out(orders));
             }
@@ -235,7 +236,9 @@ impl Client {
                     }
                 }
             }
-            interval = interval.saturating_add(interval / 2).min(options.max_interval);
+            interval = interval
+                .saturating_add(interval / 2)
+                .min(options.max_interval);
         }
     }
 }
