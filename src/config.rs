@@ -28,9 +28,24 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
 /// The default timeout for opening a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The longest timeout accepted; the HTTP stack cannot count to much longer
-/// ones.
+/// The longest timeout accepted, short of `Duration::MAX` (no timeout); the
+/// HTTP stack cannot count to much longer ones.
 pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Why a timeout is refused, for the builders' errors.
+pub(crate) const TIMEOUT_RULE: &str =
+    "timeouts must be longer than zero and at most a day, or Duration::MAX for none";
+
+/// Whether a builder accepts a timeout: longer than zero, and at most
+/// [`MAX_TIMEOUT`] or `Duration::MAX`, which means none.
+pub(crate) fn timeout_ok(timeout: Duration) -> bool {
+    !timeout.is_zero() && (timeout <= MAX_TIMEOUT || timeout == Duration::MAX)
+}
+
+/// A timeout as the HTTP stack takes it: `Duration::MAX` is none.
+fn limit(timeout: Duration) -> Option<Duration> {
+    (timeout != Duration::MAX).then_some(timeout)
+}
 
 /// The default cap on a response body: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
@@ -231,12 +246,12 @@ pub(crate) fn agent_config(
         .user_agent(user_agent)
         .accept("application/json")
         .proxy(proxy)
-        .timeout_resolve(Some(connect_timeout))
-        .timeout_connect(Some(connect_timeout))
-        .timeout_send_request(Some(timeout))
-        .timeout_send_body(Some(timeout))
-        .timeout_recv_response(Some(timeout))
-        .timeout_recv_body(Some(timeout))
+        .timeout_resolve(limit(connect_timeout))
+        .timeout_connect(limit(connect_timeout))
+        .timeout_send_request(limit(timeout))
+        .timeout_send_body(limit(timeout))
+        .timeout_recv_response(limit(timeout))
+        .timeout_recv_body(limit(timeout))
         .build()
 }
 
@@ -314,13 +329,16 @@ impl ClientBuilder {
 
     /// Sets the timeout of each phase of an attempt: sending the request,
     /// waiting for the response, reading its body. Defaults to 3 minutes, as
-    /// long as the official SDK waits for a checkout.
+    /// long as the official SDK waits for a checkout; at most a day, or
+    /// `Duration::MAX` for none.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
         self
     }
 
-    /// Sets the timeout for opening a connection. Defaults to 10 seconds.
+    /// Sets the timeout for looking up the host's name and, apart, for
+    /// opening a connection (TCP, proxy and TLS set-up). Defaults to 10
+    /// seconds; at most a day, or `Duration::MAX` for none.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.settings.connect_timeout = timeout;
         self
@@ -374,7 +392,8 @@ impl ClientBuilder {
     ///
     /// [`Error::InvalidConfig`] when the base URL is not `https` (or `http`
     /// to loopback), when the locale or application name cannot go in an HTTP
-    /// header, when a timeout is zero or longer than a day, when the response
+    /// header, when a timeout is zero or longer than a day (but not
+    /// `Duration::MAX`, which means none), when the response
     /// cap is zero, or when the proxy URL is not valid.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
@@ -383,11 +402,8 @@ impl ClientBuilder {
         if let Some(name) = &settings.application_name {
             check_header_text("application name", name)?;
         }
-        let timeouts = [settings.timeout, settings.connect_timeout];
-        if timeouts.iter().any(|t| t.is_zero() || *t > MAX_TIMEOUT) {
-            return Err(Error::InvalidConfig(
-                "timeouts must be longer than zero and at most a day".into(),
-            ));
+        if !timeout_ok(settings.timeout) || !timeout_ok(settings.connect_timeout) {
+            return Err(Error::InvalidConfig(TIMEOUT_RULE.into()));
         }
         if settings.max_response_bytes == 0 {
             return Err(Error::InvalidConfig(
@@ -613,6 +629,29 @@ mod tests {
         }
         assert!(no_proxy_covers("[::1]:8080", "[::1]"));
         assert!(no_proxy_covers("10.1.2.3", "10.1.2.3"));
+    }
+
+    #[test]
+    fn timeouts_of_duration_max_mean_none() {
+        let config = agent_config(None, Duration::MAX, Duration::MAX, None);
+        let timeouts = config.timeouts();
+        assert_eq!((timeouts.resolve, timeouts.connect), (None, None));
+        assert_eq!((timeouts.recv_response, timeouts.recv_body), (None, None));
+        let builder = || crate::Client::builder(|| Ok::<_, std::io::Error>("t"));
+        assert!(
+            builder()
+                .timeout(Duration::MAX)
+                .connect_timeout(Duration::MAX)
+                .build()
+                .is_ok()
+        );
+        for timeout in [Duration::ZERO, MAX_TIMEOUT + Duration::from_nanos(1)] {
+            let error = builder().timeout(timeout).build().unwrap_err();
+            assert!(
+                error.to_string().contains("Duration::MAX for none"),
+                "{error}"
+            );
+        }
     }
 
     #[test]
