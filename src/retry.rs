@@ -30,6 +30,12 @@ const RETRYABLE_CONFLICT_CODES: [i64; 2] = [800_060, 800_064];
 /// ends the call at once with [`Error::RetryAfterTooLong`](crate::Error::RetryAfterTooLong),
 /// so a build script never blocks for an hour unasked.
 ///
+/// Any duration is accepted: `Duration::MAX` as a backoff or cap means no
+/// limit, and no arithmetic on them can overflow. Within
+/// [`Client::wait_for_orders`](crate::Client::wait_for_orders), the wait's
+/// deadline and pace apply to every attempt: a backoff that would end after
+/// the deadline is not slept.
+///
 /// ```
 /// use std::time::Duration;
 /// use partner_center_cart::RetryPolicy;
@@ -279,7 +285,8 @@ impl Pacer {
         }
     }
 
-    /// When the next request may start: now, or `spacing` after the last.
+    /// When the next request may start: now, or `spacing` after the last
+    /// (a spacing is at most a minute, so the sum is always on the clock).
     fn next_slot(&self, now: Instant) -> Instant {
         self.last
             .get()

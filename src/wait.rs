@@ -68,14 +68,19 @@ impl fmt::Debug for WaitOptions {
 
 impl WaitOptions {
     /// Sets how long to wait in all before giving up with
-    /// [`Error::WaitTimedOut`].
+    /// [`Error::WaitTimedOut`]; `Duration::MAX` waits without a deadline.
+    ///
+    /// The deadline bounds everything the wait does: no sleep, pause for
+    /// pacing or backoff runs past it, no request starts after it, and a
+    /// request under way gets only the time left.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Sets the wait before the first check; each later wait is 1.5 times
-    /// the one before, up to [`max_interval`](Self::max_interval).
+    /// the one before, up to [`max_interval`](Self::max_interval). Any
+    /// duration is accepted; the deadline cuts a long one short.
     pub fn initial_interval(mut self, interval: Duration) -> Self {
         self.initial_interval = interval;
         self
@@ -89,6 +94,7 @@ impl WaitOptions {
 
     /// Sets how many requests the wait may send in a minute, from 1 to
     /// [`MAX_REQUESTS_PER_MINUTE`]; requests are spaced evenly to keep to it.
+    /// Every request counts, retries included.
     pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
         self.max_requests_per_minute = requests.clamp(1, MAX_REQUESTS_PER_MINUTE);
         self
@@ -129,10 +135,13 @@ impl Client {
     /// provisioned.
     ///
     /// Orders that are already final are not read again. The pending ones
-    /// are read with [`get_order`](Self::get_order) at growing intervals,
-    /// with requests spaced to stay under
+    /// are read as by [`get_order`](Self::get_order) at growing intervals,
+    /// with every request, retries included, spaced to stay under
     /// [`max_requests_per_minute`](WaitOptions::max_requests_per_minute).
-    /// Each check is logged at `info`, and told to the progress callback.
+    /// The [`timeout`](WaitOptions::timeout) bounds all of it: the wait
+    /// returns by its deadline (plus the token provider's time, which the
+    /// client does not control). Each check is logged at `info`, and told
+    /// to the progress callback.
     ///
     /// ```no_run
     /// use partner_center_cart::{Client, WaitOptions};
@@ -151,7 +160,9 @@ impl Client {
     /// # Errors
     ///
     /// - [`Error::WaitTimedOut`] when orders are still pending at the
-    ///   deadline; it names them and holds every order as last read.
+    ///   deadline, or when a read's retries could not finish by it; it names
+    ///   the pending orders and holds every order as last read.
+    /// - [`Error::OrderMismatch`] when a read of one order returns another.
     /// - [`Error::InvalidId`] when the customer ID or an order ID cannot be
     ///   used; nothing is sent.
     /// - Any error of [`get_order`](Self::get_order) that outlasts its

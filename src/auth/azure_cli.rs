@@ -135,8 +135,11 @@ impl AzureCliBuilder {
         self
     }
 
-    /// Sets how long the CLI may run before it is stopped. Defaults to 60
-    /// seconds.
+    /// Sets how long a run of the CLI may take, until its output is read
+    /// whole, even when a process it started holds that output open. At the
+    /// timeout the CLI is stopped with every process it started (its process
+    /// group on Unix, its process tree on Windows). Defaults to 60 seconds;
+    /// `Duration::MAX` means no timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
