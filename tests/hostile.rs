@@ -108,10 +108,37 @@ fn a_socks_all_proxy_in_the_environment_is_honoured() {
     assert_eq!(socks.targets(), ["192.0.2.1:443"]);
 }
 
+/// Keeps the `warn` records of this crate, in a child process.
+struct Warnings(std::sync::Mutex<Vec<String>>);
+
+impl log::Log for Warnings {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn && metadata.target() == "partner_center_cart"
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            self.0.lock().unwrap().push(record.args().to_string());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static WARNINGS: Warnings = Warnings(std::sync::Mutex::new(Vec::new()));
+
 #[test]
 fn https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped() {
     if common::child::in_child() {
+        log::set_logger(&WARNINGS).unwrap();
+        log::set_max_level(log::LevelFilter::Warn);
         assert!(client_for_a_remote_host().get_cart(CUSTOMER, CART).is_err());
+        let warnings = WARNINGS.0.lock().unwrap().clone();
+        let bad = std::env::var("HTTPS_PROXY").unwrap().starts_with("ftp:");
+        let named = warnings
+            .iter()
+            .any(|text| text.contains("environment variable HTTPS_PROXY"));
+        assert_eq!(named, bad, "{warnings:?}");
         return;
     }
     let (socks, http) = (Socks5::start(), HttpProxy::start());
