@@ -35,12 +35,6 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
-impl fmt::Debug for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

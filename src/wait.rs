@@ -139,8 +139,8 @@ impl Client {
     /// with every request, retries included, spaced to stay under
     /// [`max_requests_per_minute`](WaitOptions::max_requests_per_minute).
     /// The [`timeout`](WaitOptions::timeout) bounds all of it: the wait
-    /// returns by its deadline (plus the token provider's time, which the
-    /// client does not control). Each check is logged at `info`, and told
+    /// returns by its deadline, but for the time the token provider takes,
+    /// which only the provider's own timeouts bound. Each check is logged at `info`, and told
     /// to the progress callback.
     ///
     /// ```no_run
