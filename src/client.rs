@@ -14,7 +14,8 @@ use crate::model::{
     Cart, CartCheckoutResult, Collection, NewCart, Order, OrderLineItemProvisioningStatus,
 };
 use crate::options::CheckoutOptions;
-use crate::transport::{ApiRequest, Method, Transport};
+use crate::retry::Bounds;
+use crate::transport::{ApiRequest, Method, Transport, Unsent};
 
 /// The header that names the customer's user who gets the licences.
 const CUSTOMER_USER_UPN: &str = "x-ms-customeruser-upn";
@@ -285,13 +286,14 @@ impl Client {
     /// # Errors
     ///
     /// [`Error::InvalidId`] when the customer ID is not a GUID or the order
-    /// ID is not path-safe; otherwise as [`checkout`](Self::checkout).
+    /// ID is not path-safe; [`Error::OrderMismatch`] when Partner Center
+    /// answers with another order; otherwise as [`checkout`](Self::checkout).
     pub fn get_order(
         &self,
         customer_id: impl IntoId<CustomerId>,
         order_id: impl IntoId<OrderId>,
     ) -> Result<Order, Error> {
-        self.read_order(customer_id, order_id, "")
+        self.get_order_with_query(customer_id, order_id, "")
     }
 
     /// Reads an order with its pre-tax [`total_price`](Order::total_price),
@@ -305,10 +307,10 @@ impl Client {
         customer_id: impl IntoId<CustomerId>,
         order_id: impl IntoId<OrderId>,
     ) -> Result<Order, Error> {
-        self.read_order(customer_id, order_id, INCLUDE_PRICE)
+        self.get_order_with_query(customer_id, order_id, INCLUDE_PRICE)
     }
 
-    fn read_order(
+    fn get_order_with_query(
         &self,
         customer_id: impl IntoId<CustomerId>,
         order_id: impl IntoId<OrderId>,
@@ -316,9 +318,31 @@ impl Client {
     ) -> Result<Order, Error> {
         let customer_id = customer_id.into_id()?;
         let order_id = order_id.into_id()?;
-        self.get(format!(
-            "/v1/customers/{customer_id}/orders/{order_id}{query}"
-        ))
+        self.read_order(customer_id, &order_id, query, Bounds::default())
+            .map_err(Unsent::into_error)
+    }
+
+    /// Reads an order (with `query` after its path) within `bounds`, and checks that the reply is about
+    /// that order: a reply about another one is [`Error::OrderMismatch`].
+    pub(crate) fn read_order(
+        &self,
+        customer_id: CustomerId,
+        order_id: &OrderId,
+        query: &str,
+        bounds: Bounds<'_>,
+    ) -> Result<Order, Unsent> {
+        let path = format!("/v1/customers/{customer_id}/orders/{order_id}{query}");
+        let request = ApiRequest::new(Method::Get, path, Uuid::new_v4());
+        let reply = self.transport.send_within(&request, bounds)?;
+        let order: Order = reply.decode().map_err(Unsent::Failed)?;
+        if order.id != *order_id {
+            return Err(Unsent::Failed(Error::OrderMismatch {
+                asked: order_id.clone(),
+                answered: order.id,
+                call: reply.call,
+            }));
+        }
+        Ok(order)
     }
 
     /// Lists a customer's orders: the way to find the orders of a cart that

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::model::null_as_default;
+use crate::text::Escaped;
 
 /// A boxed error from a token provider or another source beyond this crate.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -133,6 +134,19 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// Partner Center answered a read of one order with another order. The
+    /// reply is not used: taking it for the order asked for would lose that
+    /// order.
+    #[error("asked for order {asked} but Partner Center answered with order {answered} ({call})")]
+    OrderMismatch {
+        /// The order asked for.
+        asked: crate::ids::OrderId,
+        /// The order the reply was about.
+        answered: crate::ids::OrderId,
+        /// The call.
+        call: CallInfo,
+    },
+
     /// The token provider failed; nothing was sent for this attempt.
     #[error("the token provider failed ({call})")]
     Token {
@@ -229,7 +243,8 @@ impl Error {
             Error::Token { call, .. }
             | Error::Transport { call, .. }
             | Error::ResponseTooLarge { call, .. }
-            | Error::Decode { call, .. } => Some(call),
+            | Error::Decode { call, .. }
+            | Error::OrderMismatch { call, .. } => Some(call),
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)
@@ -374,7 +389,7 @@ impl fmt::Display for ServiceError {
             write!(f, ", error {code}")?;
         }
         if let Some(message) = self.message() {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", Escaped(message))?;
         }
         if let Some(location) = &self.location {
             write!(f, " (redirect to {location:?} not followed)")?;
@@ -431,7 +446,7 @@ impl fmt::Display for FaultCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FaultCode::Number(n) => write!(f, "{n}"),
-            FaultCode::Text(text) => f.write_str(text),
+            FaultCode::Text(text) => write!(f, "{}", Escaped(text)),
         }
     }
 }

@@ -231,9 +231,11 @@ impl fmt::Debug for OrderId {
     }
 }
 
+/// The ID as text, with any control character escaped: an order ID comes
+/// from the service, and a path-safe one shows unchanged.
 impl fmt::Display for OrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        fmt::Display::fmt(&crate::text::Escaped(&self.0), f)
     }
 }
 

@@ -79,6 +79,7 @@ mod ids;
 pub mod model;
 mod options;
 mod retry;
+mod text;
 mod transport;
 mod wait;
 

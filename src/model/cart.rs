@@ -1,5 +1,6 @@
 //! Carts: what a partner puts together before checkout.
 
+use crate::text::Escaped;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -149,7 +150,9 @@ impl fmt::Display for LineItemError {
         write!(
             f,
             "line item {} ({}): {}",
-            self.line_item_id, self.catalog_item_id, self.error
+            self.line_item_id,
+            Escaped(&self.catalog_item_id),
+            self.error
         )
     }
 }
@@ -471,7 +474,7 @@ impl fmt::Display for CartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.error_code)?;
         if let Some(description) = &self.error_description {
-            write!(f, ": {description}")?;
+            write!(f, ": {}", Escaped(description))?;
         }
         Ok(())
     }
