@@ -129,6 +129,33 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// An availability is not sold on the term and billing cycle asked for
+    /// (see [`Availability::line_item`](crate::model::Availability::line_item));
+    /// nothing was sent.
+    #[error("catalog item {catalog_item_id} is not offered as {requested}; it is offered as {}", join_terms(.offered))]
+    TermNotOffered {
+        /// The catalog item.
+        catalog_item_id: String,
+        /// The term and billing cycle asked for.
+        requested: crate::model::OfferedTerm,
+        /// Those the availability offers.
+        offered: Vec<crate::model::OfferedTerm>,
+    },
+
+    /// A list's next-page link was not followed: it leads away from the
+    /// base URL, repeats a page already read, or goes past the page limit.
+    /// The items read so far are dropped; the call's ID is that of the page
+    /// that carried the link.
+    #[error("refused to follow the next-page link {uri:?}: {reason} ({call})")]
+    BadNextLink {
+        /// The link's `uri`, as sent (shortened when long).
+        uri: String,
+        /// Why it was refused.
+        reason: &'static str,
+        /// The call that returned the link.
+        call: CallInfo,
+    },
+
     /// The token provider failed; nothing was sent for this attempt.
     #[error("the token provider failed ({call})")]
     Token {
@@ -209,6 +236,17 @@ fn cart_errors_message(errors: &[crate::model::LineItemError]) -> String {
     text
 }
 
+fn join_terms(terms: &[crate::model::OfferedTerm]) -> String {
+    if terms.is_empty() {
+        return "nothing".to_owned();
+    }
+    terms
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn join_ids(ids: &[crate::ids::OrderId]) -> String {
     ids.iter()
         .map(crate::ids::OrderId::as_str)
@@ -230,11 +268,13 @@ impl Error {
             Error::Token { call, .. }
             | Error::Transport { call, .. }
             | Error::ResponseTooLarge { call, .. }
-            | Error::Decode { call, .. } => Some(call),
+            | Error::Decode { call, .. }
+            | Error::BadNextLink { call, .. } => Some(call),
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)
             | Error::CartHasErrors { .. }
+            | Error::TermNotOffered { .. }
             | Error::WaitTimedOut { .. } => None,
         }
     }

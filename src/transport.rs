@@ -15,6 +15,8 @@ use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Stop, parse_retry_after};
 
+mod paging;
+
 /// The `log` target of every record this crate writes.
 pub(crate) const LOG_TARGET: &str = "partner_center_cart";
 
@@ -52,6 +54,8 @@ pub(crate) struct ApiRequest {
     pub(crate) body: Option<Vec<u8>>,
     /// The `MS-RequestId` of every attempt.
     pub(crate) request_id: Uuid,
+    /// Further headers, such as a next-page link's `MS-ContinuationToken`.
+    pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl ApiRequest {
@@ -61,6 +65,7 @@ impl ApiRequest {
             path,
             body: None,
             request_id,
+            headers: Vec::new(),
         }
     }
 
@@ -224,6 +229,9 @@ impl Transport {
         }
         if request.body.is_some() {
             builder = builder.header("Content-Type", "application/json");
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
         }
         let head = builder.body(()).map_err(|source| Error::Transport {
             kind: TransportErrorKind::Other,

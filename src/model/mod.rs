@@ -10,6 +10,7 @@
 #[macro_use]
 mod enums;
 mod cart;
+mod catalog;
 mod checkout;
 mod common;
 mod order;
@@ -18,6 +19,12 @@ mod provisioning;
 pub use cart::{
     Cart, CartError, CartErrorCode, CartLineItem, CartLinks, CartStatus, LineItemError, NewCart,
     Participant, ParticipantType,
+};
+pub(crate) use catalog::encode_query_value;
+pub use catalog::{
+    Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, CatalogFilter, Currency,
+    OfferedTerm, Product, ProductLinks, ProductType, RefundOption, RenewalInstruction,
+    RenewalOption, Segment, Sku, SkuLinks, TargetView,
 };
 pub use checkout::{CartCheckoutResult, OrderError};
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
