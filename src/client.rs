@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::ids::{CartId, CustomerId, IntoId, OrderId, check_path_segment};
 use crate::model::{
     Availability, Cart, CartCheckoutResult, CatalogFilter, NewCart, Order,
-    OrderLineItemProvisioningStatus, Product, Sku, TargetView, encode_query_value,
+    OrderLineItemProvisioningStatus, Product, Segment, Sku, TargetView, encode_query_value,
 };
 use crate::transport::{ApiRequest, Method, Transport};
 
@@ -423,6 +423,51 @@ impl Client {
             &[("product ID", product_id), ("SKU ID", sku_id)],
         )?;
         self.list(with_filter(format!("{path}/availabilities"), filter))
+    }
+
+    /// The availability to buy a SKU from, looked up now: the first
+    /// purchasable one in `segment` (nonprofit availabilities included when
+    /// asked for). Look it up at purchase time, and again when a cart line
+    /// item fails with code 400019: availability IDs are reissued from time
+    /// to time.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::Client;
+    /// use partner_center_cart::model::{BillingCycle, Segment};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
+    /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
+    /// let item = client
+    ///     .availability_to_buy(customer, "CFQ7TTC0LH18", "0001", &Segment::Commercial)?
+    ///     .line_item(25, "P1Y", BillingCycle::Monthly)?;
+    /// # let _ = item;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoPurchasableAvailability`] when the SKU has none in the
+    /// segment; otherwise as
+    /// [`list_availabilities`](Self::list_availabilities).
+    pub fn availability_to_buy(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        product_id: &str,
+        sku_id: &str,
+        segment: &Segment,
+    ) -> Result<Availability, Error> {
+        let filter = CatalogFilter::new().segment(segment.clone());
+        let availabilities =
+            self.list_availabilities_filtered(customer_id, product_id, sku_id, &filter)?;
+        Availability::find_purchasable(&availabilities, segment)
+            .cloned()
+            .ok_or_else(|| Error::NoPurchasableAvailability {
+                product_id: product_id.to_owned(),
+                sku_id: sku_id.to_owned(),
+                segment: segment.clone(),
+            })
     }
 
     /// Reads one availability. It may list more terms than the list does.

@@ -142,6 +142,20 @@ pub enum Error {
         offered: Vec<crate::model::OfferedTerm>,
     },
 
+    /// A SKU has no availability that can be bought in the segment asked
+    /// for (see [`Client::availability_to_buy`](crate::Client::availability_to_buy)).
+    #[error(
+        "product {product_id} SKU {sku_id} has no purchasable availability for the {segment} segment"
+    )]
+    NoPurchasableAvailability {
+        /// The product.
+        product_id: String,
+        /// The SKU.
+        sku_id: String,
+        /// The segment.
+        segment: crate::model::Segment,
+    },
+
     /// A list's next-page link was not followed: it leads away from the
     /// base URL, repeats a page already read, or goes past the page limit.
     /// The items read so far are dropped; the call's ID is that of the page
@@ -275,6 +289,7 @@ impl Error {
             | Error::InvalidConfig(_)
             | Error::CartHasErrors { .. }
             | Error::TermNotOffered { .. }
+            | Error::NoPurchasableAvailability { .. }
             | Error::WaitTimedOut { .. } => None,
         }
     }

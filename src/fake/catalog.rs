@@ -24,7 +24,8 @@ pub(super) struct Catalog {
 /// New-commerce terms: a month billed monthly, a year billed yearly or
 /// monthly.
 fn nce_terms() -> Value {
-    let refund = json!([{"refundOptions": [{"sequenceId": 0, "type": "Full", "expiresAfter": "P7D"}]}]);
+    let refund =
+        json!([{"refundOptions": [{"sequenceId": 0, "type": "Full", "expiresAfter": "P7D"}]}]);
     json!([
         {"id": "p1m-monthly", "duration": "P1M", "description": "One-Month commitment for monthly billing", "billingCycle": "Monthly", "cancellationPolicies": refund},
         {"id": "p1y-annual", "duration": "P1Y", "description": "One-Year commitment for yearly billing", "billingCycle": "Annual", "cancellationPolicies": refund},
@@ -111,7 +112,10 @@ impl Default for Catalog {
             &[("DZH318Z0BPHC", "commercial", json!([]))],
         );
         let savings_plan = json!({"id": "Azure", "displayName": "Azure", "subType": {"id": "SavingsPlan", "displayName": "SavingsPlan"}});
-        for (sku, term, availability) in [("0001", "P1Y", "DZH318Z0BLD3"), ("0002", "P3Y", "DZH318Z0BLD4")] {
+        for (sku, term, availability) in [
+            ("0001", "P1Y", "DZH318Z0BLD3"),
+            ("0002", "P3Y", "DZH318Z0BLD4"),
+        ] {
             catalog.add(
                 "DZH318Z09V6F",
                 "Azure savings plan",
@@ -119,7 +123,11 @@ impl Default for Catalog {
                 &["Azure"],
                 sku,
                 json!({"maximumQuantity": 1, "supportedBillingCycles": ["one_time", "monthly"]}),
-                &[(availability, "commercial", json!([{"duration": term, "description": term}]))],
+                &[(
+                    availability,
+                    "commercial",
+                    json!([{"duration": term, "description": term}]),
+                )],
             );
         }
         catalog
@@ -140,7 +148,11 @@ impl Catalog {
         sku_fields: Value,
         availabilities: &[(&str, &str, Value)],
     ) {
-        if !self.products.iter().any(|(product, _)| product.id == product_id) {
+        if !self
+            .products
+            .iter()
+            .any(|(product, _)| product.id == product_id)
+        {
             let product = json!({
                 "id": product_id,
                 "title": title,

@@ -13,8 +13,8 @@ use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
 use crate::model::{
     Attributes, Cart, CartCheckoutResult, CartError, CartLineItem, CartLinks, CartStatus,
-    Collection, CollectionLinks, LineItemTransactionType, Link, LinkHeader, Order, OrderError, OrderLineItem, OrderLinks,
-    OrderStatus, OrderTransactionType, from_body,
+    Collection, CollectionLinks, LineItemTransactionType, Link, LinkHeader, Order, OrderError,
+    OrderLineItem, OrderLinks, OrderStatus, OrderTransactionType, from_body,
 };
 
 /// How long a cart lives.
@@ -194,16 +194,21 @@ impl Store {
                     None => catalog_not_found("SKU", sku),
                 }
             }
-            ["products", product, "skus", sku, "availabilities", availability] => {
-                match catalog.availability(product, sku, availability) {
-                    Some(availability) => Reply::json(200, &availability),
-                    None => Reply::fault(
-                        404,
-                        super::catalog::AVAILABILITY_NOT_FOUND,
-                        &format!("Availability {availability} was not found."),
-                    ),
-                }
-            }
+            [
+                "products",
+                product,
+                "skus",
+                sku,
+                "availabilities",
+                availability,
+            ] => match catalog.availability(product, sku, availability) {
+                Some(availability) => Reply::json(200, &availability),
+                None => Reply::fault(
+                    404,
+                    super::catalog::AVAILABILITY_NOT_FOUND,
+                    &format!("Availability {availability} was not found."),
+                ),
+            },
             _ => not_found("The requested resource does not exist."),
         }
     }
@@ -516,7 +521,8 @@ fn query_value(path: &str, name: &str) -> Option<String> {
     let query = path.split_once('?')?.1;
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        key.eq_ignore_ascii_case(name).then(|| percent_decode(value))
+        key.eq_ignore_ascii_case(name)
+            .then(|| percent_decode(value))
     })
 }
 

@@ -317,7 +317,7 @@ pub struct Availability {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Whether it can be bought now.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub is_purchasable: bool,
     /// Whether a subscription bought from it renews.
     #[serde(default, skip_serializing_if = "Option::is_none")]
