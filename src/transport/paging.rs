@@ -35,7 +35,12 @@ const OWN_HEADERS: &[&str] = &[
     "ms-partnercenter-client",
     "ms-partnercenter-application",
     "proxy-authorization",
+    "proxy-connection",
     "cookie",
+    "te",
+    "upgrade",
+    "expect",
+    "keep-alive",
 ];
 
 impl Transport {
