@@ -147,6 +147,47 @@ pub enum Error {
         call: CallInfo,
     },
 
+    /// An availability is not sold on the term and billing cycle asked for
+    /// (see [`Availability::line_item`](crate::model::Availability::line_item));
+    /// nothing was sent.
+    #[error("catalog item {catalog_item_id} is not offered as {requested}; it is offered as {}", join_terms(.offered))]
+    TermNotOffered {
+        /// The catalog item.
+        catalog_item_id: String,
+        /// The term and billing cycle asked for.
+        requested: crate::model::OfferedTerm,
+        /// Those the availability offers.
+        offered: Vec<crate::model::OfferedTerm>,
+    },
+
+    /// A SKU has no availability that can be bought in the segment asked
+    /// for (see [`Client::availability_to_buy`](crate::Client::availability_to_buy)).
+    #[error(
+        "product {product_id} SKU {sku_id} has no purchasable availability for the {segment} segment"
+    )]
+    NoPurchasableAvailability {
+        /// The product.
+        product_id: String,
+        /// The SKU.
+        sku_id: String,
+        /// The segment.
+        segment: crate::model::Segment,
+    },
+
+    /// A list's next-page link was not followed: it leads away from the
+    /// base URL, repeats a page already read, or goes past the page limit.
+    /// The items read so far are dropped; the call's ID is that of the page
+    /// that carried the link.
+    #[error("refused to follow the next-page link {uri:?}: {reason} ({call})")]
+    BadNextLink {
+        /// The link's `uri`, as sent (shortened when long).
+        uri: String,
+        /// Why it was refused.
+        reason: &'static str,
+        /// The call that returned the link.
+        call: CallInfo,
+    },
+
     /// The token provider failed; nothing was sent for this attempt.
     #[error("the token provider failed ({call})")]
     Token {
@@ -229,6 +270,17 @@ fn cart_errors_message(errors: &[crate::model::LineItemError]) -> String {
     text
 }
 
+fn join_terms(terms: &[crate::model::OfferedTerm]) -> String {
+    if terms.is_empty() {
+        return "nothing".to_owned();
+    }
+    terms
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn after_status(status: Option<u16>) -> String {
     match status {
         Some(status) => format!(" after an HTTP {status} status"),
@@ -245,10 +297,13 @@ impl Error {
             | Error::ResponseTooLarge { call, .. }
             | Error::Decode { call, .. }
             | Error::OrderMismatch { call, .. } => Some(call),
+            Error::BadNextLink { call, .. } => Some(call),
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)
             | Error::CartHasErrors { .. }
+            | Error::TermNotOffered { .. }
+            | Error::NoPurchasableAvailability { .. }
             | Error::WaitTimedOut { .. } => None,
         }
     }

@@ -17,6 +17,8 @@ use crate::fault_probe::is_fault;
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Bounds, Stop, Verdict, classify, parse_retry_after};
 
+mod paging;
+
 /// The `log` target of every record this crate writes.
 pub(crate) const LOG_TARGET: &str = "partner_center_cart";
 
@@ -54,8 +56,8 @@ pub(crate) struct ApiRequest {
     pub(crate) body: Option<Vec<u8>>,
     /// The `MS-RequestId` of the first attempt.
     pub(crate) request_id: Uuid,
-    /// Headers of this call beyond the ones every call sends.
-    pub(crate) headers: Vec<(&'static str, String)>,
+    /// Further headers, such as a next-page link's `MS-ContinuationToken`.
+    pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl ApiRequest {
@@ -69,10 +71,14 @@ impl ApiRequest {
         }
     }
 
-    /// Adds a header; its value must have been checked to be header-safe.
-    pub(crate) fn header(mut self, name: &'static str, value: String) -> Self {
-        self.headers.push((name, value));
-        self
+    /// Adds a header, refusing a value that cannot go in one.
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Result<Self, Error> {
+        let value = http::HeaderValue::from_str(value).map_err(|_| {
+            Error::InvalidConfig(format!("the {name} header's value cannot go in a header"))
+        })?;
+        self.headers
+            .push((http::HeaderName::from_static(name), value));
+        Ok(self)
     }
 
     /// Adds a JSON body.
@@ -311,13 +317,13 @@ impl Transport {
         if let Some(application) = &settings.application_name {
             builder = builder.header("MS-PartnerCenter-Application", application.as_str());
         }
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value.as_str());
-        }
         // Every POST and PUT says it is JSON, the body-less checkout too:
         // the service answers 415 to one that does not.
         if matches!(request.method, Method::Post | Method::Put) {
             builder = builder.header("Content-Type", "application/json");
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
         }
         let head = builder.body(()).map_err(|source| Error::Transport {
             kind: TransportErrorKind::Other,

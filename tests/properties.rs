@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use common::{CART, CUSTOMER, TOKEN, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{Order, OrderLineItem};
+use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
 use partner_center_cart::{
     ApiFault, CartCheckoutResult, CartId, Client, CustomerId, Error, OrderId, Proxy, RetryPolicy,
     Uuid,
@@ -33,7 +33,7 @@ use serde_json::Value;
 /// bodies to cross it.
 const CAP: u64 = 16 * 1024;
 
-const FIXTURES: [&[u8]; 12] = [
+const FIXTURES: [&[u8]; 19] = [
     include_bytes!("fixtures/apifault-400.json"),
     include_bytes!("fixtures/apifault-404.json"),
     include_bytes!("fixtures/cart-create-request.json"),
@@ -46,11 +46,18 @@ const FIXTURES: [&[u8]; 12] = [
     include_bytes!("fixtures/order-provisioning-status.json"),
     include_bytes!("fixtures/orders-list-response.json"),
     include_bytes!("fixtures/throttled-429.json"),
+    include_bytes!("fixtures/catalog-availabilities-example.json"),
+    include_bytes!("fixtures/catalog-availability-by-id-example.json"),
+    include_bytes!("fixtures/catalog-availability-nce-example.json"),
+    include_bytes!("fixtures/catalog-product-nce-example.json"),
+    include_bytes!("fixtures/catalog-products-example.json"),
+    include_bytes!("fixtures/catalog-sku-nce-example.json"),
+    include_bytes!("fixtures/catalog-skus-example.json"),
 ];
 
 /// Field names of the models and the error bodies, for mutations that put a
 /// value of the wrong shape where the decoder looks.
-const FIELD_NAMES: [&str; 24] = [
+const FIELD_NAMES: [&str; 31] = [
     "orders",
     "orderErrors",
     "lineItems",
@@ -75,6 +82,13 @@ const FIELD_NAMES: [&str; 24] = [
     "message",
     "statusCode",
     "error",
+    "next",
+    "terms",
+    "segment",
+    "isPurchasable",
+    "supportedBillingCycles",
+    "productType",
+    "sku",
 ];
 
 /// The number of cases of a property: `PROPTEST_CASES` if set, else `default`.
@@ -326,6 +340,10 @@ proptest! {
         decodes_stably::<Order>(&body)?;
         decodes_stably::<OrderLineItem>(&body)?;
         decodes_stably::<ApiFault>(&body)?;
+        decodes_stably::<Product>(&body)?;
+        decodes_stably::<Sku>(&body)?;
+        decodes_stably::<Availability>(&body)?;
+        decodes_stably::<Collection<Availability>>(&body)?;
     }
 }
 

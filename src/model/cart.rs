@@ -470,6 +470,18 @@ impl CartError {
     }
 }
 
+impl CartError {
+    /// Whether the line item's catalog item is not known, or no longer:
+    /// code 400019 (availability not found; availability IDs are reissued
+    /// from time to time) or 10001 (catalog item ID not valid). Look the
+    /// availability up again, as
+    /// [`Client::availability_to_buy`](crate::Client::availability_to_buy)
+    /// does, and replace the item.
+    pub fn is_catalog_item_not_found(&self) -> bool {
+        matches!(self.error_code.code(), Some(400_019 | 10_001))
+    }
+}
+
 impl fmt::Display for CartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.error_code)?;
