@@ -6,13 +6,13 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::auth::TokenProvider;
 use crate::config::ClientBuilder;
 use crate::error::Error;
 use crate::ids::{CartId, CustomerId, IntoId, OrderId};
 use crate::model::{
     Cart, CartCheckoutResult, Collection, NewCart, Order, OrderLineItemProvisioningStatus,
 };
+use crate::token::TokenProvider;
 use crate::transport::{ApiRequest, Method, Transport};
 
 /// A blocking Partner Center client.

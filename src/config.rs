@@ -8,11 +8,11 @@ use std::time::Duration;
 use ureq::http::Uri;
 use uuid::Uuid;
 
-use crate::auth::TokenProvider;
 use crate::client::Client;
 use crate::cloud::Cloud;
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::token::TokenProvider;
 use crate::transport::Transport;
 
 /// The name this crate gives itself in `MS-PartnerCenter-Client`.

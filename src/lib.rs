@@ -68,10 +68,10 @@ pub mod fake;
 mod ids;
 pub mod model;
 mod retry;
+mod token;
 mod transport;
 mod wait;
 
-pub use auth::{AccessToken, TokenProvider};
 pub use client::Client;
 pub use cloud::Cloud;
 pub use config::{
@@ -83,6 +83,7 @@ pub use model::{
     Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError, OrderLineItem,
 };
 pub use retry::RetryPolicy;
+pub use token::{AccessToken, TokenProvider};
 pub use uuid::Uuid;
 pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 

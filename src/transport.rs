@@ -9,11 +9,11 @@ use serde::de::DeserializeOwned;
 use ureq::http;
 use uuid::Uuid;
 
-use crate::auth::TokenProvider;
 use crate::config::Settings;
 use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Stop, parse_retry_after};
+use crate::token::TokenProvider;
 
 /// The `log` target of every record this crate writes.
 pub(crate) const LOG_TARGET: &str = "partner_center_cart";
