@@ -83,7 +83,7 @@ pub use model::{
     Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError, OrderLineItem,
 };
 pub use retry::RetryPolicy;
-pub use token::{AccessToken, TokenProvider};
+pub use token::{AccessToken, TokenClaims, TokenProvider};
 pub use uuid::Uuid;
 pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 

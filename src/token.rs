@@ -2,10 +2,17 @@
 //! and the [`AccessToken`] it hands out. The providers themselves live in
 //! [`auth`](crate::auth).
 
+mod base64url;
+mod claims;
+
 use std::fmt;
 use std::sync::Arc;
 
 use crate::error::BoxError;
+
+#[cfg(feature = "fake")]
+pub(crate) use base64url::encode as base64url_encode;
+pub use claims::TokenClaims;
 
 /// A source of bearer tokens for Partner Center.
 ///
@@ -61,6 +68,32 @@ impl AccessToken {
     /// The token itself. Take care where it goes.
     pub fn secret(&self) -> &str {
         &self.0
+    }
+
+    /// What the token says about itself, if it is a JWT: its audience,
+    /// tenant, app, user, expiry, scopes and roles.
+    ///
+    /// The payload is decoded **without verifying the signature**: a client
+    /// has no keys to check it, and Partner Center does the checking. So the
+    /// claims are for diagnosing a set-up (the wrong audience, an app-only
+    /// token, an expired one), never for trusting anyone.
+    ///
+    /// Gives `None`, never a panic, for a token that is not a compact JWT
+    /// (three dot-separated base64url segments whose header and payload are
+    /// JSON objects), and for one longer than 64 KiB, which is refused
+    /// without being decoded. Claims of an unexpected type are left out.
+    ///
+    /// ```
+    /// use partner_center_cart::AccessToken;
+    ///
+    /// assert_eq!(AccessToken::new("an-opaque-token").claims(), None);
+    /// let jwt = "eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL2FwaS5wYXJ0bmVyY2VudGVyLm1pY3Jvc29mdC5jb20iLCJpZHR5cCI6ImFwcCJ9.";
+    /// let claims = AccessToken::new(jwt).claims().unwrap();
+    /// assert_eq!(claims.audience.as_deref(), Some("https://api.partnercenter.microsoft.com"));
+    /// assert!(claims.is_app_only());
+    /// ```
+    pub fn claims(&self) -> Option<TokenClaims> {
+        TokenClaims::from_jwt(&self.0)
     }
 
     /// Checks that the token can go in an `Authorization` header: not empty,

@@ -73,4 +73,4 @@ pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
 pub use error::{AuthError, EntraError, SharedError};
 pub use simple::{EnvTokenProvider, StaticTokenProvider};
 
-pub use crate::token::{AccessToken, TokenProvider};
+pub use crate::token::{AccessToken, TokenClaims, TokenProvider};
