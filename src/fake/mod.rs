@@ -16,8 +16,11 @@
 //! again), completes an order after a few reads (see
 //! [`set_polls_until_complete`](FakePartnerCenter::set_polls_until_complete))
 //! with subscription IDs on its lines, and serves orders, order lists and
-//! provisioning status. It answers 401 without a bearer token and 404 with
-//! the service's codes for unknown carts and orders. Line-item and
+//! provisioning status. It answers 401 without a bearer token, or with a JWT
+//! whose audience is not Partner Center's or that has expired (mint one with
+//! [`FakeToken`]; opaque test tokens are accepted), and 404 with the
+//! service's codes for unknown carts and orders. Every reply carries a
+//! `Date` header, as the service's do. Line-item and
 //! order-group failures can be injected.
 //!
 //! ```
@@ -42,6 +45,9 @@
 
 mod http;
 mod store;
+mod token;
+
+pub use token::{FAKE_APP_ID, FAKE_TENANT_ID, FAKE_USER, FakeToken};
 
 use std::collections::VecDeque;
 use std::fmt;

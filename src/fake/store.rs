@@ -88,12 +88,15 @@ impl Store {
 
     /// Answers a request that no scripted reply took.
     pub(super) fn route(&mut self, request: &RecordedRequest) -> Reply {
-        let authorized = request
+        let token = request
             .header("authorization")
             .and_then(|value| value.strip_prefix("Bearer "))
-            .is_some_and(|token| !token.trim().is_empty());
-        if !authorized {
+            .filter(|token| !token.trim().is_empty());
+        let Some(token) = token else {
             return Reply::fault(401, 800_001, "No partner token was found in the request.");
+        };
+        if let Some(refusal) = super::token::refusal(token) {
+            return refusal;
         }
         let path = request.path.split('?').next().unwrap_or_default();
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
