@@ -84,6 +84,7 @@ pub use model::{
 };
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenClaims, TokenProvider};
+pub use transport::ServerTime;
 pub use uuid::Uuid;
 pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 
