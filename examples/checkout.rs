@@ -9,6 +9,7 @@
 //! cargo run --example checkout -- order <customer> <order-id>
 //! cargo run --example checkout -- wait <customer> <order-id>...
 //! cargo run --example checkout -- buy <customer> --offer ... --wait
+//! cargo run --example checkout -- doctor <customer>   # check the set-up; buys nothing
 //! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
 //!
@@ -27,23 +28,31 @@
 //!   `PARTNER_CENTER_TOKEN` variable); secrets are read from environment
 //!   variables only. See `examples/support/provider.rs`.
 //!
+//! `doctor` checks, before a first purchase, the token (can one be had, its
+//! audience, tenant, kind and expiry), this machine's clock, the proxy and
+//! TLS, and one harmless read of the customer's orders; it creates, changes
+//! and buys nothing. See `examples/support/doctor.rs`.
+//!
 //! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>` starts a line
 //! item; `--quantity N` (default 1), `--billing <CYCLE>` (default `monthly`)
 //! and `--term <ISO-DURATION>` apply to the offer before them.
 //!
-//! Exit codes: 0 done; 1 failed; 2 wrong usage; 3 done in part (order
+//! Exit codes: 0 done (for `doctor`: every check passed); 1 failed; 2 wrong usage; 3 done in part (order
 //! groups failed, line items in error, or orders still pending).
 
 mod support;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use partner_center_cart::model::BillingCycle;
 use partner_center_cart::{
-    CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, Uuid, WaitOptions,
+    CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, TokenProvider, Uuid,
+    WaitOptions,
 };
-use support::provider::{SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
+use support::doctor;
+use support::provider::{ChosenAuth, SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
 
 const USAGE: &str = "\
 usage: checkout [options] create <customer> --offer <ID> [--quantity N] [--billing CYCLE] [--term P1M]...
@@ -52,6 +61,7 @@ usage: checkout [options] create <customer> --offer <ID> [--quantity N] [--billi
        checkout [options] order <customer> <order-id>
        checkout [options] wait <customer> <order-id>...
        checkout [options] buy <customer> --offer <ID> ... [--wait]
+       checkout [options] doctor <customer>
        checkout [options] <customer> <cart>
 options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>";
 
@@ -71,6 +81,7 @@ struct Options {
 enum Outcome {
     Done,
     Partial,
+    Failed,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -134,7 +145,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     // `checkout <customer> <cart>` may leave out the command.
     if !matches!(
         options.command.as_str(),
-        "create" | "show" | "checkout" | "order" | "wait" | "buy" | ""
+        "create" | "show" | "checkout" | "order" | "wait" | "buy" | "doctor" | ""
     ) {
         options.operands.insert(
             0,
@@ -143,7 +154,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     }
     let wanted = match options.command.as_str() {
         "" => return Err("give a command".into()),
-        "create" | "buy" => 1,
+        "create" | "buy" | "doctor" => 1,
         "show" | "checkout" | "order" => 2,
         _ => usize::MAX,
     };
@@ -175,16 +186,28 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut builder = Client::builder(auth.provider)
+    // Shared, so that the doctor can ask the client's own provider.
+    let provider: Arc<dyn TokenProvider> = Arc::from(auth.provider);
+    let mut builder = Client::builder(Arc::clone(&provider))
         .cloud(auth.cloud)
         .application_name("partner-center-cart checkout example");
     if let Some(url) = &options.base_url {
         builder = builder.base_url(url);
     }
-    let result = builder.build().and_then(|client| run(&client, &options));
+    let auth = ChosenAuth {
+        provider: Box::new(provider),
+        ..auth
+    };
+    let result = builder.build().and_then(|client| {
+        if options.command == "doctor" {
+            return Ok(run_doctor(&client, &auth, &options.operands[0]));
+        }
+        run(&client, &options)
+    });
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(3),
+        Ok(Outcome::Failed) => ExitCode::FAILURE,
         Err(error) => {
             report(&error, &options);
             match error {
@@ -253,6 +276,24 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             print(options, &orders, || support::print_orders(&orders));
             Ok(Outcome::Done)
         }
+    }
+}
+
+/// Checks the set-up; buys nothing.
+fn run_doctor(client: &Client, auth: &ChosenAuth, customer: &str) -> Outcome {
+    let setup = doctor::Setup {
+        provider: auth.provider.as_ref(),
+        provider_description: &auth.description,
+        cloud: auth.cloud,
+        expected_tenant: auth.tenant.as_deref(),
+        client,
+        customer,
+    };
+    let lines = doctor::examine(&setup);
+    if doctor::report(&setup, &lines) {
+        Outcome::Done
+    } else {
+        Outcome::Failed
     }
 }
 

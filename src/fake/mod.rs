@@ -374,6 +374,12 @@ impl Reply {
         self
     }
 
+    /// Sets the `Date` header to this time instead of now, to play a server
+    /// whose clock differs from the client's.
+    pub fn date(self, at: std::time::SystemTime) -> Self {
+        self.header("Date", http::http_date(at))
+    }
+
     /// Waits this long before answering, to make a client time out.
     pub fn delay(mut self, delay: Duration) -> Self {
         self.delay = Some(delay);
