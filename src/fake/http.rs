@@ -200,21 +200,11 @@ pub(super) fn http_date(at: SystemTime) -> String {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     let days = secs / 86_400;
-    // Civil date from days since 1970-01-01, counting years from March.
-    let shifted = days + 719_468;
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = (month_from_march + 2) % 12;
-    let year = era * 400 + year_of_era + u64::from(month < 2);
+    let (year, month, day) = super::store::civil_from_days(days);
     format!(
         "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
         DAYS[(days % 7) as usize],
-        MONTHS[month as usize],
+        MONTHS[(month - 1) as usize % 12],
         secs % 86_400 / 3_600,
         secs % 3_600 / 60,
         secs % 60,

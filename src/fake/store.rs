@@ -453,7 +453,7 @@ fn timestamp(at: SystemTime) -> String {
 }
 
 /// The civil date of a day counted from 1970-01-01.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+pub(super) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let shifted = days + 719_468;
     let era = shifted / 146_097;
     let day_of_era = shifted % 146_097;
