@@ -35,7 +35,9 @@
 //! any closure returning `Result<impl Into<String>, impl Into<BoxError>>` is
 //! one. The [`auth`] module has cached, thread-safe providers for app-only
 //! and app+user credentials and the Azure CLI. Tokens never appear in
-//! `Debug` output, errors or log records.
+//! `Debug` output, errors or log records. [`AccessToken::claims`] tells what
+//! a JWT claims (audience, tenant, app, user, expiry, scopes, roles), read
+//! without verifying it, to diagnose a set-up.
 //!
 //! # Logging
 //!

@@ -14,7 +14,8 @@ use std::time::{Duration, SystemTime};
 use common::{CUSTOMER, fast_retries, start};
 use partner_center_cart::auth::ClientCredentialsProvider;
 use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, FakeToken, Reply};
-use partner_center_cart::{Client, Cloud, Proxy, TokenProvider};
+use partner_center_cart::model::BillingCycle;
+use partner_center_cart::{CartLineItem, Client, Cloud, NewCart, Order, Proxy, TokenProvider};
 use support::doctor::{Line, Mark, Setup, examine, report};
 use token_endpoint::{Answer, FakeTokenEndpoint};
 
@@ -87,6 +88,18 @@ fn assert_line(line: &Line, mark: Mark, words: &[&str]) {
 
 fn minted(token: FakeToken) -> Vec<Line> {
     Case::token(token.mint()).run(&start())
+}
+
+/// Checks out a cart of one item at the fake, with an opaque token.
+fn place_order(fake: &FakePartnerCenter) -> Order {
+    let client = common::client(fake);
+    let item = CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly);
+    let cart = client
+        .create_cart(CUSTOMER, &NewCart::new().line_item(item))
+        .unwrap();
+    let mut result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    assert_eq!(result.orders.len(), 1);
+    result.orders.remove(0)
 }
 
 fn ago(secs: u64) -> SystemTime {
@@ -364,18 +377,7 @@ fn line_7_shows_the_proxy_without_its_password_and_the_tls_stack() {
 #[test]
 fn line_8_reads_the_customers_orders() {
     let fake = start();
-    let client = common::client(&fake);
-    let cart = client
-        .create_cart(
-            CUSTOMER,
-            &partner_center_cart::NewCart::new().line_item(partner_center_cart::CartLineItem::new(
-                "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
-                1,
-                partner_center_cart::model::BillingCycle::Monthly,
-            )),
-        )
-        .unwrap();
-    client.checkout_cart(CUSTOMER, &cart).unwrap();
+    place_order(&fake);
     let lines = Case::token(FakeToken::new().mint()).run(&fake);
     assert_line(&lines[7], Mark::Pass, &["read 1 order of customer"]);
 
@@ -446,4 +448,26 @@ fn the_client_tells_its_proxy_and_tls_stack() {
         build(Proxy::none(), "https://api.partnercenter.microsoft.com").tls_backend(),
         "rustls, with the webpki root certificates"
     );
+}
+
+#[test]
+fn app_only_tokens_cannot_read_provisioning_status() {
+    let fake = start();
+    let order = place_order(&fake);
+    let as_token = |token: String| {
+        Client::builder(move || Ok::<_, std::io::Error>(token.clone()))
+            .base_url(fake.base_url())
+            .build()
+            .unwrap()
+    };
+    let app_only = as_token(FakeToken::new().app_only().mint());
+    let error = app_only
+        .get_order_provisioning_status(CUSTOMER, order.id.clone())
+        .unwrap_err();
+    assert_eq!(error.status(), Some(403), "{error}");
+    // The same token may still read the order itself; app+user may do both.
+    app_only.get_order(CUSTOMER, order.id.clone()).unwrap();
+    as_token(FakeToken::new().mint())
+        .get_order_provisioning_status(CUSTOMER, order.id)
+        .unwrap();
 }

@@ -18,7 +18,8 @@
 //! with subscription IDs on its lines, and serves orders, order lists and
 //! provisioning status. It answers 401 without a bearer token, or with a JWT
 //! whose audience is not Partner Center's or that has expired (mint one with
-//! [`FakeToken`]; opaque test tokens are accepted), and 404 with the
+//! [`FakeToken`]; opaque test tokens are accepted), 403 to an app-only JWT
+//! asking for provisioning status, and 404 with the
 //! service's codes for unknown carts and orders. Every reply carries a
 //! `Date` header, as the service's do. Line-item and
 //! order-group failures can be injected.

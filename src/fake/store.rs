@@ -126,6 +126,9 @@ impl Store {
                 None => order_not_found(order),
             },
             ("GET", ["orders", order, "provisioningstatus"]) => {
+                if let Some(refusal) = super::token::app_only_refusal(token) {
+                    return refusal;
+                }
                 match self.find_order(&customer, order) {
                     Some(stored) => Reply::json(200, &provisioning_status(&stored.order)),
                     None => order_not_found(order),

@@ -173,6 +173,22 @@ pub(super) fn refusal(token: &str) -> Option<Reply> {
     Some(reply)
 }
 
+/// The 403 the fake answers when an app-only JWT asks for what Partner
+/// Center serves only to app+user tokens, such as provisioning status.
+pub(super) fn app_only_refusal(token: &str) -> Option<Reply> {
+    let claims = AccessToken::new(token).claims()?;
+    claims.is_app_only().then(|| {
+        Reply::json(
+            403,
+            &serde_json::json!({
+                "description": "This operation needs an app+user token; app-only tokens are not accepted.",
+                "data": [],
+                "source": "PartnerFD",
+            }),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
