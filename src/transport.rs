@@ -181,6 +181,13 @@ impl Transport {
     }
 
     /// The TLS stack the agent uses, in words.
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    pub(crate) fn tls_backend(&self) -> &'static str {
+        "none: this build has no TLS (enable the rustls or native-tls feature)"
+    }
+
+    /// The TLS stack the agent uses, in words.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     pub(crate) fn tls_backend(&self) -> &'static str {
         use ureq::tls::{RootCerts, TlsProvider};
         let tls = self.agent.config().tls_config();
