@@ -54,7 +54,9 @@
 //! any closure returning `Result<impl Into<String>, impl Into<BoxError>>` is
 //! one. The [`auth`] module has cached, thread-safe providers for app-only
 //! and app+user credentials and the Azure CLI. Tokens never appear in
-//! `Debug` output, errors or log records.
+//! `Debug` output, errors or log records. [`AccessToken::claims`] tells what
+//! a JWT claims (audience, tenant, app, user, expiry, scopes, roles), read
+//! without verifying it, to diagnose a set-up.
 //!
 //! # Logging
 //!
@@ -90,10 +92,10 @@ pub mod model;
 mod options;
 mod retry;
 mod text;
+mod token;
 mod transport;
 mod wait;
 
-pub use auth::{AccessToken, TokenProvider};
 pub use client::Client;
 pub use cloud::Cloud;
 pub use config::{
@@ -107,6 +109,8 @@ pub use model::{
 };
 pub use options::CheckoutOptions;
 pub use retry::RetryPolicy;
+pub use token::{AccessToken, TokenClaims, TokenProvider};
+pub use transport::ServerTime;
 pub use uuid::Uuid;
 pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 
