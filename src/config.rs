@@ -242,7 +242,7 @@ pub(crate) fn agent_config(
         Some(application) => format!("{USER_AGENT} ({application})"),
         None => USER_AGENT.to_owned(),
     };
-    ureq::Agent::config_builder()
+    let builder = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
         .user_agent(user_agent)
@@ -253,7 +253,29 @@ pub(crate) fn agent_config(
         .timeout_send_request(limit(timeout))
         .timeout_send_body(limit(timeout))
         .timeout_recv_response(limit(timeout))
-        .timeout_recv_body(limit(timeout))
+        .timeout_recv_body(limit(timeout));
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    let builder = builder.tls_config(tls_config());
+    builder.build()
+}
+
+/// The TLS stack the features ask for. `native-tls` is never on by default,
+/// so when it is on it was asked for, and it wins over the default rustls;
+/// `platform-verifier`, which works through rustls, wins over both and
+/// checks certificates against the operating system's store.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn tls_config() -> ureq::tls::TlsConfig {
+    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+    let (provider, roots) = if cfg!(feature = "platform-verifier") {
+        (TlsProvider::Rustls, RootCerts::PlatformVerifier)
+    } else if cfg!(feature = "native-tls") {
+        (TlsProvider::NativeTls, RootCerts::WebPki)
+    } else {
+        (TlsProvider::Rustls, RootCerts::WebPki)
+    };
+    TlsConfig::builder()
+        .provider(provider)
+        .root_certs(roots)
         .build()
 }
 

@@ -358,10 +358,7 @@ fn line_7_shows_the_proxy_without_its_password_and_the_tls_stack() {
     assert_line(
         &tls.run(&start())[6],
         Mark::Fail,
-        &[
-            "direct, no proxy",
-            "TLS: rustls, with the webpki root certificates",
-        ],
+        &["direct, no proxy", &format!("TLS: {}", expected_tls())],
     );
 
     let fake = start();
@@ -447,8 +444,20 @@ fn the_client_tells_its_proxy_and_tls_stack() {
     );
     assert_eq!(
         build(Proxy::none(), "https://api.partnercenter.microsoft.com").tls_backend(),
-        "rustls, with the webpki root certificates"
+        expected_tls()
     );
+}
+
+/// The TLS stack the features ask for: the platform's verifier wins, then
+/// native-tls, then the default rustls with the webpki roots.
+fn expected_tls() -> &'static str {
+    if cfg!(feature = "platform-verifier") {
+        "rustls, with the platform's certificate verifier"
+    } else if cfg!(feature = "native-tls") {
+        "native-tls (the platform's TLS library)"
+    } else {
+        "rustls, with the webpki root certificates"
+    }
 }
 
 #[test]
