@@ -61,6 +61,31 @@ impl Client {
         ClientBuilder::new(Arc::new(provider))
     }
 
+    /// A client configured by environment variables: the token provider
+    /// that [`auth::from_env`](crate::auth::from_env) picks, the cloud from
+    /// `PARTNER_CENTER_CLOUD` (`global`, `usgov` or `china`; `global` when
+    /// unset), and the base URL from `PARTNER_CENTER_BASE_URL` when it is
+    /// set (such as the fake's, for a test run), over the cloud's.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::Client;
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::from_env()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Auth`] when the variables name no usable credentials (its
+    /// message says which to set) or an unknown cloud;
+    /// [`Error::InvalidConfig`] when the base URL cannot be used.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_lookup(&|name| std::env::var_os(name))?.build()
+    }
+
     pub(crate) fn from_transport(transport: Transport) -> Client {
         Client {
             transport: Arc::new(transport),
@@ -135,11 +160,10 @@ impl Client {
         customer_id: impl IntoId<CustomerId>,
         cart: &Cart,
     ) -> Result<CartCheckoutResult, Error> {
-        let errors = cart.line_item_errors();
-        if !errors.is_empty() {
+        if cart.has_errors() {
             return Err(Error::CartHasErrors {
                 cart_id: cart.id,
-                errors,
+                errors: cart.line_item_errors(),
             });
         }
         let cart_id = cart.id.ok_or(Error::InvalidId {

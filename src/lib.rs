@@ -80,7 +80,8 @@ pub use config::{
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};
 pub use model::{
-    Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError, OrderLineItem,
+    BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
+    OrderLineItem, OrderStatus,
 };
 pub use retry::RetryPolicy;
 pub use uuid::Uuid;

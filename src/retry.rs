@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::error::TransportErrorKind;
+use crate::error::{Error, TransportErrorKind};
 
 /// Service codes that come with 409 and mean "busy, try again shortly":
 /// 800060 (an order is already in progress) and 800064 (another request is
@@ -210,6 +210,24 @@ pub(crate) fn is_retryable_status(status: u16, code: Option<i64>) -> bool {
         408 | 429 | 500 | 502 | 503 | 504 => true,
         409 => code.is_some_and(|code| RETRYABLE_CONFLICT_CODES.contains(&code)),
         _ => false,
+    }
+}
+
+/// Whether a failed call may succeed, or give back its result, when it is
+/// repeated with the same request ID: what the policy retries, and the calls
+/// that may have taken effect though their answer was lost (a success status
+/// whose body broke off or could not be decoded).
+///
+/// This decides [`Error::should_repeat`](crate::Error::should_repeat).
+/// Everything else cannot change by repeating: other 4xx statuses, invalid
+/// input, a body over the cap (the repeat would be refused alike), a failed
+/// token provider (nothing was sent, and the provider already retried).
+pub(crate) fn should_repeat(error: &Error) -> bool {
+    match error {
+        Error::Decode { status, .. } | Error::Transport { status: Some(status), .. } => {
+            (200..300).contains(status)
+        }
+        other => other.is_retryable(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Waiting for the orders of a checkout to finish provisioning.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -15,7 +15,7 @@ use crate::transport::LOG_TARGET;
 /// the 500 a minute that Partner Center documents per tenant for orders.
 pub const MAX_REQUESTS_PER_MINUTE: u32 = 250;
 
-type ProgressFn = dyn Fn(&WaitProgress<'_>) + Send + Sync;
+type ProgressFn = dyn FnMut(&WaitProgress<'_>) + Send;
 
 /// How [`Client::wait_for_orders`] polls.
 ///
@@ -23,10 +23,12 @@ type ProgressFn = dyn Fn(&WaitProgress<'_>) + Send + Sync;
 /// use std::time::Duration;
 /// use partner_center_cart::WaitOptions;
 ///
+/// let mut checks = 0;
 /// let options = WaitOptions::default()
 ///     .timeout(Duration::from_secs(600))
-///     .on_progress(|progress| {
-///         eprintln!("{} of {} orders still pending", progress.pending.len(), progress.total);
+///     .on_progress(move |progress| {
+///         checks += 1;
+///         eprintln!("check {checks}: {} of {} orders still pending", progress.pending.len(), progress.total);
 ///     });
 /// # let _ = options;
 /// ```
@@ -36,7 +38,7 @@ pub struct WaitOptions {
     initial_interval: Duration,
     max_interval: Duration,
     max_requests_per_minute: u32,
-    progress: Option<Arc<ProgressFn>>,
+    progress: Option<Arc<Mutex<ProgressFn>>>,
 }
 
 impl Default for WaitOptions {
@@ -94,11 +96,15 @@ impl WaitOptions {
     }
 
     /// Calls `callback` before each wait, with what is still pending.
+    ///
+    /// The callback may keep state of its own (it is `FnMut`), such as a
+    /// counter or a progress bar moved into it. Clones of these options
+    /// share the one callback.
     pub fn on_progress(
         mut self,
-        callback: impl Fn(&WaitProgress<'_>) + Send + Sync + 'static,
+        callback: impl FnMut(&WaitProgress<'_>) + Send + 'static,
     ) -> Self {
-        self.progress = Some(Arc::new(callback));
+        self.progress = Some(Arc::new(Mutex::new(callback)));
         self
     }
 
@@ -127,6 +133,10 @@ impl Client {
     /// returns them all as last read, with the subscription IDs of what was
     /// provisioned.
     ///
+    /// Cancelled orders come back in `Ok` too, beside the completed ones:
+    /// check [`Order::is_cancelled`] (or [`Order::is_completed`]) on each.
+    /// Only a wait that runs out, or a read that fails, is an `Err`.
+    ///
     /// Orders that are already final are not read again. The pending ones
     /// are read with [`get_order`](Self::get_order) at growing intervals,
     /// with requests spaced to stay under
@@ -141,7 +151,11 @@ impl Client {
     /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
     /// let result = client.checkout(customer, "3655b1a0-b1c9-4268-9824-577fdbc4d0be")?;
     /// for order in client.wait_for_orders(customer, &result, WaitOptions::default())? {
-    ///     println!("{}: {:?}", order.id, order.subscription_ids().collect::<Vec<_>>());
+    ///     if order.is_cancelled() {
+    ///         eprintln!("{} was cancelled", order.id);
+    ///     } else {
+    ///         println!("{}: {:?}", order.id, order.subscription_ids().collect::<Vec<_>>());
+    ///     }
     /// }
     /// # Ok(())
     /// # }
@@ -200,7 +214,9 @@ impl Client {
                 wait,
             );
             if let Some(progress) = &options.progress {
-                progress(&WaitProgress {
+                // A callback that panicked before leaves its state usable.
+                let mut callback = progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                callback(&WaitProgress {
                     pending: &pending,
                     total: orders.len(),
                     elapsed: started.elapsed(),

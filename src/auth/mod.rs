@@ -64,12 +64,14 @@
 mod azure_cli;
 mod cache;
 mod entra;
+pub(crate) mod env;
 mod error;
 mod simple;
 
 pub use azure_cli::{AzureCliBuilder, AzureCliProvider};
 pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
+pub use env::from_env;
 pub use error::{AuthError, EntraError, SharedError};
 pub use simple::{EnvTokenProvider, StaticTokenProvider};
 

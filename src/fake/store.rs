@@ -1,7 +1,7 @@
 //! The fake's memory of carts and orders, and the built-in behaviour of its
 //! endpoints.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -32,6 +32,10 @@ pub(super) struct Store {
     order_errors: HashMap<String, (i64, String)>,
     /// How many reads of a pending order it takes to complete it.
     pub(super) polls_until_complete: u32,
+    /// Orders holding these catalog items end cancelled.
+    cancelled_items: HashSet<String>,
+    /// How many more checkouts answer with a body cut short.
+    pub(super) cut_checkout_answers: u32,
 }
 
 impl Default for Store {
@@ -42,6 +46,8 @@ impl Default for Store {
             line_item_errors: HashMap::new(),
             order_errors: HashMap::new(),
             polls_until_complete: 2,
+            cancelled_items: HashSet::new(),
+            cut_checkout_answers: 0,
         }
     }
 }
@@ -72,6 +78,10 @@ impl Store {
     ) {
         self.order_errors
             .insert(catalog_item_id, (code, description));
+    }
+
+    pub(super) fn cancel_orders_with(&mut self, catalog_item_id: String) {
+        self.cancelled_items.insert(catalog_item_id);
     }
 
     pub(super) fn cart(&self, customer: &str, cart_id: CartId) -> Option<Cart> {
@@ -190,24 +200,16 @@ impl Store {
         Reply::json(201, &stored.cart)
     }
 
-    /// Checks line items and fills in what the service fills in: IDs,
-    /// currency, order groups, and the errors the tests asked for.
+    /// Checks line items and fills in what the service fills in: IDs
+    /// (unique in the cart, add-ons included, as in the service's add-on
+    /// example), currency, order groups, and the errors the tests asked for.
     fn accept_line_items(&self, items: &mut [CartLineItem]) -> Result<(), String> {
         if items.is_empty() {
             return Err("The cart must have at least one line item.".into());
         }
         let mut groups: Vec<String> = Vec::new();
-        for (index, item) in items.iter_mut().enumerate() {
-            if item.catalog_item_id.trim().is_empty()
-                || item.quantity < 1
-                || item.billing_cycle.is_none()
-            {
-                return Err(format!(
-                    "Line item {index} needs a catalogItemId, a quantity of at least 1 and a billingCycle."
-                ));
-            }
-            item.id = index as i64;
-            item.currency_code.get_or_insert_with(|| "USD".to_owned());
+        let mut next_id = 0;
+        for item in items.iter_mut() {
             let key = item
                 .billing_cycle
                 .as_ref()
@@ -220,8 +222,33 @@ impl Store {
                     groups.len() - 1
                 }
             };
-            item.order_group = Some(group.to_string());
-            item.error = self.line_item_errors.get(&item.catalog_item_id).cloned();
+            self.accept_line_item(item, &group.to_string(), &mut next_id)?;
+        }
+        Ok(())
+    }
+
+    /// Checks one line item and its add-ons, which join its order group.
+    fn accept_line_item(
+        &self,
+        item: &mut CartLineItem,
+        group: &str,
+        next_id: &mut i64,
+    ) -> Result<(), String> {
+        if item.catalog_item_id.trim().is_empty()
+            || item.quantity < 1
+            || item.billing_cycle.is_none()
+        {
+            return Err(format!(
+                "Line item {next_id} needs a catalogItemId, a quantity of at least 1 and a billingCycle."
+            ));
+        }
+        item.id = *next_id;
+        *next_id += 1;
+        item.currency_code.get_or_insert_with(|| "USD".to_owned());
+        item.order_group = Some(group.to_owned());
+        item.error = self.line_item_errors.get(&item.catalog_item_id).cloned();
+        for addon in &mut item.addon_items {
+            self.accept_line_item(addon, group, next_id)?;
         }
         Ok(())
     }
@@ -238,12 +265,15 @@ impl Store {
         if stored.cart.has_errors() {
             return Reply::fault(400, 800_009, "One or more cart items are in error.");
         }
+        // Add-ons become lines of their item's order, after it.
         let mut groups: BTreeMap<String, Vec<&CartLineItem>> = BTreeMap::new();
-        for item in &stored.cart.line_items {
+        let mut lines: Vec<&CartLineItem> = stored.cart.line_items.iter().rev().collect();
+        while let Some(item) = lines.pop() {
             groups
                 .entry(item.order_group.clone().unwrap_or_default())
                 .or_default()
                 .push(item);
+            lines.extend(item.addon_items.iter().rev());
         }
         let mut result = CartCheckoutResult {
             attributes: Some(object_type("CartCheckoutResult")),
@@ -272,7 +302,19 @@ impl Store {
                 order: order.clone(),
                 polls: 0,
             }));
-        Reply::json(201, &result)
+        let reply = Reply::json(201, &result);
+        if self.cut_checkout_answers == 0 {
+            return reply;
+        }
+        // The checkout happened; only its answer is lost on the way.
+        self.cut_checkout_answers -= 1;
+        match reply.body {
+            super::Body::Bytes(mut bytes) => {
+                bytes.truncate(bytes.len() / 2);
+                Reply::status(201).body(bytes)
+            }
+            super::Body::Repeated { .. } => Reply::status(201),
+        }
     }
 
     fn find_order(&self, customer: &str, order_id: &str) -> Option<&StoredOrder> {
@@ -291,9 +333,18 @@ impl Store {
         stored.polls = stored.polls.saturating_add(1);
         if stored.polls >= polls_until_complete && stored.order.status == Some(OrderStatus::Pending)
         {
-            stored.order.status = Some(OrderStatus::Completed);
-            for item in &mut stored.order.line_items {
-                item.subscription_id = Some(Uuid::new_v4().to_string());
+            let cancelled = stored.order.line_items.iter().any(|item| {
+                item.offer_id
+                    .as_ref()
+                    .is_some_and(|offer| self.cancelled_items.contains(offer))
+            });
+            if cancelled {
+                stored.order.status = Some(OrderStatus::Cancelled);
+            } else {
+                stored.order.status = Some(OrderStatus::Completed);
+                for item in &mut stored.order.line_items {
+                    item.subscription_id = Some(Uuid::new_v4().to_string());
+                }
             }
         }
         Some(stored.order.clone())
