@@ -1,20 +1,117 @@
-//! Runs the fake Partner Center until stopped, to try the `checkout`
-//! example (or any tool) against it without an account.
+//! Runs the fake Partner Center until stopped, to try a tool (the
+//! `purchase` and `checkout` examples, or your own) against it without an
+//! account, and to drive it through each of its outcomes with switches.
 //!
 //! ```text
-//! cargo run --example fake_server --features fake
+//! cargo run --example fake_server --features fake -- [switches]
 //! # in another terminal, with the URL it prints:
 //! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=anything
-//! cargo run --example checkout -- buy 28045616-f6b9-462f-9701-0d89b5e65c44 --offer CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P --wait
+//! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=5
 //! ```
+//!
+//! Switches (each may be given more than once where it names an item):
+//!
+//! - `--fail-checkout <N>[:<STATUS>]`: answer the first N checkouts with
+//!   STATUS (503 by default) and the service's error body for it, so the
+//!   client retries (N below its 4 attempts) or gives up (N of 4 or more).
+//! - `--cut-checkout <N>`: the first N checkouts go through but their answer
+//!   arrives cut short: an outcome the tool cannot read, to repeat.
+//! - `--reject <CATALOG-ITEM>`: line items of this catalog item come back
+//!   in error (10003, out of inventory), add-ons included.
+//! - `--fail-order-group <CATALOG-ITEM>`: at checkout, the order group
+//!   holding this catalog item fails (an `orderErrors` entry).
+//! - `--cancel-order-group <CATALOG-ITEM>`: the order made of the order
+//!   group holding this catalog item ends cancelled.
+//! - `--pending-polls <N>`: orders stay pending through N reads and complete
+//!   at the next one (1 by default).
+//!
+//! It prints its base URL as the first line on standard output.
 
-use partner_center_cart::fake::FakePartnerCenter;
+use std::process::ExitCode;
 
-fn main() -> std::io::Result<()> {
-    let fake = FakePartnerCenter::start()?;
+use partner_center_cart::fake::{FakePartnerCenter, Reply};
+use partner_center_cart::model::{CartError, CartErrorCode};
+
+const USAGE: &str = "usage: fake_server [--fail-checkout N[:STATUS]] [--cut-checkout N] \
+                     [--reject ITEM] [--fail-order-group ITEM] [--cancel-order-group ITEM] \
+                     [--pending-polls N]";
+
+fn main() -> ExitCode {
+    let fake = match FakePartnerCenter::start() {
+        Ok(fake) => fake,
+        Err(error) => {
+            eprintln!("error: could not listen on loopback: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(problem) = apply_switches(&fake, std::env::args().skip(1)) {
+        eprintln!("error: {problem}\n{USAGE}");
+        return ExitCode::from(2);
+    }
     println!("{}", fake.base_url());
     eprintln!("fake Partner Center listening; stop it with Ctrl-C");
     loop {
         std::thread::park();
     }
+}
+
+fn apply_switches(
+    fake: &FakePartnerCenter,
+    args: impl IntoIterator<Item = String>,
+) -> Result<(), String> {
+    let mut args = args.into_iter();
+    while let Some(switch) = args.next() {
+        let value = args.next().ok_or(format!("{switch} needs a value"))?;
+        let number = |text: &str| {
+            text.parse::<u32>()
+                .map_err(|_| format!("{switch} {value:?}: {text:?} is not a count"))
+        };
+        match switch.as_str() {
+            "--fail-checkout" => {
+                let (times, status) = value.split_once(':').unwrap_or((&value, "503"));
+                let status = status
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|status| (400..600).contains(status))
+                    .ok_or(format!(
+                        "--fail-checkout {value:?}: the status must be 4xx or 5xx"
+                    ))?;
+                let reply = failure(status).on("POST", "/v1/customers/*/carts/*/checkout");
+                let times = number(times)? as usize;
+                fake.push_replies(std::iter::repeat_n(reply, times));
+            }
+            "--cut-checkout" => fake.cut_checkout_answers(number(&value)?),
+            "--reject" => fake.inject_line_item_error(
+                value,
+                CartError::new(
+                    CartErrorCode::InventoryNotAvailable,
+                    "The offer is out of inventory.",
+                ),
+            ),
+            "--fail-order-group" => {
+                fake.inject_order_error(value, 800_005, "Order creation did not succeed.");
+            }
+            "--cancel-order-group" => fake.cancel_orders_with(value),
+            "--pending-polls" => {
+                fake.set_polls_until_complete(number(&value)?.saturating_add(1));
+            }
+            other => return Err(format!("unknown switch {other}")),
+        }
+    }
+    Ok(())
+}
+
+/// The reply Partner Center gives with this status, with its error code.
+fn failure(status: u16) -> Reply {
+    let (code, description) = match status {
+        400 => (800_002, "The request input is invalid."),
+        401 => (800_001, "No partner token was found in the request."),
+        404 => (800_008, "The cart could not be found."),
+        409 => (800_064, "Another request is already processing this cart."),
+        429 => return Reply::throttled(1),
+        500 => (800_003, "Unexpected service failure."),
+        500..=599 => (900_192, "Transient failure; try again later."),
+        _ => (0, "The request was refused."),
+    };
+    Reply::fault(status, code, description)
 }

@@ -107,6 +107,12 @@ impl Client {
     /// A result with [`order_errors`](CartCheckoutResult::order_errors) is
     /// still `Ok`: some order groups went through and some did not.
     ///
+    /// Checking out a cart that is already ordered returns the first
+    /// checkout's result again, the same orders, and buys nothing: Partner
+    /// Center's checkout is idempotent per cart. (Older versions of the
+    /// service answered 400 with code 800065 instead; then
+    /// [`list_orders`](Self::list_orders) finds the orders.)
+    ///
     /// # Errors
     ///
     /// - [`Error::InvalidId`] when an ID is not a GUID; nothing is sent.

@@ -475,7 +475,12 @@ mod tests {
         assert_eq!(client.base_url(), Cloud::Global.api_base_url());
         let client = built(&[(TOKEN, "t"), (CLOUD, "china")]).unwrap();
         assert_eq!(client.base_url(), Cloud::China.api_base_url());
-        let client = built(&[(TOKEN, "t"), (CLOUD, "china"), (BASE_URL, "http://127.0.0.1:9/")]).unwrap();
+        let client = built(&[
+            (TOKEN, "t"),
+            (CLOUD, "china"),
+            (BASE_URL, "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
         assert_eq!(client.base_url(), "http://127.0.0.1:9");
         assert!(matches!(
             built(&[(TOKEN, "t"), (BASE_URL, "http://example.com")]),

@@ -223,7 +223,9 @@ fn token_failure_message(call: &CallInfo) -> String {
         call.request_id, call.correlation_id
     );
     match call.attempts {
-        0 | 1 => format!("the token provider failed, so nothing was sent to Partner Center ({ids})"),
+        0 | 1 => {
+            format!("the token provider failed, so nothing was sent to Partner Center ({ids})")
+        }
         2 => format!(
             "the token provider failed before attempt 2, so only the first attempt reached Partner Center ({ids})"
         ),
@@ -688,26 +690,34 @@ mod tests {
     #[test]
     fn a_token_failure_says_what_reached_partner_center() {
         let token_error = |attempts| Error::Token {
-            call: CallInfo {
-                attempts,
-                ..call()
-            },
+            call: CallInfo { attempts, ..call() },
             source: "az is not logged in".into(),
         };
         let first = token_error(1).to_string();
-        assert!(first.contains("nothing was sent to Partner Center"), "{first}");
+        assert!(
+            first.contains("nothing was sent to Partner Center"),
+            "{first}"
+        );
         assert!(first.contains(&Uuid::from_u128(1).to_string()), "{first}");
         assert!(!first.contains("attempt"), "{first}");
         let second = token_error(2).to_string();
-        assert!(second.contains("only the first attempt reached"), "{second}");
+        assert!(
+            second.contains("only the first attempt reached"),
+            "{second}"
+        );
         let fourth = token_error(4).to_string();
-        assert!(fourth.contains("only the first 3 attempts reached"), "{fourth}");
+        assert!(
+            fourth.contains("only the first 3 attempts reached"),
+            "{fourth}"
+        );
     }
 
     #[test]
     fn an_auth_error_converts_for_one_question_mark() {
         fn setup() -> Result<(), Error> {
-            Err(crate::auth::AuthError::InvalidConfig("set PARTNER_CENTER_TOKEN".into()))?;
+            Err(crate::auth::AuthError::InvalidConfig(
+                "set PARTNER_CENTER_TOKEN".into(),
+            ))?;
             Ok(())
         }
         let error = setup().unwrap_err();

@@ -224,9 +224,11 @@ pub(crate) fn is_retryable_status(status: u16, code: Option<i64>) -> bool {
 /// token provider (nothing was sent, and the provider already retried).
 pub(crate) fn should_repeat(error: &Error) -> bool {
     match error {
-        Error::Decode { status, .. } | Error::Transport { status: Some(status), .. } => {
-            (200..300).contains(status)
-        }
+        Error::Decode { status, .. }
+        | Error::Transport {
+            status: Some(status),
+            ..
+        } => (200..300).contains(status),
         other => other.is_retryable(),
     }
 }

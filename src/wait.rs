@@ -100,10 +100,7 @@ impl WaitOptions {
     /// The callback may keep state of its own (it is `FnMut`), such as a
     /// counter or a progress bar moved into it. Clones of these options
     /// share the one callback.
-    pub fn on_progress(
-        mut self,
-        callback: impl FnMut(&WaitProgress<'_>) + Send + 'static,
-    ) -> Self {
+    pub fn on_progress(mut self, callback: impl FnMut(&WaitProgress<'_>) + Send + 'static) -> Self {
         self.progress = Some(Arc::new(Mutex::new(callback)));
         self
     }
@@ -215,7 +212,9 @@ impl Client {
             );
             if let Some(progress) = &options.progress {
                 // A callback that panicked before leaves its state usable.
-                let mut callback = progress.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut callback = progress
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
                 callback(&WaitProgress {
                     pending: &pending,
                     total: orders.len(),

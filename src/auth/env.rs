@@ -83,6 +83,14 @@ pub(crate) fn provider_from(lookup: Lookup<'_>) -> Result<Box<dyn TokenProvider>
     })
 }
 
+/// Lets a boxed provider, such as [`from_env`] returns, sit in a type that
+/// derives `Debug`. It shows no token.
+impl std::fmt::Debug for dyn TokenProvider + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dyn TokenProvider")
+    }
+}
+
 /// The provider the variables chose.
 #[derive(Debug)]
 enum Chosen {
@@ -103,7 +111,11 @@ fn choose(lookup: Lookup<'_>) -> Result<Chosen, AuthError> {
             return Err(config(format!(
                 "both {TOKEN} and app credentials ({CLIENT_SECRET} or {REFRESH_TOKEN}) are set: \
                  set {AUTH} to static or {} to choose",
-                if refresh_token.is_some() { "refresh" } else { "app" }
+                if refresh_token.is_some() {
+                    "refresh"
+                } else {
+                    "app"
+                }
             )));
         }
         None if token.is_some() => "static".to_owned(),
@@ -153,9 +165,7 @@ fn choose(lookup: Lookup<'_>) -> Result<Chosen, AuthError> {
             Chosen::AzureCli(builder.build()?)
         }
         _ => {
-            return Err(config(format!(
-                "{AUTH} must be az, static, app or refresh"
-            )));
+            return Err(config(format!("{AUTH} must be az, static, app or refresh")));
         }
     })
 }
@@ -168,7 +178,10 @@ const NOTHING_SET: &str = "no Partner Center credentials in the environment: set
 
 /// The cloud `PARTNER_CENTER_CLOUD` names, `Global` when unset.
 pub(crate) fn cloud(lookup: Lookup<'_>) -> Result<Cloud, AuthError> {
-    match var(lookup, CLOUD)?.map(|name| name.trim().to_ascii_lowercase()).as_deref() {
+    match var(lookup, CLOUD)?
+        .map(|name| name.trim().to_ascii_lowercase())
+        .as_deref()
+    {
         None | Some("global") => Ok(Cloud::Global),
         Some("usgov") => Ok(Cloud::UsGov),
         Some("china") => Ok(Cloud::China),
@@ -286,7 +299,11 @@ mod tests {
         assert!(message.contains(CLIENT_ID), "{message}");
         assert!(!message.contains("s3cret"), "{message}");
 
-        let message = refused(&[(REFRESH_TOKEN, "0.refresh"), (TENANT, "t"), (CLIENT_ID, "c")]);
+        let message = refused(&[
+            (REFRESH_TOKEN, "0.refresh"),
+            (TENANT, "t"),
+            (CLIENT_ID, "c"),
+        ]);
         assert!(message.contains(CLIENT_SECRET), "{message}");
 
         let mut both = APP.to_vec();
@@ -297,7 +314,10 @@ mod tests {
         assert!(chosen(&both).unwrap().starts_with("App("));
 
         let message = refused(&[(AUTH, "eyJ-not-a-mode"), (TOKEN, "x")]);
-        assert!(message.contains(AUTH) && !message.contains("eyJ"), "{message}");
+        assert!(
+            message.contains(AUTH) && !message.contains("eyJ"),
+            "{message}"
+        );
 
         let message = refused(&[(TOKEN, "x"), (CLOUD, "mars")]);
         assert!(message.contains(CLOUD), "{message}");

@@ -184,7 +184,7 @@ impl FakePartnerCenter {
 
     /// Sets how many reads of a pending order it takes before it completes
     /// and its line items get subscription IDs (2 by default; `u32::MAX`
-    /// for never).
+    /// for never; 0 for orders that checkout already returns completed).
     pub fn set_polls_until_complete(&self, polls: u32) {
         self.state.lock().store.polls_until_complete = polls;
     }
@@ -257,10 +257,12 @@ impl http::Handler for State {
     fn handle(&self, request: &RecordedRequest) -> Reply {
         let mut inner = self.lock();
         inner.requests.push(request.clone());
-        let aimed = inner
-            .replies
-            .iter()
-            .position(|reply| reply.target.as_ref().is_none_or(|target| target.matches(request)));
+        let aimed = inner.replies.iter().position(|reply| {
+            reply
+                .target
+                .as_ref()
+                .is_none_or(|target| target.matches(request))
+        });
         if let Some(reply) = aimed.and_then(|index| inner.replies.remove(index)) {
             return reply;
         }

@@ -255,6 +255,8 @@ impl Store {
 
     fn checkout(&mut self, customer: String, cart_id: &str) -> Reply {
         let order_errors = self.order_errors.clone();
+        let (polls_until_complete, cancelled_items) =
+            (self.polls_until_complete, self.cancelled_items.clone());
         let Some(stored) = self.stored_cart(&customer, cart_id) else {
             return cart_not_found(cart_id);
         };
@@ -292,7 +294,11 @@ impl Store {
                 });
                 continue;
             }
-            result.orders.push(new_order(&customer, &items));
+            let mut order = new_order(&customer, &items);
+            if polls_until_complete == 0 {
+                settle(&mut order, &cancelled_items);
+            }
+            result.orders.push(order);
         }
         stored.cart.status = Some(CartStatus::Ordered);
         stored.checkout = Some(result.clone());
@@ -331,23 +337,31 @@ impl Store {
             .iter_mut()
             .find(|stored| stored.customer == customer && stored.order.id.as_str() == order_id)?;
         stored.polls = stored.polls.saturating_add(1);
-        if stored.polls >= polls_until_complete && stored.order.status == Some(OrderStatus::Pending)
-        {
-            let cancelled = stored.order.line_items.iter().any(|item| {
-                item.offer_id
-                    .as_ref()
-                    .is_some_and(|offer| self.cancelled_items.contains(offer))
-            });
-            if cancelled {
-                stored.order.status = Some(OrderStatus::Cancelled);
-            } else {
-                stored.order.status = Some(OrderStatus::Completed);
-                for item in &mut stored.order.line_items {
-                    item.subscription_id = Some(Uuid::new_v4().to_string());
-                }
-            }
+        if stored.polls >= polls_until_complete {
+            settle(&mut stored.order, &self.cancelled_items);
         }
         Some(stored.order.clone())
+    }
+}
+
+/// Ends a pending order: completed with a subscription per line, or
+/// cancelled when it holds a catalog item in `cancelled_items`.
+fn settle(order: &mut Order, cancelled_items: &HashSet<String>) {
+    if order.status != Some(OrderStatus::Pending) {
+        return;
+    }
+    let cancelled = order.line_items.iter().any(|item| {
+        item.offer_id
+            .as_ref()
+            .is_some_and(|offer| cancelled_items.contains(offer))
+    });
+    if cancelled {
+        order.status = Some(OrderStatus::Cancelled);
+        return;
+    }
+    order.status = Some(OrderStatus::Completed);
+    for item in &mut order.line_items {
+        item.subscription_id = Some(Uuid::new_v4().to_string());
     }
 }
 

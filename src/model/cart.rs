@@ -300,6 +300,14 @@ impl NewCart {
     }
 
     /// Records whether the partner-of-record attestation is accepted.
+    ///
+    /// Is it required? Partner Center's later request documentation marks
+    /// `partnerOnRecordAttestationAccepted` required when a cart is
+    /// created, so send `true` once the partner of record on the cart has
+    /// been confirmed. Offers that enforce an attestation of their own also
+    /// need [`CartLineItem::attestation_accepted`]; without it the service
+    /// puts the line item in error with code 10012 (`AttestationNotAccepted`)
+    /// or refuses the call with 900203.
     pub fn partner_on_record_attestation_accepted(mut self, accepted: bool) -> Self {
         self.partner_on_record_attestation_accepted = Some(accepted);
         self
@@ -328,7 +336,12 @@ impl NewCart {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CartLineItem {
-    /// The line's ID within the cart (0, 1, ...).
+    /// The line's ID within the cart (0, 1, ...), unique in the cart, add-ons
+    /// included. The service assigns it: take it from the cart that
+    /// [`Client::create_cart`](crate::Client::create_cart) or
+    /// [`Client::update_cart`](crate::Client::update_cart) returned, since
+    /// an update may number the lines afresh (the fake does, from 0); match
+    /// lines by catalog item ID rather than by an ID kept from before.
     #[serde(default)]
     pub id: i64,
     /// The catalog item to buy: `product:sku:availability`, or a legacy
@@ -404,15 +417,18 @@ pub struct CartLineItem {
 }
 
 impl CartLineItem {
-    /// A line item buying `quantity` of a catalog item, billed by `billing_cycle`.
+    /// A line item buying `quantity` of a catalog item, billed by
+    /// `billing_cycle`. The quantity may be any integer type that converts
+    /// to `i64` losslessly, such as a `u32` count; see the [`model`](super)
+    /// docs on why quantities are `i64`.
     pub fn new(
         catalog_item_id: impl Into<String>,
-        quantity: i64,
+        quantity: impl Into<i64>,
         billing_cycle: BillingCycle,
     ) -> Self {
         CartLineItem {
             catalog_item_id: catalog_item_id.into(),
-            quantity,
+            quantity: quantity.into(),
             billing_cycle: Some(billing_cycle),
             ..CartLineItem::default()
         }

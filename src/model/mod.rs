@@ -6,6 +6,17 @@
 //! enum value this crate does not know is kept in an `Other` variant and
 //! written back unchanged. Serializing gives the wire JSON: camelCase names,
 //! enum values as the service spells them.
+//!
+//! # Quantities are `i64`
+//!
+//! Quantities (and line numbers) are JSON integers that the service's own
+//! models type as signed `int`. They are `i64` here so that decoding never
+//! fails on a value the service may send, such as a negative quantity on a
+//! line that removes seats; an unsigned type would fail a whole checkout
+//! result over one line. What a cart may hold is the service's to check: it
+//! rejects a quantity below 1 with a clear error. [`CartLineItem::new`]
+//! takes any integer that converts to `i64` losslessly (`u32`, `i32`, ...),
+//! so a count needs no cast.
 
 #[macro_use]
 mod enums;

@@ -1,0 +1,111 @@
+//! The purchase tool a partner writes on day one, as we would write it: copy
+//! it and make it yours.
+//!
+//! ```text
+//! export PARTNER_CENTER_TOKEN=eyJ...   # or app credentials: see the README's table of variables
+//! cargo run --example purchase -- <customer> <catalog-item-id>=<quantity>... [--wait-seconds=N]
+//! ```
+//!
+//! It creates a cart (monthly billing, one-month terms), drops the line
+//! items the service rejects, checks out, repeats the checkout once with the
+//! same request ID when its outcome is unknown, waits until the orders are
+//! provisioned (30 minutes at most by default) while telling its progress,
+//! and prints the subscriptions.
+//!
+//! Exit codes: 0 when everything was bought and provisioned; 3 when only
+//! part of it was (items rejected, order groups failed, orders cancelled or
+//! still provisioning at the deadline); 1 when nothing was bought or the call
+//! failed (the message gives the request ID to quote or to resume with).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use partner_center_cart::{BillingCycle, CartLineItem, Client, Error, NewCart, Uuid, WaitOptions};
+
+const USAGE: &str = "usage: purchase <customer> <catalog-item-id>=<quantity>... [--wait-seconds=N]";
+
+fn main() -> ExitCode {
+    let Some((customer, cart, wait)) = parse(std::env::args().skip(1)) else {
+        eprintln!("{USAGE}");
+        return ExitCode::FAILURE;
+    };
+    match purchase(&customer, &cart, wait) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            // Orders were made, but not all provisioned in time: done in part.
+            let in_part = matches!(error, Error::WaitTimedOut { .. });
+            ExitCode::from(if in_part { 3 } else { 1 })
+        }
+    }
+}
+
+/// The customer, the cart to create and how to wait, from the command line.
+fn parse(mut args: impl Iterator<Item = String>) -> Option<(String, NewCart, WaitOptions)> {
+    let customer = args.next()?;
+    let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
+    let mut wait = WaitOptions::default().on_progress(|progress| {
+        eprintln!(
+            "{} of {} orders provisioning",
+            progress.pending.len(),
+            progress.total
+        );
+    });
+    for arg in args {
+        if let Some(seconds) = arg.strip_prefix("--wait-seconds=") {
+            wait = wait.timeout(Duration::from_secs(seconds.parse().ok()?));
+        } else {
+            let (item, quantity) = arg.split_once('=')?;
+            let line =
+                CartLineItem::new(item, quantity.parse::<u32>().ok()?, BillingCycle::Monthly);
+            cart = cart.line_item(line.term_duration("P1M"));
+        }
+    }
+    (!cart.line_items().is_empty()).then_some((customer, cart, wait))
+}
+
+fn purchase(customer: &str, new_cart: &NewCart, wait: WaitOptions) -> Result<ExitCode, Error> {
+    let client = Client::from_env()?;
+    let mut cart = client.create_cart(customer, new_cart)?;
+    let rejected = cart.remove_items_in_error();
+    for error in &rejected {
+        eprintln!("dropped {error}");
+    }
+    if cart.line_items.is_empty() {
+        return Ok(ExitCode::FAILURE); // every line item was rejected
+    }
+    if let (false, Some(cart_id)) = (rejected.is_empty(), cart.id) {
+        cart = client.update_cart(customer, cart_id, &cart)?;
+    }
+
+    // Chosen before the first send: a tool that may crash stores it first, to resume with it.
+    let request_id = Uuid::new_v4();
+    let cart_id = cart.id.unwrap_or_else(|| Uuid::nil().into());
+    let result = match client.checkout_with_request_id(customer, cart_id, request_id) {
+        Err(error) if error.should_repeat() => {
+            eprintln!("outcome unknown ({error}); repeating once with the same request ID");
+            client.checkout_with_request_id(customer, cart_id, request_id)?
+        }
+        other => other?,
+    };
+    for error in &result.order_errors {
+        eprintln!("not ordered: {error}");
+    }
+
+    let orders = client.wait_for_orders(customer, &result, wait)?;
+    for order in &orders {
+        if order.is_cancelled() {
+            eprintln!("order {} was cancelled", order.id);
+        }
+        for subscription in order.subscription_ids() {
+            println!("{subscription} (order {})", order.id);
+        }
+    }
+    let completed = orders.iter().filter(|order| order.is_completed()).count();
+    let all = rejected.is_empty() && !result.is_partial_failure() && completed == orders.len();
+    Ok(ExitCode::from(match completed {
+        0 => 1,
+        _ if all => 0,
+        _ => 3,
+    }))
+}
