@@ -11,9 +11,11 @@
 //!
 //! Switches (each may be given more than once where it names an item):
 //!
-//! - `--fail-checkout <N>[:<STATUS>]`: answer the first N checkouts with
-//!   STATUS (503 by default) and the service's error body for it, so the
-//!   client retries (N below its 4 attempts) or gives up (N of 4 or more).
+//! - `--fail-checkout <N>[:<STATUS>]`: answer the first N checkout requests
+//!   with STATUS (503 by default) and the service's error body for it. The
+//!   client makes 4 attempts by default, so fewer failures are retried
+//!   away, and 4 or more make a checkout call fail (8 for a tool that
+//!   repeats it once).
 //! - `--cut-checkout <N>`: the first N checkouts go through but their answer
 //!   arrives cut short: an outcome the tool cannot read, to repeat.
 //! - `--reject <CATALOG-ITEM>`: line items of this catalog item come back
@@ -22,8 +24,9 @@
 //!   holding this catalog item fails (an `orderErrors` entry).
 //! - `--cancel-order-group <CATALOG-ITEM>`: the order made of the order
 //!   group holding this catalog item ends cancelled.
-//! - `--pending-polls <N>`: orders stay pending through N reads and complete
-//!   at the next one (1 by default).
+//! - `--pending-polls <N>`: orders complete at the Nth read, and stay
+//!   pending until then (2 by default; 0 for orders that checkout already
+//!   returns completed).
 //!
 //! It prints its base URL as the first line on standard output.
 
@@ -92,9 +95,7 @@ fn apply_switches(
                 fake.inject_order_error(value, 800_005, "Order creation did not succeed.");
             }
             "--cancel-order-group" => fake.cancel_orders_with(value),
-            "--pending-polls" => {
-                fake.set_polls_until_complete(number(&value)?.saturating_add(1));
-            }
+            "--pending-polls" => fake.set_polls_until_complete(number(&value)?),
             other => return Err(format!("unknown switch {other}")),
         }
     }

@@ -3,41 +3,38 @@
 //!
 //! ```text
 //! export PARTNER_CENTER_TOKEN=eyJ...   # or app credentials: see the README's table of variables
-//! cargo run --example purchase -- <customer> <catalog-item-id>=<quantity>... [--wait-seconds=N]
+//! cargo run --example purchase -- <customer> <catalog-item-id>=<quantity>[,<billing>,<term>]... [--wait-seconds=N]
+//! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 \
+//!     CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=25 DZH318Z0BQ36:004G:DZH318Z08C0S=2,one_time,P1Y
 //! ```
 //!
-//! It creates a cart (monthly billing, one-month terms), drops the line
-//! items the service rejects, checks out, repeats the checkout once with the
-//! same request ID when its outcome is unknown, waits until the orders are
-//! provisioned (30 minutes at most by default) while telling its progress,
-//! and prints the subscriptions.
+//! It creates a cart (monthly billing and one-month terms unless the item
+//! says otherwise), drops the line items the service rejects, checks out,
+//! repeats the checkout once with the same request ID when its outcome is
+//! unknown, waits until the orders are provisioned (30 minutes at most by
+//! default) while telling its progress, and prints the subscriptions.
 //!
 //! Exit codes: 0 when everything was bought and provisioned; 3 when only
 //! part of it was (items rejected, order groups failed, orders cancelled or
-//! still provisioning at the deadline); 1 when nothing was bought or the call
-//! failed (the message gives the request ID to quote or to resume with).
+//! still provisioning at the deadline); 1 when nothing was bought or a call
+//! failed (the message gives the request ID to quote, or to resume with).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use partner_center_cart::{BillingCycle, CartLineItem, Client, Error, NewCart, Uuid, WaitOptions};
 
-const USAGE: &str = "usage: purchase <customer> <catalog-item-id>=<quantity>... [--wait-seconds=N]";
+const USAGE: &str = "usage: purchase <customer> <catalog-item-id>=<quantity>[,<billing>,<term>]... [--wait-seconds=N]";
 
 fn main() -> ExitCode {
     let Some((customer, cart, wait)) = parse(std::env::args().skip(1)) else {
         eprintln!("{USAGE}");
         return ExitCode::FAILURE;
     };
-    match purchase(&customer, &cart, wait) {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error}");
-            // Orders were made, but not all provisioned in time: done in part.
-            let in_part = matches!(error, Error::WaitTimedOut { .. });
-            ExitCode::from(if in_part { 3 } else { 1 })
-        }
-    }
+    purchase(&customer, &cart, wait).unwrap_or_else(|error| {
+        eprintln!("error: {error}");
+        ExitCode::FAILURE
+    })
 }
 
 /// The customer, the cart to create and how to wait, from the command line.
@@ -45,21 +42,19 @@ fn parse(mut args: impl Iterator<Item = String>) -> Option<(String, NewCart, Wai
     let customer = args.next()?;
     let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
     let mut wait = WaitOptions::default().on_progress(|progress| {
-        eprintln!(
-            "{} of {} orders provisioning",
-            progress.pending.len(),
-            progress.total
-        );
+        eprintln!("{} orders still provisioning", progress.pending.len());
     });
     for arg in args {
         if let Some(seconds) = arg.strip_prefix("--wait-seconds=") {
             wait = wait.timeout(Duration::from_secs(seconds.parse().ok()?));
-        } else {
-            let (item, quantity) = arg.split_once('=')?;
-            let line =
-                CartLineItem::new(item, quantity.parse::<u32>().ok()?, BillingCycle::Monthly);
-            cart = cart.line_item(line.term_duration("P1M"));
+            continue;
         }
+        let (item, terms) = arg.split_once('=')?;
+        let mut terms = terms.split(',');
+        let quantity: u32 = terms.next()?.parse().ok()?;
+        let billing = BillingCycle::from_wire(terms.next().unwrap_or("monthly"));
+        let line = CartLineItem::new(item, quantity, billing);
+        cart = cart.line_item(line.term_duration(terms.next().unwrap_or("P1M")));
     }
     (!cart.line_items().is_empty()).then_some((customer, cart, wait))
 }
@@ -92,20 +87,26 @@ fn purchase(customer: &str, new_cart: &NewCart, wait: WaitOptions) -> Result<Exi
         eprintln!("not ordered: {error}");
     }
 
-    let orders = client.wait_for_orders(customer, &result, wait)?;
+    let orders = match client.wait_for_orders(customer, &result, wait) {
+        Err(Error::WaitTimedOut { orders, .. }) => orders, // some still provisioning
+        other => other?,
+    };
     for order in &orders {
-        if order.is_cancelled() {
-            eprintln!("order {} was cancelled", order.id);
-        }
         for subscription in order.subscription_ids() {
             println!("{subscription} (order {})", order.id);
         }
+        if !order.is_completed() {
+            let status = order
+                .status
+                .as_ref()
+                .map_or("unknown", |status| status.as_str());
+            eprintln!("order {} is {status}", order.id);
+        }
     }
-    let completed = orders.iter().filter(|order| order.is_completed()).count();
-    let all = rejected.is_empty() && !result.is_partial_failure() && completed == orders.len();
-    Ok(ExitCode::from(match completed {
-        0 => 1,
-        _ if all => 0,
-        _ => 3,
-    }))
+    if orders.iter().all(|order| order.is_cancelled()) {
+        return Ok(ExitCode::FAILURE); // nothing was bought
+    }
+    let completed = orders.iter().all(|order| order.is_completed());
+    let all = completed && rejected.is_empty() && !result.is_partial_failure();
+    Ok(ExitCode::from(if all { 0 } else { 3 }))
 }
