@@ -7,6 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
 
 use common::{CUSTOMER, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
@@ -20,9 +21,26 @@ const CHECKOUT: &str = "/v1/customers/*/carts/*/checkout";
 const OFFICE_LINE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=5";
 const VM_LINE: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S=2,one_time,P1Y";
 
-/// The path of an example's binary, built with this test's features (a
-/// no-op after `cargo test`, which builds the examples).
+/// The path of an example's binary, built once per run with this test's
+/// features (a no-op after `cargo test`, which builds the examples).
 fn example(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !built.iter().any(|done| done == name) {
+        build_example(name);
+        built.push(name.to_owned());
+    }
+    // This test runs from target/<profile>/deps; examples are beside it.
+    let deps = std::env::current_exe().unwrap();
+    let profile = deps.parent().and_then(|dir| dir.parent()).unwrap();
+    profile
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn build_example(name: &str) {
     let features: Vec<&str> = [
         ("rustls", cfg!(feature = "rustls")),
         ("native-tls", cfg!(feature = "native-tls")),
@@ -33,7 +51,31 @@ fn example(name: &str) -> PathBuf {
     .into_iter()
     .filter_map(|(feature, on)| on.then_some(feature))
     .collect();
-    let status = Command::new(env!("CARGO"))
+    let mut cargo = Command::new(env!("CARGO"));
+    // What cargo sets for this test would reach build scripts that watch it
+    // and make cargo rebuild their crates, here and in the next `cargo test`.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_for_this_crate = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref());
+        if set_for_this_crate {
+            cargo.env_remove(name.as_ref());
+        }
+    }
+    let status = cargo
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "build",
@@ -46,12 +88,6 @@ fn example(name: &str) -> PathBuf {
         .status()
         .expect("cargo runs");
     assert!(status.success(), "cargo build --example {name} failed");
-    // This test runs from target/<profile>/deps; examples are beside it.
-    let deps = std::env::current_exe().unwrap();
-    let profile = deps.parent().and_then(|dir| dir.parent()).unwrap();
-    profile
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// A command for an example, with an environment that holds only the
@@ -157,7 +193,10 @@ fn purchase_exits_3_for_failed_groups_cancelled_and_pending_orders() {
     assert_eq!(exit_code(&output), Some(3), "{stderr}");
     assert!(stderr.contains("1 orders still provisioning"), "{stderr}");
     let pending = &fake.orders()[0].id;
-    assert!(stderr.contains(&format!("order {pending} is pending")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("order {pending} is pending")),
+        "{stderr}"
+    );
 }
 
 #[test]
