@@ -111,7 +111,7 @@ fn failure(status: u16) -> Reply {
         409 => (800_064, "Another request is already processing this cart."),
         429 => return Reply::throttled(1),
         500 => (800_003, "Unexpected service failure."),
-        500..=599 => (900_192, "Transient failure; try again later."),
+        501..=599 => (900_192, "Transient failure; try again later."),
         _ => (0, "The request was refused."),
     };
     Reply::fault(status, code, description)

@@ -42,7 +42,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Option<(String, NewCart, Wai
     let customer = args.next()?;
     let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
     let mut wait = WaitOptions::default().on_progress(|progress| {
-        eprintln!("{} orders still provisioning", progress.pending.len());
+        eprintln!("{} order(s) pending", progress.pending.len());
     });
     for arg in args {
         if let Some(seconds) = arg.strip_prefix("--wait-seconds=") {

@@ -26,14 +26,17 @@
 //! call's idempotency key, and every retry of the call sends the same one. The
 //! client retries connection failures, timeouts and the transient statuses by
 //! its [`RetryPolicy`], honours `Retry-After`, and never retries after a
-//! success. When a call fails anyway, [`Error::request_id`] tells the ID, and
+//! success. When a call fails anyway, [`Error::should_repeat`] tells whether
+//! repeating it may succeed or recover its result (a checkout whose answer
+//! was lost may have bought), [`Error::request_id`] tells the ID, and
 //! [`Client::checkout_with_request_id`] repeats the checkout safely.
 //!
 //! # Tokens
 //!
 //! The client asks its [`TokenProvider`] for a token before every attempt;
 //! any closure returning `Result<impl Into<String>, impl Into<BoxError>>` is
-//! one. The [`auth`] module has cached, thread-safe providers for app-only
+//! one. [`Client::from_env`] picks one, with the cloud and base URL, from
+//! `PARTNER_CENTER_*` environment variables (see [`auth::from_env`]). The [`auth`] module has cached, thread-safe providers for app-only
 //! and app+user credentials and the Azure CLI. Tokens never appear in
 //! `Debug` output, errors or log records.
 //!

@@ -191,7 +191,7 @@ fn purchase_exits_3_for_failed_groups_cancelled_and_pending_orders() {
     let output = purchase(fake.base_url(), &[OFFICE_LINE, "--wait-seconds=1"]);
     let stderr = text(&output.stderr);
     assert_eq!(exit_code(&output), Some(3), "{stderr}");
-    assert!(stderr.contains("1 orders still provisioning"), "{stderr}");
+    assert!(stderr.contains("1 order(s) pending"), "{stderr}");
     let pending = &fake.orders()[0].id;
     assert!(
         stderr.contains(&format!("order {pending} is pending")),

@@ -339,3 +339,21 @@ fn a_tool_main_needs_one_error_type() {
     );
     assert!(!error.should_repeat());
 }
+
+#[test]
+fn the_readme_snippets_return_one_error_type() {
+    let readme = include_str!("../README.md");
+    let mains: Vec<&str> = readme
+        .lines()
+        .filter(|line| line.contains("fn main() -> Result<"))
+        .collect();
+    assert!(mains.len() >= 8, "{mains:?}");
+    for line in mains {
+        assert!(
+            line.contains("fn main() -> Result<(), partner_center_cart::Error>"),
+            "{line}"
+        );
+    }
+    // The retry sample repeats where the README's prose says to.
+    assert!(readme.contains("Err(error) if error.should_repeat() =>"));
+}

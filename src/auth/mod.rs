@@ -45,6 +45,9 @@
 //! `Debug` or `Display` output, errors or log records (but `ureq`'s own
 //! `trace` level logs raw request bytes, form bodies included).
 //!
+//! [`from_env`] chooses one of them from `PARTNER_CENTER_*` environment
+//! variables, the way the `checkout` example does.
+//!
 //! A `Box<dyn TokenProvider>` and an `Arc` of any provider are providers too,
 //! so a tool can choose one at run time:
 //!
