@@ -95,12 +95,9 @@ fn purchase(customer: &str, new_cart: &NewCart, wait: WaitOptions) -> Result<Exi
         for subscription in order.subscription_ids() {
             println!("{subscription} (order {})", order.id);
         }
-        if !order.is_completed() {
-            let status = order
-                .status
-                .as_ref()
-                .map_or("unknown", |status| status.as_str());
-            eprintln!("order {} is {status}", order.id);
+        match &order.status {
+            Some(status) if !order.is_completed() => eprintln!("order {} is {status}", order.id),
+            _ => {}
         }
     }
     if orders.iter().all(|order| order.is_cancelled()) {
