@@ -560,6 +560,22 @@ mod tests {
         }
     }
 
+    fn service_error(status: u16, code: Option<i64>) -> ServiceError {
+        ServiceError {
+            status,
+            reason: None,
+            fault: code.map(|code| ApiFault {
+                code: Some(FaultCode::Number(code)),
+                ..ApiFault::default()
+            }),
+            message: None,
+            retry_after: None,
+            correlation_vector: None,
+            location: None,
+            call: call(),
+        }
+    }
+
     #[test]
     fn errors_are_send_sync_and_static() {
         fn check<T: Send + Sync + 'static + std::error::Error>() {}
@@ -583,20 +599,12 @@ mod tests {
 
     #[test]
     fn service_error_display_names_status_code_description_and_ids() {
-        let error = Error::Service(Box::new(ServiceError {
-            status: 404,
-            reason: Some("Not Found"),
-            fault: Some(ApiFault {
-                code: Some(FaultCode::Number(3000)),
-                description: Some("Partner Organization could not be found".into()),
-                ..ApiFault::default()
-            }),
-            message: None,
-            retry_after: None,
-            correlation_vector: None,
-            location: None,
-            call: call(),
-        }));
+        let mut not_found = service_error(404, Some(3000));
+        not_found.reason = Some("Not Found");
+        if let Some(fault) = &mut not_found.fault {
+            fault.description = Some("Partner Organization could not be found".into());
+        }
+        let error = Error::Service(Box::new(not_found));
         let text = error.to_string();
         assert!(text.contains("HTTP 404 Not Found"), "{text}");
         assert!(text.contains("error 3000"), "{text}");
@@ -612,19 +620,7 @@ mod tests {
     }
 
     fn service(status: u16, code: Option<i64>) -> Error {
-        Error::Service(Box::new(ServiceError {
-            status,
-            reason: None,
-            fault: code.map(|code| ApiFault {
-                code: Some(FaultCode::Number(code)),
-                ..ApiFault::default()
-            }),
-            message: None,
-            retry_after: None,
-            correlation_vector: None,
-            location: None,
-            call: call(),
-        }))
+        Error::Service(Box::new(service_error(status, code)))
     }
 
     fn transport(kind: TransportErrorKind, status: Option<u16>) -> Error {

@@ -8,12 +8,12 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::child::{in_child, run_in_child};
-use common::{CUSTOMER, builder, client, start};
+use common::{CUSTOMER, builder, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::model::{CartError, CartErrorCode};
 // One import line serves the expressions of a cart and an order's outcome.
 use partner_center_cart::{
-    BillingCycle, CartLineItem, Client, Error, NewCart, OrderStatus, RetryPolicy, Uuid, WaitOptions,
+    BillingCycle, CartLineItem, Client, Error, NewCart, OrderStatus, RetryPolicy, Uuid,
 };
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
@@ -43,14 +43,6 @@ fn cart_of(items: &[(&str, BillingCycle)]) -> NewCart {
             cart.line_item(CartLineItem::new(*item, seats, cycle.clone()).term_duration("P1M"))
         })
         .partner_on_record_attestation_accepted(true)
-}
-
-fn quick_wait() -> WaitOptions {
-    WaitOptions::default()
-        .initial_interval(Duration::from_millis(10))
-        .max_interval(Duration::from_millis(20))
-        .max_requests_per_minute(250)
-        .timeout(Duration::from_secs(30))
 }
 
 #[test]

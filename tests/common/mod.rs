@@ -8,7 +8,7 @@ pub mod child;
 use std::time::Duration;
 
 use partner_center_cart::fake::FakePartnerCenter;
-use partner_center_cart::{Client, ClientBuilder, RetryPolicy};
+use partner_center_cart::{Client, ClientBuilder, RetryPolicy, WaitOptions};
 
 pub const TOKEN: &str = "test-token-4d2f9a";
 pub const CUSTOMER: &str = "28045616-f6b9-462f-9701-0d89b5e65c44";
@@ -29,6 +29,15 @@ pub fn builder(fake: &FakePartnerCenter) -> ClientBuilder {
 
 pub fn client(fake: &FakePartnerCenter) -> Client {
     builder(fake).build().expect("a client for the fake")
+}
+
+/// Waits quickly: the fastest pacing the crate allows.
+pub fn quick_wait() -> WaitOptions {
+    WaitOptions::default()
+        .initial_interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(20))
+        .max_requests_per_minute(250)
+        .timeout(Duration::from_secs(30))
 }
 
 pub fn start() -> FakePartnerCenter {
