@@ -271,8 +271,21 @@ fn purchase_exits_1_when_nothing_is_bought() {
     assert!(text(&output.stderr).contains("usage"));
 }
 
+/// A `fake_server` process, stopped when dropped (a failed test included).
+struct FakeServer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `fake_server` with switches and reads the URL it prints.
-fn fake_server(switches: &[&str]) -> (Child, String) {
+fn fake_server(switches: &[&str]) -> FakeServer {
     let mut child = command("fake_server", &[])
         .args(switches)
         .stdout(Stdio::piped())
@@ -283,7 +296,10 @@ fn fake_server(switches: &[&str]) -> (Child, String) {
     BufReader::new(child.stdout.as_mut().unwrap())
         .read_line(&mut url)
         .unwrap();
-    (child, url.trim().to_owned())
+    FakeServer {
+        child,
+        url: url.trim().to_owned(),
+    }
 }
 
 #[test]
@@ -300,10 +316,9 @@ fn fake_server_switches_drive_a_tool_through_its_exit_codes() {
         ),
     ];
     for (switches, expected) in runs {
-        let (mut server, url) = fake_server(switches);
-        let output = purchase(&url, &[OFFICE_LINE, VM_LINE]);
-        let _ = server.kill();
-        let _ = server.wait();
+        let server = fake_server(switches);
+        let output = purchase(&server.url, &[OFFICE_LINE, VM_LINE]);
+        drop(server);
         assert_eq!(
             exit_code(&output),
             Some(expected),
@@ -312,10 +327,9 @@ fn fake_server_switches_drive_a_tool_through_its_exit_codes() {
         );
     }
 
-    let (mut server, url) = fake_server(&["--pending-polls", "0", "--fail-order-group", OFFICE]);
-    let output = purchase(&url, &[OFFICE_LINE, VM_LINE]);
-    let _ = server.kill();
-    let _ = server.wait();
+    let server = fake_server(&["--pending-polls", "0", "--fail-order-group", OFFICE]);
+    let output = purchase(&server.url, &[OFFICE_LINE, VM_LINE]);
+    drop(server);
     assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
 
     let output = command("fake_server", &[])
