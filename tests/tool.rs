@@ -34,14 +34,22 @@ const VARIABLES: [&str; 8] = [
     "PARTNER_CENTER_BASE_URL",
 ];
 
-fn cart_of(items: &[(&str, BillingCycle)]) -> NewCart {
+/// A line of 3 seats: the reserved VM paid once for a year, the others
+/// monthly for a month, as the catalog offers them.
+fn line(item: &str) -> CartLineItem {
+    // A u32 count needs no cast.
+    let seats: u32 = 3;
+    if item == RESERVED_VM {
+        CartLineItem::new(item, seats, BillingCycle::OneTime).term_duration("P1Y")
+    } else {
+        CartLineItem::new(item, seats, BillingCycle::Monthly).term_duration("P1M")
+    }
+}
+
+fn cart_of(items: &[&str]) -> NewCart {
     items
         .iter()
-        .fold(NewCart::new(), |cart, (item, cycle)| {
-            // A u32 count needs no cast.
-            let seats: u32 = 3;
-            cart.line_item(CartLineItem::new(*item, seats, cycle.clone()).term_duration("P1M"))
-        })
+        .fold(NewCart::new(), |cart, item| cart.line_item(line(item)))
         .partner_on_record_attestation_accepted(true)
 }
 
@@ -50,9 +58,7 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
     let fake = start();
     fake.cut_checkout_answers(1);
     let client = client(&fake);
-    let cart = client
-        .create_cart(CUSTOMER, &cart_of(&[(OFFICE, BillingCycle::Monthly)]))
-        .unwrap();
+    let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
     let cart_id = cart.id.unwrap();
     let request_id = Uuid::new_v4();
 
@@ -121,9 +127,7 @@ fn aimed_replies_wait_for_their_call() {
     ]);
     let client = client(&fake);
     // Creating and reading the cart pass the checkout's replies by.
-    let cart = client
-        .create_cart(CUSTOMER, &cart_of(&[(OFFICE, BillingCycle::Monthly)]))
-        .unwrap();
+    let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
     let cart = client.get_cart(CUSTOMER, cart.id.unwrap()).unwrap();
     assert_eq!(fake.pending_replies(), 2);
 
@@ -154,12 +158,10 @@ fn rejected_add_ons_are_dropped_with_their_items() {
         .line_item(
             CartLineItem::new(TEAMS, 5, BillingCycle::Monthly)
                 .term_duration("P1M")
-                .addon(
-                    CartLineItem::new(TEAMS_PHONE, 5, BillingCycle::Monthly).term_duration("P1M"),
-                )
-                .addon(CartLineItem::new(OFFICE, 5, BillingCycle::Monthly).term_duration("P1M")),
+                .addon(line(TEAMS_PHONE))
+                .addon(line(OFFICE)),
         )
-        .line_item(CartLineItem::new(RESERVED_VM, 1, BillingCycle::OneTime).term_duration("P1Y"))
+        .line_item(line(RESERVED_VM))
         .partner_on_record_attestation_accepted(true);
 
     let mut cart = client.create_cart(CUSTOMER, &new_cart).unwrap();
@@ -209,13 +211,7 @@ fn cancelled_orders_come_back_in_ok_beside_completed_ones() {
     fake.cancel_orders_with(RESERVED_VM);
     let client = client(&fake);
     let cart = client
-        .create_cart(
-            CUSTOMER,
-            &cart_of(&[
-                (OFFICE, BillingCycle::Monthly),
-                (RESERVED_VM, BillingCycle::OneTime),
-            ]),
-        )
+        .create_cart(CUSTOMER, &cart_of(&[OFFICE, RESERVED_VM]))
         .unwrap();
     let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
     assert!(
@@ -253,9 +249,7 @@ fn orders_can_settle_at_checkout() {
     let fake = start();
     fake.set_polls_until_complete(0);
     let client = client(&fake);
-    let cart = client
-        .create_cart(CUSTOMER, &cart_of(&[(OFFICE, BillingCycle::Monthly)]))
-        .unwrap();
+    let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
     let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
     assert!(result.orders[0].is_completed());
     fake.clear_requests();
@@ -271,7 +265,7 @@ fn from_env_reads_the_token_and_the_base_url() {
     if in_child() {
         let client = Client::from_env().expect("a client from the environment");
         client
-            .create_cart(CUSTOMER, &cart_of(&[(OFFICE, BillingCycle::Monthly)]))
+            .create_cart(CUSTOMER, &cart_of(&[OFFICE]))
             .expect("a cart from the fake");
         return;
     }
