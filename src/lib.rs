@@ -36,9 +36,10 @@
 //! The client asks its [`TokenProvider`] for a token before every attempt;
 //! any closure returning `Result<impl Into<String>, impl Into<BoxError>>` is
 //! one. [`Client::from_env`] picks one, with the cloud and base URL, from
-//! `PARTNER_CENTER_*` environment variables (see [`auth::from_env`]). The [`auth`] module has cached, thread-safe providers for app-only
-//! and app+user credentials and the Azure CLI. Tokens never appear in
-//! `Debug` output, errors or log records.
+//! `PARTNER_CENTER_*` environment variables (see [`auth::from_env`]). The
+//! [`auth`] module has cached, thread-safe providers for app-only and
+//! app+user credentials and the Azure CLI. Tokens never appear in `Debug`
+//! output, errors or log records.
 //!
 //! # Logging
 //!
