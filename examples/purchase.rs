@@ -18,6 +18,11 @@
 //! part of it was (items rejected, order groups failed, orders cancelled or
 //! still provisioning at the deadline); 1 when nothing was bought or a call
 //! failed (the message gives the request ID to quote, or to resume with).
+//!
+//! To try it without an account, start `cargo run --example fake_server
+//! --features fake` (its switches make the fake reject an item, fail or
+//! lose a checkout, cancel an order...) and set `PARTNER_CENTER_BASE_URL`
+//! to the URL it prints.
 
 use std::process::ExitCode;
 use std::time::Duration;
