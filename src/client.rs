@@ -7,13 +7,20 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::auth::TokenProvider;
-use crate::config::ClientBuilder;
+use crate::config::{ClientBuilder, check_header_text};
 use crate::error::Error;
 use crate::ids::{CartId, CustomerId, IntoId, OrderId};
 use crate::model::{
     Cart, CartCheckoutResult, Collection, NewCart, Order, OrderLineItemProvisioningStatus,
 };
+use crate::options::CheckoutOptions;
 use crate::transport::{ApiRequest, Method, Transport};
+
+/// The header that names the customer's user who gets the licences.
+const CUSTOMER_USER_UPN: &str = "x-ms-customeruser-upn";
+
+/// The query that asks for an order's total price.
+const INCLUDE_PRICE: &str = "?include_price=true";
 
 /// A blocking Partner Center client.
 ///
@@ -99,10 +106,11 @@ impl Client {
 
     /// Checks out a cart: turns it into orders, one per order group.
     ///
-    /// The call gets a new request ID, which every retry reuses. When it
-    /// fails, [`Error::request_id`] gives that ID; pass it to
-    /// [`checkout_with_request_id`](Self::checkout_with_request_id) to try
-    /// again without the risk of a second purchase.
+    /// Checkout is idempotent per cart ID: checking out the same cart again
+    /// re-attempts it after a failure and returns the first result after a
+    /// success, never a second purchase. So when a checkout fails with an
+    /// outcome unknown ([`Error::is_retryable`], a crash), call it again for
+    /// the same cart.
     ///
     /// A result with [`order_errors`](CartCheckoutResult::order_errors) is
     /// still `Ok`: some order groups went through and some did not.
@@ -123,19 +131,19 @@ impl Client {
     /// - [`Error::Token`] when the token provider fails.
     /// - [`Error::Decode`] or [`Error::ResponseTooLarge`] when the success
     ///   response cannot be read. The checkout may have gone through: repeat
-    ///   it with the same request ID to get its result.
+    ///   it on the same cart to get its result.
     pub fn checkout(
         &self,
         customer_id: impl IntoId<CustomerId>,
         cart_id: impl IntoId<CartId>,
     ) -> Result<CartCheckoutResult, Error> {
-        self.checkout_with_request_id(customer_id, cart_id, Uuid::new_v4())
+        self.checkout_with(customer_id, cart_id, &CheckoutOptions::new())
     }
 
-    /// Checks out a cart with a request ID of the caller's: the way to repeat
-    /// a checkout whose outcome is unknown (a crash, a timeout, an error
-    /// after the service answered) without buying twice. Partner Center
-    /// treats calls with the same request ID as one.
+    /// Checks out a cart with a request ID of the caller's, such as one
+    /// stored before a crash, so that the service sees the same request. A
+    /// shorthand for [`checkout_with`](Self::checkout_with) with
+    /// [`CheckoutOptions::request_id`].
     ///
     /// # Errors
     ///
@@ -146,11 +154,53 @@ impl Client {
         cart_id: impl IntoId<CartId>,
         request_id: Uuid,
     ) -> Result<CartCheckoutResult, Error> {
+        self.checkout_with(
+            customer_id,
+            cart_id,
+            &CheckoutOptions::new().request_id(request_id),
+        )
+    }
+
+    /// Checks out a cart with options: the request ID to send, and the
+    /// customer's user to whom the licences are assigned
+    /// (`x-ms-customeruser-upn`).
+    ///
+    /// ```no_run
+    /// use partner_center_cart::{CheckoutOptions, Client};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
+    /// let result = client.checkout_with(
+    ///     "28045616-f6b9-462f-9701-0d89b5e65c44",
+    ///     "3655b1a0-b1c9-4268-9824-577fdbc4d0be",
+    ///     &CheckoutOptions::new().customer_user_upn("user@contoso.com"),
+    /// )?;
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] when the UPN cannot go in a header (empty,
+    /// over 256 bytes, or not visible ASCII); nothing is sent. Otherwise as
+    /// [`checkout`](Self::checkout).
+    pub fn checkout_with(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart_id: impl IntoId<CartId>,
+        options: &CheckoutOptions,
+    ) -> Result<CartCheckoutResult, Error> {
         let customer_id = customer_id.into_id()?;
         let cart_id = cart_id.into_id()?;
         let path = format!("/v1/customers/{customer_id}/carts/{cart_id}/checkout");
-        self.transport
-            .send_json(&ApiRequest::new(Method::Post, path, request_id))
+        let request_id = options.request_id.unwrap_or_else(Uuid::new_v4);
+        let mut request = ApiRequest::new(Method::Post, path, request_id);
+        if let Some(upn) = &options.customer_user_upn {
+            check_header_text("customer user UPN", upn)?;
+            request = request.header(CUSTOMER_USER_UPN, upn.clone());
+        }
+        self.transport.send_json(&request)
     }
 
     /// Checks out a cart that was read or updated before, after checking that
@@ -183,8 +233,11 @@ impl Client {
     /// Creates a cart for a customer.
     ///
     /// Creating a cart is a POST, so the service could create it twice if a
-    /// request were repeated with a new ID; every retry of this call sends
-    /// the same request ID, which the service uses to recognise the repeat.
+    /// request were repeated with a new ID; every retry after an unknown
+    /// outcome (a timeout, a lost connection, a 5xx) sends the same request
+    /// ID, by which the service recognises the repeat and returns the cart
+    /// it made. After such an error, pass [`Error::request_id`] to
+    /// [`create_cart_with_request_id`](Self::create_cart_with_request_id).
     ///
     /// # Errors
     ///
@@ -256,6 +309,9 @@ impl Client {
 
     /// Reads an order.
     ///
+    /// Partner Center leaves [`Order::total_price`] out of this answer; use
+    /// [`get_order_with_price`](Self::get_order_with_price) to get it.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidId`] when the customer ID is not a GUID or the order
@@ -265,22 +321,69 @@ impl Client {
         customer_id: impl IntoId<CustomerId>,
         order_id: impl IntoId<OrderId>,
     ) -> Result<Order, Error> {
+        self.read_order(customer_id, order_id, "")
+    }
+
+    /// Reads an order with its pre-tax [`total_price`](Order::total_price),
+    /// which Partner Center sends only when asked (`?include_price=true`).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_order`](Self::get_order).
+    pub fn get_order_with_price(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        order_id: impl IntoId<OrderId>,
+    ) -> Result<Order, Error> {
+        self.read_order(customer_id, order_id, INCLUDE_PRICE)
+    }
+
+    fn read_order(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        order_id: impl IntoId<OrderId>,
+        query: &str,
+    ) -> Result<Order, Error> {
         let customer_id = customer_id.into_id()?;
         let order_id = order_id.into_id()?;
-        let path = format!("/v1/customers/{customer_id}/orders/{order_id}");
-        self.get(path)
+        self.get(format!(
+            "/v1/customers/{customer_id}/orders/{order_id}{query}"
+        ))
     }
 
     /// Lists a customer's orders: the way to find the orders of a cart that
-    /// was already checked out (service code 800065).
+    /// was already checked out (service code 800065). Their
+    /// [`total_price`](Order::total_price) is left out; use
+    /// [`list_orders_with_price`](Self::list_orders_with_price) to get it.
     ///
     /// # Errors
     ///
     /// As [`get_cart`](Self::get_cart).
     pub fn list_orders(&self, customer_id: impl IntoId<CustomerId>) -> Result<Vec<Order>, Error> {
+        self.read_orders(customer_id, "")
+    }
+
+    /// Lists a customer's orders with their pre-tax
+    /// [`total_price`](Order::total_price) (`?include_price=true`).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_cart`](Self::get_cart).
+    pub fn list_orders_with_price(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+    ) -> Result<Vec<Order>, Error> {
+        self.read_orders(customer_id, INCLUDE_PRICE)
+    }
+
+    fn read_orders(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        query: &str,
+    ) -> Result<Vec<Order>, Error> {
         let customer_id = customer_id.into_id()?;
-        let path = format!("/v1/customers/{customer_id}/orders");
-        let orders: Collection<Order> = self.get(path)?;
+        let orders: Collection<Order> =
+            self.get(format!("/v1/customers/{customer_id}/orders{query}"))?;
         Ok(orders.items)
     }
 

@@ -13,7 +13,7 @@ use crate::model::null_as_default;
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The identity of one logical call: what to quote to Microsoft support, and
-/// what to pass back to retry the call safely.
+/// the request ID to pass back to retry the call safely.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct CallInfo {
     pub(crate) request_id: Uuid,
@@ -22,8 +22,10 @@ pub struct CallInfo {
 }
 
 impl CallInfo {
-    /// The `MS-RequestId` sent on every attempt of the call: the service's
-    /// idempotency key.
+    /// The `MS-RequestId` of the call's last attempt: the service's
+    /// idempotency key. Attempts after an unknown outcome (a timeout, 408,
+    /// a 5xx) keep the ID of the one before; an attempt after the service
+    /// answered that it took nothing (429, 409 busy) gets a new one.
     pub fn request_id(&self) -> Uuid {
         self.request_id
     }
@@ -85,8 +87,8 @@ impl fmt::Display for TransportErrorKind {
 /// Everything that can go wrong in a call.
 ///
 /// Every error raised after a call has started carries its [`CallInfo`]: the
-/// request ID to retry with (see
-/// [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id))
+/// request ID of its last attempt, to retry a create with (see
+/// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)),
 /// and the correlation ID to quote to support.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -118,8 +120,10 @@ pub enum Error {
     },
 
     /// Orders were still pending when the wait's deadline passed. The orders
-    /// that finished are in `orders` with the rest, as last seen.
-    #[error("{} of {} order{} still pending after {}s: {}", .pending.len(), .orders.len(), if .orders.len() == 1 { "" } else { "s" }, .waited.as_secs(), join_ids(.pending))]
+    /// that finished are in `orders` with the rest, as last seen. The
+    /// message names each pending order's status, one this crate does not
+    /// know (such as `none`) included.
+    #[error("{} of {} order{} still pending after {}s: {}", .pending.len(), .orders.len(), if .orders.len() == 1 { "" } else { "s" }, .waited.as_secs(), crate::wait::describe_pending(.pending, .orders))]
     WaitTimedOut {
         /// The orders still pending.
         pending: Vec<crate::ids::OrderId>,
@@ -161,7 +165,9 @@ pub enum Error {
         source: BoxError,
     },
 
-    /// Partner Center answered with a status that is not a success.
+    /// Partner Center answered with a status that is not a success, or with
+    /// a fault in place of the resource under a success status (the
+    /// documented code 400072 comes with HTTP 200).
     #[error(transparent)]
     Service(Box<ServiceError>),
 
@@ -236,13 +242,6 @@ fn token_failure_message(call: &CallInfo) -> String {
     }
 }
 
-fn join_ids(ids: &[crate::ids::OrderId]) -> String {
-    ids.iter()
-        .map(crate::ids::OrderId::as_str)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn after_status(status: Option<u16>) -> String {
     match status {
         Some(status) => format!(" after an HTTP {status} status"),
@@ -267,9 +266,12 @@ impl Error {
         }
     }
 
-    /// The `MS-RequestId` that was sent. Pass it to
-    /// [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id)
-    /// to repeat a checkout without the risk of buying twice.
+    /// The `MS-RequestId` of the call's last attempt. Pass it to
+    /// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)
+    /// to repeat a create whose outcome is unknown without making a second
+    /// cart, or to [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id)
+    /// to repeat a checkout as the same request (a checkout is idempotent
+    /// per cart ID anyway).
     pub fn request_id(&self) -> Option<Uuid> {
         self.call().map(CallInfo::request_id)
     }
@@ -290,7 +292,7 @@ impl Error {
     }
 
     /// The service's error, if the response carried a status that is not a
-    /// success.
+    /// success or a fault in a success's place.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(error),
@@ -315,18 +317,12 @@ impl Error {
     /// Whether the failure is of a kind the retry policy retries: connection
     /// failures and timeouts before a response, and the transient statuses
     /// (408, 429, 500, 502, 503, 504, and 409 with service code 800060 or
-    /// 800064). When the client gives up on such an error, trying again later
-    /// with the same request ID is safe.
+    /// 800064). When the client gives up on such an error, trying again
+    /// later is safe: for a checkout, with the same cart (checkout is
+    /// idempotent per cart ID); for a create, with
+    /// [`request_id`](Self::request_id), the ID of the last attempt.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Transport { kind, status, .. } => {
-                status.is_none() && crate::retry::is_retryable_transport(*kind)
-            }
-            Error::Service(error) | Error::RetryAfterTooLong { error, .. } => {
-                crate::retry::is_retryable_status(error.status, error.code_number())
-            }
-            _ => false,
-        }
+        crate::retry::classify(self).is_retryable()
     }
 
     /// Whether repeating the same call with the same request ID may succeed
@@ -369,7 +365,8 @@ impl Error {
     }
 }
 
-/// A response from Partner Center whose status is not a success.
+/// A response from Partner Center whose status is not a success, or whose
+/// success body is a fault.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceError {
     pub(crate) status: u16,

@@ -22,14 +22,25 @@
 //!
 //! # Retries and idempotency
 //!
-//! Every call gets a new `MS-RequestId`, which Partner Center treats as the
-//! call's idempotency key, and every retry of the call sends the same one. The
-//! client retries connection failures, timeouts and the transient statuses by
-//! its [`RetryPolicy`], honours `Retry-After`, and never retries after a
-//! success. When a call fails anyway, [`Error::should_repeat`] tells whether
-//! repeating it may succeed or recover its result (a checkout whose answer
-//! was lost may have bought), [`Error::request_id`] tells the ID, and
-//! [`Client::checkout_with_request_id`] repeats the checkout safely.
+//! The client retries connection failures, timeouts and the transient
+//! statuses by its [`RetryPolicy`], honours `Retry-After`, and never retries
+//! after a success. Each call gets a new `MS-RequestId`. An attempt after an
+//! unknown outcome (no answer, a timeout, 408, a 5xx) keeps the ID of the
+//! one before, so that the service recognises the repeat: that is what
+//! makes a retried create safe. An attempt after the service answered that
+//! it took nothing (429, or 409 with 800060 or 800064) is a new request with
+//! a new ID. When a call fails anyway, [`Error::should_repeat`] tells
+//! whether repeating it may succeed or recover its result (a checkout whose
+//! answer was lost may have bought), and [`Error::request_id`] tells the
+//! last attempt's ID.
+//!
+//! Checkout is idempotent per cart ID: checking out the same cart again
+//! re-attempts it after a failure and returns the first result after a
+//! success, so a checkout whose outcome is unknown is repeated on the same
+//! cart, best with the same request ID: [`Client::checkout_cart_with`] and
+//! [`CheckoutOptions::request_id`] take one chosen before the first send. A cart creation whose outcome is
+//! unknown is repeated with [`Client::create_cart_with_request_id`] and the
+//! ID the error reported.
 //!
 //! # Tokens
 //!
@@ -69,8 +80,10 @@ mod error;
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
+mod fault_probe;
 mod ids;
 pub mod model;
+mod options;
 mod retry;
 mod transport;
 mod wait;
@@ -87,6 +100,7 @@ pub use model::{
     BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
     OrderLineItem, OrderStatus,
 };
+pub use options::CheckoutOptions;
 pub use retry::RetryPolicy;
 pub use uuid::Uuid;
 pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};

@@ -14,13 +14,21 @@ const RETRYABLE_CONFLICT_CODES: [i64; 2] = [800_060, 800_064];
 
 /// How a client retries a call that failed on the way.
 ///
-/// Every attempt of one call carries the same `MS-RequestId`, which Partner
-/// Center uses as the idempotency key, so repeating a checkout cannot buy
-/// twice. The client retries:
+/// The client retries, with the same `MS-RequestId` as the attempt before,
+/// the failures whose outcome is unknown, since the service may have acted:
 ///
 /// - connection failures and timeouts before any response arrived;
-/// - `408`, `429`, `500`, `502`, `503` and `504`;
+/// - `408`, `500`, `502`, `503` and `504`.
+///
+/// It retries with a new `MS-RequestId` the answers that say the service
+/// took nothing, as Partner Center's headers page asks:
+///
+/// - `429` (throttled);
 /// - `409` with service code `800060` or `800064` (an order or the cart is busy).
+///
+/// The same request ID is what lets the service recognise a repeated
+/// create; a checkout is idempotent per cart ID anyway, and a repeat returns
+/// the first result.
 ///
 /// It never retries other 4xx statuses, and never after a 2xx, even when the
 /// body of that 2xx cannot be decoded. Between attempts it waits with
@@ -203,25 +211,82 @@ fn random_fraction() -> f64 {
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// Whether a response status may be retried. `code` is the service's error
-/// code, which decides for 409.
-pub(crate) fn is_retryable_status(status: u16, code: Option<i64>) -> bool {
+/// What a failed attempt says about the next one: whether there is one, and
+/// whether it keeps the `MS-RequestId`.
+///
+/// This is the one place that decides what is retryable, for the Partner
+/// Center send path, [`Error::is_retryable`] and the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Verdict {
+    /// Final: trying again would fail alike, or could do harm.
+    Final,
+    /// The outcome is unknown (no answer, a timeout, 408, a 5xx): the
+    /// service may have acted, so the next attempt sends the same request
+    /// ID, by which the service recognises the repeat.
+    SameRequest,
+    /// The service answered that it took nothing (429, or 409 with 800060
+    /// or 800064): the next attempt is a new request with a new request ID,
+    /// as the headers page asks ("reset upon receiving a response").
+    NewRequest,
+}
+
+impl Verdict {
+    /// Whether the failure may be retried at all.
+    pub(crate) fn is_retryable(self) -> bool {
+        self != Verdict::Final
+    }
+}
+
+/// The verdict on a response whose status is not a success. `code` is the
+/// service's error code, which decides for 409.
+pub(crate) fn classify_status(status: u16, code: Option<i64>) -> Verdict {
     match status {
-        408 | 429 | 500 | 502 | 503 | 504 => true,
-        409 => code.is_some_and(|code| RETRYABLE_CONFLICT_CODES.contains(&code)),
-        _ => false,
+        408 | 500 | 502 | 503 | 504 => Verdict::SameRequest,
+        429 => Verdict::NewRequest,
+        409 if code.is_some_and(|code| RETRYABLE_CONFLICT_CODES.contains(&code)) => {
+            Verdict::NewRequest
+        }
+        _ => Verdict::Final,
+    }
+}
+
+/// The verdict on a failure before any response.
+pub(crate) fn classify_transport(kind: TransportErrorKind) -> Verdict {
+    match kind {
+        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io => {
+            Verdict::SameRequest
+        }
+        TransportErrorKind::Tls | TransportErrorKind::Other => Verdict::Final,
+    }
+}
+
+/// The verdict on a failed Partner Center call.
+pub(crate) fn classify(error: &Error) -> Verdict {
+    match error {
+        // A status that arrived before the body broke off was a success's
+        // (error bodies are read as far as they go): the call took effect.
+        Error::Transport { kind, status, .. } => match status {
+            None => classify_transport(*kind),
+            Some(_) => Verdict::Final,
+        },
+        Error::Service(error) | Error::RetryAfterTooLong { error, .. } => {
+            classify_status(error.status, error.code_number())
+        }
+        _ => Verdict::Final,
     }
 }
 
 /// Whether a failed call may succeed, or give back its result, when it is
-/// repeated with the same request ID: what the policy retries, and the calls
-/// that may have taken effect though their answer was lost (a success status
-/// whose body broke off or could not be decoded).
+/// repeated with the same request ID: what [`classify`] lets the policy
+/// retry, and the calls that took effect though their answer was lost (a
+/// success status whose body broke off or could not be decoded), which the
+/// policy itself must not retry blindly.
 ///
 /// This decides [`Error::should_repeat`](crate::Error::should_repeat).
-/// Everything else cannot change by repeating: other 4xx statuses, invalid
-/// input, a body over the cap (the repeat would be refused alike), a failed
-/// token provider (nothing was sent, and the provider already retried).
+/// Everything else cannot change by repeating: other 4xx statuses, a fault
+/// under a 2xx, invalid input, a body over the cap (the repeat would be
+/// refused alike), a failed token provider (nothing was sent, and the
+/// provider already retried).
 pub(crate) fn should_repeat(error: &Error) -> bool {
     match error {
         Error::Decode { status, .. }
@@ -229,16 +294,8 @@ pub(crate) fn should_repeat(error: &Error) -> bool {
             status: Some(status),
             ..
         } => (200..300).contains(status),
-        other => other.is_retryable(),
+        other => classify(other).is_retryable(),
     }
-}
-
-/// Whether a failure before any response may be retried.
-pub(crate) fn is_retryable_transport(kind: TransportErrorKind) -> bool {
-    matches!(
-        kind,
-        TransportErrorKind::Connect | TransportErrorKind::Timeout | TransportErrorKind::Io
-    )
 }
 
 /// Reads a `Retry-After` value: delay seconds or an HTTP date, measured from
@@ -318,19 +375,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retryable_statuses_follow_the_documented_rules() {
-        for status in [408, 429, 500, 502, 503, 504] {
-            assert!(is_retryable_status(status, None), "{status}");
+    fn statuses_follow_the_documented_rules() {
+        for status in [408, 500, 502, 503, 504] {
+            assert_eq!(
+                classify_status(status, None),
+                Verdict::SameRequest,
+                "{status}"
+            );
         }
+        assert_eq!(classify_status(429, None), Verdict::NewRequest);
         for status in [
-            400, 401, 403, 404, 405, 406, 412, 417, 501, 505, 200, 201, 302,
+            400, 401, 403, 404, 405, 406, 412, 415, 417, 501, 505, 200, 201, 302,
         ] {
-            assert!(!is_retryable_status(status, None), "{status}");
+            assert_eq!(classify_status(status, None), Verdict::Final, "{status}");
         }
-        assert!(is_retryable_status(409, Some(800_060)));
-        assert!(is_retryable_status(409, Some(800_064)));
-        assert!(!is_retryable_status(409, Some(800_065)));
-        assert!(!is_retryable_status(409, None));
+        assert_eq!(classify_status(409, Some(800_060)), Verdict::NewRequest);
+        assert_eq!(classify_status(409, Some(800_064)), Verdict::NewRequest);
+        assert_eq!(classify_status(409, Some(800_065)), Verdict::Final);
+        assert_eq!(classify_status(409, None), Verdict::Final);
+        assert_eq!(classify_status(200, Some(400_072)), Verdict::Final);
+    }
+
+    #[test]
+    fn failures_before_an_answer_keep_the_request() {
+        use TransportErrorKind::*;
+        for kind in [Connect, Timeout, Io] {
+            assert_eq!(classify_transport(kind), Verdict::SameRequest, "{kind}");
+        }
+        for kind in [Tls, Other] {
+            assert!(!classify_transport(kind).is_retryable(), "{kind}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The one place that sends requests: it adds the headers, retries by the
 //! policy, caps what it reads and turns responses into results or errors.
 
+use std::cell::Cell;
 use std::io::Read;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -12,8 +13,9 @@ use uuid::Uuid;
 use crate::auth::TokenProvider;
 use crate::config::Settings;
 use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
+use crate::fault_probe::is_fault;
 use crate::model::{from_body, strip_bom};
-use crate::retry::{Stop, parse_retry_after};
+use crate::retry::{Stop, Verdict, classify, parse_retry_after};
 
 /// The `log` target of every record this crate writes.
 pub(crate) const LOG_TARGET: &str = "partner_center_cart";
@@ -50,8 +52,10 @@ pub(crate) struct ApiRequest {
     pub(crate) path: String,
     /// A JSON body, or none (sent as `Content-Length: 0` on POST and PUT).
     pub(crate) body: Option<Vec<u8>>,
-    /// The `MS-RequestId` of every attempt.
+    /// The `MS-RequestId` of the first attempt.
     pub(crate) request_id: Uuid,
+    /// Headers of this call beyond the ones every call sends.
+    pub(crate) headers: Vec<(&'static str, String)>,
 }
 
 impl ApiRequest {
@@ -61,7 +65,14 @@ impl ApiRequest {
             path,
             body: None,
             request_id,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header; its value must have been checked to be header-safe.
+    pub(crate) fn header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// Adds a JSON body.
@@ -80,14 +91,25 @@ impl ApiRequest {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: u16,
+    pub(crate) headers: http::HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) call: CallInfo,
 }
 
 impl Reply {
     /// Decodes the body. A failure keeps the call's IDs: the call itself
-    /// went through, so it must not be retried blindly.
+    /// went through, so it must not be retried blindly. A body that is a
+    /// fault rather than a `T` (code 400072 comes with HTTP 200) is the
+    /// service's error, as with any other status.
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        if is_fault::<T>(&self.body) {
+            return Err(Error::Service(Box::new(service_error(
+                self.status,
+                &self.headers,
+                &self.body,
+                self.call,
+            ))));
+        }
         from_body(&self.body).map_err(|source| Error::Decode {
             status: self.status,
             call: self.call,
@@ -134,39 +156,51 @@ impl Transport {
     }
 
     /// Sends a call, retrying by the policy, until it succeeds or fails for
-    /// good. Every attempt carries the call's request ID.
+    /// good. An attempt after an unknown outcome keeps the request ID of the
+    /// one before; an attempt after an answer that the service took nothing
+    /// gets a new one (see [`Verdict`]). Errors carry the last attempt's.
     pub(crate) fn send(&self, request: &ApiRequest) -> Result<Reply, Error> {
-        let mut call = CallInfo {
+        let call = Cell::new(CallInfo {
             request_id: request.request_id,
             correlation_id: self.settings.correlation_id.unwrap_or_else(Uuid::new_v4),
             attempts: 0,
-        };
-        let (method, path, request_id) =
-            (request.method.as_str(), &request.path, request.request_id);
+        });
+        let renew = Cell::new(false);
+        let (method, path) = (request.method.as_str(), &request.path);
         let outcome = self.settings.retry.run(
             |attempt| {
-                call.attempts = attempt;
+                let mut info = call.get();
+                info.attempts = attempt;
+                if renew.replace(false) {
+                    info.request_id = Uuid::new_v4();
+                }
+                call.set(info);
                 let started = Instant::now();
-                let result = self.attempt(request, &call);
+                let result = self.attempt(request, &info);
                 let status = match &result {
                     Ok(reply) => Some(reply.status),
                     Err(error) => error.status(),
                 };
                 log::debug!(
                     target: LOG_TARGET,
-                    "{method} {path}: {} in {:.1?} (attempt {attempt}, request ID {request_id}, correlation ID {})",
+                    "{method} {path}: {} in {:.1?} (attempt {attempt}, request ID {}, correlation ID {})",
                     status.map_or_else(|| "failed".to_owned(), |status| format!("HTTP {status}")),
                     started.elapsed(),
-                    call.correlation_id,
+                    info.request_id,
+                    info.correlation_id,
                 );
                 result
             },
-            |error| (error.is_retryable(), error.retry_after()),
+            |error| (classify(error).is_retryable(), error.retry_after()),
             |error, attempt, wait| {
+                let new_request = classify(error) == Verdict::NewRequest;
+                renew.set(new_request);
                 log::info!(
                     target: LOG_TARGET,
-                    "{method} {path}: retrying in {wait:?} after attempt {attempt}: {} (request ID {request_id})",
+                    "{method} {path}: retrying in {wait:?} after attempt {attempt}: {} (request ID {}{})",
                     retry_reason(error),
+                    call.get().request_id,
+                    if new_request { "; the service took nothing, so the next attempt gets a new one" } else { "" },
                 );
             },
         );
@@ -175,9 +209,10 @@ impl Transport {
             Stop::RetryAfterTooLong { error, asked, cap } => {
                 log::warn!(
                     target: LOG_TARGET,
-                    "{method} {path}: Partner Center asked to wait {}s, over the {}s cap; giving up (request ID {request_id})",
+                    "{method} {path}: Partner Center asked to wait {}s, over the {}s cap; giving up (request ID {})",
                     asked.as_secs(),
                     cap.as_secs(),
+                    call.get().request_id,
                 );
                 match error {
                     Error::Service(service) => Error::RetryAfterTooLong {
@@ -215,6 +250,8 @@ impl Transport {
             .method(request.method.as_str())
             .uri(format!("{}{}", settings.base_url, request.path))
             .header("Authorization", authorization)
+            .header("Accept", "application/json")
+            .header("MS-Contract-Version", "v1")
             .header("MS-RequestId", call.request_id.to_string())
             .header("MS-CorrelationId", call.correlation_id.to_string())
             .header("X-Locale", settings.locale.as_str())
@@ -222,7 +259,12 @@ impl Transport {
         if let Some(application) = &settings.application_name {
             builder = builder.header("MS-PartnerCenter-Application", application.as_str());
         }
-        if request.body.is_some() {
+        for (name, value) in &request.headers {
+            builder = builder.header(*name, value.as_str());
+        }
+        // Every POST and PUT says it is JSON, the body-less checkout too:
+        // the service answers 415 to one that does not.
+        if matches!(request.method, Method::Post | Method::Put) {
             builder = builder.header("Content-Type", "application/json");
         }
         let head = builder.body(()).map_err(|source| Error::Transport {
@@ -265,6 +307,7 @@ impl Transport {
         }
         Ok(Reply {
             status: response.status,
+            headers: response.headers,
             body: response.body,
             call: *call,
         })

@@ -1,5 +1,6 @@
 //! Waiting for the orders of a checkout to finish provisioning.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
-use crate::model::{CartCheckoutResult, Order};
+use crate::model::{CartCheckoutResult, Order, OrderStatus};
 use crate::transport::LOG_TARGET;
 
 /// The most requests a wait sends in a minute, whatever it is told: half of
@@ -123,6 +124,10 @@ pub struct WaitProgress<'a> {
     pub elapsed: Duration,
     /// How long until the next check.
     pub next_check_in: Duration,
+    /// Every order waited for, as last read: the status of each pending one
+    /// among them, which may be one this crate does not know
+    /// ([`OrderStatus::Other`]).
+    pub orders: &'a [Order],
 }
 
 impl Client {
@@ -138,7 +143,15 @@ impl Client {
     /// are read with [`get_order`](Self::get_order) at growing intervals,
     /// with requests spaced to stay under
     /// [`max_requests_per_minute`](WaitOptions::max_requests_per_minute).
-    /// Each check is logged at `info`, and told to the progress callback.
+    /// Each check is logged at `info`, naming each pending order's status,
+    /// and told to the progress callback.
+    ///
+    /// An order whose status this crate does not know (the service has been
+    /// seen to send `none`) is not final: it is polled like a pending one
+    /// until it is completed or cancelled or the deadline passes. The first
+    /// time a wait meets such a status it logs a warning; the progress
+    /// records, [`WaitProgress::orders`] and [`Error::WaitTimedOut`] name
+    /// it.
     ///
     /// ```no_run
     /// use partner_center_cart::{Client, WaitOptions};
@@ -182,8 +195,10 @@ impl Client {
         let spacing = options.request_spacing();
         let mut interval = options.initial_interval.min(options.max_interval);
         let mut last_request: Option<Instant> = None;
+        let mut unknown_statuses = HashSet::new();
 
         loop {
+            warn_of_unknown_statuses(&orders, &mut unknown_statuses);
             let pending: Vec<OrderId> = orders
                 .iter()
                 .filter(|order| order.is_pending())
@@ -207,7 +222,7 @@ impl Client {
                 "waiting for {} pending order{} ({}); next check in {:.1?}",
                 pending.len(),
                 if pending.len() == 1 { "" } else { "s" },
-                pending.iter().map(OrderId::as_str).collect::<Vec<_>>().join(", "),
+                describe_pending(&pending, &orders),
                 wait,
             );
             if let Some(progress) = &options.progress {
@@ -220,6 +235,7 @@ impl Client {
                     total: orders.len(),
                     elapsed: started.elapsed(),
                     next_check_in: wait,
+                    orders: &orders,
                 });
             }
             thread::sleep(wait);
@@ -234,4 +250,41 @@ impl Client {
             interval = interval.mul_f64(1.5).min(options.max_interval);
         }
     }
+}
+
+/// Logs a warning for each status this crate does not know, the first time
+/// a wait meets it among its pending orders.
+fn warn_of_unknown_statuses(orders: &[Order], warned: &mut HashSet<String>) {
+    for order in orders.iter().filter(|order| order.is_pending()) {
+        if let Some(OrderStatus::Other(status)) = &order.status
+            && warned.insert(status.clone())
+        {
+            log::warn!(
+                target: LOG_TARGET,
+                "order {} has the status {status:?}, which this crate does not know; \
+                 it is polled as pending until it is completed or cancelled",
+                order.id.as_str(),
+            );
+        }
+    }
+}
+
+/// The pending orders with their statuses, for a log record or an error:
+/// `A (status "pending"), B (status "none")`. Statuses are quoted and
+/// escaped, being the service's text.
+pub(crate) fn describe_pending(pending: &[OrderId], orders: &[Order]) -> String {
+    pending
+        .iter()
+        .map(|id| {
+            let status = orders
+                .iter()
+                .find(|order| order.id == *id)
+                .and_then(|order| order.status.as_ref());
+            match status {
+                Some(status) => format!("{} (status {:?})", id.as_str(), status.as_str()),
+                None => format!("{} (no status)", id.as_str()),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -3,10 +3,12 @@
 
 #[path = "common/child.rs"]
 mod child;
+#[path = "common/records.rs"]
+mod records;
 #[path = "common/token_endpoint.rs"]
 mod token_endpoint;
 
-use std::sync::{Arc, Barrier, Mutex, OnceLock};
+use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -14,6 +16,7 @@ use partner_center_cart::auth::{
     AuthError, ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider, StaticTokenProvider,
 };
 use partner_center_cart::{Client, Cloud, RetryPolicy, TokenProvider, TransportErrorKind};
+use records::records;
 use serde_json::json;
 use token_endpoint::{Answer, FakeTokenEndpoint};
 
@@ -41,36 +44,6 @@ fn app_user(endpoint: &FakeTokenEndpoint) -> EntraBuilder<RefreshTokenProvider> 
     RefreshTokenProvider::builder(TENANT, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN)
         .authority(endpoint.authority())
         .retry_policy(fast_retries())
-}
-
-/// Collects this crate's log records, to check that no secret is logged.
-struct Records(Mutex<Vec<String>>);
-
-impl log::Log for Records {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if record.target().starts_with("partner_center_cart") {
-            self.0
-                .lock()
-                .unwrap()
-                .push(format!("{} {}", record.level(), record.args()));
-        }
-    }
-
-    fn flush(&self) {}
-}
-
-fn records() -> &'static Records {
-    static RECORDS: OnceLock<&'static Records> = OnceLock::new();
-    RECORDS.get_or_init(|| {
-        let records: &'static Records = Box::leak(Box::new(Records(Mutex::new(Vec::new()))));
-        log::set_logger(records).expect("the only logger");
-        log::set_max_level(log::LevelFilter::Trace);
-        records
-    })
 }
 
 fn assert_no_secret(text: &str) {
@@ -241,6 +214,40 @@ fn a_rotated_refresh_token_reaches_the_callback_and_is_used_next() {
     );
     // Called once: the same token again, or none, is no rotation.
     assert_eq!(*rotated.lock().unwrap(), [ROTATED_REFRESH_TOKEN]);
+}
+
+#[test]
+fn a_public_client_trades_its_refresh_token_without_a_secret() {
+    let endpoint = FakeTokenEndpoint::start();
+    endpoint.push(Answer::token("access-1", 3599));
+    let builder: EntraBuilder<RefreshTokenProvider> =
+        RefreshTokenProvider::public_client(TENANT, CLIENT_ID, REFRESH_TOKEN)
+            .authority(endpoint.authority())
+            .retry_policy(fast_retries());
+    let provider = builder.build().unwrap();
+    assert_eq!(provider.access_token().unwrap().secret(), "access-1");
+
+    let request = &endpoint.requests()[0];
+    assert_eq!(request.path, format!("/{TENANT}/oauth2/v2.0/token"));
+    assert_eq!(request.field("grant_type"), Some("refresh_token"));
+    assert_eq!(request.field("client_id"), Some(CLIENT_ID));
+    assert_eq!(request.field("refresh_token"), Some(REFRESH_TOKEN));
+    assert_eq!(
+        request.field("scope"),
+        Some("https://api.partnercenter.microsoft.com/user_impersonation offline_access")
+    );
+    assert_eq!(request.field("client_secret"), None);
+    let names: Vec<&str> = request.form.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names.len(), 4, "{names:?}");
+
+    let debug = format!("{provider:?}");
+    assert_no_secret(&debug);
+    assert!(debug.contains(CLIENT_ID), "{debug}");
+    // The builder's other settings and checks apply as to any client.
+    let error = RefreshTokenProvider::public_client(TENANT, CLIENT_ID, " ")
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, AuthError::InvalidConfig(_)), "{error}");
 }
 
 #[test]
@@ -555,7 +562,7 @@ fn secrets_never_show_in_debug_display_errors_or_logs() {
     assert_no_secret(&text);
     assert_no_secret(&format!("{client:?}"));
 
-    let logged = records.0.lock().unwrap().join("\n");
+    let logged = records.all().join("\n");
     assert!(logged.contains("token request to"), "{logged}");
     assert_no_secret(&logged);
 

@@ -173,7 +173,7 @@ fn unknown_fields_are_ignored_and_unknown_enum_values_kept() {
         Some(LineItemTransactionType::Other("Upgrade".into()))
     );
     assert!(item.provisioning_context.is_empty());
-    assert_eq!(item.additional_partner_ids_on_record, ["123"]);
+    assert_eq!(item.additional_partner_ids_on_record(), ["123"]);
 
     let json = serde_json::to_value(&result).unwrap();
     assert_eq!(json["orders"][0]["status"], "provisioning");
@@ -245,6 +245,58 @@ fn null_or_absent_arrays_read_as_empty() {
             "{body}"
         );
     }
+}
+
+#[test]
+fn odd_links_and_irregular_fields_read_as_absent() {
+    let fake = start();
+    let body = r#"{
+        "orders": [{
+            "id": "o1",
+            "links": {"self": "oops", "provisioningStatus": {"uri": 5, "method": ["GET"], "headers": "none"}},
+            "lineItems": [
+                {"lineItemNumber": 0, "links": "none", "ProvisioningContext": {"scope": "shared", "years": 3, "gone": null}},
+                {"lineItemNumber": 1, "links": [1, 2], "provisioningContext": null,
+                 "additionalPartnerIdsOnRecord": null},
+                {"lineItemNumber": 2,
+                 "links": {"subscription": {"uri": "/customers/c/subscriptions/s", "method": "GET",
+                                            "headers": [{"key": "k", "value": 1}, "odd", null], "body": null},
+                           "sku": 7, "activationLinks": [{"uri": "/odd"}]},
+                 "provisioningContext": ["a"], "AttestationAccepted": true}
+            ]
+        }]
+    }"#;
+    fake.push_reply(Reply::status(201).body(body));
+    let result = client(&fake).checkout(CUSTOMER, CART).unwrap();
+    let order = &result.orders[0];
+    assert_eq!(order.links.self_link, None);
+    let status = order.links.provisioning_status.as_deref().unwrap();
+    assert_eq!(
+        (&*status.uri, status.method.as_deref(), status.headers.len()),
+        ("", None, 0)
+    );
+    let items = &order.line_items;
+    assert!(items[0].links.is_empty() && items[1].links.is_empty());
+    assert_eq!(items[0].provisioning_context.get("scope"), Some("shared"));
+    assert_eq!(items[0].provisioning_context.get("years"), Some("3"));
+    assert_eq!(items[0].provisioning_context.len(), 2);
+    assert!(items[1].provisioning_context.is_empty());
+    assert!(items[1].additional_partner_ids_on_record().is_empty());
+    let links = &items[2].links;
+    let subscription = links.subscription.as_deref().unwrap();
+    assert_eq!(subscription.api_path(), "/v1/customers/c/subscriptions/s");
+    assert_eq!(subscription.method.as_deref(), Some("GET"));
+    assert_eq!(subscription.headers.len(), 1);
+    assert_eq!(
+        (
+            &*subscription.headers[0].key,
+            &*subscription.headers[0].value
+        ),
+        ("k", "")
+    );
+    assert_eq!((&links.sku, &links.activation_links), (&None, &None));
+    assert!(items[2].provisioning_context.is_empty());
+    assert_eq!(items[2].attestation_accepted(), Some(true));
 }
 
 #[test]

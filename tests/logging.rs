@@ -41,10 +41,15 @@ fn attempts_and_retries_are_logged_without_secrets() {
         Reply::status(201).body("{}"),
     ]);
     client(&fake).checkout(CUSTOMER, CART).unwrap();
-    let request_id = fake.requests()[0]
-        .header("ms-requestid")
-        .unwrap()
-        .to_owned();
+    // The service answered that it took nothing, so the retry is a new
+    // request with a new ID; each attempt's record names its own.
+    let request_ids: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|request| request.header("ms-requestid").unwrap().to_owned())
+        .collect();
+    assert_ne!(request_ids[0], request_ids[1]);
+    let request_id = request_ids[0].clone();
     let correlation_id = fake.requests()[0]
         .header("ms-correlationid")
         .unwrap()
@@ -61,12 +66,16 @@ fn attempts_and_retries_are_logged_without_secrets() {
         .collect();
     assert_eq!(attempts.len(), 2, "{ours:#?}");
     let path = format!("/v1/customers/{CUSTOMER}/carts/{CART}/checkout");
-    for (expected, (_, _, text)) in ["HTTP 409", "HTTP 201"].iter().zip(&attempts) {
+    for ((expected, id), (_, _, text)) in ["HTTP 409", "HTTP 201"]
+        .iter()
+        .zip(&request_ids)
+        .zip(&attempts)
+    {
         assert!(
             text.starts_with(&format!("POST {path}: {expected} in ")),
             "{text}"
         );
-        assert!(text.contains(&request_id), "{text}");
+        assert!(text.contains(id.as_str()), "{text}");
         assert!(text.contains(&correlation_id), "{text}");
     }
     let retries: Vec<_> = ours
@@ -78,6 +87,7 @@ fn attempts_and_retries_are_logged_without_secrets() {
     assert!(retry.contains("retrying in"), "{retry}");
     assert!(retry.contains("HTTP 409 (error 800064)"), "{retry}");
     assert!(retry.contains(&request_id), "{retry}");
+    assert!(retry.contains("gets a new one"), "{retry}");
 
     // No record at debug level or above, ureq's included, shows the token.
     // (ureq's trace level dumps raw bytes in hex; the README warns of it.)

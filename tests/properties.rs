@@ -454,6 +454,16 @@ fn property_client(base_url: &str) -> Client {
         .expect("a client for the fake")
 }
 
+/// Whether a body is an object with `code` and `description` and none of a
+/// checkout result's fields: a fault, whatever the status.
+fn is_fault_shaped(body: &[u8]) -> bool {
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    let has = |name: &str| object.keys().any(|key| key.eq_ignore_ascii_case(name));
+    has("code") && has("description") && !has("orders") && !has("orderErrors")
+}
+
 /// Checks that an error says what happened and names the call.
 fn check_error(error: &Error, request_id: Uuid, status: u16) -> Result<(), TestCaseError> {
     let text = error.to_string();
@@ -512,9 +522,17 @@ proptest! {
 
         let clean = headers.iter().all(|(name, value)| is_clean(name, value));
         let bytes = body.bytes();
+        // The first attempt sends the caller's request ID; an error names
+        // the last attempt's, which is new after a 429 or a busy 409.
+        let sent: Vec<Uuid> = fake
+            .requests()
+            .iter()
+            .filter_map(|request| request.header("ms-requestid").and_then(|id| Uuid::parse_str(id).ok()))
+            .collect();
+        prop_assert_eq!(sent.first(), Some(&request_id));
         match &result {
             Ok(_) => prop_assert!((200..300).contains(&status), "Ok after HTTP {}", status),
-            Err(error) => check_error(error, request_id, status)?,
+            Err(error) => check_error(error, *sent.last().expect("sent"), status)?,
         }
         // With the framing intact, the outcome is the one the status and
         // body call for.
@@ -528,6 +546,10 @@ proptest! {
                 }
                 (Err(Error::Decode { .. }), Err(_)) => {
                     prop_assert!(bytes.len() as u64 <= CAP);
+                }
+                (Err(Error::Service(service)), _) => {
+                    prop_assert_eq!(service.status(), status);
+                    prop_assert!(is_fault_shaped(unbommed), "HTTP {}: {}", status, service);
                 }
                 (result, expected) => {
                     prop_assert!(false, "HTTP {}: got {:?}, the body decodes to {:?}", status, result, expected);

@@ -17,7 +17,7 @@ use crate::cloud::Cloud;
 use crate::config::{MAX_TIMEOUT, Proxy, agent_config, agent_proxy, check_header_text, check_url};
 use crate::error::BoxError;
 use crate::model::strip_bom;
-use crate::retry::{RetryPolicy, Stop, is_retryable_transport, parse_retry_after};
+use crate::retry::{RetryPolicy, Stop, classify_transport, parse_retry_after};
 use crate::transport::{LOG_TARGET, ReadFailure, read_response, snippet, transport_kind};
 
 /// The default timeout of each phase of a token request.
@@ -72,7 +72,9 @@ pub struct ClientCredentialsProvider {
 }
 
 /// App+user tokens by the secure application model: a refresh token, with
-/// the app's client ID and secret, traded for access tokens.
+/// the app's client ID and secret, traded for access tokens. A public
+/// client (a native app registration) has no secret: build it with
+/// [`public_client`](Self::public_client).
 ///
 /// The request is `grant_type=refresh_token` with the scope
 /// `{resource}/user_impersonation offline_access`: the delegated
@@ -124,7 +126,8 @@ pub struct RefreshTokenProvider {
 pub struct EntraBuilder<P> {
     tenant: String,
     client_id: String,
-    client_secret: Secret,
+    /// `None` for a public client, which has no secret.
+    client_secret: Option<Secret>,
     refresh_token: Option<Secret>,
     on_rotated: Option<RotationCallback>,
     authority: String,
@@ -164,13 +167,13 @@ impl<P> EntraBuilder<P> {
     fn new(
         tenant: String,
         client_id: String,
-        client_secret: String,
+        client_secret: Option<String>,
         refresh_token: Option<String>,
     ) -> Self {
         EntraBuilder {
             tenant,
             client_id,
-            client_secret: Secret(client_secret),
+            client_secret: client_secret.map(Secret),
             refresh_token: refresh_token.map(Secret),
             on_rotated: None,
             authority: Cloud::Global.authority().to_owned(),
@@ -260,7 +263,11 @@ impl<P> EntraBuilder<P> {
             )));
         }
         check_header_text("client ID", &self.client_id).map_err(AuthError::from_config)?;
-        if self.client_secret.0.is_empty() {
+        if self
+            .client_secret
+            .as_ref()
+            .is_some_and(|secret| secret.0.is_empty())
+        {
             return Err(AuthError::invalid_config("the client secret is empty"));
         }
         if self.resource.is_empty() || !self.resource.bytes().all(|b| b.is_ascii_graphic()) {
@@ -367,7 +374,12 @@ impl ClientCredentialsProvider {
         client_id: impl Into<String>,
         client_secret: impl Into<String>,
     ) -> EntraBuilder<ClientCredentialsProvider> {
-        EntraBuilder::new(tenant.into(), client_id.into(), client_secret.into(), None)
+        EntraBuilder::new(
+            tenant.into(),
+            client_id.into(),
+            Some(client_secret.into()),
+            None,
+        )
     }
 
     /// The cached token, or a new one when it is stale.
@@ -395,7 +407,42 @@ impl RefreshTokenProvider {
         EntraBuilder::new(
             tenant.into(),
             client_id.into(),
-            client_secret.into(),
+            Some(client_secret.into()),
+            Some(refresh_token.into()),
+        )
+    }
+
+    /// A builder for app+user tokens of a public client: a native app
+    /// registration, which has no client secret (the secure application
+    /// model works with one too, and Microsoft's PowerShell module uses
+    /// it). The token requests carry `client_id`, `refresh_token` and
+    /// `scope`, and no `client_secret`.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::Client;
+    /// use partner_center_cart::auth::RefreshTokenProvider;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let provider = RefreshTokenProvider::public_client(
+    ///     "contoso.onmicrosoft.com",
+    ///     "1950a258-227b-4e31-a9cf-717495945fc2",
+    ///     std::fs::read_to_string("refresh-token")?.trim(),
+    /// )
+    /// .build()?;
+    /// let client = Client::new(provider);
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn public_client(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        refresh_token: impl Into<String>,
+    ) -> EntraBuilder<RefreshTokenProvider> {
+        EntraBuilder::new(
+            tenant.into(),
+            client_id.into(),
+            None,
             Some(refresh_token.into()),
         )
     }
@@ -440,7 +487,7 @@ impl fmt::Debug for RefreshTokenProvider {
 struct EntraProvider {
     endpoint: TokenEndpoint,
     client_id: String,
-    client_secret: Secret,
+    client_secret: Option<Secret>,
     scope: String,
     grant: Grant,
     cache: TokenCache,
@@ -461,11 +508,11 @@ impl EntraProvider {
     }
 
     fn fetch(&self) -> Result<Fetched, AuthError> {
-        let mut form = vec![
-            ("client_id", self.client_id.as_str()),
-            ("client_secret", self.client_secret.0.as_str()),
-            ("scope", self.scope.as_str()),
-        ];
+        let mut form = vec![("client_id", self.client_id.as_str())];
+        if let Some(secret) = &self.client_secret {
+            form.push(("client_secret", secret.0.as_str()));
+        }
+        form.push(("scope", self.scope.as_str()));
         let refresh_token;
         match &self.grant {
             Grant::ClientCredentials => form.push(("grant_type", "client_credentials")),
@@ -616,7 +663,9 @@ impl TokenEndpoint {
                 result
             },
             |error| match error {
-                AuthError::Transport { kind, .. } => (is_retryable_transport(*kind), None),
+                AuthError::Transport { kind, .. } => {
+                    (classify_transport(*kind).is_retryable(), None)
+                }
                 AuthError::Rejected(rejected) => (rejected.is_retryable(), rejected.retry_after()),
                 _ => (false, None),
             },

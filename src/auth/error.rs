@@ -273,7 +273,7 @@ impl EntraError {
     /// Whether the status is a transient one that the provider retries:
     /// 408, 429, 500, 502, 503 and 504. A 400 or 401 never is.
     pub fn is_retryable(&self) -> bool {
-        crate::retry::is_retryable_status(self.status, None)
+        crate::retry::classify_status(self.status, None).is_retryable()
     }
 
     /// What to fix, for the errors whose cause is known.

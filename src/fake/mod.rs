@@ -21,8 +21,17 @@
 //! with subscription IDs on its lines, and serves orders, order lists and
 //! provisioning status. It answers 401 without a bearer token and 404 with
 //! the service's codes for unknown carts and orders. Line-item and
-//! order-group failures, cancelled orders and checkout answers that are
-//! lost on the way can be injected.
+//! order-group failures, faults sent with HTTP 200, cancelled orders and
+//! checkout answers that are lost on the way can be injected.
+//!
+//! It refuses what the service refuses, and keeps what it keeps: 415 to a
+//! POST or PUT without `Content-Type: application/json` (before any scripted
+//! reply, so that a script cannot hide it), 400 to a cart whose line item
+//! IDs repeat (add-ons included). It deduplicates cart creation by
+//! `MS-RequestId`, sends an order's `totalPrice` only for
+//! `include_price=true`, and keeps the cart fields it does not model through
+//! an update. [`Reply::built_in`] lets a request take effect while the
+//! client times out or loses the answer.
 //!
 //! Aimed replies and injected failures let a test drive a whole tool through
 //! each of its outcomes:
@@ -182,6 +191,22 @@ impl FakePartnerCenter {
         );
     }
 
+    /// Makes checkout of a cart holding this catalog item answer HTTP 200
+    /// with a fault body instead of a result, as the service does with code
+    /// 400072 ("the item is unavailable"). Nothing is ordered.
+    pub fn inject_success_fault(
+        &self,
+        catalog_item_id: impl Into<String>,
+        code: i64,
+        description: impl Into<String>,
+    ) {
+        self.state.lock().store.inject_success_fault(
+            catalog_item_id.into(),
+            code,
+            description.into(),
+        );
+    }
+
     /// Sets how many reads of a pending order it takes before it completes
     /// and its line items get subscription IDs (2 by default; `u32::MAX`
     /// for never; 0 for orders that checkout already returns completed).
@@ -212,6 +237,11 @@ impl FakePartnerCenter {
     /// A cart the fake keeps, as it stands now.
     pub fn cart(&self, customer_id: &str, cart_id: CartId) -> Option<Cart> {
         self.state.lock().store.cart(customer_id, cart_id)
+    }
+
+    /// Every cart the fake keeps for a customer, as it stands now.
+    pub fn carts(&self, customer_id: &str) -> Vec<Cart> {
+        self.state.lock().store.carts(customer_id)
     }
 
     /// Every order the fake has made, as it stands now.
@@ -257,16 +287,34 @@ impl http::Handler for State {
     fn handle(&self, request: &RecordedRequest) -> Reply {
         let mut inner = self.lock();
         inner.requests.push(request.clone());
-        let aimed = inner.replies.iter().position(|reply| {
-            reply
-                .target
-                .as_ref()
-                .is_none_or(|target| target.matches(request))
-        });
-        if let Some(reply) = aimed.and_then(|index| inner.replies.remove(index)) {
-            return reply;
+        // What the service refuses before looking at the request is refused
+        // here before any scripted reply, so that a script cannot hide it.
+        if let Some(refusal) = store::refuse_media_type(request) {
+            return refusal;
         }
-        inner.store.route(request)
+        let scripted = inner
+            .replies
+            .iter()
+            .position(|reply| {
+                reply
+                    .target
+                    .as_ref()
+                    .is_none_or(|target| target.matches(request))
+            })
+            .and_then(|index| inner.replies.remove(index));
+        match scripted {
+            Some(script) if script.built_in => {
+                let answer = inner.store.route(request);
+                Reply {
+                    delay: script.delay,
+                    close_after: script.close_after,
+                    drop_connection: script.drop_connection,
+                    ..answer
+                }
+            }
+            Some(reply) => reply,
+            None => inner.store.route(request),
+        }
     }
 }
 
@@ -308,6 +356,9 @@ pub struct Reply {
     delay: Option<Duration>,
     close_after: bool,
     drop_connection: bool,
+    /// Answer as the built-in behaviour would, with this reply's delay and
+    /// connection handling.
+    built_in: bool,
 }
 
 #[derive(Clone)]
@@ -329,6 +380,7 @@ impl fmt::Debug for Reply {
             .field("body_len", &body_len)
             .field("delay", &self.delay)
             .field("drop_connection", &self.drop_connection)
+            .field("built_in", &self.built_in)
             .finish()
     }
 }
@@ -344,7 +396,27 @@ impl Reply {
             delay: None,
             close_after: false,
             drop_connection: false,
+            built_in: false,
         }
+    }
+
+    /// The fake's built-in answer, as if nothing were scripted: the request
+    /// takes effect. With [`delay`](Self::delay) or
+    /// [`drop_connection`](Self::then_drop_connection) it makes the outcome
+    /// unknown to the client: the service acted, but the client timed out
+    /// or lost the answer.
+    pub fn built_in() -> Self {
+        Reply {
+            built_in: true,
+            ..Reply::status(0)
+        }
+    }
+
+    /// Closes the connection without answering, after the request took
+    /// effect if this is [`built_in`](Self::built_in).
+    pub fn then_drop_connection(mut self) -> Self {
+        self.drop_connection = true;
+        self
     }
 
     /// A reply whose body is `value` as JSON.

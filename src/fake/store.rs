@@ -12,8 +12,8 @@ use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
 use crate::model::{
     Attributes, Cart, CartCheckoutResult, CartError, CartLineItem, CartLinks, CartStatus,
-    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem, OrderLinks,
-    OrderStatus, OrderTransactionType, from_body,
+    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem,
+    OrderLineItemDetails, OrderLinks, OrderStatus, OrderTransactionType, from_body,
 };
 
 /// How long a cart lives.
@@ -26,10 +26,16 @@ pub(super) struct Store {
     carts: HashMap<(String, CartId), StoredCart>,
     /// Orders in the order they were made.
     orders: Vec<StoredOrder>,
+    /// Carts as created, by (customer, `MS-RequestId` of the create), so
+    /// that a repeated create returns the first cart instead of a second.
+    created: HashMap<(String, String), Cart>,
     /// Errors to put on line items of these catalog items.
     line_item_errors: HashMap<String, CartError>,
     /// Failures for the order groups holding these catalog items.
     order_errors: HashMap<String, (i64, String)>,
+    /// Faults, sent with HTTP 200, for checkouts of carts holding these
+    /// catalog items.
+    success_faults: HashMap<String, (i64, String)>,
     /// How many reads of a pending order it takes to complete it.
     pub(super) polls_until_complete: u32,
     /// Orders holding these catalog items end cancelled.
@@ -43,8 +49,10 @@ impl Default for Store {
         Store {
             carts: HashMap::new(),
             orders: Vec::new(),
+            created: HashMap::new(),
             line_item_errors: HashMap::new(),
             order_errors: HashMap::new(),
+            success_faults: HashMap::new(),
             polls_until_complete: 2,
             cancelled_items: HashSet::new(),
             cut_checkout_answers: 0,
@@ -84,9 +92,28 @@ impl Store {
         self.cancelled_items.insert(catalog_item_id);
     }
 
+    pub(super) fn inject_success_fault(
+        &mut self,
+        catalog_item_id: String,
+        code: i64,
+        description: String,
+    ) {
+        self.success_faults
+            .insert(catalog_item_id, (code, description));
+    }
+
     pub(super) fn cart(&self, customer: &str, cart_id: CartId) -> Option<Cart> {
         let key = (customer.to_ascii_lowercase(), cart_id);
         self.carts.get(&key).map(|stored| stored.cart.clone())
+    }
+
+    pub(super) fn carts(&self, customer: &str) -> Vec<Cart> {
+        let customer = customer.to_ascii_lowercase();
+        self.carts
+            .iter()
+            .filter(|((owner, _), _)| *owner == customer)
+            .map(|(_, stored)| stored.cart.clone())
+            .collect()
     }
 
     pub(super) fn orders(&self) -> Vec<Order> {
@@ -105,14 +132,22 @@ impl Store {
         if !authorized {
             return Reply::fault(401, 800_001, "No partner token was found in the request.");
         }
-        let path = request.path.split('?').next().unwrap_or_default();
+        let (path, query) = request
+            .path
+            .split_once('?')
+            .unwrap_or((request.path.as_str(), ""));
+        let include_price = query.split('&').any(|pair| {
+            pair.split_once('=').is_some_and(|(name, value)| {
+                name.eq_ignore_ascii_case("include_price") && value.eq_ignore_ascii_case("true")
+            })
+        });
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let (customer, rest) = match segments.as_slice() {
             ["v1", "customers", customer, rest @ ..] => (customer.to_ascii_lowercase(), rest),
             _ => return not_found("The requested resource does not exist."),
         };
         match (request.method.as_str(), rest) {
-            ("POST", ["carts"]) => self.create_cart(customer, &request.body),
+            ("POST", ["carts"]) => self.create_cart(customer, request),
             ("GET", ["carts", cart]) => match self.stored_cart(&customer, cart) {
                 Some(stored) => Reply::json(200, &stored.cart),
                 None => cart_not_found(cart),
@@ -120,16 +155,16 @@ impl Store {
             ("PUT", ["carts", cart]) => self.update_cart(customer, cart, &request.body),
             ("POST", ["carts", cart, "checkout"]) => self.checkout(customer, cart),
             ("GET", ["orders"]) => {
-                let items: Vec<&Order> = self
+                let items: Vec<Order> = self
                     .orders
                     .iter()
                     .filter(|stored| stored.customer == customer)
-                    .map(|stored| &stored.order)
+                    .map(|stored| priced(stored.order.clone(), include_price))
                     .collect();
                 Reply::json(200, &collection(items))
             }
             ("GET", ["orders", order]) => match self.poll_order(&customer, order) {
-                Some(order) => Reply::json(200, &order),
+                Some(order) => Reply::json(200, &priced(order, include_price)),
                 None => order_not_found(order),
             },
             ("GET", ["orders", order, "provisioningstatus"]) => {
@@ -147,8 +182,16 @@ impl Store {
         self.carts.get_mut(&(customer.to_owned(), cart_id))
     }
 
-    fn create_cart(&mut self, customer: String, body: &[u8]) -> Reply {
-        let mut cart: Cart = match from_body(body) {
+    /// Creates a cart, or returns the one created before with the same
+    /// `MS-RequestId`: the service deduplicates creation by request ID.
+    fn create_cart(&mut self, customer: String, request: &RecordedRequest) -> Reply {
+        let request_id = request
+            .header("ms-requestid")
+            .map(|id| (customer.clone(), id.to_ascii_lowercase()));
+        if let Some(cart) = request_id.as_ref().and_then(|key| self.created.get(key)) {
+            return Reply::json(201, cart);
+        }
+        let mut cart: Cart = match from_body(&request.body) {
             Ok(cart) => cart,
             Err(error) => return bad_input(&format!("The cart could not be read: {error}")),
         };
@@ -174,6 +217,9 @@ impl Store {
                 checkout: None,
             },
         );
+        if let Some(key) = request_id {
+            self.created.insert(key, cart.clone());
+        }
         Reply::json(201, &cart)
     }
 
@@ -191,7 +237,10 @@ impl Store {
         if stored.checkout.is_some() {
             return Reply::fault(400, 800_065, "This cart has already been checked out.");
         }
+        // The update replaces the cart's contents, the fields this fake does
+        // not model included, and keeps them for later reads.
         stored.cart.line_items = update.line_items;
+        stored.cart.extra = update.extra;
         stored.cart.last_modified_timestamp = Some(timestamp(SystemTime::now()));
         if update.partner_on_record_attestation_accepted.is_some() {
             stored.cart.partner_on_record_attestation_accepted =
@@ -200,15 +249,15 @@ impl Store {
         Reply::json(201, &stored.cart)
     }
 
-    /// Checks line items and fills in what the service fills in: IDs
-    /// (unique in the cart, add-ons included, as in the service's add-on
-    /// example), currency, order groups, and the errors the tests asked for.
+    /// Checks line items and fills in what the service fills in: currency,
+    /// order groups, and the errors the tests asked for. Line item IDs must
+    /// be unique across the cart, add-ons included, as the service requires.
     fn accept_line_items(&self, items: &mut [CartLineItem]) -> Result<(), String> {
         if items.is_empty() {
             return Err("The cart must have at least one line item.".into());
         }
+        let mut seen = HashSet::new();
         let mut groups: Vec<String> = Vec::new();
-        let mut next_id = 0;
         for item in items.iter_mut() {
             let key = item
                 .billing_cycle
@@ -222,7 +271,7 @@ impl Store {
                     groups.len() - 1
                 }
             };
-            self.accept_line_item(item, &group.to_string(), &mut next_id)?;
+            self.accept_line_item(item, &group.to_string(), &mut seen)?;
         }
         Ok(())
     }
@@ -232,23 +281,28 @@ impl Store {
         &self,
         item: &mut CartLineItem,
         group: &str,
-        next_id: &mut i64,
+        seen: &mut HashSet<i64>,
     ) -> Result<(), String> {
+        if !seen.insert(item.id) {
+            return Err(format!(
+                "Line item id {} appears more than once in the cart; line item ids must be unique.",
+                item.id
+            ));
+        }
         if item.catalog_item_id.trim().is_empty()
             || item.quantity < 1
             || item.billing_cycle.is_none()
         {
             return Err(format!(
-                "Line item {next_id} needs a catalogItemId, a quantity of at least 1 and a billingCycle."
+                "Line item {} needs a catalogItemId, a quantity of at least 1 and a billingCycle.",
+                item.id
             ));
         }
-        item.id = *next_id;
-        *next_id += 1;
         item.currency_code.get_or_insert_with(|| "USD".to_owned());
         item.order_group = Some(group.to_owned());
         item.error = self.line_item_errors.get(&item.catalog_item_id).cloned();
         for addon in &mut item.addon_items {
-            self.accept_line_item(addon, group, next_id)?;
+            self.accept_line_item(addon, group, seen)?;
         }
         Ok(())
     }
@@ -257,6 +311,7 @@ impl Store {
         let order_errors = self.order_errors.clone();
         let (polls_until_complete, cancelled_items) =
             (self.polls_until_complete, self.cancelled_items.clone());
+        let success_faults = self.success_faults.clone();
         let Some(stored) = self.stored_cart(&customer, cart_id) else {
             return cart_not_found(cart_id);
         };
@@ -267,15 +322,20 @@ impl Store {
         if stored.cart.has_errors() {
             return Reply::fault(400, 800_009, "One or more cart items are in error.");
         }
-        // Add-ons become lines of their item's order, after it.
+        if let Some((code, description)) = stored
+            .cart
+            .line_items
+            .iter()
+            .find_map(|item| success_faults.get(&item.catalog_item_id))
+        {
+            return Reply::fault(200, *code, description);
+        }
         let mut groups: BTreeMap<String, Vec<&CartLineItem>> = BTreeMap::new();
-        let mut lines: Vec<&CartLineItem> = stored.cart.line_items.iter().rev().collect();
-        while let Some(item) = lines.pop() {
+        for item in with_addons(&stored.cart.line_items) {
             groups
                 .entry(item.order_group.clone().unwrap_or_default())
                 .or_default()
                 .push(item);
-            lines.extend(item.addon_items.iter().rev());
         }
         let mut result = CartCheckoutResult {
             attributes: Some(object_type("CartCheckoutResult")),
@@ -352,7 +412,7 @@ fn settle(order: &mut Order, cancelled_items: &HashSet<String>) {
     }
     let cancelled = order.line_items.iter().any(|item| {
         item.offer_id
-            .as_ref()
+            .as_deref()
             .is_some_and(|offer| cancelled_items.contains(offer))
     });
     if cancelled {
@@ -361,8 +421,55 @@ fn settle(order: &mut Order, cancelled_items: &HashSet<String>) {
     }
     order.status = Some(OrderStatus::Completed);
     for item in &mut order.line_items {
-        item.subscription_id = Some(Uuid::new_v4().to_string());
+        item.subscription_id = Some(Uuid::new_v4().to_string().into());
     }
+}
+
+/// Line items and their add-ons, each base item followed by its add-ons.
+fn with_addons(items: &[CartLineItem]) -> Vec<&CartLineItem> {
+    let mut all = Vec::new();
+    for item in items {
+        all.push(item);
+        all.extend(with_addons(&item.addon_items));
+    }
+    all
+}
+
+/// The service's answer to a POST or PUT that does not say its body is
+/// JSON: 415, whether or not there is a body (the body-less checkout too).
+pub(super) fn refuse_media_type(request: &RecordedRequest) -> Option<Reply> {
+    if !matches!(request.method.as_str(), "POST" | "PUT") {
+        return None;
+    }
+    let json = request.header("content-type").is_some_and(|value| {
+        value
+            .split(';')
+            .next()
+            .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+    });
+    (!json).then(|| {
+        Reply::fault(
+            415,
+            0,
+            "The request entity's media type is not supported; send Content-Type: application/json.",
+        )
+    })
+}
+
+/// The made-up price of one unit of anything the fake sells.
+const UNIT_PRICE: f64 = 12.5;
+
+/// An order as read: with its pre-tax total only when `include_price` asked
+/// for it, as the service does.
+fn priced(mut order: Order, include_price: bool) -> Order {
+    order.total_price = include_price.then(|| {
+        order
+            .line_items
+            .iter()
+            .map(|item| item.quantity as f64 * UNIT_PRICE)
+            .sum()
+    });
+    order
 }
 
 fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
@@ -374,9 +481,10 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
                 .chars()
                 .take(12)
                 .collect::<String>()
-                .to_ascii_lowercase(),
+                .to_ascii_lowercase()
+                .into(),
         ),
-        reference_customer_id: Some(customer.to_owned()),
+        reference_customer_id: Some(customer.into()),
         billing_cycle: first.and_then(|item| item.billing_cycle.clone()),
         transaction_type: Some(OrderTransactionType::UserPurchase),
         line_items: items
@@ -384,27 +492,32 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
             .enumerate()
             .map(|(number, item)| OrderLineItem {
                 line_item_number: number as i64,
-                offer_id: Some(item.catalog_item_id.clone()),
-                friendly_name: item.friendly_name.clone(),
+                offer_id: Some(item.catalog_item_id.as_str().into()),
+                friendly_name: item.friendly_name.as_deref().map(Into::into),
                 quantity: item.quantity,
-                term_duration: item.term_duration.clone(),
+                term_duration: item.term_duration.clone().map(Into::into),
                 transaction_type: Some(LineItemTransactionType::New),
-                provisioning_context: item.provisioning_context.clone(),
-                renews_to: item.renews_to.clone(),
+                provisioning_context: item.provisioning_context.clone().into(),
+                details: item.renews_to.clone().map(|renews_to| {
+                    Box::new(OrderLineItemDetails {
+                        renews_to: Some(renews_to),
+                        ..OrderLineItemDetails::default()
+                    })
+                }),
                 ..OrderLineItem::default()
             })
             .collect(),
-        currency_code: first.and_then(|item| item.currency_code.clone()),
-        currency_symbol: Some("$".to_owned()),
-        creation_date: Some(timestamp(SystemTime::now())),
+        currency_code: first.and_then(|item| item.currency_code.as_deref().map(Into::into)),
+        currency_symbol: Some("$".into()),
+        creation_date: Some(timestamp(SystemTime::now()).into()),
         status: Some(OrderStatus::Pending),
-        links: Some(OrderLinks {
-            self_link: Some(link(format!("/customers/{customer}/orders/{id}"))),
-            provisioning_status: Some(link(format!(
+        links: OrderLinks {
+            self_link: Some(Box::new(link(format!("/customers/{customer}/orders/{id}")))),
+            provisioning_status: Some(Box::new(link(format!(
                 "/customers/{customer}/orders/{id}/provisioningstatus"
-            ))),
+            )))),
             patch_operation: None,
-        }),
+        },
         attributes: Some(object_type("Order")),
         id,
         ..Order::default()
@@ -443,9 +556,9 @@ fn collection<T: Serialize>(items: Vec<T>) -> Collection<T> {
 
 fn link(uri: String) -> Link {
     Link {
-        uri,
-        method: Some("GET".to_owned()),
-        headers: Vec::new(),
+        uri: uri.into(),
+        method: Some("GET".into()),
+        headers: Box::default(),
     }
 }
 

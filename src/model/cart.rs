@@ -92,9 +92,21 @@ pub struct Cart {
     /// The resource's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
+    /// The fields this crate does not model, as the service sent them: they
+    /// go back unchanged with [`Client::update_cart`](crate::Client::update_cart),
+    /// so that a read, a change and an update lose nothing the service adds.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 impl Cart {
+    /// Adds a line item and its add-ons, numbering them after the highest
+    /// line item ID in the cart, add-ons included: IDs must be unique
+    /// across the cart.
+    pub fn add_line_item(&mut self, item: CartLineItem) {
+        push_numbered(&mut self.line_items, item);
+    }
+
     /// Every line item in error, add-ons included, with its error, in cart
     /// order (an item before its add-ons). Borrows, so looking costs no
     /// copies.
@@ -131,9 +143,9 @@ impl Cart {
     /// subscription it creates; those of them in error are in the returned
     /// list too.
     ///
-    /// Line IDs are the service's to assign: take them from the cart that
-    /// `update_cart` returns, not from before the update (the fake numbers
-    /// line items afresh from 0 at every update).
+    /// The line items left keep their IDs: IDs only have to be unique in
+    /// the cart, add-ons included, so the gaps left are fine. Take the IDs
+    /// from the cart that `update_cart` returns.
     ///
     /// ```
     /// use partner_center_cart::Cart;
@@ -292,10 +304,12 @@ impl NewCart {
         NewCart::default()
     }
 
-    /// Adds a line item, numbering it after the ones already there.
-    pub fn line_item(mut self, mut item: CartLineItem) -> Self {
-        item.id = self.line_items.len() as i64;
-        self.line_items.push(item);
+    /// Adds a line item and its add-ons, numbering them after the ones
+    /// already there: base items and add-ons share one sequence (0, 1, 2,
+    /// …), each base item followed by its add-ons, so that every ID is
+    /// unique within the cart and a line item's error names one item.
+    pub fn line_item(mut self, item: CartLineItem) -> Self {
+        push_numbered(&mut self.line_items, item);
         self
     }
 
@@ -319,6 +333,27 @@ impl NewCart {
     }
 }
 
+/// Pushes `item` onto a cart's line items, numbering it and its add-ons
+/// after the highest ID there.
+fn push_numbered(items: &mut Vec<CartLineItem>, mut item: CartLineItem) {
+    fn highest(items: &[CartLineItem]) -> Option<i64> {
+        items
+            .iter()
+            .flat_map(|item| std::iter::once(item.id).chain(highest(&item.addon_items)))
+            .max()
+    }
+    fn number(item: &mut CartLineItem, next: &mut i64) {
+        item.id = *next;
+        *next = next.saturating_add(1);
+        for addon in &mut item.addon_items {
+            number(addon, next);
+        }
+    }
+    let mut next = highest(items).map_or(0, |id| id.saturating_add(1));
+    number(&mut item, &mut next);
+    items.push(item);
+}
+
 /// One line of a cart: what to buy, how many, and on what terms.
 ///
 /// Build one with [`CartLineItem::new`] and the setters:
@@ -337,11 +372,10 @@ impl NewCart {
 #[non_exhaustive]
 pub struct CartLineItem {
     /// The line's ID within the cart (0, 1, ...), unique in the cart, add-ons
-    /// included. The service assigns it: take it from the cart that
-    /// [`Client::create_cart`](crate::Client::create_cart) or
-    /// [`Client::update_cart`](crate::Client::update_cart) returned, since
-    /// an update may number the lines afresh (the fake does, from 0); match
-    /// lines by catalog item ID rather than by an ID kept from before.
+    /// included. An update keeps the IDs it is sent and refuses repeats, so
+    /// the gaps that removing lines leaves are fine; take the IDs from the
+    /// cart that [`Client::create_cart`](crate::Client::create_cart) or
+    /// [`Client::update_cart`](crate::Client::update_cart) returned.
     #[serde(default)]
     pub id: i64,
     /// The catalog item to buy: `product:sku:availability`, or a legacy
@@ -414,6 +448,11 @@ pub struct CartLineItem {
     /// A custom end date of the term (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_term_end_date: Option<String>,
+    /// The fields this crate does not model, such as
+    /// `coterminousSubscriptionId`, as the service sent them; they go back
+    /// unchanged with [`Client::update_cart`](crate::Client::update_cart).
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 impl CartLineItem {
@@ -489,7 +528,17 @@ impl CartLineItem {
         self
     }
 
+    /// Sets a field this crate does not model, such as
+    /// `coterminousSubscriptionId`, to send as it is.
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+
     /// Adds an add-on, bought against the subscription this item creates.
+    /// Its ID is set again when the item goes into a cart
+    /// ([`NewCart::line_item`], [`Cart::add_line_item`]), in one sequence
+    /// with the cart's other items.
     pub fn addon(mut self, mut item: CartLineItem) -> Self {
         item.id = self.addon_items.len() as i64;
         self.addon_items.push(item);
@@ -863,13 +912,93 @@ mod tests {
     }
 
     #[test]
+    fn base_items_and_add_ons_share_one_sequence_of_ids() {
+        let item = |id: &str| CartLineItem::new(id, 1, BillingCycle::Monthly);
+        let cart = NewCart::new()
+            .line_item(item("A").addon(item("A1")).addon(item("A2")))
+            .line_item(item("B"))
+            .line_item(item("C").addon(item("C1").addon(item("C1a"))));
+        let ids: Vec<(i64, &str)> = cart
+            .line_items()
+            .iter()
+            .flat_map(|base| {
+                std::iter::once(base).chain(
+                    base.addon_items
+                        .iter()
+                        .flat_map(|addon| std::iter::once(addon).chain(addon.addon_items.iter())),
+                )
+            })
+            .map(|item| (item.id, item.catalog_item_id.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (0, "A"),
+                (1, "A1"),
+                (2, "A2"),
+                (3, "B"),
+                (4, "C"),
+                (5, "C1"),
+                (6, "C1a")
+            ]
+        );
+
+        // Adding to a cart that was read numbers after its highest ID.
+        let mut read: Cart = serde_json::from_str(
+            r#"{"lineItems": [{"id": 0, "addonItems": [{"id": 7}]}, {"id": 2}]}"#,
+        )
+        .unwrap();
+        read.add_line_item(item("D").addon(item("D1")));
+        assert_eq!(read.line_items[2].id, 8);
+        assert_eq!(read.line_items[2].addon_items[0].id, 9);
+        let mut empty = Cart::default();
+        empty.add_line_item(item("E"));
+        assert_eq!(empty.line_items[0].id, 0);
+    }
+
+    #[test]
+    fn unknown_fields_of_carts_and_line_items_are_kept_and_written_back() {
+        let body = r#"{
+            "id": "3e22b548-647d-4223-9675-1fcb6cb57665",
+            "status": "Active",
+            "brandNewCartField": {"nested": [1, "two"]},
+            "lineItems": [{
+                "id": 0, "catalogItemId": "A", "quantity": 1,
+                "coterminousSubscriptionId": "5c3e0f52-1b6a-4b38-9d8a-7a1f3e4c2d10",
+                "addonItems": [{"id": 1, "catalogItemId": "B", "laterField": true}]
+            }]
+        }"#;
+        let cart: Cart = serde_json::from_str(body).unwrap();
+        assert_eq!(cart.status, Some(CartStatus::Active));
+        assert_eq!(cart.extra["brandNewCartField"]["nested"][1], "two");
+        let item = &cart.line_items[0];
+        assert_eq!(
+            item.extra["coterminousSubscriptionId"],
+            "5c3e0f52-1b6a-4b38-9d8a-7a1f3e4c2d10"
+        );
+        assert_eq!(item.addon_items[0].extra["laterField"], true);
+        assert!(!item.extra.contains_key("catalogItemId"));
+
+        let written = serde_json::to_value(&cart).unwrap();
+        let original: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(written["brandNewCartField"], original["brandNewCartField"]);
+        assert_eq!(
+            written["lineItems"][0]["coterminousSubscriptionId"],
+            original["lineItems"][0]["coterminousSubscriptionId"]
+        );
+        assert_eq!(written["lineItems"][0]["addonItems"][0]["laterField"], true);
+        assert_eq!(serde_json::from_value::<Cart>(written).unwrap(), cart);
+    }
+
+    #[test]
     fn the_create_request_fixture_reads_and_builds_alike() {
         let body = include_bytes!("../../tests/fixtures/cart-create-request.json");
         let read: NewCart = serde_json::from_slice(body).unwrap();
         let built = NewCart::new()
             .line_item(
                 CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly)
-                    .term_duration("P1M"),
+                    .term_duration("P1M")
+                    .extra("coterminousSubscriptionId", serde_json::Value::Null),
             )
             .line_item(
                 CartLineItem::new("CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ", 2, BillingCycle::Monthly)

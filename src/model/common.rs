@@ -1,31 +1,52 @@
 //! Pieces shared by several resources: links and attributes.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
-use super::null_as_default;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::{
+    known_string_or_none, null_as_default, object_or_none, objects_or_empty, string_or_empty,
+};
 
 /// A link from one resource to a related one.
+///
+/// Every field may be missing or of another shape on the wire: a field that
+/// is not what it should be reads as absent (an empty `uri`, no `method`, no
+/// `headers`), so an odd link never fails a whole response.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Link {
     /// The target, relative to the API root and without the `/v1` prefix,
     /// such as `/customers/{c}/orders/{o}/provisioningstatus`.
-    #[serde(default)]
-    pub uri: String,
-    /// The HTTP method to use, such as `GET`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    /// Headers to send with the request.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub headers: Vec<LinkHeader>,
+    #[serde(default, deserialize_with = "string_or_empty")]
+    pub uri: Box<str>,
+    /// The HTTP method to use, such as `GET`. The usual methods are kept as
+    /// static strings, with no allocation.
+    #[serde(
+        default,
+        deserialize_with = "method_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub method: Option<Cow<'static, str>>,
+    /// Headers to send with the request; entries that are not objects are
+    /// left out.
+    #[serde(default, deserialize_with = "objects_or_empty")]
+    pub headers: Box<[LinkHeader]>,
+}
+
+/// Reads a link's method, sharing the usual ones.
+fn method_or_none<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'static, str>>, D::Error> {
+    known_string_or_none(deserializer, &["GET", "POST", "PUT", "PATCH", "DELETE"])
 }
 
 impl Link {
     /// The link's path below the base URL: `uri` with the `/v1` prefix the
     /// service leaves off, unless it is already there.
     pub fn api_path(&self) -> String {
-        let uri = self.uri.as_str();
+        let uri = &*self.uri;
         if uri.starts_with("/v1/") {
             uri.to_owned()
         } else if uri.starts_with('/') {
@@ -36,15 +57,16 @@ impl Link {
     }
 }
 
-/// A header that goes with a [`Link`].
+/// A header that goes with a [`Link`]. A field that is missing or not a
+/// string reads as empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LinkHeader {
     /// The header's name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_or_empty")]
     pub key: String,
     /// The header's value.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "string_or_empty")]
     pub value: String,
 }
 
@@ -76,27 +98,46 @@ pub struct Collection<T> {
         bound(deserialize = "T: Deserialize<'de>")
     )]
     pub items: Vec<T>,
-    /// Links to this page and its neighbours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Links to this page and its neighbours; links of another shape than
+    /// an object read as absent.
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub links: Option<CollectionLinks>,
     /// The resource's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
 }
 
-/// Links from a [`Collection`].
+/// Links from a [`Collection`]. Each is optional; one that is not an object
+/// reads as absent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CollectionLinks {
     /// This page.
-    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "self",
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub self_link: Option<Link>,
     /// The next page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next: Option<Link>,
     /// The previous page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub previous: Option<Link>,
 }
 

@@ -2,10 +2,16 @@
 //!
 //! Every type derives `Debug`, `Clone`, `PartialEq`, `Serialize` and
 //! `Deserialize`. Decoding is lenient in the ways the live service needs:
-//! unknown fields are ignored, `null` or absent arrays read as empty, and an
-//! enum value this crate does not know is kept in an `Other` variant and
-//! written back unchanged. Serializing gives the wire JSON: camelCase names,
-//! enum values as the service spells them.
+//! unknown fields are ignored, `null` or absent arrays read as empty, links
+//! and other irregular parts of an odd shape read as absent, and an enum
+//! value this crate does not know is kept in an `Other` variant and written
+//! back unchanged. Serializing gives the wire JSON: camelCase names, enum
+//! values as the service spells them.
+//!
+//! Decoding is one pass with no intermediate `serde_json::Value`, and the
+//! decoded orders are compact: what few line items carry is boxed
+//! ([`OrderLineItemDetails`]), and common short values such as `GET` or
+//! `P1Y` share static strings.
 //!
 //! # Quantities are `i64`
 //!
@@ -18,11 +24,70 @@
 //! takes any integer that converts to `i64` losslessly (`u32`, `i32`, ...),
 //! so a count needs no cast.
 
+/// Defines a visitor's methods for every JSON shape but objects and arrays,
+/// each giving `$value` (an expression of the visitor's value type), with
+/// `null` and `Some` read through. `but strings` leaves `visit_str` out, for
+/// the visitor to define.
+macro_rules! other_shapes_read_as {
+    ($value:expr) => {
+        other_shapes_read_as!($value, but strings);
+
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+    };
+    ($value:expr, but strings) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_i128<E: de::Error>(self, _: i128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_u128<E: de::Error>(self, _: u128) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($value)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    };
+}
+
 #[macro_use]
 mod enums;
 mod cart;
 mod checkout;
 mod common;
+mod context;
 mod order;
 mod provisioning;
 
@@ -32,15 +97,23 @@ pub use cart::{
 };
 pub use checkout::{CartCheckoutResult, OrderError};
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
+pub use context::ProvisioningContext;
 pub use enums::BillingCycle;
 pub use order::{
-    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
-    OrderTransactionType, Pricing, RenewsTo,
+    LineItemTransactionType, Order, OrderLineItem, OrderLineItemDetails, OrderLineItemLinks,
+    OrderLinks, OrderStatus, OrderTransactionType, Pricing, RenewsTo,
 };
 pub use provisioning::{
     OrderLineItemProvisioningStatus, ProvisioningStatus, QuantityProvisioningStatus,
 };
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 /// Reads `null` as the type's default, for arrays and maps the service may
@@ -55,8 +128,8 @@ where
 
 /// Reads an array that may be `null` (as empty), without the spare room the
 /// decoder's doubling leaves: JSON gives no length up front, so 5 elements
-/// end up in room for 8. For line items, 824 bytes each and held inline, that
-/// spare room was a quarter of the memory a large checkout result took.
+/// end up in room for 8. Shrinking gives the spare room back; glibc's
+/// allocator does it in place, splitting the block without a copy.
 pub(crate) fn null_as_empty_compact<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -69,6 +142,11 @@ where
 
 /// Reads a value of an irregular field, or `None` when its shape is not the
 /// one expected, so one odd field cannot fail a whole response.
+///
+/// This goes through a `serde_json::Value`, which costs an allocation per
+/// key and value: prefer a one-pass reader such as [`object_or_none`] where
+/// one fits. Nothing on the decode path of an order uses it.
+#[allow(dead_code)]
 pub(crate) fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -78,47 +156,423 @@ where
     Ok(T::deserialize(value).ok())
 }
 
-/// Reads an object of string values, as in `provisioningContext`. `null` or
-/// a string (one field arrived as `""`) read as empty; numbers and booleans
-/// are kept as their JSON text.
-pub(crate) fn string_map<'de, D>(
-    deserializer: D,
-) -> Result<std::collections::BTreeMap<String, String>, D::Error>
+/// Reads and drops the rest of an array.
+fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// Reads and drops the rest of an object.
+fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+    Ok(())
+}
+
+/// A value read from an object, or `None` for any other shape (`null`, a
+/// string, a number, an array), which is skipped in the same pass: for links
+/// and other parts that must not fail a whole response for being odd. The
+/// object itself goes to `T`'s own `Deserialize`, so its fields decide how
+/// lenient it is.
+pub(crate) fn object_or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_any(ObjectOrNone(PhantomData))
+}
+
+struct ObjectOrNone<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOrNone<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object, or any other value read as absent")
+    }
+
+    other_shapes_read_as!(None);
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+    }
+}
+
+/// Like [`object_or_none`], with anything but an object read as the default.
+pub(crate) fn object_or_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    object_or_none(deserializer).map(Option::unwrap_or_default)
+}
+
+/// An element of [`objects_or_empty`]: an object, or `None` for anything
+/// else.
+struct ObjectElement<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectElement<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        object_or_none(deserializer).map(ObjectElement)
+    }
+}
+
+/// The objects of an array, each read by `T`; elements of other shapes are
+/// skipped, and anything but an array reads as empty. In one pass, into a
+/// `Vec` or a boxed slice.
+pub(crate) fn objects_or_empty<'de, D, T, L>(deserializer: D) -> Result<L, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+    L: From<Vec<T>>,
+{
+    struct Objects<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Objects<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of objects, or any other value read as empty")
+        }
+
+        other_shapes_read_as!(Vec::new());
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut list = Vec::new();
+            while let Some(ObjectElement(element)) = seq.next_element()? {
+                list.extend(element);
+            }
+            Ok(list)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            skip_map(map).map(|()| Vec::new())
+        }
+    }
+
+    deserializer
+        .deserialize_any(Objects(PhantomData))
+        .map(L::from)
+}
+
+/// A string, or `None` for any other shape, skipped in the same pass.
+pub(crate) fn string_or_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    use serde_json::Value;
-    Ok(match Value::deserialize(deserializer)? {
-        Value::Object(fields) => fields
-            .into_iter()
-            .filter_map(|(key, value)| match value {
-                Value::String(text) => Some((key, text)),
-                Value::Null => None,
-                other => Some((key, other.to_string())),
-            })
-            .collect(),
-        _ => Default::default(),
-    })
+    deserializer
+        .deserialize_any(Text(&[]))
+        .map(|text| text.map(Cow::into_owned))
+}
+
+/// Like [`string_or_none`], for a field that usually holds one of a few
+/// short values: those are kept as the `known` static strings, with no
+/// allocation, and anything else as an owned string.
+pub(crate) fn known_string_or_none<'de, D>(
+    deserializer: D,
+    known: &'static [&'static str],
+) -> Result<Option<Cow<'static, str>>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    deserializer.deserialize_any(Text(known))
+}
+
+/// Reads a string, keeping it as one of the known static strings where it
+/// is one; any other shape is skipped and reads as `None`.
+struct Text(&'static [&'static str]);
+
+impl Text {
+    fn known(&self, text: &str) -> Option<&'static str> {
+        self.0.iter().copied().find(|known| *known == text)
+    }
+}
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Option<Cow<'static, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, or any other value read as absent")
+    }
+
+    other_shapes_read_as!(None, but strings);
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Some(match self.known(text) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(text.to_owned()),
+        }))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+        Ok(Some(match self.known(&text) {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(text),
+        }))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|()| None)
+    }
+}
+
+/// A string, or empty for any other shape, skipped in the same pass; as a
+/// `String` or a `Box<str>`.
+pub(crate) fn string_or_empty<'de, D, S>(deserializer: D) -> Result<S, D::Error>
+where
+    D: Deserializer<'de>,
+    S: From<String>,
+{
+    string_or_none(deserializer).map(|text| S::from(text.unwrap_or_default()))
+}
+
+/// Reads an object of string values, as in `provisioningContext`. `null`, a
+/// string (one field arrived as `""`) or any other shape reads as empty;
+/// `null` values are left out, and other values are kept as their JSON text.
+/// In one pass.
+pub(crate) fn string_map<'de, D>(deserializer: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    string_entries(deserializer).map(|entries| entries.into_iter().collect())
+}
+
+/// The entries of [`string_map`], in the order sent, repeated keys and all.
+pub(crate) fn string_entries<'de, D>(deserializer: D) -> Result<Vec<(String, String)>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Entries;
+
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, String)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of strings, or any other value read as empty")
+        }
+
+        other_shapes_read_as!(Vec::new());
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            skip_seq(seq).map(|()| Vec::new())
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if let JsonText(Some(text)) = map.next_value()? {
+                    entries.push((key, text));
+                }
+            }
+            Ok(entries)
+        }
+    }
+
+    deserializer.deserialize_any(Entries)
+}
+
+/// Any JSON value as text: a string as it is, `null` as `None`, anything
+/// else as compact JSON, written as it is read.
+struct JsonText(Option<String>);
+
+impl<'de> Deserialize<'de> for JsonText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonTextVisitor).map(JsonText)
+    }
+}
+
+/// Any JSON value written back as compact JSON.
+struct Json(String);
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor).map(Json)
+    }
+}
+
+/// Writes any JSON value back as compact JSON as it reads it.
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<String, E> {
+        Ok(value.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<String, E> {
+        Ok(value.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<String, E> {
+        Ok(value.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<String, E> {
+        Ok(serde_json::Number::from_f64(value)
+            .map_or_else(|| "null".to_owned(), |number| number.to_string()))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<String, E> {
+        serde_json::to_string(text).map_err(E::custom)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Ok("null".to_owned())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<String, E> {
+        self.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+        let mut text = String::from("[");
+        while let Some(Json(element)) = seq.next_element()? {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&element);
+        }
+        text.push(']');
+        Ok(text)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+        let mut text = String::from("{");
+        while let Some(key) = map.next_key::<String>()? {
+            let Json(value) = map.next_value()?;
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str(&serde_json::to_string(&key).map_err(de::Error::custom)?);
+            text.push(':');
+            text.push_str(&value);
+        }
+        text.push('}');
+        Ok(text)
+    }
+}
+
+struct JsonTextVisitor;
+
+impl<'de> Visitor<'de> for JsonTextVisitor {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        JsonVisitor.visit_bool(value).map(Some)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        JsonVisitor.visit_i64(value).map(Some)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        JsonVisitor.visit_u64(value).map(Some)
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        JsonVisitor.visit_f64(value).map(Some)
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Some(text.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+        Ok(Some(text))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        JsonVisitor.visit_seq(seq).map(Some)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        JsonVisitor.visit_map(map).map(Some)
+    }
 }
 
 /// Reads an array of strings that the documentation once typed as a single
-/// string: a string becomes a one-element list, `null` an empty one.
-pub(crate) fn string_or_list<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
+/// string: a string becomes a one-element list (none if empty), `null` an
+/// empty one. In one pass, into a `Vec` or a boxed slice; other shapes are
+/// an error.
+pub(crate) fn string_or_list<'de, D, L>(deserializer: D) -> Result<L, D::Error>
 where
     D: Deserializer<'de>,
+    L: From<Vec<String>>,
 {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
+    struct OneOrMany;
+
+    impl<'de> Visitor<'de> for OneOrMany {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or an array of strings")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            self.visit_string(text.to_owned())
+        }
+
+        fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+            Ok(if text.is_empty() {
+                Vec::new()
+            } else {
+                vec![text]
+            })
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            Vec::deserialize(SeqAccessDeserializer::new(seq))
+        }
     }
-    Ok(match Option::<OneOrMany>::deserialize(deserializer)? {
-        None => Vec::new(),
-        Some(OneOrMany::One(text)) if text.is_empty() => Vec::new(),
-        Some(OneOrMany::One(text)) => vec![text],
-        Some(OneOrMany::Many(list)) => list,
-    })
+
+    deserializer.deserialize_any(OneOrMany).map(L::from)
 }
 
 /// Strips a leading UTF-8 byte order mark, which some Partner Center

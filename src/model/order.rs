@@ -1,11 +1,12 @@
 //! Orders and their line items, as checkout and the order endpoints return them.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{
-    Attributes, BillingCycle, Link, lenient, null_as_empty_compact, string_map, string_or_list,
+    Attributes, BillingCycle, Link, ProvisioningContext, known_string_or_none,
+    null_as_empty_compact, object_or_default, object_or_none, string_or_list,
 };
 use crate::ids::OrderId;
 
@@ -72,10 +73,10 @@ pub struct Order {
     pub id: OrderId,
     /// A short friendly ID (the quote ID); may equal `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alternate_id: Option<String>,
+    pub alternate_id: Option<Box<str>>,
     /// The customer's tenant ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_customer_id: Option<String>,
+    pub reference_customer_id: Option<Box<str>>,
     /// How the order is billed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<BillingCycle>,
@@ -87,19 +88,24 @@ pub struct Order {
     pub line_items: Vec<OrderLineItem>,
     /// The currency, such as `USD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency_code: Option<String>,
+    pub currency_code: Option<Box<str>>,
     /// The currency's symbol, such as `$`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency_symbol: Option<String>,
+    pub currency_symbol: Option<Box<str>>,
     /// When the order was made, as the service wrote it (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_date: Option<String>,
+    pub creation_date: Option<Box<str>>,
     /// Where the order stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
-    /// Links to the order itself and its provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<OrderLinks>,
+    /// Links to the order itself and its provisioning status. Every link is
+    /// optional: absent, `null` or odd `links` read as none.
+    #[serde(
+        default,
+        deserialize_with = "object_or_default",
+        skip_serializing_if = "OrderLinks::is_empty"
+    )]
+    pub links: OrderLinks,
     /// The resource's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
@@ -139,52 +145,109 @@ impl Order {
 }
 
 /// One line of an order.
+///
+/// What every line carries is held inline; what few lines carry (add-on
+/// parents, further resellers, renewal terms, attestation, promotions,
+/// custom term ends and prices) is in [`details`](Self::details), boxed, so
+/// that a large result of plain lines stays small. The accessors below read
+/// those fields whether or not the box is there. On the wire both are one
+/// flat object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "WireLineItem")]
 #[non_exhaustive]
 pub struct OrderLineItem {
     /// The line's position in the order, from 0.
-    #[serde(default)]
     pub line_item_number: i64,
     /// The catalog item (`product:sku:availability`) or legacy offer ID.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offer_id: Option<Box<str>>,
     /// The subscription, once provisioned; absent until then.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscription_id: Option<String>,
-    /// The base subscription of an add-on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_subscription_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<Box<str>>,
     /// The partner's label for the subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub friendly_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<Box<str>>,
     /// Licences or instances.
-    #[serde(default)]
     pub quantity: i64,
-    /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub term_duration: Option<String>,
+    /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty. The
+    /// usual terms are kept as static strings, with no allocation; a value
+    /// that is not a string reads as absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub term_duration: Option<Cow<'static, str>>,
     /// What the line does to its subscription.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<LineItemTransactionType>,
     /// The MPN ID of the indirect reseller.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partner_id_on_record: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_id_on_record: Option<Box<str>>,
+    /// The values the SKU's provisioning variables asked for. `null`, a
+    /// string or another odd shape reads as empty.
+    #[serde(skip_serializing_if = "ProvisioningContext::is_empty")]
+    pub provisioning_context: ProvisioningContext,
+    /// Links to the subscription, SKU and provisioning status. Every link is
+    /// optional: absent, `null` or odd `links` read as none.
+    #[serde(skip_serializing_if = "OrderLineItemLinks::is_empty")]
+    pub links: OrderLineItemLinks,
+    /// The fields few lines carry, when the line has any of them.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Box<OrderLineItemDetails>>,
+}
+
+impl OrderLineItem {
+    /// The base subscription of an add-on.
+    pub fn parent_subscription_id(&self) -> Option<&str> {
+        self.details.as_ref()?.parent_subscription_id.as_deref()
+    }
+
     /// Further resellers' MPN IDs (EU/EFTA, at most 5).
+    pub fn additional_partner_ids_on_record(&self) -> &[String] {
+        self.details
+            .as_ref()
+            .map_or(&[], |details| &details.additional_partner_ids_on_record)
+    }
+
+    /// The term the subscription renews to.
+    pub fn renews_to(&self) -> Option<&RenewsTo> {
+        self.details.as_ref()?.renews_to.as_ref()
+    }
+
+    /// Whether the offer's attestation was accepted.
+    pub fn attestation_accepted(&self) -> Option<bool> {
+        self.details.as_ref()?.attestation_accepted
+    }
+
+    /// The promotion applied.
+    pub fn promotion_id(&self) -> Option<&str> {
+        self.details.as_ref()?.promotion_id.as_deref()
+    }
+
+    /// A custom end date of the term (ISO 8601).
+    pub fn custom_term_end_date(&self) -> Option<&str> {
+        self.details.as_ref()?.custom_term_end_date.as_deref()
+    }
+
+    /// Pre-tax prices, when the service sends them.
+    pub fn pricing(&self) -> Option<&Pricing> {
+        self.details.as_ref()?.pricing.as_deref()
+    }
+}
+
+/// The fields of an [`OrderLineItem`] that few lines carry.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrderLineItemDetails {
+    /// The base subscription of an add-on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_subscription_id: Option<Box<str>>,
+    /// Further resellers' MPN IDs (EU/EFTA, at most 5). A single string
+    /// reads as a list of one.
     #[serde(
         default,
         deserialize_with = "string_or_list",
-        skip_serializing_if = "Vec::is_empty"
+        skip_serializing_if = "<[String]>::is_empty"
     )]
-    pub additional_partner_ids_on_record: Vec<String>,
-    /// The values the SKU's provisioning variables asked for.
-    #[serde(
-        default,
-        alias = "ProvisioningContext",
-        deserialize_with = "string_map",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
-    pub provisioning_context: BTreeMap<String, String>,
+    pub additional_partner_ids_on_record: Box<[String]>,
     /// The term the subscription renews to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renews_to: Option<RenewsTo>,
@@ -195,18 +258,97 @@ pub struct OrderLineItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub attestation_accepted: Option<bool>,
-    /// Links to the subscription, SKU and provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<OrderLineItemLinks>,
     /// The promotion applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub promotion_id: Option<String>,
+    pub promotion_id: Option<Box<str>>,
     /// A custom end date of the term (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_term_end_date: Option<String>,
+    pub custom_term_end_date: Option<Box<str>>,
     /// Pre-tax prices, when the service sends them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pricing: Option<Pricing>,
+    pub pricing: Option<Box<Pricing>>,
+}
+
+impl OrderLineItemDetails {
+    /// Whether no field is set.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderLineItemDetails::default()
+    }
+}
+
+/// An [`OrderLineItem`] as the wire has it: one flat object. Decoded by the
+/// derived one-pass decoder, then split into the line and its boxed details.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireLineItem {
+    #[serde(default)]
+    line_item_number: i64,
+    #[serde(default)]
+    offer_id: Option<Box<str>>,
+    #[serde(default)]
+    subscription_id: Option<Box<str>>,
+    #[serde(default)]
+    parent_subscription_id: Option<Box<str>>,
+    #[serde(default)]
+    friendly_name: Option<Box<str>>,
+    #[serde(default)]
+    quantity: i64,
+    #[serde(default, deserialize_with = "term_or_none")]
+    term_duration: Option<Cow<'static, str>>,
+    #[serde(default)]
+    transaction_type: Option<LineItemTransactionType>,
+    #[serde(default)]
+    partner_id_on_record: Option<Box<str>>,
+    #[serde(default, deserialize_with = "string_or_list")]
+    additional_partner_ids_on_record: Box<[String]>,
+    #[serde(default, alias = "ProvisioningContext")]
+    provisioning_context: ProvisioningContext,
+    #[serde(default)]
+    renews_to: Option<RenewsTo>,
+    #[serde(default, alias = "AttestationAccepted")]
+    attestation_accepted: Option<bool>,
+    #[serde(default, deserialize_with = "object_or_default")]
+    links: OrderLineItemLinks,
+    #[serde(default)]
+    promotion_id: Option<Box<str>>,
+    #[serde(default)]
+    custom_term_end_date: Option<Box<str>>,
+    #[serde(default)]
+    pricing: Option<Box<Pricing>>,
+}
+
+impl From<WireLineItem> for OrderLineItem {
+    fn from(wire: WireLineItem) -> Self {
+        let details = OrderLineItemDetails {
+            parent_subscription_id: wire.parent_subscription_id,
+            additional_partner_ids_on_record: wire.additional_partner_ids_on_record,
+            renews_to: wire.renews_to,
+            attestation_accepted: wire.attestation_accepted,
+            promotion_id: wire.promotion_id,
+            custom_term_end_date: wire.custom_term_end_date,
+            pricing: wire.pricing,
+        };
+        OrderLineItem {
+            line_item_number: wire.line_item_number,
+            offer_id: wire.offer_id,
+            subscription_id: wire.subscription_id,
+            friendly_name: wire.friendly_name,
+            quantity: wire.quantity,
+            term_duration: wire.term_duration,
+            transaction_type: wire.transaction_type,
+            partner_id_on_record: wire.partner_id_on_record,
+            provisioning_context: wire.provisioning_context,
+            links: wire.links,
+            details: (!details.is_empty()).then(|| Box::new(details)),
+        }
+    }
+}
+
+/// Reads a line's term, sharing the usual ones.
+fn term_or_none<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Cow<'static, str>>, D::Error> {
+    known_string_or_none(deserializer, &["P1M", "P1Y", "P3Y"])
 }
 
 /// The term a subscription renews to.
@@ -214,16 +356,22 @@ pub struct OrderLineItem {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RenewsTo {
-    /// The renewal term, such as `P1Y`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub term_duration: Option<String>,
+    /// The renewal term, such as `P1Y`. The usual terms are kept as static
+    /// strings, with no allocation; a value that is not a string reads as
+    /// absent.
+    #[serde(
+        default,
+        deserialize_with = "term_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub term_duration: Option<Cow<'static, str>>,
 }
 
 impl RenewsTo {
     /// Renews to the given term, such as `P1Y`.
     pub fn term(term_duration: impl Into<String>) -> Self {
         RenewsTo {
-            term_duration: Some(term_duration.into()),
+            term_duration: Some(Cow::Owned(term_duration.into())),
         }
     }
 }
@@ -250,47 +398,153 @@ pub struct Pricing {
     pub extended_price: Option<f64>,
 }
 
-/// Links from an order.
+/// Links from an order. Every link is optional, and one that is not an
+/// object reads as absent. Each is boxed, to keep orders small.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderLinks {
     /// The order itself.
-    #[serde(default, rename = "self", skip_serializing_if = "Option::is_none")]
-    pub self_link: Option<Link>,
+    #[serde(
+        default,
+        rename = "self",
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub self_link: Option<Box<Link>>,
     /// The order's provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_status: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provisioning_status: Option<Box<Link>>,
     /// Where to patch the order (method `PATCH`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub patch_operation: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub patch_operation: Option<Box<Link>>,
 }
 
-/// Links from an order line.
+impl OrderLinks {
+    /// Whether there is no link at all.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderLinks::default()
+    }
+}
+
+/// Links from an order line. Every link is optional, and one that is not an
+/// object reads as absent. Each is boxed, to keep line items small.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OrderLineItemLinks {
     /// The subscription, once provisioned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscription: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub subscription: Option<Box<Link>>,
     /// The SKU bought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sku: Option<Box<Link>>,
     /// The line's provisioning status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provisioning_status: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provisioning_status: Option<Box<Link>>,
     /// Where to activate what was bought, for offers that need it.
     #[serde(
         default,
-        deserialize_with = "lenient",
+        deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub activation_links: Option<Link>,
+    pub activation_links: Option<Box<Link>>,
     /// The product bought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub product: Option<Box<Link>>,
     /// The availability bought.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub availability: Option<Link>,
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub availability: Option<Box<Link>>,
+}
+
+impl OrderLineItemLinks {
+    /// Whether there is no link at all.
+    pub fn is_empty(&self) -> bool {
+        *self == OrderLineItemLinks::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_are_small_and_hold_no_details() {
+        // The line items of a large result are most of its memory: keep the
+        // inline part small, and the rarely sent fields out of it.
+        assert!(
+            size_of::<OrderLineItem>() <= 208,
+            "{}",
+            size_of::<OrderLineItem>()
+        );
+        assert!(size_of::<Link>() <= 56, "{}", size_of::<Link>());
+        let plain: OrderLineItem = serde_json::from_str(
+            r#"{"lineItemNumber": 0, "offerId": "A:B:C", "termDuration": "P1Y",
+                "provisioningContext": {}, "links": {"subscription": {"uri": "/s", "method": "GET", "headers": []}}}"#,
+        )
+        .unwrap();
+        assert_eq!(plain.details, None);
+        assert!(matches!(plain.term_duration, Some(Cow::Borrowed("P1Y"))));
+        let link = plain.links.subscription.as_deref().unwrap();
+        assert!(matches!(link.method, Some(Cow::Borrowed("GET"))));
+    }
+
+    #[test]
+    fn rare_fields_go_to_the_details_and_back_to_the_wire() {
+        let body = r#"{"lineItemNumber": 1, "parentSubscriptionId": "p", "additionalPartnerIdsOnRecord": "123",
+            "renewsTo": {"termDuration": "P3Y"}, "attestationAccepted": false, "promotionId": "promo",
+            "customTermEndDate": "2026-01-31", "pricing": {"listPrice": 22.0}}"#;
+        let item: OrderLineItem = serde_json::from_str(body).unwrap();
+        assert_eq!(item.parent_subscription_id(), Some("p"));
+        assert_eq!(item.additional_partner_ids_on_record(), ["123"]);
+        assert_eq!(
+            item.renews_to().and_then(|r| r.term_duration.as_deref()),
+            Some("P3Y")
+        );
+        assert_eq!(item.attestation_accepted(), Some(false));
+        assert_eq!(item.promotion_id(), Some("promo"));
+        assert_eq!(item.custom_term_end_date(), Some("2026-01-31"));
+        assert_eq!(item.pricing().and_then(|p| p.list_price), Some(22.0));
+        let json = serde_json::to_value(&item).unwrap();
+        assert_eq!(
+            json["additionalPartnerIdsOnRecord"],
+            serde_json::json!(["123"])
+        );
+        assert_eq!(json["renewsTo"]["termDuration"], "P3Y");
+        assert_eq!(json["pricing"]["listPrice"], 22.0);
+        assert!(json.get("details").is_none());
+        assert_eq!(serde_json::from_value::<OrderLineItem>(json).unwrap(), item);
+
+        let none = OrderLineItem::default();
+        assert_eq!(none.pricing(), None);
+        assert!(none.additional_partner_ids_on_record().is_empty());
+    }
 }
