@@ -37,6 +37,7 @@ pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 /// | `PARTNER_CENTER_TOKEN` | [`StaticTokenProvider`]: the token as it is |
 /// | `PARTNER_CENTER_TENANT`, `PARTNER_CENTER_CLIENT_ID`, `PARTNER_CENTER_CLIENT_SECRET` | [`ClientCredentialsProvider`]: app-only |
 /// | the same and `PARTNER_CENTER_REFRESH_TOKEN` | [`RefreshTokenProvider`]: app+user |
+/// | `PARTNER_CENTER_TENANT`, `PARTNER_CENTER_CLIENT_ID`, `PARTNER_CENTER_REFRESH_TOKEN` | [`RefreshTokenProvider::public_client`]: app+user for a public (native) app registration, which has no secret |
 /// | `PARTNER_CENTER_AUTH=az` (`PARTNER_CENTER_TENANT` optional) | [`AzureCliProvider`]: the signed-in user of `az login` |
 ///
 /// `PARTNER_CENTER_CLOUD` (`global`, `usgov` or `china`; `global` when
@@ -142,10 +143,16 @@ fn choose(lookup: Lookup<'_>) -> Result<Chosen, AuthError> {
         }
         "refresh" => {
             let tenant = tenant_for("refresh")?;
-            let secret = secret.ok_or_else(|| missing(CLIENT_SECRET, "refresh"))?;
             let refresh_token = refresh_token.ok_or_else(|| missing(REFRESH_TOKEN, "refresh"))?;
+            let builder = match secret {
+                Some(secret) => {
+                    RefreshTokenProvider::builder(tenant, client_id()?, secret, refresh_token)
+                }
+                // A public (native) app registration has no secret.
+                None => RefreshTokenProvider::public_client(tenant, client_id()?, refresh_token),
+            };
             Chosen::User(
-                RefreshTokenProvider::builder(tenant, client_id()?, secret, refresh_token)
+                builder
                     .cloud(cloud)
                     .on_refresh_token_rotated(|_| {
                         log::warn!(
@@ -299,12 +306,17 @@ mod tests {
         assert!(message.contains(CLIENT_ID), "{message}");
         assert!(!message.contains("s3cret"), "{message}");
 
-        let message = refused(&[
+        let message = refused(&[(REFRESH_TOKEN, "0.refresh"), (CLIENT_ID, "c")]);
+        assert!(message.contains(TENANT), "{message}");
+        // Without a secret, the refresh token is a public client's.
+        let public = chosen(&[
             (REFRESH_TOKEN, "0.refresh"),
-            (TENANT, "t"),
-            (CLIENT_ID, "c"),
-        ]);
-        assert!(message.contains(CLIENT_SECRET), "{message}");
+            (TENANT, "contoso.onmicrosoft.com"),
+            (CLIENT_ID, "4f1c0b2e-7d8a-4c1e-9b2f-3a6d5e8c7b10"),
+        ])
+        .unwrap();
+        assert!(public.starts_with("User(RefreshTokenProvider"), "{public}");
+        assert!(!public.contains("0.refresh"), "{public}");
 
         let mut both = APP.to_vec();
         both.push((TOKEN, "eyJ0eXAi"));
