@@ -27,7 +27,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use partner_center_cart::{BillingCycle, CartLineItem, Client, Error, NewCart, Uuid, WaitOptions};
+use partner_center_cart::{BillingCycle, CartLineItem, CheckoutOptions, Client};
+use partner_center_cart::{Error, NewCart, Uuid, WaitOptions};
 
 const USAGE: &str = "usage: purchase <customer> <catalog-item-id>=<quantity>[,<billing>,<term>]... [--wait-seconds=N]";
 
@@ -79,12 +80,11 @@ fn purchase(customer: &str, new_cart: &NewCart, wait: WaitOptions) -> Result<Exi
     }
 
     // Chosen before the first send: a tool that may crash stores it first, to resume with it.
-    let request_id = Uuid::new_v4();
-    let cart_id = cart.id.unwrap_or_else(|| Uuid::nil().into());
-    let result = match client.checkout_with_request_id(customer, cart_id, request_id) {
+    let options = CheckoutOptions::new().request_id(Uuid::new_v4());
+    let result = match client.checkout_cart_with(customer, &cart, &options) {
         Err(error) if error.should_repeat() => {
             eprintln!("outcome unknown ({error}); repeating once with the same request ID");
-            client.checkout_with_request_id(customer, cart_id, request_id)?
+            client.checkout_cart_with(customer, &cart, &options)?
         }
         other => other?,
     };

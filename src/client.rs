@@ -216,6 +216,46 @@ impl Client {
         customer_id: impl IntoId<CustomerId>,
         cart: &Cart,
     ) -> Result<CartCheckoutResult, Error> {
+        self.checkout_cart_with(customer_id, cart, &CheckoutOptions::new())
+    }
+
+    /// Checks out a cart that was read or updated before, as
+    /// [`checkout_cart`](Self::checkout_cart) does, with options: a request
+    /// ID chosen before the first send, or the user the licences go to.
+    ///
+    /// A tool whose process may crash chooses the request ID first and
+    /// stores it, then checks out; after a crash, or an error for which
+    /// [`Error::should_repeat`] is true, it checks the same cart out again
+    /// with the same ID, and gets the first result instead of a second
+    /// purchase.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::{CheckoutOptions, Client, Uuid};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::from_env()?;
+    /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
+    /// let cart = client.get_cart(customer, "3655b1a0-b1c9-4268-9824-577fdbc4d0be")?;
+    /// let options = CheckoutOptions::new().request_id(Uuid::new_v4()); // store it first
+    /// let result = match client.checkout_cart_with(customer, &cart, &options) {
+    ///     Err(error) if error.should_repeat() => client.checkout_cart_with(customer, &cart, &options)?,
+    ///     other => other?,
+    /// };
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`checkout_cart`](Self::checkout_cart), and as
+    /// [`checkout_with`](Self::checkout_with) for the options.
+    pub fn checkout_cart_with(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart: &Cart,
+        options: &CheckoutOptions,
+    ) -> Result<CartCheckoutResult, Error> {
         if cart.has_errors() {
             return Err(Error::CartHasErrors {
                 cart_id: cart.id,
@@ -227,7 +267,7 @@ impl Client {
             value: String::new(),
             reason: "the cart has none; create it first",
         })?;
-        self.checkout(customer_id, cart_id)
+        self.checkout_with(customer_id, cart_id, options)
     }
 
     /// Creates a cart for a customer.

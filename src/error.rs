@@ -336,7 +336,7 @@ impl Error {
     /// or could not be decoded, and a timeout after the request was sent. A
     /// checkout that fails this way may have bought; repeating it with the
     /// same request ID (see
-    /// [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id))
+    /// [`Client::checkout_cart_with`](crate::Client::checkout_cart_with))
     /// returns its result without buying twice.
     ///
     /// False for what repeating cannot change: 4xx statuses other than the
@@ -346,14 +346,14 @@ impl Error {
     /// that).
     ///
     /// ```no_run
-    /// use partner_center_cart::{Client, Uuid};
+    /// use partner_center_cart::{CheckoutOptions, Client, Uuid};
     ///
     /// # fn main() -> Result<(), partner_center_cart::Error> {
-    /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
+    /// let client = Client::from_env()?;
     /// let (customer, cart) = ("28045616-f6b9-462f-9701-0d89b5e65c44", "3655b1a0-b1c9-4268-9824-577fdbc4d0be");
-    /// let request_id = Uuid::new_v4();
-    /// let result = match client.checkout_with_request_id(customer, cart, request_id) {
-    ///     Err(error) if error.should_repeat() => client.checkout_with_request_id(customer, cart, request_id)?,
+    /// let options = CheckoutOptions::new().request_id(Uuid::new_v4());
+    /// let result = match client.checkout_with(customer, cart, &options) {
+    ///     Err(error) if error.should_repeat() => client.checkout_with(customer, cart, &options)?,
     ///     other => other?,
     /// };
     /// # let _ = result;

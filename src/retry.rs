@@ -215,7 +215,9 @@ fn random_fraction() -> f64 {
 /// whether it keeps the `MS-RequestId`.
 ///
 /// This is the one place that decides what is retryable, for the Partner
-/// Center send path, [`Error::is_retryable`] and the token endpoint.
+/// Center send path, [`Error::is_retryable`] and the token endpoint; what a
+/// caller may repeat after the client gave up ([`Error::should_repeat`])
+/// builds on it in [`should_repeat`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Verdict {
     /// Final: trying again would fail alike, or could do harm.

@@ -13,7 +13,8 @@ use partner_center_cart::fake::Reply;
 use partner_center_cart::model::{CartError, CartErrorCode};
 // One import line serves the expressions of a cart and an order's outcome.
 use partner_center_cart::{
-    BillingCycle, CartLineItem, Client, Error, NewCart, OrderStatus, RetryPolicy, Uuid,
+    BillingCycle, CartLineItem, CheckoutOptions, Client, Error, NewCart, OrderStatus, RetryPolicy,
+    Uuid,
 };
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
@@ -59,11 +60,11 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
     fake.cut_checkout_answers(1);
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
-    let cart_id = cart.id.unwrap();
     let request_id = Uuid::new_v4();
+    let options = CheckoutOptions::new().request_id(request_id);
 
     let error = client
-        .checkout_with_request_id(CUSTOMER, cart_id, request_id)
+        .checkout_cart_with(CUSTOMER, &cart, &options)
         .unwrap_err();
     assert!(
         matches!(error, Error::Decode { status: 201, .. }),
@@ -77,11 +78,75 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
     assert_eq!(error.request_id(), Some(request_id));
 
     let result = client
-        .checkout_with_request_id(CUSTOMER, cart_id, request_id)
+        .checkout_cart_with(CUSTOMER, &cart, &options)
         .unwrap();
     assert_eq!(result.orders.len(), 1);
     assert_eq!(fake.orders().len(), 1, "the repeat bought nothing more");
     assert_eq!(fake.orders()[0].id, result.orders[0].id);
+    let checkouts: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("/checkout"))
+        .collect();
+    assert_eq!(checkouts.len(), 2);
+    for checkout in &checkouts {
+        assert_eq!(
+            checkout.header("ms-requestid"),
+            Some(request_id.to_string().as_str())
+        );
+    }
+}
+
+#[test]
+fn checkout_cart_with_checks_the_cart_then_sends_the_chosen_options() {
+    let fake = start();
+    fake.inject_line_item_error(
+        RESERVED_VM,
+        CartError::new(CartErrorCode::InventoryNotAvailable, "Out of inventory."),
+    );
+    let client = client(&fake);
+    let mut cart = client
+        .create_cart(CUSTOMER, &cart_of(&[OFFICE, RESERVED_VM]))
+        .unwrap();
+    let request_id = Uuid::new_v4();
+    let options = CheckoutOptions::new()
+        .request_id(request_id)
+        .customer_user_upn("buyer@contoso.com");
+    fake.clear_requests();
+
+    let refused = client.checkout_cart_with(CUSTOMER, &cart, &options);
+    assert!(
+        matches!(&refused, Err(Error::CartHasErrors { errors, .. }) if errors.len() == 1),
+        "{refused:?}"
+    );
+    let mut without_id = cart.clone();
+    without_id.id = None;
+    without_id.remove_items_in_error();
+    assert!(matches!(
+        client.checkout_cart_with(CUSTOMER, &without_id, &options),
+        Err(Error::InvalidId { .. })
+    ));
+    assert!(fake.requests().is_empty(), "nothing was sent");
+
+    cart.remove_items_in_error();
+    let cart = client
+        .update_cart(CUSTOMER, cart.id.unwrap(), &cart)
+        .unwrap();
+    fake.clear_requests();
+    let result = client
+        .checkout_cart_with(CUSTOMER, &cart, &options)
+        .unwrap();
+    assert_eq!(result.orders.len(), 1);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].header("ms-requestid"),
+        Some(request_id.to_string().as_str())
+    );
+    assert_eq!(
+        requests[0].header("x-ms-customeruser-upn"),
+        Some("buyer@contoso.com")
+    );
 }
 
 #[test]
