@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 
-use common::{CUSTOMER, start};
+use common::{CUSTOMER, checkouts, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
 
@@ -208,11 +208,7 @@ fn purchase_repeats_a_lost_checkout_once_and_buys_once() {
     assert_eq!(exit_code(&output), Some(0), "{stderr}");
     assert!(stderr.contains("repeating once"), "{stderr}");
     assert_eq!(fake.orders().len(), 1);
-    let checkouts: Vec<_> = fake
-        .requests()
-        .into_iter()
-        .filter(|request| request.path.ends_with("/checkout"))
-        .collect();
+    let checkouts = checkouts(&fake);
     assert_eq!(checkouts.len(), 2);
     assert_eq!(
         checkouts[0].header("ms-requestid"),

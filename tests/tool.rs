@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::child::{in_child, run_in_child};
-use common::{CUSTOMER, builder, client, quick_wait, start};
+use common::{CUSTOMER, builder, checkouts, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::model::{CartError, CartErrorCode};
 // One import line serves the expressions of a cart and an order's outcome.
@@ -83,11 +83,7 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
     assert_eq!(result.orders.len(), 1);
     assert_eq!(fake.orders().len(), 1, "the repeat bought nothing more");
     assert_eq!(fake.orders()[0].id, result.orders[0].id);
-    let checkouts: Vec<_> = fake
-        .requests()
-        .into_iter()
-        .filter(|request| request.path.ends_with("/checkout"))
-        .collect();
+    let checkouts = checkouts(&fake);
     assert_eq!(checkouts.len(), 2);
     for checkout in &checkouts {
         assert_eq!(
@@ -199,11 +195,7 @@ fn aimed_replies_wait_for_their_call() {
     let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
     assert_eq!(result.orders.len(), 1);
     assert_eq!(fake.pending_replies(), 0);
-    let checkouts: Vec<_> = fake
-        .requests()
-        .into_iter()
-        .filter(|request| request.path.ends_with("/checkout"))
-        .collect();
+    let checkouts = checkouts(&fake);
     assert_eq!(checkouts.len(), 3, "two 503s, then the fake's checkout");
 
     // A reply for any request still goes to the next one, whatever it is.

@@ -8,7 +8,7 @@ pub mod records;
 
 use std::time::Duration;
 
-use partner_center_cart::fake::FakePartnerCenter;
+use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest};
 use partner_center_cart::{Client, ClientBuilder, RetryPolicy, WaitOptions};
 
 pub const TOKEN: &str = "test-token-4d2f9a";
@@ -39,6 +39,14 @@ pub fn quick_wait() -> WaitOptions {
         .max_interval(Duration::from_millis(20))
         .max_requests_per_minute(250)
         .timeout(Duration::from_secs(30))
+}
+
+/// The checkout requests the fake received, oldest first.
+pub fn checkouts(fake: &FakePartnerCenter) -> Vec<RecordedRequest> {
+    fake.requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("/checkout"))
+        .collect()
 }
 
 pub fn start() -> FakePartnerCenter {
