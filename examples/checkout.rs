@@ -1,14 +1,17 @@
-//! A small command-line tool for the purchase flow: create a cart, show it,
-//! check it out, follow its orders.
+//! A small command-line tool for the purchase flow: find what to buy, create
+//! a cart, show it, check it out, follow its orders.
 //!
 //! ```text
 //! export PARTNER_CENTER_TOKEN=eyJ...        # or --auth app|refresh|az, see below
+//! cargo run --example checkout -- products <customer> [--view OnlineServices]
+//! cargo run --example checkout -- skus <customer> <product>
+//! cargo run --example checkout -- availabilities <customer> <product> <sku>
 //! cargo run --example checkout -- create <customer> --offer CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P --quantity 5 --term P1M
 //! cargo run --example checkout -- show <customer> <cart>
 //! cargo run --example checkout -- checkout <customer> <cart> --wait
 //! cargo run --example checkout -- order <customer> <order-id>
 //! cargo run --example checkout -- wait <customer> <order-id>...
-//! cargo run --example checkout -- buy <customer> --offer ... --wait
+//! cargo run --example checkout -- buy <customer> --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
 //! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
 //!
@@ -19,6 +22,10 @@
 //!   outcome is not known, with the request ID it printed; Partner Center
 //!   will not buy twice.
 //! - `--wait`: after checkout, wait until the orders are provisioned.
+//! - `--view <VIEW>`: the catalog view of `products` (default
+//!   `OnlineServices`, which holds new commerce too).
+//! - `--segment <SEGMENT>`: the customer segment to list and buy for
+//!   (`commercial` by default when buying; `nonprofit` must be asked for).
 //! - `--timeout <SECONDS>`: how long `--wait` and `wait` wait (default 1800).
 //! - `--base-url <URL>`: another API host, or a fake on loopback; also read
 //!   from `PARTNER_CENTER_BASE_URL`.
@@ -27,9 +34,13 @@
 //!   `PARTNER_CENTER_TOKEN` variable); secrets are read from environment
 //!   variables only. See `examples/support/provider.rs`.
 //!
-//! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>` starts a line
-//! item; `--quantity N` (default 1), `--billing <CYCLE>` (default `monthly`)
-//! and `--term <ISO-DURATION>` apply to the offer before them.
+//! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>`, or
+//! `--product <ID> --sku <ID>`, starts a line item; `--quantity N` (default
+//! 1), `--billing <CYCLE>` (default `monthly`) and `--term <ISO-DURATION>`
+//! apply to the item before them. A product and SKU are looked up at once:
+//! the purchasable availability in the segment gives the catalog item ID,
+//! and a term and billing cycle it does not offer is refused, listing those
+//! it does.
 //!
 //! Exit codes: 0 done; 1 failed; 2 wrong usage; 3 done in part (order
 //! groups failed, line items in error, or orders still pending).
@@ -39,27 +50,36 @@ mod support;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use partner_center_cart::model::BillingCycle;
+use partner_center_cart::model::{BillingCycle, CatalogFilter, Segment, TargetView};
 use partner_center_cart::{
     CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, Uuid, WaitOptions,
 };
 use support::provider::{SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
 
 const USAGE: &str = "\
-usage: checkout [options] create <customer> --offer <ID> [--quantity N] [--billing CYCLE] [--term P1M]...
+usage: checkout [options] products <customer> [--view VIEW]
+       checkout [options] skus <customer> <product>
+       checkout [options] availabilities <customer> <product> <sku>
+       checkout [options] create <customer> --offer <ID> [--quantity N] [--billing CYCLE] [--term P1M]...
+       checkout [options] create <customer> --product <ID> --sku <ID> [--quantity N] [--billing CYCLE] [--term P1Y]...
        checkout [options] show <customer> <cart>
        checkout [options] checkout <customer> <cart> [--wait]
        checkout [options] order <customer> <order-id>
        checkout [options] wait <customer> <order-id>...
-       checkout [options] buy <customer> --offer <ID> ... [--wait]
+       checkout [options] buy <customer> (--offer <ID> | --product <ID> --sku <ID>) ... [--wait]
        checkout [options] <customer> <cart>
-options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>";
+options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>  --segment <SEGMENT>";
 
 /// What the command line asked for.
 struct Options {
     command: String,
     operands: Vec<String>,
     items: Vec<CartLineItem>,
+    /// Items given by product and SKU: their index in `items`, the product
+    /// and the SKU, looked up before the cart is made.
+    lookups: Vec<(usize, String, Option<String>)>,
+    view: TargetView,
+    segment: Option<Segment>,
     json: bool,
     wait: bool,
     timeout: Duration,
@@ -78,6 +98,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         command: String::new(),
         operands: Vec::new(),
         items: Vec::new(),
+        lookups: Vec::new(),
+        view: TargetView::OnlineServices,
+        segment: None,
         json: false,
         wait: false,
         timeout: Duration::from_secs(1800),
@@ -109,12 +132,39 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
                 1,
                 BillingCycle::Monthly,
             )),
+            "--product" => {
+                let product = value("--product")?;
+                options.lookups.push((options.items.len(), product, None));
+                options
+                    .items
+                    .push(CartLineItem::new("", 1, BillingCycle::Monthly));
+            }
+            "--sku" => {
+                let sku = value("--sku")?;
+                let lookup = options
+                    .lookups
+                    .last_mut()
+                    .filter(|(index, _, sku)| *index + 1 == options.items.len() && sku.is_none())
+                    .ok_or("--sku must follow a --product")?;
+                lookup.2 = Some(sku);
+            }
+            "--view" => {
+                let view = value("--view")?;
+                if view.eq_ignore_ascii_case("OnlineServicesNCE") {
+                    return Err(
+                        "there is no OnlineServicesNCE view: new commerce is in OnlineServices"
+                            .into(),
+                    );
+                }
+                options.view = TargetView::from_wire(&view);
+            }
+            "--segment" => options.segment = Some(Segment::from_wire(&value("--segment")?)),
             "--quantity" | "--billing" | "--term" => {
                 let text = value(&arg)?;
                 let item = options
                     .items
                     .last_mut()
-                    .ok_or(format!("{arg} must follow an --offer"))?;
+                    .ok_or(format!("{arg} must follow an --offer or a --product"))?;
                 match arg.as_str() {
                     "--quantity" => {
                         item.quantity = text
@@ -134,7 +184,16 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     // `checkout <customer> <cart>` may leave out the command.
     if !matches!(
         options.command.as_str(),
-        "create" | "show" | "checkout" | "order" | "wait" | "buy" | ""
+        "create"
+            | "show"
+            | "checkout"
+            | "order"
+            | "wait"
+            | "buy"
+            | "products"
+            | "skus"
+            | "availabilities"
+            | ""
     ) {
         options.operands.insert(
             0,
@@ -143,8 +202,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     }
     let wanted = match options.command.as_str() {
         "" => return Err("give a command".into()),
-        "create" | "buy" => 1,
-        "show" | "checkout" | "order" => 2,
+        "create" | "buy" | "products" => 1,
+        "show" | "checkout" | "order" | "skus" => 2,
+        "availabilities" => 3,
         _ => usize::MAX,
     };
     let count_ok = if wanted == usize::MAX {
@@ -156,7 +216,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         return Err(format!("wrong number of IDs for {}", options.command));
     }
     if matches!(options.command.as_str(), "create" | "buy") && options.items.is_empty() {
-        return Err("give at least one --offer".into());
+        return Err("give at least one --offer or --product".into());
+    }
+    if let Some((_, product, _)) = options.lookups.iter().find(|(_, _, sku)| sku.is_none()) {
+        return Err(format!("give the --sku of --product {product}"));
     }
     Ok(options)
 }
@@ -165,7 +228,7 @@ fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = provider_from_args(&mut args)
         .and_then(|auth| parse_args(args).map(|options| (auth, options)));
-    let (auth, options) = match parsed {
+    let (auth, mut options) = match parsed {
         Ok(parsed) => parsed,
         Err(problem) => {
             if !problem.is_empty() {
@@ -181,14 +244,19 @@ fn main() -> ExitCode {
     if let Some(url) = &options.base_url {
         builder = builder.base_url(url);
     }
-    let result = builder.build().and_then(|client| run(&client, &options));
+    let result = builder.build().and_then(|client| {
+        look_up_items(&client, &mut options)?;
+        run(&client, &options)
+    });
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(3),
         Err(error) => {
             report(&error, &options);
             match error {
-                Error::InvalidId { .. } | Error::InvalidConfig(_) => ExitCode::from(2),
+                Error::InvalidId { .. }
+                | Error::InvalidConfig(_)
+                | Error::TermNotOffered { .. } => ExitCode::from(2),
                 Error::CartHasErrors { .. } | Error::WaitTimedOut { .. } => ExitCode::from(3),
                 _ => ExitCode::FAILURE,
             }
@@ -196,10 +264,69 @@ fn main() -> ExitCode {
     }
 }
 
+/// Turns the items given by product and SKU into line items: the
+/// purchasable availability in the segment, on the term and billing cycle
+/// asked for.
+fn look_up_items(client: &Client, options: &mut Options) -> Result<(), Error> {
+    let customer = options.operands.first().cloned().unwrap_or_default();
+    let segment = options.segment.clone().unwrap_or(Segment::Commercial);
+    for (index, product, sku) in &options.lookups {
+        let asked = &options.items[*index];
+        let availability = client.availability_to_buy(
+            customer.as_str(),
+            product,
+            sku.as_deref().unwrap_or_default(),
+            &segment,
+        )?;
+        let item = availability.line_item(
+            asked.quantity,
+            asked.term_duration.as_deref().unwrap_or_default(),
+            asked.billing_cycle.clone().unwrap_or(BillingCycle::Monthly),
+        )?;
+        if !options.json {
+            eprintln!(
+                "{product} SKU {} -> {}",
+                sku.as_deref().unwrap_or_default(),
+                item.catalog_item_id
+            );
+        }
+        options.items[*index] = item;
+    }
+    options.lookups.clear();
+    Ok(())
+}
+
 fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
     let customer = options.operands[0].as_str();
     let request_id = options.request_id.unwrap_or_else(Uuid::new_v4);
+    let filter = match &options.segment {
+        Some(segment) => CatalogFilter::new().segment(segment.clone()),
+        None => CatalogFilter::new(),
+    };
     match options.command.as_str() {
+        "products" => {
+            let products =
+                client.list_products_filtered(customer, options.view.clone(), &filter)?;
+            print(options, &products, || support::print_products(&products));
+            Ok(Outcome::Done)
+        }
+        "skus" => {
+            let skus = client.list_skus_filtered(customer, &options.operands[1], &filter)?;
+            print(options, &skus, || support::print_skus(&skus));
+            Ok(Outcome::Done)
+        }
+        "availabilities" => {
+            let availabilities = client.list_availabilities_filtered(
+                customer,
+                &options.operands[1],
+                &options.operands[2],
+                &filter,
+            )?;
+            print(options, &availabilities, || {
+                support::print_availabilities(&availabilities)
+            });
+            Ok(Outcome::Done)
+        }
         "create" => {
             let cart =
                 client.create_cart_with_request_id(customer, &new_cart(options), request_id)?;

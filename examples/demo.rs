@@ -1,7 +1,8 @@
 //! The whole purchase flow in one command, with no account: starts the fake
-//! Partner Center on loopback and, through the real client over HTTP,
-//! creates a cart, fixes a line item the service rejected, checks the cart
-//! out, waits for the orders to be provisioned, and prints them.
+//! Partner Center on loopback and, through the real client over HTTP, finds
+//! what to buy from product and SKU, creates a cart, fixes a line item the
+//! service rejected, checks the cart out, waits for the orders to be
+//! provisioned, and prints them.
 //!
 //! ```text
 //! cargo run --example demo --features fake
@@ -15,24 +16,26 @@ mod support;
 use std::time::Duration;
 
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode};
-use partner_center_cart::{CartLineItem, Client, NewCart, RetryPolicy, WaitOptions};
+use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode, Segment};
+use partner_center_cart::{Client, NewCart, RetryPolicy, WaitOptions};
 
 const CUSTOMER: &str = "28045616-f6b9-462f-9701-0d89b5e65c44";
-const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
-const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
-const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
-const RETIRED_OFFER: &str = "DG7GMGF0DWM3:0002:DG7GMGF0DT1M";
+
+/// What to buy, as a price list names it: product, SKU, quantity, term
+/// (`""` for none) and billing cycle. The availability IDs that complete the
+/// catalog item IDs are looked up at purchase time.
+const SHOPPING_LIST: [(&str, &str, i64, &str, BillingCycle); 4] = [
+    ("CFQ7TTC0LH18", "0001", 25, "P1Y", BillingCycle::Monthly), // Microsoft 365 Business Basic
+    ("CFQ7TTC0LFLS", "0002", 25, "P1M", BillingCycle::Monthly), // Microsoft 365 E3
+    ("DZH318Z0BQ36", "004G", 2, "P1Y", BillingCycle::OneTime),  // a reserved VM instance
+    ("DG7GMGF0DWM3", "0002", 1, "", BillingCycle::OneTime),     // perpetual software
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fake = FakePartnerCenter::start()?;
-    fake.inject_line_item_error(
-        RETIRED_OFFER,
-        CartError::new(
-            CartErrorCode::LegacyOfferNotEligibleForPurchase,
-            "This legacy offer can no longer be bought.",
-        ),
-    );
+    // Partner Center reissues availability IDs from time to time, so an ID
+    // written down yesterday may be gone today; the fake does so at once.
+    fake.rotate_availability_ids();
     println!("Fake Partner Center listening on {}\n", fake.base_url());
 
     let client = Client::builder(|| Ok::<_, std::io::Error>("demo-token"))
@@ -41,17 +44,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .application_name("partner-center-cart demo")
         .build()?;
 
-    println!("1. Create a cart");
-    let new_cart = NewCart::new()
-        .line_item(CartLineItem::new(OFFICE, 25, BillingCycle::Monthly).term_duration("P1M"))
-        .line_item(CartLineItem::new(TEAMS, 25, BillingCycle::Monthly).term_duration("P1Y"))
-        .line_item(
-            CartLineItem::new(RESERVED_VM, 2, BillingCycle::OneTime)
-                .term_duration("P1Y")
-                .friendly_name("build agents"),
-        )
-        .line_item(CartLineItem::new(RETIRED_OFFER, 1, BillingCycle::OneTime))
-        .partner_on_record_attestation_accepted(true);
+    println!("0. Find what to buy: the purchasable availability of each product and SKU");
+    let mut new_cart = NewCart::new().partner_on_record_attestation_accepted(true);
+    let mut found = Vec::new();
+    for (product, sku, quantity, term, billing_cycle) in SHOPPING_LIST {
+        let availability =
+            client.availability_to_buy(CUSTOMER, product, sku, &Segment::Commercial)?;
+        new_cart = new_cart.line_item(availability.line_item(quantity, term, billing_cycle)?);
+        found.push(availability);
+    }
+    support::print_availabilities(&found);
+
+    // The service rejects one line item, as it does for offers it no longer sells.
+    if let Some(software) = found.last() {
+        fake.inject_line_item_error(
+            software.catalog_item(),
+            CartError::new(
+                CartErrorCode::LegacyOfferNotEligibleForPurchase,
+                "This legacy offer can no longer be bought.",
+            ),
+        );
+    }
+
+    println!("\n1. Create a cart");
     let mut cart = client.create_cart(CUSTOMER, &new_cart)?;
     support::print_cart(&cart);
 

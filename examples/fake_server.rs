@@ -7,6 +7,8 @@
 //! # in another terminal, with the URL it prints:
 //! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=anything
 //! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=5
+//! cargo run --example checkout -- products 28045616-f6b9-462f-9701-0d89b5e65c44
+//! cargo run --example checkout -- buy 28045616-f6b9-462f-9701-0d89b5e65c44 --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
 //! ```
 //!
 //! Switches (each may be given more than once where it names an item):

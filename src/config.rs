@@ -28,9 +28,24 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
 /// The default timeout for opening a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The longest timeout accepted; the HTTP stack cannot count to much longer
-/// ones.
+/// The longest timeout accepted, short of `Duration::MAX` (no timeout); the
+/// HTTP stack cannot count to much longer ones.
 pub(crate) const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Why a timeout is refused, for the builders' errors.
+pub(crate) const TIMEOUT_RULE: &str =
+    "timeouts must be longer than zero and at most a day, or Duration::MAX for none";
+
+/// Whether a builder accepts a timeout: longer than zero, and at most
+/// [`MAX_TIMEOUT`] or `Duration::MAX`, which means none.
+pub(crate) fn timeout_ok(timeout: Duration) -> bool {
+    !timeout.is_zero() && (timeout <= MAX_TIMEOUT || timeout == Duration::MAX)
+}
+
+/// A timeout as the HTTP stack takes it: `Duration::MAX` is none.
+fn limit(timeout: Duration) -> Option<Duration> {
+    (timeout != Duration::MAX).then_some(timeout)
+}
 
 /// The default cap on a response body: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
@@ -48,10 +63,11 @@ enum ProxyKind {
 }
 
 impl Proxy {
-    /// Use the proxy named by `HTTPS_PROXY`, `ALL_PROXY` or `HTTP_PROXY`
-    /// (and their lowercase forms), minus the hosts in `NO_PROXY`: the
-    /// default. A loopback base URL never goes through a proxy from the
-    /// environment.
+    /// Use the proxy named by the first of `HTTPS_PROXY`, `ALL_PROXY` and
+    /// `HTTP_PROXY` (each before its lowercase form) that is set, unless the
+    /// host is in `NO_PROXY` (or `no_proxy`): the default. A variable whose
+    /// URL cannot be used is skipped with a warning that names it. A
+    /// loopback base URL never goes through a proxy from the environment.
     pub fn from_environment() -> Self {
         Proxy(ProxyKind::Environment)
     }
@@ -61,8 +77,12 @@ impl Proxy {
         Proxy(ProxyKind::Off)
     }
 
-    /// Use this proxy, such as `http://proxy.example:3128` or
-    /// `socks5://127.0.0.1:1080`; credentials may go in the URL.
+    /// Use this proxy: `http://`, `https://`, `socks4://`, `socks4a://`,
+    /// `socks5://` (the proxy gets the resolved address) or `socks5h://`
+    /// (the proxy resolves the name), such as `http://proxy.example:3128`
+    /// or `socks5://127.0.0.1:1080`. Credentials may go in the URL as
+    /// `user:password@`, with any `/`, `?`, `#` or `@` in them
+    /// percent-encoded; the URL has no path, query or fragment.
     pub fn url(url: impl Into<String>) -> Self {
         Proxy(ProxyKind::Url(url.into()))
     }
@@ -79,19 +99,97 @@ impl fmt::Debug for Proxy {
 }
 
 /// Hides the credentials of a URL such as `http://user:secret@host`.
+///
+/// It errs on the side of hiding: when the authority (up to the first `/`,
+/// `?` or `#`) has no `@` but the rest of the URL has one, as in
+/// `http://user:pa/ss@host`, everything up to the last `@` is hidden too,
+/// since a careless parser could read the part before it as credentials.
 pub(crate) fn redact_userinfo(url: &str) -> String {
     let rest_start = url.find("://").map_or(0, |i| i + 3);
-    let authority_end = url[rest_start..]
-        .find('/')
-        .map_or(url.len(), |i| rest_start + i);
-    match url[rest_start..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{}<redacted>@{}",
-            &url[..rest_start],
-            &url[rest_start + at + 1..]
-        ),
+    let rest = &url[rest_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@').or_else(|| rest.rfind('@'));
+    match at {
+        Some(at) => format!("{}<redacted>@{}", &url[..rest_start], &rest[at + 1..]),
         None => url.to_owned(),
     }
+}
+
+/// Checks a proxy URL and makes the agent's proxy of it.
+fn parse_proxy(url: &str) -> Result<ureq::Proxy, Error> {
+    let invalid =
+        |why: &str| Error::InvalidConfig(format!("proxy URL {:?} {why}", redact_userinfo(url)));
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    if rest.trim_end_matches('/').contains(['/', '?', '#']) {
+        return Err(invalid(
+            "must be scheme://[user:password@]host[:port], with any /, ?, # or @ in the credentials percent-encoded",
+        ));
+    }
+    ureq::Proxy::new(url).map_err(|_| invalid("is not valid"))
+}
+
+/// The variables a proxy is read from, in this order; the first one set
+/// to a usable URL wins.
+const PROXY_VARIABLES: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+];
+
+/// The proxy the environment names for requests to `url`, if any.
+fn proxy_from_env(url: &str) -> Option<ureq::Proxy> {
+    let uri: Uri = url.parse().ok()?;
+    let host = uri.host()?;
+    let no_proxy = ["NO_PROXY", "no_proxy"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok());
+    if no_proxy.is_some_and(|list| no_proxy_covers(&list, host)) {
+        return None;
+    }
+    PROXY_VARIABLES.into_iter().find_map(|name| {
+        let value = std::env::var(name).ok()?;
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        parse_proxy(value)
+            .map_err(|error| {
+                log::warn!(target: crate::transport::LOG_TARGET, "ignoring the environment variable {name}: {error}");
+            })
+            .ok()
+    })
+}
+
+/// Whether a `NO_PROXY` list (comma-separated; `*` for every host; a name
+/// covers itself and its subdomains, with or without a leading `.` or
+/// `*.`; ports are ignored) covers `host`.
+fn no_proxy_covers(list: &str, host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    list.split(',').map(str::trim).any(|entry| {
+        if entry == "*" {
+            return true;
+        }
+        let name = match entry.strip_prefix('[') {
+            Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+            None if entry.matches(':').count() == 1 => entry.split(':').next().unwrap_or_default(),
+            None => entry,
+        };
+        let name = name
+            .trim_start_matches("*.")
+            .trim_start_matches('.')
+            .to_ascii_lowercase();
+        !name.is_empty()
+            && (host == name
+                || host
+                    .strip_suffix(name.as_str())
+                    .is_some_and(|start| start.ends_with('.')))
+    })
 }
 
 /// What a built client sends and how; fixed once built.
@@ -148,11 +246,12 @@ pub(crate) fn agent_config(
         .user_agent(user_agent)
         .accept("application/json")
         .proxy(proxy)
-        .timeout_connect(Some(connect_timeout))
-        .timeout_send_request(Some(timeout))
-        .timeout_send_body(Some(timeout))
-        .timeout_recv_response(Some(timeout))
-        .timeout_recv_body(Some(timeout))
+        .timeout_resolve(limit(connect_timeout))
+        .timeout_connect(limit(connect_timeout))
+        .timeout_send_request(limit(timeout))
+        .timeout_send_body(limit(timeout))
+        .timeout_recv_response(limit(timeout))
+        .timeout_recv_body(limit(timeout))
         .build()
 }
 
@@ -162,10 +261,8 @@ pub(crate) fn agent_proxy(proxy: &Proxy, url: &str) -> Result<Option<ureq::Proxy
     match &proxy.0 {
         ProxyKind::Off => Ok(None),
         ProxyKind::Environment if is_loopback_url(url) => Ok(None),
-        ProxyKind::Environment => Ok(ureq::Proxy::try_from_env()),
-        ProxyKind::Url(url) => ureq::Proxy::new(url).map(Some).map_err(|_| {
-            Error::InvalidConfig(format!("proxy URL {:?} is not valid", redact_userinfo(url)))
-        }),
+        ProxyKind::Environment => Ok(proxy_from_env(url)),
+        ProxyKind::Url(url) => parse_proxy(url).map(Some),
     }
 }
 
@@ -244,13 +341,16 @@ impl ClientBuilder {
 
     /// Sets the timeout of each phase of an attempt: sending the request,
     /// waiting for the response, reading its body. Defaults to 3 minutes, as
-    /// long as the official SDK waits for a checkout.
+    /// long as the official SDK waits for a checkout; at most a day, or
+    /// `Duration::MAX` for none.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
         self
     }
 
-    /// Sets the timeout for opening a connection. Defaults to 10 seconds.
+    /// Sets the timeout for looking up the host's name and, apart, for
+    /// opening a connection (TCP, proxy and TLS set-up). Defaults to 10
+    /// seconds; at most a day, or `Duration::MAX` for none.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.settings.connect_timeout = timeout;
         self
@@ -304,7 +404,8 @@ impl ClientBuilder {
     ///
     /// [`Error::InvalidConfig`] when the base URL is not `https` (or `http`
     /// to loopback), when the locale or application name cannot go in an HTTP
-    /// header, when a timeout is zero or longer than a day, when the response
+    /// header, when a timeout is zero or longer than a day (but not
+    /// `Duration::MAX`, which means none), when the response
     /// cap is zero, or when the proxy URL is not valid.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
@@ -313,11 +414,8 @@ impl ClientBuilder {
         if let Some(name) = &settings.application_name {
             check_header_text("application name", name)?;
         }
-        let timeouts = [settings.timeout, settings.connect_timeout];
-        if timeouts.iter().any(|t| t.is_zero() || *t > MAX_TIMEOUT) {
-            return Err(Error::InvalidConfig(
-                "timeouts must be longer than zero and at most a day".into(),
-            ));
+        if !timeout_ok(settings.timeout) || !timeout_ok(settings.connect_timeout) {
+            return Err(Error::InvalidConfig(TIMEOUT_RULE.into()));
         }
         if settings.max_response_bytes == 0 {
             return Err(Error::InvalidConfig(
@@ -336,7 +434,7 @@ impl ClientBuilder {
 
     /// Builds the client with the default settings, which are valid.
     pub(crate) fn build_default(self) -> Client {
-        let proxy = ureq::Proxy::try_from_env();
+        let proxy = proxy_from_env(&self.settings.base_url);
         self.finish(proxy)
     }
 }
@@ -490,6 +588,117 @@ mod tests {
             Err(error @ Error::Auth(_)) => assert!(error.to_string().contains(TOKEN), "{error}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn proxy_credentials_stay_hidden_however_the_url_is_cut() {
+        for (url, shown) in [
+            (
+                "http://user:PW/x@proxy:3128",
+                "http://<redacted>@proxy:3128",
+            ),
+            (
+                "http://user:PW?x@proxy:3128",
+                "http://<redacted>@proxy:3128",
+            ),
+            (
+                "http://user:PW#x@proxy:3128",
+                "http://<redacted>@proxy:3128",
+            ),
+            (
+                "socks5://user:PW@127.0.0.1:1080",
+                "socks5://<redacted>@127.0.0.1:1080",
+            ),
+            ("user:PW@proxy:3128", "<redacted>@proxy:3128"),
+        ] {
+            assert_eq!(redact_userinfo(url), shown, "{url}");
+            let proxy = Proxy::url(url);
+            let builder =
+                crate::Client::builder(|| Ok::<_, std::io::Error>("t")).proxy(proxy.clone());
+            for text in [format!("{proxy:?}"), format!("{builder:?}")] {
+                assert!(!text.contains("PW"), "{text}");
+            }
+        }
+        // Such a URL is refused, and the refusal does not quote the secret.
+        let error = crate::Client::builder(|| Ok::<_, std::io::Error>("t"))
+            .proxy(Proxy::url("http://user:PW/x@proxy:3128"))
+            .build()
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidConfig(_)), "{error}");
+        assert!(!error.to_string().contains("PW"), "{error}");
+        // Percent-encoded, the same credentials are fine.
+        assert!(parse_proxy("http://user:P%2FW@proxy:3128").is_ok());
+        assert!(parse_proxy("http://proxy:3128/").is_ok());
+    }
+
+    #[test]
+    fn socks_proxies_are_accepted() {
+        for url in [
+            "socks4://127.0.0.1:1080",
+            "socks4a://127.0.0.1:1080",
+            "socks5://user:pw@127.0.0.1:1080",
+            "socks5h://proxy.example:1080",
+            "socks://127.0.0.1",
+        ] {
+            assert!(parse_proxy(url).is_ok(), "{url}");
+        }
+        assert!(parse_proxy("ftp://127.0.0.1:21").is_err());
+    }
+
+    #[test]
+    fn no_proxy_lists_cover_hosts_and_their_subdomains() {
+        let host = "api.partnercenter.microsoft.com";
+        for list in [
+            "*",
+            "microsoft.com",
+            ".microsoft.com",
+            "*.microsoft.com",
+            "example.com, API.PartnerCenter.Microsoft.com:443",
+            "partnercenter.microsoft.com",
+        ] {
+            assert!(no_proxy_covers(list, host), "{list}");
+        }
+        for list in [
+            "",
+            "soft.com",
+            "example.com,,",
+            "api.partnercenter.microsoft.com.evil",
+        ] {
+            assert!(!no_proxy_covers(list, host), "{list}");
+        }
+        assert!(no_proxy_covers("[::1]:8080", "[::1]"));
+        assert!(no_proxy_covers("10.1.2.3", "10.1.2.3"));
+    }
+
+    #[test]
+    fn timeouts_of_duration_max_mean_none() {
+        let config = agent_config(None, Duration::MAX, Duration::MAX, None);
+        let timeouts = config.timeouts();
+        assert_eq!((timeouts.resolve, timeouts.connect), (None, None));
+        assert_eq!((timeouts.recv_response, timeouts.recv_body), (None, None));
+        let builder = || crate::Client::builder(|| Ok::<_, std::io::Error>("t"));
+        assert!(
+            builder()
+                .timeout(Duration::MAX)
+                .connect_timeout(Duration::MAX)
+                .build()
+                .is_ok()
+        );
+        for timeout in [Duration::ZERO, MAX_TIMEOUT + Duration::from_nanos(1)] {
+            let error = builder().timeout(timeout).build().unwrap_err();
+            assert!(
+                error.to_string().contains("Duration::MAX for none"),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn name_lookups_are_bounded_by_the_connect_timeout() {
+        let connect = Duration::from_secs(7);
+        let config = agent_config(None, connect, Duration::from_secs(60), None);
+        assert_eq!(config.timeouts().resolve, Some(connect));
+        assert_eq!(config.timeouts().connect, Some(connect));
     }
 
     #[test]

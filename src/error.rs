@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::model::null_as_default;
+use crate::text::Escaped;
 
 /// A boxed error from a token provider or another source beyond this crate.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -133,6 +134,60 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// Partner Center answered a read of one order with another order. The
+    /// reply is not used: taking it for the order asked for would lose that
+    /// order.
+    #[error("asked for order {asked} but Partner Center answered with order {answered} ({call})")]
+    OrderMismatch {
+        /// The order asked for.
+        asked: crate::ids::OrderId,
+        /// The order the reply was about.
+        answered: crate::ids::OrderId,
+        /// The call.
+        call: CallInfo,
+    },
+
+    /// An availability is not sold on the term and billing cycle asked for
+    /// (see [`Availability::line_item`](crate::model::Availability::line_item));
+    /// nothing was sent.
+    #[error("catalog item {catalog_item_id} is not offered as {requested}; it is offered as {}", join_terms(.offered))]
+    TermNotOffered {
+        /// The catalog item.
+        catalog_item_id: String,
+        /// The term and billing cycle asked for.
+        requested: crate::model::OfferedTerm,
+        /// Those the availability offers.
+        offered: Vec<crate::model::OfferedTerm>,
+    },
+
+    /// A SKU has no availability that can be bought in the segment asked
+    /// for (see [`Client::availability_to_buy`](crate::Client::availability_to_buy)).
+    #[error(
+        "product {product_id} SKU {sku_id} has no purchasable availability for the {segment} segment"
+    )]
+    NoPurchasableAvailability {
+        /// The product.
+        product_id: String,
+        /// The SKU.
+        sku_id: String,
+        /// The segment.
+        segment: crate::model::Segment,
+    },
+
+    /// A list's next-page link was not followed: it leads away from the
+    /// base URL, repeats a page already read, or goes past the page limit.
+    /// The items read so far are dropped; the call's ID is that of the page
+    /// that carried the link.
+    #[error("refused to follow the next-page link {uri:?}: {reason} ({call})")]
+    BadNextLink {
+        /// The link's `uri`, as sent (shortened when long).
+        uri: String,
+        /// Why it was refused.
+        reason: &'static str,
+        /// The call that returned the link.
+        call: CallInfo,
+    },
+
     /// The token provider failed, so the attempt was not sent. When it
     /// failed before the first attempt, nothing reached Partner Center.
     #[error("{}", token_failure_message(.call))]
@@ -242,6 +297,17 @@ fn token_failure_message(call: &CallInfo) -> String {
     }
 }
 
+fn join_terms(terms: &[crate::model::OfferedTerm]) -> String {
+    if terms.is_empty() {
+        return "nothing".to_owned();
+    }
+    terms
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn after_status(status: Option<u16>) -> String {
     match status {
         Some(status) => format!(" after an HTTP {status} status"),
@@ -256,12 +322,16 @@ impl Error {
             Error::Token { call, .. }
             | Error::Transport { call, .. }
             | Error::ResponseTooLarge { call, .. }
-            | Error::Decode { call, .. } => Some(call),
+            | Error::Decode { call, .. }
+            | Error::OrderMismatch { call, .. } => Some(call),
+            Error::BadNextLink { call, .. } => Some(call),
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)
             | Error::Auth(_)
             | Error::CartHasErrors { .. }
+            | Error::TermNotOffered { .. }
+            | Error::NoPurchasableAvailability { .. }
             | Error::WaitTimedOut { .. } => None,
         }
     }
@@ -441,7 +511,7 @@ impl fmt::Display for ServiceError {
             write!(f, ", error {code}")?;
         }
         if let Some(message) = self.message() {
-            write!(f, ": {message}")?;
+            write!(f, ": {}", Escaped(message))?;
         }
         if let Some(location) = &self.location {
             write!(f, " (redirect to {location:?} not followed)")?;
@@ -498,7 +568,7 @@ impl fmt::Display for FaultCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FaultCode::Number(n) => write!(f, "{n}"),
-            FaultCode::Text(text) => f.write_str(text),
+            FaultCode::Text(text) => write!(f, "{}", Escaped(text)),
         }
     }
 }

@@ -197,32 +197,34 @@ impl OrderId {
 
     /// Checks that this ID is safe to put in a request path.
     pub(crate) fn check_path_safe(&self) -> Result<(), Error> {
-        let value = self.0.as_str();
-        if value.is_empty() {
-            return Err(invalid("order ID", value, "it is empty"));
-        }
-        if value.len() > Self::MAX_LEN {
-            return Err(invalid(
-                "order ID",
-                value,
-                "it is longer than 128 characters",
-            ));
-        }
-        if value == "." || value == ".." {
-            return Err(invalid("order ID", value, "it is a relative path segment"));
-        }
-        if !value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-        {
-            return Err(invalid(
-                "order ID",
-                value,
-                "it contains characters other than letters, digits, '-', '.', '_' and '~'",
-            ));
-        }
-        Ok(())
+        check_path_segment("order ID", &self.0)
     }
+}
+
+/// Checks that an opaque ID (an order, product, SKU or availability ID) is
+/// safe in a URL path segment unencoded: ASCII letters, digits, `-`, `.`,
+/// `_` and `~`, at most [`OrderId::MAX_LEN`] of them, and not `.` or `..`.
+pub(crate) fn check_path_segment(kind: &'static str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        return Err(invalid(kind, value, "it is empty"));
+    }
+    if value.len() > OrderId::MAX_LEN {
+        return Err(invalid(kind, value, "it is longer than 128 characters"));
+    }
+    if value == "." || value == ".." {
+        return Err(invalid(kind, value, "it is a relative path segment"));
+    }
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    {
+        return Err(invalid(
+            kind,
+            value,
+            "it contains characters other than letters, digits, '-', '.', '_' and '~'",
+        ));
+    }
+    Ok(())
 }
 
 impl fmt::Debug for OrderId {
@@ -231,9 +233,11 @@ impl fmt::Debug for OrderId {
     }
 }
 
+/// The ID as text, with any control character escaped: an order ID comes
+/// from the service, and a path-safe one shows unchanged.
 impl fmt::Display for OrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        fmt::Display::fmt(&crate::text::Escaped(&self.0), f)
     }
 }
 

@@ -20,6 +20,16 @@
 //! # }
 //! ```
 //!
+//! # Finding what to buy
+//!
+//! A cart line item buys a catalog item, `{productId}:{skuId}:{availabilityId}`.
+//! The availability ID is reissued from time to time, so look it up when
+//! buying: [`Client::availability_to_buy`] finds the purchasable availability
+//! of a product and SKU in a segment, and
+//! [`Availability::line_item`](model::Availability::line_item) makes the
+//! line item on a term and billing cycle it offers. The catalog's lists, like
+//! every list call, read all pages.
+//!
 //! # Retries and idempotency
 //!
 //! The client retries connection failures, timeouts and the transient
@@ -85,6 +95,7 @@ mod ids;
 pub mod model;
 mod options;
 mod retry;
+mod text;
 mod transport;
 mod wait;
 
@@ -97,8 +108,8 @@ pub use config::{
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};
 pub use model::{
-    BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
-    OrderLineItem, OrderStatus,
+    Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
+    OrderLineItem, OrderStatus, Product, Sku,
 };
 pub use options::CheckoutOptions;
 pub use retry::RetryPolicy;

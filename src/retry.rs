@@ -1,9 +1,10 @@
 //! When to try a call again, and how long to wait first.
 
+use std::cell::Cell;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, TransportErrorKind};
 
@@ -36,6 +37,12 @@ const RETRYABLE_CONFLICT_CODES: [i64; 2] = [800_060, 800_064];
 /// that is longer. A `Retry-After` beyond [`max_retry_after`](Self::max_retry_after)
 /// ends the call at once with [`Error::RetryAfterTooLong`](crate::Error::RetryAfterTooLong),
 /// so a build script never blocks for an hour unasked.
+///
+/// Any duration is accepted: `Duration::MAX` as a backoff or cap means no
+/// limit, and no arithmetic on them can overflow. Within
+/// [`Client::wait_for_orders`](crate::Client::wait_for_orders), the wait's
+/// deadline and pace apply to every attempt: a backoff that would end after
+/// the deadline is not slept.
 ///
 /// ```
 /// use std::time::Duration;
@@ -135,12 +142,36 @@ impl RetryPolicy {
         &self,
         mut attempt: impl FnMut(u32) -> Result<T, E>,
         hint: impl Fn(&E) -> (bool, Option<Duration>),
+        before_retry: impl FnMut(&E, u32, Duration),
+    ) -> Result<T, Stop<E>> {
+        self.run_within(
+            Bounds::default(),
+            |number, _| attempt(number),
+            hint,
+            before_retry,
+        )
+    }
+
+    /// [`run`](Self::run) within `bounds`: every attempt, the first and each
+    /// retry, waits for the pacer's next slot; none starts at or after the
+    /// deadline, and no wait runs past it; each is given the time left
+    /// (`None`: no limit) to bound its request. When the deadline comes
+    /// first, the run ends with [`Stop::OutOfTime`] and the last error.
+    pub(crate) fn run_within<T, E>(
+        &self,
+        bounds: Bounds<'_>,
+        mut attempt: impl FnMut(u32, Option<Duration>) -> Result<T, E>,
+        hint: impl Fn(&E) -> (bool, Option<Duration>),
         mut before_retry: impl FnMut(&E, u32, Duration),
     ) -> Result<T, Stop<E>> {
-        let mut number = 0;
+        let mut number = 0u32;
+        let mut last_error = None;
         loop {
-            number += 1;
-            let error = match attempt(number) {
+            let Some(time_left) = bounds.begin_attempt() else {
+                return Err(Stop::OutOfTime(last_error));
+            };
+            number = number.saturating_add(1);
+            let error = match attempt(number, time_left) {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
@@ -150,9 +181,13 @@ impl RetryPolicy {
                 Decision::RetryAfterTooLong { asked, cap } => {
                     return Err(Stop::RetryAfterTooLong { error, asked, cap });
                 }
+                Decision::Retry(wait) if !bounds.outlasts(wait) => {
+                    return Err(Stop::OutOfTime(Some(error)));
+                }
                 Decision::Retry(wait) => {
                     before_retry(&error, number, wait);
                     thread::sleep(wait);
+                    last_error = Some(error);
                 }
             }
         }
@@ -190,6 +225,82 @@ pub(crate) enum Stop<E> {
         asked: Duration,
         cap: Duration,
     },
+    /// The deadline of [`Bounds`] came first: no attempt could start, or the
+    /// wait before the next one would have run past it. Holds the last
+    /// error, if an attempt was made.
+    OutOfTime(Option<E>),
+}
+
+/// What a caller that makes many calls (the wait for orders) asks of each:
+/// a deadline and a pace. The default bounds nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Bounds<'a> {
+    /// No attempt starts at or after it, and no wait runs past it. `None`:
+    /// no deadline.
+    pub(crate) deadline: Option<Instant>,
+    /// Spaces the attempts, retries included.
+    pub(crate) pacer: Option<&'a Pacer>,
+}
+
+impl Bounds<'_> {
+    /// Waits for the pacer's next slot and returns the time left before the
+    /// deadline (`Some(None)`: no deadline), or `None` when the deadline
+    /// comes first; then nothing was waited for.
+    fn begin_attempt(&self) -> Option<Option<Duration>> {
+        let now = Instant::now();
+        let slot = self.pacer.map_or(now, |pacer| pacer.next_slot(now));
+        if self.deadline.is_some_and(|deadline| slot >= deadline) {
+            return None;
+        }
+        thread::sleep(slot.saturating_duration_since(now));
+        let now = Instant::now();
+        if let Some(pacer) = self.pacer {
+            pacer.last.set(Some(now));
+        }
+        match self.deadline {
+            None => Some(None),
+            Some(deadline) => deadline
+                .checked_duration_since(now)
+                .filter(|left| !left.is_zero())
+                .map(Some),
+        }
+    }
+
+    /// Whether a wait of `wait` from now ends before the deadline.
+    fn outlasts(&self, wait: Duration) -> bool {
+        match self.deadline {
+            None => true,
+            Some(deadline) => Instant::now()
+                .checked_add(wait)
+                .is_some_and(|end| end < deadline),
+        }
+    }
+}
+
+/// Spaces requests evenly: each starts at least `spacing` after the one
+/// before. Used by one thread at a time.
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    spacing: Duration,
+    last: Cell<Option<Instant>>,
+}
+
+impl Pacer {
+    pub(crate) fn new(spacing: Duration) -> Self {
+        Pacer {
+            spacing,
+            last: Cell::new(None),
+        }
+    }
+
+    /// When the next request may start: now, or `spacing` after the last
+    /// (a spacing is at most a minute, so the sum is always on the clock).
+    fn next_slot(&self, now: Instant) -> Instant {
+        self.last
+            .get()
+            .and_then(|last| last.checked_add(self.spacing))
+            .map_or(now, |slot| slot.max(now))
+    }
 }
 
 /// What to do after a failed attempt.

@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::io::Read;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::de::DeserializeOwned;
 use ureq::http;
@@ -15,7 +15,9 @@ use crate::config::Settings;
 use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::fault_probe::is_fault;
 use crate::model::{from_body, strip_bom};
-use crate::retry::{Stop, Verdict, classify, parse_retry_after};
+use crate::retry::{Bounds, Stop, Verdict, classify, parse_retry_after};
+
+mod paging;
 
 /// The `log` target of every record this crate writes.
 pub(crate) const LOG_TARGET: &str = "partner_center_cart";
@@ -54,8 +56,8 @@ pub(crate) struct ApiRequest {
     pub(crate) body: Option<Vec<u8>>,
     /// The `MS-RequestId` of the first attempt.
     pub(crate) request_id: Uuid,
-    /// Headers of this call beyond the ones every call sends.
-    pub(crate) headers: Vec<(&'static str, String)>,
+    /// Further headers, such as a next-page link's `MS-ContinuationToken`.
+    pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
 
 impl ApiRequest {
@@ -69,10 +71,14 @@ impl ApiRequest {
         }
     }
 
-    /// Adds a header; its value must have been checked to be header-safe.
-    pub(crate) fn header(mut self, name: &'static str, value: String) -> Self {
-        self.headers.push((name, value));
-        self
+    /// Adds a header, refusing a value that cannot go in one.
+    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Result<Self, Error> {
+        let value = http::HeaderValue::from_str(value).map_err(|_| {
+            Error::InvalidConfig(format!("the {name} header's value cannot go in a header"))
+        })?;
+        self.headers
+            .push((http::HeaderName::from_static(name), value));
+        Ok(self)
     }
 
     /// Adds a JSON body.
@@ -160,6 +166,18 @@ impl Transport {
     /// one before; an attempt after an answer that the service took nothing
     /// gets a new one (see [`Verdict`]). Errors carry the last attempt's.
     pub(crate) fn send(&self, request: &ApiRequest) -> Result<Reply, Error> {
+        self.send_within(request, Bounds::default())
+            .map_err(Unsent::into_error)
+    }
+
+    /// [`send`](Self::send) within `bounds`: every attempt, retries
+    /// included, waits for the pacer; none starts after the deadline, no
+    /// backoff runs past it, and each request may take only the time left.
+    pub(crate) fn send_within(
+        &self,
+        request: &ApiRequest,
+        bounds: Bounds<'_>,
+    ) -> Result<Reply, Unsent> {
         let call = Cell::new(CallInfo {
             request_id: request.request_id,
             correlation_id: self.settings.correlation_id.unwrap_or_else(Uuid::new_v4),
@@ -167,8 +185,9 @@ impl Transport {
         });
         let renew = Cell::new(false);
         let (method, path) = (request.method.as_str(), &request.path);
-        let outcome = self.settings.retry.run(
-            |attempt| {
+        let outcome = self.settings.retry.run_within(
+            bounds,
+            |attempt, time_left| {
                 let mut info = call.get();
                 info.attempts = attempt;
                 if renew.replace(false) {
@@ -176,7 +195,7 @@ impl Transport {
                 }
                 call.set(info);
                 let started = Instant::now();
-                let result = self.attempt(request, &info);
+                let result = self.attempt(request, &info, time_left);
                 let status = match &result {
                     Ok(reply) => Some(reply.status),
                     Err(error) => error.status(),
@@ -205,7 +224,7 @@ impl Transport {
             },
         );
         outcome.map_err(|stop| match stop {
-            Stop::GiveUp(error) => error,
+            Stop::GiveUp(error) => Unsent::Failed(error),
             Stop::RetryAfterTooLong { error, asked, cap } => {
                 log::warn!(
                     target: LOG_TARGET,
@@ -214,20 +233,59 @@ impl Transport {
                     cap.as_secs(),
                     call.get().request_id,
                 );
-                match error {
+                Unsent::Failed(match error {
                     Error::Service(service) => Error::RetryAfterTooLong {
                         retry_after: asked,
                         cap,
                         error: service,
                     },
                     other => other,
-                }
+                })
+            }
+            Stop::OutOfTime(error) => {
+                let call = call.get();
+                log::info!(
+                    target: LOG_TARGET,
+                    "{method} {path}: out of time after {} attempt{} (request ID {})",
+                    call.attempts,
+                    if call.attempts == 1 { "" } else { "s" },
+                    call.request_id,
+                );
+                Unsent::OutOfTime(error.unwrap_or_else(|| Error::Transport {
+                    kind: TransportErrorKind::Timeout,
+                    status: None,
+                    call,
+                    source: "the deadline passed before the request could start".into(),
+                }))
             }
         })
     }
 
-    /// Makes one attempt.
-    fn attempt(&self, request: &ApiRequest, call: &CallInfo) -> Result<Reply, Error> {
+    /// Runs one exchange. Under a deadline, the whole of it, from the name
+    /// lookup to the last byte of the body, gets only the time left.
+    fn run<B: ureq::AsSendBody>(
+        &self,
+        request: http::Request<B>,
+        time_left: Option<Duration>,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        match time_left {
+            None => self.agent.run(request),
+            Some(left) => self.agent.run(
+                self.agent
+                    .configure_request(request)
+                    .timeout_global(Some(left))
+                    .build(),
+            ),
+        }
+    }
+
+    /// Makes one attempt, within `time_left` if there is a deadline.
+    fn attempt(
+        &self,
+        request: &ApiRequest,
+        call: &CallInfo,
+        time_left: Option<Duration>,
+    ) -> Result<Reply, Error> {
         let token = self
             .tokens
             .token()
@@ -259,13 +317,13 @@ impl Transport {
         if let Some(application) = &settings.application_name {
             builder = builder.header("MS-PartnerCenter-Application", application.as_str());
         }
-        for (name, value) in &request.headers {
-            builder = builder.header(*name, value.as_str());
-        }
         // Every POST and PUT says it is JSON, the body-less checkout too:
         // the service answers 415 to one that does not.
         if matches!(request.method, Method::Post | Method::Put) {
             builder = builder.header("Content-Type", "application/json");
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
         }
         let head = builder.body(()).map_err(|source| Error::Transport {
             kind: TransportErrorKind::Other,
@@ -276,11 +334,11 @@ impl Transport {
         // A GET goes without a body; a POST or PUT always has one, if only an
         // empty one, so that it carries `Content-Length`.
         let sent = match request.method {
-            Method::Get => self.agent.run(head),
+            Method::Get => self.run(head, time_left),
             Method::Post | Method::Put => {
                 let (parts, ()) = head.into_parts();
                 let body: &[u8] = request.body.as_deref().unwrap_or_default();
-                self.agent.run(http::Request::from_parts(parts, body))
+                self.run(http::Request::from_parts(parts, body), time_left)
             }
         };
         let response = sent.map_err(|error| transport_error(error, None, call))?;
@@ -311,6 +369,24 @@ impl Transport {
             body: response.body,
             call: *call,
         })
+    }
+}
+
+/// Why a bounded call gave no reply.
+#[derive(Debug)]
+pub(crate) enum Unsent {
+    /// It failed for good: the error, as [`Transport::send`] reports it.
+    Failed(Error),
+    /// The deadline came first; the last attempt's error, or a timeout if
+    /// no attempt could start.
+    OutOfTime(Error),
+}
+
+impl Unsent {
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            Unsent::Failed(error) | Unsent::OutOfTime(error) => error,
+        }
     }
 }
 
@@ -493,11 +569,12 @@ fn text_snippet(body: &[u8]) -> String {
     snippet(&text, SNIPPET_CHARS)
 }
 
-/// Folds white space and control characters and shortens the text.
+/// Folds white space and the characters [`crate::text::is_unsafe`] names
+/// into single spaces, and shortens the text.
 pub(crate) fn snippet(text: &str, max_chars: usize) -> String {
     let mut out = String::new();
     let mut chars = 0;
-    for word in text.split(|c: char| c.is_whitespace() || c.is_control()) {
+    for word in text.split(|c: char| c.is_whitespace() || crate::text::is_unsafe(c)) {
         if word.is_empty() {
             continue;
         }

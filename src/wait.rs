@@ -10,7 +10,9 @@ use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
 use crate::model::{CartCheckoutResult, Order, OrderStatus};
-use crate::transport::LOG_TARGET;
+use crate::retry::{Bounds, Pacer};
+use crate::text::Escaped;
+use crate::transport::{LOG_TARGET, Unsent};
 
 /// The most requests a wait sends in a minute, whatever it is told: half of
 /// the 500 a minute that Partner Center documents per tenant for orders.
@@ -70,14 +72,19 @@ impl fmt::Debug for WaitOptions {
 
 impl WaitOptions {
     /// Sets how long to wait in all before giving up with
-    /// [`Error::WaitTimedOut`].
+    /// [`Error::WaitTimedOut`]; `Duration::MAX` waits without a deadline.
+    ///
+    /// The deadline bounds everything the wait does: no sleep, pause for
+    /// pacing or backoff runs past it, no request starts after it, and a
+    /// request under way gets only the time left.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Sets the wait before the first check; each later wait is 1.5 times
-    /// the one before, up to [`max_interval`](Self::max_interval).
+    /// the one before, up to [`max_interval`](Self::max_interval). Any
+    /// duration is accepted; the deadline cuts a long one short.
     pub fn initial_interval(mut self, interval: Duration) -> Self {
         self.initial_interval = interval;
         self
@@ -91,6 +98,7 @@ impl WaitOptions {
 
     /// Sets how many requests the wait may send in a minute, from 1 to
     /// [`MAX_REQUESTS_PER_MINUTE`]; requests are spaced evenly to keep to it.
+    /// Every request counts, retries included.
     pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
         self.max_requests_per_minute = requests.clamp(1, MAX_REQUESTS_PER_MINUTE);
         self
@@ -140,11 +148,14 @@ impl Client {
     /// Only a wait that runs out, or a read that fails, is an `Err`.
     ///
     /// Orders that are already final are not read again. The pending ones
-    /// are read with [`get_order`](Self::get_order) at growing intervals,
-    /// with requests spaced to stay under
+    /// are read as by [`get_order`](Self::get_order) at growing intervals,
+    /// with every request, retries included, spaced to stay under
     /// [`max_requests_per_minute`](WaitOptions::max_requests_per_minute).
-    /// Each check is logged at `info`, naming each pending order's status,
-    /// and told to the progress callback.
+    /// The [`timeout`](WaitOptions::timeout) bounds all of it: the wait
+    /// returns by its deadline, but for the time the token provider takes,
+    /// which only the provider's own timeouts bound. Each check is logged at
+    /// `info`, naming each pending order's status, and told to the progress
+    /// callback.
     ///
     /// An order whose status this crate does not know (the service has been
     /// seen to send `none`) is not final: it is polled like a pending one
@@ -174,7 +185,9 @@ impl Client {
     /// # Errors
     ///
     /// - [`Error::WaitTimedOut`] when orders are still pending at the
-    ///   deadline; it names them and holds every order as last read.
+    ///   deadline, or when a read's retries could not finish by it; it names
+    ///   the pending orders and holds every order as last read.
+    /// - [`Error::OrderMismatch`] when a read of one order returns another.
     /// - [`Error::InvalidId`] when the customer ID or an order ID cannot be
     ///   used; nothing is sent.
     /// - Any error of [`get_order`](Self::get_order) that outlasts its
@@ -191,11 +204,27 @@ impl Client {
             order.id.check_path_safe()?;
         }
         let started = Instant::now();
-        let deadline = started + options.timeout;
-        let spacing = options.request_spacing();
+        // A timeout too long to add to the clock means no deadline.
+        let deadline = started.checked_add(options.timeout);
+        let pacer = Pacer::new(options.request_spacing());
+        let bounds = Bounds {
+            deadline,
+            pacer: Some(&pacer),
+        };
         let mut interval = options.initial_interval.min(options.max_interval);
-        let mut last_request: Option<Instant> = None;
         let mut unknown_statuses = HashSet::new();
+        let timed_out = |orders: Vec<Order>| {
+            let pending = orders
+                .iter()
+                .filter(|order| order.is_pending())
+                .map(|order| order.id.clone())
+                .collect();
+            Error::WaitTimedOut {
+                pending,
+                orders,
+                waited: started.elapsed(),
+            }
+        };
 
         loop {
             warn_of_unknown_statuses(&orders, &mut unknown_statuses);
@@ -208,15 +237,12 @@ impl Client {
                 log::info!(target: LOG_TARGET, "all {} orders are final after {:.0?}", orders.len(), started.elapsed());
                 return Ok(orders);
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Error::WaitTimedOut {
-                    pending,
-                    orders,
-                    waited: started.elapsed(),
-                });
+            let time_left =
+                deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            if time_left.is_some_and(|left| left.is_zero()) {
+                return Err(timed_out(orders));
             }
-            let wait = interval.min(deadline - now);
+            let wait = time_left.map_or(interval, |left| interval.min(left));
             log::info!(
                 target: LOG_TARGET,
                 "waiting for {} pending order{} ({}); next check in {:.1?}",
@@ -240,14 +266,22 @@ impl Client {
             }
             thread::sleep(wait);
 
-            for order in orders.iter_mut().filter(|order| order.is_pending()) {
-                if let Some(previous) = last_request {
-                    thread::sleep(spacing.saturating_sub(previous.elapsed()));
+            for index in 0..orders.len() {
+                if !orders[index].is_pending() {
+                    continue;
                 }
-                last_request = Some(Instant::now());
-                *order = self.get_order(customer_id, &order.id)?;
+                match self.read_order(customer_id, &orders[index].id, "", bounds) {
+                    Ok(order) => orders[index] = order,
+                    Err(Unsent::Failed(error)) => return Err(error),
+                    Err(Unsent::OutOfTime(error)) => {
+                        log::info!(target: LOG_TARGET, "the wait's deadline came while reading order {}: {error}", orders[index].id);
+                        return Err(timed_out(orders));
+                    }
+                }
             }
-            interval = interval.mul_f64(1.5).min(options.max_interval);
+            interval = interval
+                .saturating_add(interval / 2)
+                .min(options.max_interval);
         }
     }
 }
@@ -281,8 +315,8 @@ pub(crate) fn describe_pending(pending: &[OrderId], orders: &[Order]) -> String 
                 .find(|order| order.id == *id)
                 .and_then(|order| order.status.as_ref());
             match status {
-                Some(status) => format!("{} (status {:?})", id.as_str(), status.as_str()),
-                None => format!("{} (no status)", id.as_str()),
+                Some(status) => format!("{id} (status \"{}\")", Escaped(status.as_str())),
+                None => format!("{id} (no status)"),
             }
         })
         .collect::<Vec<_>>()

@@ -3,6 +3,8 @@
 
 #[path = "common/child.rs"]
 mod child;
+#[path = "common/proxies.rs"]
+mod proxies;
 #[path = "common/records.rs"]
 mod records;
 #[path = "common/token_endpoint.rs"]
@@ -604,6 +606,36 @@ fn providers_serve_the_client_whole_boxed_or_shared() {
     assert_eq!(endpoint.requests().len(), 1);
 }
 
+#[test]
+fn a_token_that_cannot_go_in_a_header_is_not_cached() {
+    let endpoint = FakeTokenEndpoint::start();
+    endpoint.push(Answer::token("eyJ0.first\r\nX-Injected: 1", 3600));
+    let provider = app_only(&endpoint).build().unwrap();
+    let error = provider.access_token().unwrap_err();
+    assert!(
+        matches!(error, AuthError::UnusableToken { .. }),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("eyJ0.first"), "{error}");
+    // The bad token was not kept: the next call fetches a good one, which is.
+    assert_eq!(provider.access_token().unwrap().secret(), "access-token-2");
+    assert_eq!(provider.access_token().unwrap().secret(), "access-token-2");
+    assert_eq!(endpoint.requests().len(), 2);
+}
+
+#[test]
+fn token_requests_go_through_a_socks_proxy() {
+    let endpoint = FakeTokenEndpoint::start();
+    let socks = proxies::Socks5::start();
+    let provider = app_only(&endpoint)
+        .proxy(partner_center_cart::Proxy::url(&socks.url))
+        .build()
+        .unwrap();
+    assert_eq!(provider.access_token().unwrap().secret(), "access-token-1");
+    let port = endpoint.authority().rsplit(':').next().unwrap().to_owned();
+    assert_eq!(socks.targets(), [format!("127.0.0.1:{port}")]);
+}
+
 #[cfg(unix)]
 mod azure_cli {
     use super::*;
@@ -824,6 +856,112 @@ mod azure_cli {
             .unwrap();
         let error = provider.access_token().unwrap_err();
         assert!(error.to_string().contains("did not finish"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Whether process `pid` has ended (or is a zombie), waiting up to 2 s.
+    fn has_ended(pid: &str) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let state = stat.rsplit(')').next().unwrap_or_default().trim_start();
+            if stat.is_empty() || state.starts_with('Z') {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn read_pid(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("pid"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_hung_cli_is_stopped_with_all_it_started() {
+        let _guard = one_at_a_time();
+        let dir = scratch_dir("hang-group");
+        let az = fake_az(
+            &dir,
+            &format!(
+                "sleep 30 &\necho $! > '{}'\nsleep 30",
+                dir.join("pid").display()
+            ),
+        );
+        let provider = AzureCliProvider::builder()
+            .program(&az)
+            .timeout(Duration::from_millis(500))
+            .build()
+            .unwrap();
+        let error = provider.access_token().unwrap_err();
+        assert!(error.to_string().contains("did not finish"), "{error}");
+        assert!(
+            has_ended(&read_pid(&dir)),
+            "the CLI's own child was left running"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_process_holding_the_output_does_not_stretch_the_timeout() {
+        let _guard = one_at_a_time();
+        let dir = scratch_dir("held-output");
+        // az prints its token and exits, but leaves a process behind that
+        // holds its standard output open for 6 s.
+        let az = fake_az(
+            &dir,
+            &format!(
+                "{}\nsleep 6 &\necho $! > '{}'",
+                token_output(Some(epoch_in(3600))),
+                dir.join("pid").display()
+            ),
+        );
+        let provider = AzureCliProvider::builder()
+            .program(&az)
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let token = provider.access_token();
+        let took = started.elapsed();
+        assert!(took < Duration::from_millis(2500), "{took:?}");
+        // What az printed before it exited is still its answer.
+        assert_eq!(token.unwrap().secret(), ACCESS_TOKEN);
+        assert!(
+            has_ended(&read_pid(&dir)),
+            "the process left behind still runs"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn an_unusable_cli_token_is_not_cached() {
+        let _guard = one_at_a_time();
+        let dir = scratch_dir("bad-token");
+        let count = dir.join("count");
+        let good = token_output(Some(epoch_in(3600)));
+        let bad = good.replace(ACCESS_TOKEN, "eyJ0.bad\\r\\nX-Injected: 1");
+        let az = fake_az(
+            &dir,
+            &format!(
+                "if [ -e '{count}' ]; then\n{good}\nelse\ntouch '{count}'\n{bad}\nfi",
+                count = count.display()
+            ),
+        );
+        let provider = AzureCliProvider::builder().program(&az).build().unwrap();
+        let error = provider.access_token().unwrap_err();
+        assert!(
+            matches!(error, AuthError::UnusableToken { .. }),
+            "{error:?}"
+        );
+        assert_eq!(provider.access_token().unwrap().secret(), ACCESS_TOKEN);
+        assert_eq!(provider.access_token().unwrap().secret(), ACCESS_TOKEN);
+        assert_eq!(calls(&dir).len(), 2);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

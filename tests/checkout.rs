@@ -952,7 +952,9 @@ fn bad_settings_are_refused() {
         make().locale("en\r\nX: y").build(),
         make().application_name("").build(),
         make().timeout(Duration::ZERO).build(),
-        make().timeout(Duration::MAX).build(),
+        make()
+            .timeout(Duration::MAX - Duration::from_secs(1))
+            .build(),
         make().connect_timeout(Duration::from_secs(86_401)).build(),
         make().max_response_bytes(0).build(),
         make()
@@ -961,6 +963,14 @@ fn bad_settings_are_refused() {
     ] {
         assert!(matches!(result, Err(Error::InvalidConfig(_))), "{result:?}");
     }
+    // Duration::MAX means no timeout.
+    assert!(
+        make()
+            .timeout(Duration::MAX)
+            .connect_timeout(Duration::MAX)
+            .build()
+            .is_ok()
+    );
 }
 
 #[test]

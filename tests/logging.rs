@@ -89,6 +89,39 @@ fn attempts_and_retries_are_logged_without_secrets() {
     assert!(retry.contains(&request_id), "{retry}");
     assert!(retry.contains("gets a new one"), "{retry}");
 
+    // Server text reaches the log escaped: a 503 whose description tries to
+    // forge a line, read by a wait whose deadline then ends it.
+    let forged = "busy\r\n2026-11-24 INFO partner_center_cart: paid\u{1b}[2K";
+    fake.push_reply(Reply::fault(503, 900_192, forged).header("Retry-After", "5"));
+    let result: partner_center_cart::CartCheckoutResult =
+        serde_json::from_str(r#"{"orders": [{"id": "ord0", "status": "pending"}]}"#).unwrap();
+    let error = client(&fake)
+        .wait_for_orders(
+            CUSTOMER,
+            &result,
+            partner_center_cart::WaitOptions::default()
+                .initial_interval(std::time::Duration::ZERO)
+                .timeout(std::time::Duration::from_secs(1)),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(error, partner_center_cart::Error::WaitTimedOut { .. }),
+        "{error:?}"
+    );
+    let records = LOGGER.0.lock().unwrap().clone();
+    let ours: Vec<_> = records
+        .iter()
+        .filter(|(_, target, _)| target == "partner_center_cart")
+        .collect();
+    assert!(
+        ours.iter()
+            .any(|(_, _, text)| text.contains("busy\\r\\n2026-11-24 INFO")),
+        "{ours:#?}"
+    );
+    for (_, _, text) in &ours {
+        assert!(!text.contains(['\r', '\n', '\u{1b}']), "{text:?}");
+    }
+
     // No record at debug level or above, ureq's included, shows the token.
     // (ureq's trace level dumps raw bytes in hex; the README warns of it.)
     assert!(

@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use common::{CART, CUSTOMER, TOKEN, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{Order, OrderLineItem};
+use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
 use partner_center_cart::{
     ApiFault, CartCheckoutResult, CartId, Client, CustomerId, Error, OrderId, Proxy, RetryPolicy,
     Uuid,
@@ -33,7 +33,7 @@ use serde_json::Value;
 /// bodies to cross it.
 const CAP: u64 = 16 * 1024;
 
-const FIXTURES: [&[u8]; 12] = [
+const FIXTURES: [&[u8]; 19] = [
     include_bytes!("fixtures/apifault-400.json"),
     include_bytes!("fixtures/apifault-404.json"),
     include_bytes!("fixtures/cart-create-request.json"),
@@ -46,11 +46,18 @@ const FIXTURES: [&[u8]; 12] = [
     include_bytes!("fixtures/order-provisioning-status.json"),
     include_bytes!("fixtures/orders-list-response.json"),
     include_bytes!("fixtures/throttled-429.json"),
+    include_bytes!("fixtures/catalog-availabilities-example.json"),
+    include_bytes!("fixtures/catalog-availability-by-id-example.json"),
+    include_bytes!("fixtures/catalog-availability-nce-example.json"),
+    include_bytes!("fixtures/catalog-product-nce-example.json"),
+    include_bytes!("fixtures/catalog-products-example.json"),
+    include_bytes!("fixtures/catalog-sku-nce-example.json"),
+    include_bytes!("fixtures/catalog-skus-example.json"),
 ];
 
 /// Field names of the models and the error bodies, for mutations that put a
 /// value of the wrong shape where the decoder looks.
-const FIELD_NAMES: [&str; 24] = [
+const FIELD_NAMES: [&str; 31] = [
     "orders",
     "orderErrors",
     "lineItems",
@@ -75,6 +82,13 @@ const FIELD_NAMES: [&str; 24] = [
     "message",
     "statusCode",
     "error",
+    "next",
+    "terms",
+    "segment",
+    "isPurchasable",
+    "supportedBillingCycles",
+    "productType",
+    "sku",
 ];
 
 /// The number of cases of a property: `PROPTEST_CASES` if set, else `default`.
@@ -326,6 +340,10 @@ proptest! {
         decodes_stably::<Order>(&body)?;
         decodes_stably::<OrderLineItem>(&body)?;
         decodes_stably::<ApiFault>(&body)?;
+        decodes_stably::<Product>(&body)?;
+        decodes_stably::<Sku>(&body)?;
+        decodes_stably::<Availability>(&body)?;
+        decodes_stably::<Collection<Availability>>(&body)?;
     }
 }
 
@@ -718,6 +736,125 @@ proptest! {
                 prop_assert!(matches!(result, Err(Error::InvalidId { .. })), "{:?}", result);
                 prop_assert!(requests.is_empty());
             }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Durations of any size, from zero to `Duration::MAX`: the wait and the retry
+// policy take them without a panic, and `Duration::MAX` means no limit. Each
+// case ends at once: either the orders complete on the first read, or the
+// deadline is a few milliseconds away.
+
+/// Any duration, with the edges and the small ones that make real waits
+/// likely.
+fn any_duration() -> impl Strategy<Value = Duration> {
+    prop_oneof![
+        Just(Duration::ZERO),
+        Just(Duration::MAX),
+        (any::<u64>(), 0u32..1_000_000_000).prop_map(|(secs, nanos)| Duration::new(secs, nanos)),
+        (0u64..=u64::MAX).prop_map(Duration::from_nanos),
+        (0u64..120_000).prop_map(Duration::from_millis),
+    ]
+}
+
+/// A duration short enough to wait out in a test.
+fn short_duration() -> impl Strategy<Value = Duration> {
+    (0u64..=20).prop_map(Duration::from_millis)
+}
+
+fn any_policy() -> impl Strategy<Value = RetryPolicy> {
+    (any::<u32>(), any_duration(), any_duration(), any_duration()).prop_map(
+        |(attempts, initial, max, retry_after)| {
+            RetryPolicy::default()
+                .max_attempts(attempts)
+                .initial_backoff(initial)
+                .max_backoff(max)
+                .max_retry_after(retry_after)
+        },
+    )
+}
+
+fn pending_order(id: &str) -> CartCheckoutResult {
+    serde_json::from_value(serde_json::json!({"orders": [{"id": id, "status": "pending"}]}))
+        .expect("a checkout result")
+}
+
+fn duration_client(base_url: &str, policy: RetryPolicy) -> Client {
+    Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
+        .base_url(base_url)
+        .proxy(Proxy::none())
+        .retry_policy(policy)
+        .build()
+        .expect("a client for the fake")
+}
+
+proptest! {
+    #![proptest_config(cases(48))]
+
+    /// Any timeout, intervals, rate and retry policy, with one of the three
+    /// wait durations short: the wait ends at the short deadline, or the
+    /// order completes on the first read.
+    #[test]
+    fn waits_take_any_durations(
+        mut durations in [any_duration(), any_duration(), any_duration()],
+        short in 0usize..3,
+        short_value in short_duration(),
+        rate in any::<u32>(),
+        policy in any_policy(),
+    ) {
+        durations[short] = short_value;
+        let [timeout, initial, max] = durations;
+        let fake = start();
+        // Under a short deadline the order stays pending at first, so that
+        // the interval grows, however long it is.
+        let first = if short == 0 { "pending" } else { "completed" };
+        fake.push_replies([
+            Reply::json(200, &serde_json::json!({"id": "ord0", "status": first})),
+            Reply::json(200, &serde_json::json!({"id": "ord0", "status": "completed"})),
+        ]);
+        let options = partner_center_cart::WaitOptions::default()
+            .timeout(timeout)
+            .initial_interval(initial)
+            .max_interval(max)
+            .max_requests_per_minute(rate);
+        let outcome = duration_client(fake.base_url(), policy)
+            .wait_for_orders(CUSTOMER, &pending_order("ord0"), options);
+        match outcome {
+            Ok(orders) => prop_assert_eq!(orders[0].id.as_str(), "ord0"),
+            Err(Error::WaitTimedOut { pending, .. }) => prop_assert_eq!(pending.len(), 1),
+            Err(other) => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    /// Any retry policy and any `Retry-After` on a throttled or failed read,
+    /// under a deadline a few milliseconds away: the wait ends by it (or at
+    /// once, when the service asks for more than the policy allows).
+    #[test]
+    fn retries_take_any_durations(
+        policy in any_policy(),
+        timeout in short_duration(),
+        retry_after in any::<u64>(),
+        status in select(vec![429u16, 503, 500]),
+        rate in any::<u32>(),
+    ) {
+        let fake = start();
+        fake.push_replies([
+            Reply::status(status).header("Retry-After", retry_after.to_string()),
+            Reply::json(200, &serde_json::json!({"id": "ord0", "status": "completed"})),
+        ]);
+        let options = partner_center_cart::WaitOptions::default()
+            .timeout(timeout)
+            .initial_interval(Duration::ZERO)
+            .max_requests_per_minute(rate);
+        let started = std::time::Instant::now();
+        let outcome = duration_client(fake.base_url(), policy)
+            .wait_for_orders(CUSTOMER, &pending_order("ord0"), options);
+        // The deadline bounds the wait; the slack covers a loaded machine.
+        prop_assert!(started.elapsed() < timeout + Duration::from_secs(2));
+        match outcome {
+            Ok(_) | Err(Error::WaitTimedOut { .. } | Error::RetryAfterTooLong { .. }) => {}
+            Err(error) => prop_assert_eq!(error.status(), Some(status), "{:?}", error),
         }
     }
 }

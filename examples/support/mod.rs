@@ -5,7 +5,7 @@
 pub mod provider;
 
 use partner_center_cart::CartCheckoutResult;
-use partner_center_cart::model::{Cart, Order};
+use partner_center_cart::model::{Availability, Cart, Order, Product, Sku};
 
 /// Prints a cart and its line items, with the errors of any in error.
 pub fn print_cart(cart: &Cart) {
@@ -92,6 +92,78 @@ pub fn print_orders(orders: &[Order]) {
                 item.friendly_name.as_deref().unwrap_or(""),
             );
         }
+    }
+}
+
+/// Prints products: ID, type and title.
+pub fn print_products(products: &[Product]) {
+    println!("Products ({}):", products.len());
+    println!("  {:<14} {:<20} TITLE", "PRODUCT", "TYPE");
+    for product in products {
+        println!(
+            "  {:<14} {:<20} {}",
+            product.id,
+            product
+                .product_type
+                .as_ref()
+                .map_or("-", |kind| kind.id.as_str()),
+            product.title.as_deref().unwrap_or("-"),
+        );
+    }
+}
+
+/// Prints SKUs: ID, quantities, billing cycles and title.
+pub fn print_skus(skus: &[Sku]) {
+    println!("SKUs ({}):", skus.len());
+    println!(
+        "  {:<6} {:>9}  {:<22} TITLE",
+        "SKU", "QUANTITY", "BILLING CYCLES"
+    );
+    for sku in skus {
+        let cycles: Vec<String> = sku
+            .supported_billing_cycles
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        println!(
+            "  {:<6} {:>9}  {:<22} {}",
+            sku.id,
+            format!(
+                "{}-{}",
+                text(sku.minimum_quantity.as_ref()),
+                text(sku.maximum_quantity.as_ref())
+            ),
+            cycles.join(","),
+            sku.title.as_deref().unwrap_or("-"),
+        );
+    }
+}
+
+/// Prints availabilities: catalog item ID, segment, whether purchasable, and
+/// the terms a line item may use, as `P1Y/monthly`.
+pub fn print_availabilities(availabilities: &[Availability]) {
+    println!("Availabilities ({}):", availabilities.len());
+    println!(
+        "  {:<34} {:<11} {:<11} TERMS",
+        "CATALOG ITEM", "SEGMENT", "PURCHASABLE"
+    );
+    for availability in availabilities {
+        let terms: Vec<String> = availability
+            .offered_terms()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        println!(
+            "  {:<34} {:<11} {:<11} {}",
+            availability.catalog_item(),
+            text(availability.segment.as_ref()),
+            if availability.is_purchasable {
+                "yes"
+            } else {
+                "no"
+            },
+            terms.join(", "),
+        );
     }
 }
 

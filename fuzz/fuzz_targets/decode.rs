@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use partner_center_cart::model::{Order, OrderLineItem};
+use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
 use partner_center_cart::{ApiFault, CartCheckoutResult};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -28,4 +28,8 @@ fuzz_target!(|data: &[u8]| {
     decode::<Order>(body);
     decode::<OrderLineItem>(body);
     decode::<ApiFault>(body);
+    decode::<Product>(body);
+    decode::<Sku>(body);
+    decode::<Availability>(body);
+    decode::<Collection<Availability>>(body);
 });

@@ -6,8 +6,8 @@ use std::fmt;
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Arc;
-use std::thread::{self, JoinHandle};
+use std::sync::{Arc, mpsc};
+use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
@@ -135,8 +135,11 @@ impl AzureCliBuilder {
         self
     }
 
-    /// Sets how long the CLI may run before it is stopped. Defaults to 60
-    /// seconds.
+    /// Sets how long a run of the CLI may take, until its output is read
+    /// whole, even when a process it started holds that output open. At the
+    /// timeout the CLI is stopped with every process it started (its process
+    /// group on Unix, its process tree on Windows). Defaults to 60 seconds;
+    /// `Duration::MAX` means no timeout.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -265,35 +268,78 @@ impl AzureCliProvider {
 
     /// Runs the CLI to its end or to the timeout, and returns its exit
     /// status, standard output and standard error.
+    ///
+    /// The timeout bounds everything: the CLI itself, and the reading of its
+    /// output, which a process it started may hold open after it exits. On
+    /// Unix the CLI runs in a process group of its own, and at the timeout
+    /// the whole group is stopped (on Windows, the whole process tree), so
+    /// that nothing it started is left running.
     fn run(&self, args: &[OsString]) -> Result<(ExitStatus, Vec<u8>, Vec<u8>), AuthError> {
-        let mut child = Command::new(&self.program)
+        // A timeout too long to add to the clock means no deadline.
+        let deadline = Instant::now().checked_add(self.timeout);
+        let mut command = Command::new(&self.program);
+        command
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| match error.kind() {
-                io::ErrorKind::NotFound => AuthError::AzureCliNotFound {
-                    program: self.program_name(),
-                },
-                _ => self.failed("could not be started".to_owned(), Some(error)),
-            })?;
-        let stdout = read_in_background(child.stdout.take());
-        let stderr = read_in_background(child.stderr.take());
-        let status = self.wait(&mut child)?;
-        let collect = |reader: JoinHandle<Vec<u8>>| reader.join().unwrap_or_default();
-        Ok((status, collect(stdout), collect(stderr)))
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn().map_err(|error| match error.kind() {
+            io::ErrorKind::NotFound => AuthError::AzureCliNotFound {
+                program: self.program_name(),
+            },
+            _ => self.failed("could not be started".to_owned(), Some(error)),
+        })?;
+        let (sender, outputs) = mpsc::channel();
+        read_in_background(child.stdout.take(), 0, sender.clone());
+        read_in_background(child.stderr.take(), 1, sender);
+        let status = self.wait(&mut child, deadline)?;
+
+        let mut output: [Option<Vec<u8>>; 2] = [None, None];
+        let mut stopped = false;
+        while output.iter().any(Option::is_none) {
+            let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            let received = match left {
+                None => outputs.recv().ok(),
+                Some(left) if !stopped => outputs.recv_timeout(left).ok(),
+                // Once the group is stopped, its pipes close at once.
+                Some(_) => outputs.recv_timeout(POLL * 10).ok(),
+            };
+            match received {
+                Some((index, bytes)) => output[index] = Some(bytes),
+                None if !stopped => {
+                    log::warn!(
+                        target: crate::transport::LOG_TARGET,
+                        "{} exited, but what it started still held its output at the {:?} timeout; stopping them",
+                        self.program_name(),
+                        self.timeout,
+                    );
+                    stop_all(&mut child);
+                    stopped = true;
+                }
+                None => {
+                    return Err(self.failed(
+                        format!(
+                            "exited, but its output was still held open after {:?}",
+                            self.timeout
+                        ),
+                        None,
+                    ));
+                }
+            }
+        }
+        let [stdout, stderr] = output.map(Option::unwrap_or_default);
+        Ok((status, stdout, stderr))
     }
 
-    /// Waits for the CLI, stopping it at the timeout.
-    fn wait(&self, child: &mut Child) -> Result<ExitStatus, AuthError> {
-        // A timeout too long to add to the clock means no deadline.
-        let deadline = Instant::now().checked_add(self.timeout);
+    /// Waits for the CLI until `deadline`, then stops it and all it started.
+    fn wait(&self, child: &mut Child, deadline: Option<Instant>) -> Result<ExitStatus, AuthError> {
         loop {
             match child.try_wait() {
                 Ok(Some(status)) => return Ok(status),
                 Ok(None) if deadline.is_some_and(|deadline| Instant::now() >= deadline) => {
-                    let _ = child.kill();
+                    stop_all(child);
                     let _ = child.wait();
                     return Err(self.failed(
                         format!("did not finish within {:?} and was stopped", self.timeout),
@@ -302,7 +348,7 @@ impl AzureCliProvider {
                 }
                 Ok(None) => thread::sleep(POLL),
                 Err(error) => {
-                    let _ = child.kill();
+                    stop_all(child);
                     return Err(self.failed("could not be waited for".to_owned(), Some(error)));
                 }
             }
@@ -310,17 +356,45 @@ impl AzureCliProvider {
     }
 }
 
+/// Stops the CLI and every process it started: its process group on Unix
+/// (it leads one, see `run`), its process tree on Windows. The standard
+/// library can signal only the direct child, so the system's own tool
+/// does it; the direct child is stopped in any case.
+fn stop_all(child: &mut Child) {
+    let id = child.id().to_string();
+    let mut command = if cfg!(windows) {
+        let mut command = Command::new("taskkill");
+        command.args(["/PID", &id, "/T", "/F"]);
+        command
+    } else {
+        let mut command = Command::new("kill");
+        command.args(["-KILL", "--", &format!("-{id}")]);
+        command
+    };
+    let _ = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+}
+
 /// Reads a pipe on a thread of its own, so that neither pipe can fill up
-/// and stall the CLI; past the cap the rest is read and dropped.
-fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
+/// and stall the CLI, and sends what it read, tagged with `index`; past the
+/// cap the rest is read and dropped.
+fn read_in_background(
+    pipe: Option<impl Read + Send + 'static>,
+    index: usize,
+    done: mpsc::Sender<(usize, Vec<u8>)>,
+) {
     thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
             let _ = pipe.by_ref().take(MAX_OUTPUT_BYTES).read_to_end(&mut bytes);
             let _ = io::copy(&mut pipe, &mut io::sink());
         }
-        bytes
-    })
+        let _ = done.send((index, bytes));
+    });
 }
 
 /// Reads the CLI's JSON output. The problem it returns never quotes the

@@ -26,6 +26,10 @@ pub(crate) struct Fetched {
 
 /// A cached token with single-flight refresh.
 ///
+/// A fetched token is checked before it is kept: one that cannot go in an
+/// `Authorization` header is an error for that fetch, and the next caller
+/// fetches again.
+///
 /// A token is reused until `margin` before it expires (or for
 /// [`UNKNOWN_LIFETIME_REUSE`] when its lifetime is not known). When it is
 /// stale, the first caller fetches a new one without holding the lock; the
@@ -140,6 +144,14 @@ impl Flight<'_> {
         let mut state = cache.lock();
         state.fetching = false;
         state.finished = state.finished.wrapping_add(1);
+        // One check for every provider: a token that cannot go in a header
+        // would fail every call for its whole life, so it is not kept.
+        let outcome = outcome.and_then(|fetched| match fetched.token.check_header_safe() {
+            Ok(()) => Ok(fetched),
+            Err(problem) => Err(AuthError::UnusableToken {
+                problem: problem.to_string(),
+            }),
+        });
         let result = match outcome {
             Ok(fetched) => {
                 let stale_at = cache.stale_at(Instant::now(), fetched.expires_in);
@@ -273,6 +285,23 @@ mod tests {
         assert_eq!(
             cache.get(|| fetched("later", HOUR)).unwrap().secret(),
             "later"
+        );
+    }
+
+    #[test]
+    fn an_unusable_token_is_an_error_and_is_not_kept() {
+        let cache = TokenCache::new(DEFAULT_REFRESH_MARGIN);
+        for bad in ["", "line\r\nX-Injected: 1", "tab\tbed"] {
+            let error = cache.get(|| fetched(bad, HOUR)).unwrap_err();
+            assert!(matches!(error, AuthError::UnusableToken { .. }), "{error}");
+            assert!(
+                bad.is_empty() || !error.to_string().contains(bad),
+                "{error}"
+            );
+        }
+        assert_eq!(
+            cache.get(|| fetched("good", HOUR)).unwrap().secret(),
+            "good"
         );
     }
 

@@ -14,7 +14,9 @@ use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
 use super::error::{AuthError, EntraError};
 use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
-use crate::config::{MAX_TIMEOUT, Proxy, agent_config, agent_proxy, check_header_text, check_url};
+use crate::config::{
+    Proxy, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url, timeout_ok,
+};
 use crate::error::BoxError;
 use crate::model::strip_bom;
 use crate::retry::{RetryPolicy, Stop, classify_transport, parse_retry_after};
@@ -234,14 +236,15 @@ impl<P> EntraBuilder<P> {
 
     /// Sets the timeout of each phase of a token request: sending it,
     /// waiting for the response, reading its body. Defaults to 30 seconds;
-    /// at most a day.
+    /// at most a day, or `Duration::MAX` for none.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Sets the timeout for opening a connection. Defaults to 10 seconds;
-    /// at most a day.
+    /// Sets the timeout for looking up the host's name and, apart, for
+    /// opening a connection. Defaults to 10 seconds; at most a day, or
+    /// `Duration::MAX` for none.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -277,11 +280,8 @@ impl<P> EntraBuilder<P> {
         }
         let scope = self.scope.unwrap_or(default_scope);
         check_header_text("scope", &scope).map_err(AuthError::from_config)?;
-        let timeout_ok = |timeout: Duration| !timeout.is_zero() && timeout <= MAX_TIMEOUT;
         if !timeout_ok(self.timeout) || !timeout_ok(self.connect_timeout) {
-            return Err(AuthError::invalid_config(
-                "timeouts must be longer than zero and at most a day",
-            ));
+            return Err(AuthError::invalid_config(TIMEOUT_RULE));
         }
         let authority = check_url("authority", &self.authority).map_err(AuthError::from_config)?;
         let url = format!("{authority}/{}/oauth2/v2.0/token", self.tenant);
@@ -309,7 +309,8 @@ impl EntraBuilder<ClientCredentialsProvider> {
     ///
     /// [`AuthError::InvalidConfig`] when the tenant is not a tenant ID or
     /// domain name, the client ID or scope is not visible ASCII, the secret
-    /// is empty, a timeout is zero or longer than a day, the authority is
+    /// is empty, a timeout is zero or longer than a day (but not
+    /// `Duration::MAX`, which means none), the authority is
     /// not `https` (or `http` to loopback), or the proxy URL is not valid.
     pub fn build(self) -> Result<ClientCredentialsProvider, AuthError> {
         let scope = format!("{}/.default", self.resource.trim_end_matches('/'));
@@ -689,6 +690,13 @@ impl TokenEndpoint {
                 error: rejected,
             },
             Stop::RetryAfterTooLong { error, .. } => error,
+            // Token requests run without a deadline, so they always end
+            // with an error of their own.
+            Stop::OutOfTime(error) => error.unwrap_or_else(|| AuthError::Transport {
+                url: url.to_owned(),
+                kind: crate::error::TransportErrorKind::Timeout,
+                source: Arc::new(std::io::Error::from(std::io::ErrorKind::TimedOut)),
+            }),
         })
     }
 
@@ -808,6 +816,9 @@ mod tests {
     fn builds_check_their_settings() {
         let builder = || ClientCredentialsProvider::builder("contoso.com", "app", "secret");
         assert!(builder().build().is_ok());
+        // Duration::MAX means no timeout.
+        assert!(builder().timeout(Duration::MAX).build().is_ok());
+        assert!(builder().connect_timeout(Duration::MAX).build().is_ok());
         let bad = [
             builder().authority("http://login.example"),
             builder().authority("https://login.example/?x=1"),
@@ -816,8 +827,8 @@ mod tests {
             ClientCredentialsProvider::builder("t", "app", ""),
             builder().resource("has space"),
             builder().timeout(Duration::ZERO),
-            builder().timeout(Duration::MAX),
-            builder().connect_timeout(Duration::MAX),
+            builder().timeout(Duration::from_secs(24 * 60 * 60 + 1)),
+            builder().connect_timeout(Duration::MAX - Duration::from_secs(1)),
             builder().proxy(Proxy::url("::not a proxy::")),
         ];
         for builder in bad {

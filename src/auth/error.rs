@@ -80,6 +80,15 @@ pub enum AuthError {
         source: Option<SharedError>,
     },
 
+    /// The provider fetched a token that cannot be used: empty, or holding
+    /// characters that cannot go in an HTTP header. It was not cached; the
+    /// next call fetches again.
+    #[error("the fetched token cannot be used and was not kept: {problem}")]
+    UnusableToken {
+        /// What is wrong with it; never the token itself.
+        problem: String,
+    },
+
     /// The Azure CLI program could not be found.
     #[error("the Azure CLI ({program}) was not found: install the Azure CLI or put az on PATH")]
     AzureCliNotFound {

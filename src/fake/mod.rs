@@ -72,6 +72,7 @@
 //! # }
 //! ```
 
+mod catalog;
 mod http;
 mod store;
 
@@ -232,6 +233,22 @@ impl FakePartnerCenter {
     /// service does.
     pub fn cut_checkout_answers(&self, count: u32) {
         self.state.lock().store.cut_checkout_answers = count;
+    }
+
+    /// Gives every availability in the fake's catalog a new ID, as Partner
+    /// Center does from time to time. Carts created from now on with an old
+    /// catalog item ID get a line item error with code 400019
+    /// (availability not found); looking the availability up again gives
+    /// the new ID.
+    pub fn rotate_availability_ids(&self) {
+        self.state.lock().store.catalog.rotate_availability_ids();
+    }
+
+    /// Sets how many items a page of a collection holds (100 by default;
+    /// at least 1). Longer collections carry a next link with an
+    /// `MS-ContinuationToken` header, which the next request must send back.
+    pub fn set_page_size(&self, items: usize) {
+        self.state.lock().store.page_size = items.max(1);
     }
 
     /// A cart the fake keeps, as it stands now.

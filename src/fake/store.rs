@@ -7,13 +7,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::catalog::Catalog;
 use super::{RecordedRequest, Reply};
 use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
 use crate::model::{
     Attributes, Cart, CartCheckoutResult, CartError, CartLineItem, CartLinks, CartStatus,
-    Collection, LineItemTransactionType, Link, Order, OrderError, OrderLineItem,
-    OrderLineItemDetails, OrderLinks, OrderStatus, OrderTransactionType, from_body,
+    Collection, CollectionLinks, LineItemTransactionType, Link, LinkHeader, Order, OrderError,
+    OrderLineItem, OrderLineItemDetails, OrderLinks, OrderStatus, OrderTransactionType, from_body,
 };
 
 /// How long a cart lives.
@@ -42,7 +43,17 @@ pub(super) struct Store {
     cancelled_items: HashSet<String>,
     /// How many more checkouts answer with a body cut short.
     pub(super) cut_checkout_answers: u32,
+    /// What the fake sells.
+    pub(super) catalog: Catalog,
+    /// How many items a page of a collection holds.
+    pub(super) page_size: usize,
+    /// Continuation tokens handed out, with the path and query they
+    /// continue and where the next page starts.
+    continuations: HashMap<String, (String, usize)>,
 }
+
+/// How many items a page holds unless a test sets another size.
+pub(super) const DEFAULT_PAGE_SIZE: usize = 100;
 
 impl Default for Store {
     fn default() -> Self {
@@ -56,6 +67,9 @@ impl Default for Store {
             polls_until_complete: 2,
             cancelled_items: HashSet::new(),
             cut_checkout_answers: 0,
+            catalog: Catalog::default(),
+            page_size: DEFAULT_PAGE_SIZE,
+            continuations: HashMap::new(),
         }
     }
 }
@@ -161,7 +175,7 @@ impl Store {
                     .filter(|stored| stored.customer == customer)
                     .map(|stored| priced(stored.order.clone(), include_price))
                     .collect();
-                Reply::json(200, &collection(items))
+                self.page(request, items)
             }
             ("GET", ["orders", order]) => match self.poll_order(&customer, order) {
                 Some(order) => Reply::json(200, &priced(order, include_price)),
@@ -169,12 +183,127 @@ impl Store {
             },
             ("GET", ["orders", order, "provisioningstatus"]) => {
                 match self.find_order(&customer, order) {
-                    Some(stored) => Reply::json(200, &provisioning_status(&stored.order)),
+                    Some(stored) => {
+                        let items = provisioning_status(&stored.order);
+                        self.page(request, items)
+                    }
                     None => order_not_found(order),
                 }
             }
+            ("GET", ["products", ..]) => self.catalog_route(request, rest),
             _ => not_found("The requested resource does not exist."),
         }
+    }
+
+    /// Answers the catalog's endpoints.
+    fn catalog_route(&mut self, request: &RecordedRequest, rest: &[&str]) -> Reply {
+        let segment = query_value(&request.path, "targetSegment");
+        if let Some(segment) = &segment
+            && !["commercial", "education", "government", "nonprofit"]
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(segment))
+        {
+            return bad_input(&format!("The target segment {segment:?} is not valid."));
+        }
+        let segment = segment.as_deref();
+        let catalog = &self.catalog;
+        match rest {
+            ["products"] => {
+                let Some(view) = query_value(&request.path, "targetView") else {
+                    return bad_input("The targetView query parameter is required.");
+                };
+                if !TARGET_VIEWS
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(&view))
+                {
+                    return bad_input(&format!("The target view {view:?} is not valid."));
+                }
+                let products = catalog.products(&view, segment);
+                self.page(request, products)
+            }
+            ["products", product] => match catalog.product(product) {
+                Some(product) => Reply::json(200, &product),
+                None => catalog_not_found("product", product),
+            },
+            ["products", product, "skus"] => match catalog.skus(product, segment) {
+                Some(skus) => self.page(request, skus),
+                None => catalog_not_found("product", product),
+            },
+            ["products", product, "skus", sku] => match catalog.sku(product, sku) {
+                Some(sku) => Reply::json(200, &sku),
+                None => catalog_not_found("SKU", sku),
+            },
+            ["products", product, "skus", sku, "availabilities"] => {
+                match catalog.availabilities(product, sku, segment) {
+                    Some(availabilities) => self.page(request, availabilities),
+                    None => catalog_not_found("SKU", sku),
+                }
+            }
+            [
+                "products",
+                product,
+                "skus",
+                sku,
+                "availabilities",
+                availability,
+            ] => match catalog.availability(product, sku, availability) {
+                Some(availability) => Reply::json(200, &availability),
+                None => Reply::fault(
+                    404,
+                    super::catalog::AVAILABILITY_NOT_FOUND,
+                    &format!("Availability {availability} was not found."),
+                ),
+            },
+            _ => not_found("The requested resource does not exist."),
+        }
+    }
+
+    /// Serves one page of a collection: the first, or the one a
+    /// `MS-ContinuationToken` from an earlier page's next link points to.
+    /// More items give a next link whose header carries a new token.
+    fn page<T: Serialize>(&mut self, request: &RecordedRequest, items: Vec<T>) -> Reply {
+        let start = match request.header("ms-continuationtoken") {
+            None => 0,
+            Some(token) => match self.continuations.get(token) {
+                Some((path, start)) if *path == request.path => *start,
+                _ => return bad_input("The continuation token is not valid for this request."),
+            },
+        };
+        let total = items.len();
+        let end = start.saturating_add(self.page_size.max(1)).min(total);
+        let uri = request
+            .path
+            .strip_prefix("/v1")
+            .unwrap_or(&request.path)
+            .to_owned();
+        let next = (end < total).then(|| {
+            let token = opaque_id();
+            self.continuations
+                .insert(token.clone(), (request.path.clone(), end));
+            Link {
+                uri: uri.as_str().into(),
+                method: Some("GET".into()),
+                headers: Box::new([LinkHeader {
+                    key: "MS-ContinuationToken".to_owned(),
+                    value: token,
+                }]),
+            }
+        });
+        let page = Collection {
+            total_count: Some(total as i64),
+            items: items
+                .into_iter()
+                .skip(start)
+                .take(end.saturating_sub(start))
+                .collect(),
+            links: Some(CollectionLinks {
+                self_link: Some(link(uri)),
+                next,
+                previous: None,
+            }),
+            attributes: Some(object_type("Collection")),
+        };
+        Reply::json(200, &page)
     }
 
     fn stored_cart(&mut self, customer: &str, cart: &str) -> Option<&mut StoredCart> {
@@ -300,7 +429,11 @@ impl Store {
         }
         item.currency_code.get_or_insert_with(|| "USD".to_owned());
         item.order_group = Some(group.to_owned());
-        item.error = self.line_item_errors.get(&item.catalog_item_id).cloned();
+        item.error = self
+            .line_item_errors
+            .get(&item.catalog_item_id)
+            .cloned()
+            .or_else(|| self.catalog.check(item));
         for addon in &mut item.addon_items {
             self.accept_line_item(addon, group, seen)?;
         }
@@ -524,13 +657,13 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
     }
 }
 
-fn provisioning_status(order: &Order) -> Collection<serde_json::Value> {
+fn provisioning_status(order: &Order) -> Vec<serde_json::Value> {
     let status = match order.status {
         Some(OrderStatus::Completed) => "fulfilled",
         Some(OrderStatus::Cancelled) => "unfulfilled",
         _ => "PrefulfillmentPending",
     };
-    let items = order
+    order
         .line_items
         .iter()
         .map(|item| {
@@ -541,17 +674,65 @@ fn provisioning_status(order: &Order) -> Collection<serde_json::Value> {
                 "quantityProvisioningInformation": [{"quantity": item.quantity, "status": status}],
             })
         })
-        .collect();
-    collection(items)
+        .collect()
 }
 
-fn collection<T: Serialize>(items: Vec<T>) -> Collection<T> {
-    Collection {
-        total_count: Some(items.len() as i64),
-        items,
-        links: None,
-        attributes: Some(object_type("Collection")),
+/// The views the catalog documents.
+const TARGET_VIEWS: &[&str] = &[
+    "Azure",
+    "AzureReservations",
+    "AzureReservationsVM",
+    "AzureReservationsSQL",
+    "AzureReservationsCosmosDb",
+    "MicrosoftAzure",
+    "OnlineServices",
+    "Software",
+    "SoftwareSUSELinux",
+    "SoftwarePerpetual",
+    "SoftwareSubscriptions",
+    "SpecializedOffers",
+    "MarketplaceSaaS",
+];
+
+/// A query parameter's value, percent-decoded; names compare ignoring case.
+fn query_value(path: &str, name: &str) -> Option<String> {
+    let query = path.split_once('?')?.1;
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        key.eq_ignore_ascii_case(name)
+            .then(|| percent_decode(value))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|pair| std::str::from_utf8(pair).ok())
+            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
     }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn catalog_not_found(kind: &str, id: &str) -> Reply {
+    Reply::fault(404, 0, &format!("The {kind} {id} was not found."))
 }
 
 fn link(uri: String) -> Link {

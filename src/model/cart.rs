@@ -1,5 +1,6 @@
 //! Carts: what a partner puts together before checkout.
 
+use crate::text::Escaped;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -255,7 +256,9 @@ impl fmt::Display for LineItemError {
         write!(
             f,
             "line item {} ({}): {}",
-            self.line_item_id, self.catalog_item_id, self.error
+            self.line_item_id,
+            Escaped(&self.catalog_item_id),
+            self.error
         )
     }
 }
@@ -588,11 +591,23 @@ impl CartError {
     }
 }
 
+impl CartError {
+    /// Whether the line item's catalog item is not known, or no longer:
+    /// code 400019 (availability not found; availability IDs are reissued
+    /// from time to time) or 10001 (catalog item ID not valid). Look the
+    /// availability up again, as
+    /// [`Client::availability_to_buy`](crate::Client::availability_to_buy)
+    /// does, and replace the item.
+    pub fn is_catalog_item_not_found(&self) -> bool {
+        matches!(self.error_code.code(), Some(400_019 | 10_001))
+    }
+}
+
 impl fmt::Display for CartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.error_code)?;
         if let Some(description) = &self.error_description {
-            write!(f, ": {description}")?;
+            write!(f, ": {}", Escaped(description))?;
         }
         Ok(())
     }

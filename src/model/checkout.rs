@@ -1,5 +1,6 @@
 //! The result of a checkout.
 
+use crate::text::Escaped;
 use serde::{Deserialize, Serialize};
 
 use super::{Attributes, Order, null_as_default};
@@ -62,13 +63,13 @@ impl std::fmt::Display for OrderError {
         write!(
             f,
             "order group {}",
-            self.order_group_id.as_deref().unwrap_or("?")
+            Escaped(self.order_group_id.as_deref().unwrap_or("?"))
         )?;
         if let Some(code) = &self.code {
             write!(f, ": error {code}")?;
         }
         if let Some(description) = &self.description {
-            write!(f, ": {description}")?;
+            write!(f, ": {}", Escaped(description))?;
         }
         Ok(())
     }

@@ -85,6 +85,7 @@ macro_rules! other_shapes_read_as {
 #[macro_use]
 mod enums;
 mod cart;
+mod catalog;
 mod checkout;
 mod common;
 mod context;
@@ -94,6 +95,12 @@ mod provisioning;
 pub use cart::{
     Cart, CartError, CartErrorCode, CartLineItem, CartLinks, CartStatus, LineItemError, NewCart,
     Participant, ParticipantType,
+};
+pub(crate) use catalog::encode_query_value;
+pub use catalog::{
+    Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, CatalogFilter, Currency,
+    OfferedTerm, Product, ProductLinks, ProductType, RefundOption, RenewalInstruction,
+    RenewalOption, Segment, Sku, SkuLinks, TargetView,
 };
 pub use checkout::{CartCheckoutResult, OrderError};
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod child;
+pub mod proxies;
 pub mod records;
 
 use std::time::Duration;

@@ -1,0 +1,58 @@
+//! Text from a server, made safe to print: the one place that decides which
+//! characters could forge a log line or drive a terminal, and how they show.
+
+use std::fmt;
+
+/// Whether a character must not reach a log or a terminal as it is: the
+/// control characters (CR, LF, ESC, NUL, DEL, C1 ...), the Unicode line
+/// and paragraph separators, and the marks that reorder text.
+pub(crate) fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// Shows server text with each unsafe character escaped as Rust writes it
+/// (`\r`, `\n`, `\u{1b}`), so that it stays on one line and inert. Every
+/// `Display` of text from a server goes through it.
+#[derive(Clone, Copy)]
+pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(is_unsafe) {
+            f.write_str(&rest[..at])?;
+            let mut chars = rest[at..].chars();
+            if let Some(c) = chars.next() {
+                write!(f, "{}", c.escape_debug())?;
+            }
+            rest = chars.as_str();
+        }
+        f.write_str(rest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(
+            Escaped("ok\r\nINFO forged\u{1b}[31m\u{0}\u{7f}\u{85}").to_string(),
+            "ok\\r\\nINFO forged\\u{1b}[31m\\0\\u{7f}\\u{85}"
+        );
+        assert_eq!(
+            Escaped("a\u{2028}b\u{202e}c").to_string(),
+            "a\\u{2028}b\\u{202e}c"
+        );
+        assert_eq!(
+            Escaped("Käse — ok: 800064").to_string(),
+            "Käse — ok: 800064"
+        );
+        assert_eq!(Escaped("").to_string(), "");
+    }
+}
