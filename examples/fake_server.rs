@@ -6,7 +6,7 @@
 //! cargo run --example fake_server --features fake -- [switches]
 //! # in another terminal, with the URL it prints:
 //! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=anything
-//! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=5
+//! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH18:0001=5
 //! cargo run --example checkout -- products 28045616-f6b9-462f-9701-0d89b5e65c44
 //! cargo run --example checkout -- buy 28045616-f6b9-462f-9701-0d89b5e65c44 --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
 //! ```
@@ -21,7 +21,8 @@
 //! - `--cut-checkout <N>`: the first N checkouts go through but their answer
 //!   arrives cut short: an outcome the tool cannot read, to repeat.
 //! - `--reject <CATALOG-ITEM>`: line items of this catalog item come back
-//!   in error (10003, out of inventory), add-ons included.
+//!   in error (10003, out of inventory), add-ons included: a rule for an item
+//!   the fake's catalog sells (one it does not sell is in error anyway).
 //! - `--fail-order-group <CATALOG-ITEM>`: at checkout, the order group
 //!   holding this catalog item fails (an `orderErrors` entry).
 //! - `--cancel-order-group <CATALOG-ITEM>`: the order made of the order
