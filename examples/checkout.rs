@@ -12,6 +12,7 @@
 //! cargo run --example checkout -- order <customer> <order-id>
 //! cargo run --example checkout -- wait <customer> <order-id>...
 //! cargo run --example checkout -- buy <customer> --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
+//! cargo run --example checkout -- doctor <customer>   # check the set-up; buys nothing
 //! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
 //!
@@ -34,6 +35,11 @@
 //!   `PARTNER_CENTER_TOKEN` variable); secrets are read from environment
 //!   variables only. See `examples/support/provider.rs`.
 //!
+//! `doctor` checks, before a first purchase, the token (can one be had, its
+//! audience, tenant, kind and expiry), this machine's clock, the proxy and
+//! TLS, and one harmless read of the customer's orders; it creates, changes
+//! and buys nothing. See `examples/support/doctor.rs`.
+//!
 //! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>`, or
 //! `--product <ID> --sku <ID>`, starts a line item; `--quantity N` (default
 //! 1), `--billing <CYCLE>` (default `monthly`) and `--term <ISO-DURATION>`
@@ -42,19 +48,22 @@
 //! and a term and billing cycle it does not offer is refused, listing those
 //! it does.
 //!
-//! Exit codes: 0 done; 1 failed; 2 wrong usage; 3 done in part (order
+//! Exit codes: 0 done (for `doctor`: every check passed); 1 failed; 2 wrong usage; 3 done in part (order
 //! groups failed, line items in error, or orders still pending).
 
 mod support;
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use partner_center_cart::model::{BillingCycle, CatalogFilter, Segment, TargetView};
 use partner_center_cart::{
-    CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, Uuid, WaitOptions,
+    CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, TokenProvider, Uuid,
+    WaitOptions,
 };
-use support::provider::{SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
+use support::doctor;
+use support::provider::{ChosenAuth, SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
 
 const USAGE: &str = "\
 usage: checkout [options] products <customer> [--view VIEW]
@@ -67,6 +76,7 @@ usage: checkout [options] products <customer> [--view VIEW]
        checkout [options] order <customer> <order-id>
        checkout [options] wait <customer> <order-id>...
        checkout [options] buy <customer> (--offer <ID> | --product <ID> --sku <ID>) ... [--wait]
+       checkout [options] doctor <customer>
        checkout [options] <customer> <cart>
 options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>  --segment <SEGMENT>";
 
@@ -91,6 +101,7 @@ struct Options {
 enum Outcome {
     Done,
     Partial,
+    Failed,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -193,6 +204,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
             | "products"
             | "skus"
             | "availabilities"
+            | "doctor"
             | ""
     ) {
         options.operands.insert(
@@ -202,7 +214,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     }
     let wanted = match options.command.as_str() {
         "" => return Err("give a command".into()),
-        "create" | "buy" | "products" => 1,
+        "create" | "buy" | "products" | "doctor" => 1,
         "show" | "checkout" | "order" | "skus" => 2,
         "availabilities" => 3,
         _ => usize::MAX,
@@ -238,19 +250,29 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut builder = Client::builder(auth.provider)
+    // Shared, so that the doctor can ask the client's own provider.
+    let provider: Arc<dyn TokenProvider> = Arc::from(auth.provider);
+    let mut builder = Client::builder(Arc::clone(&provider))
         .cloud(auth.cloud)
         .application_name("partner-center-cart checkout example");
     if let Some(url) = &options.base_url {
         builder = builder.base_url(url);
     }
+    let auth = ChosenAuth {
+        provider: Box::new(provider),
+        ..auth
+    };
     let result = builder.build().and_then(|client| {
+        if options.command == "doctor" {
+            return Ok(run_doctor(&client, &auth, &options.operands[0]));
+        }
         look_up_items(&client, &mut options)?;
         run(&client, &options)
     });
     match result {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(3),
+        Ok(Outcome::Failed) => ExitCode::FAILURE,
         Err(error) => {
             report(&error, &options);
             match error {
@@ -380,6 +402,24 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             print(options, &orders, || support::print_orders(&orders));
             Ok(Outcome::Done)
         }
+    }
+}
+
+/// Checks the set-up; buys nothing.
+fn run_doctor(client: &Client, auth: &ChosenAuth, customer: &str) -> Outcome {
+    let setup = doctor::Setup {
+        provider: auth.provider.as_ref(),
+        provider_description: &auth.description,
+        cloud: auth.cloud,
+        expected_tenant: auth.tenant.as_deref(),
+        client,
+        customer,
+    };
+    let lines = doctor::examine(&setup);
+    if doctor::report(&setup, &lines) {
+        Outcome::Done
+    } else {
+        Outcome::Failed
     }
 }
 

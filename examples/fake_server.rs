@@ -2,11 +2,17 @@
 //! `purchase` and `checkout` examples, or your own) against it without an
 //! account, and to drive it through each of its outcomes with switches.
 //!
+//! It prints its base URL on the first line of standard output and, on the
+//! second, an app+user token it accepts for a day (an unsigned JWT with
+//! Partner Center's audience, from the tenant `fake::FAKE_TENANT_ID`). Any
+//! opaque token works too, but only a JWT shows the doctor's token checks.
+//!
 //! ```text
 //! cargo run --example fake_server --features fake -- [switches]
-//! # in another terminal, with the URL it prints:
-//! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=anything
+//! # in another terminal, with the URL and token it prints:
+//! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=eyJ...
 //! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH18:0001=5
+//! cargo run --example checkout -- doctor 28045616-f6b9-462f-9701-0d89b5e65c44
 //! cargo run --example checkout -- products 28045616-f6b9-462f-9701-0d89b5e65c44
 //! cargo run --example checkout -- buy 28045616-f6b9-462f-9701-0d89b5e65c44 --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
 //! ```
@@ -30,12 +36,11 @@
 //! - `--pending-polls <N>`: orders complete at the Nth read, and stay
 //!   pending until then (2 by default; 0 for orders that checkout already
 //!   returns completed).
-//!
-//! It prints its base URL as the first line on standard output.
 
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
 
-use partner_center_cart::fake::{FakePartnerCenter, Reply};
+use partner_center_cart::fake::{FakePartnerCenter, FakeToken, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
 
 const USAGE: &str = "usage: fake_server [--fail-checkout N[:STATUS]] [--cut-checkout N] \
@@ -54,7 +59,9 @@ fn main() -> ExitCode {
         eprintln!("error: {problem}\n{USAGE}");
         return ExitCode::from(2);
     }
+    let token = FakeToken::new().expires_at(SystemTime::now() + Duration::from_secs(24 * 3600));
     println!("{}", fake.base_url());
+    println!("{}", token.mint());
     eprintln!("fake Partner Center listening; stop it with Ctrl-C");
     loop {
         std::thread::park();

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::auth::TokenProvider;
 use crate::config::{ClientBuilder, check_header_text};
 use crate::error::Error;
 use crate::ids::{CartId, CustomerId, IntoId, OrderId, check_path_segment};
@@ -16,7 +15,8 @@ use crate::model::{
 };
 use crate::options::CheckoutOptions;
 use crate::retry::Bounds;
-use crate::transport::{ApiRequest, Method, Transport, Unsent};
+use crate::token::TokenProvider;
+use crate::transport::{ApiRequest, Method, ServerTime, Transport, Unsent};
 
 /// The header that names the customer's user who gets the licences.
 const CUSTOMER_USER_UPN: &str = "x-ms-customeruser-upn";
@@ -104,6 +104,40 @@ impl Client {
     /// The base URL the client sends to.
     pub fn base_url(&self) -> &str {
         &self.transport.settings().base_url
+    }
+
+    /// The proxy the client's requests go through, as
+    /// `scheme://host:port` with any credentials hidden, or `None` when they
+    /// go direct (no proxy set or in the environment, a loopback base URL,
+    /// or a base URL that `NO_PROXY` names).
+    pub fn proxy_url(&self) -> Option<&str> {
+        self.transport.settings().proxy_in_use.as_deref()
+    }
+
+    /// The TLS stack the client uses for `https`, in words, such as
+    /// `"rustls, with the webpki root certificates"`.
+    pub fn tls_backend(&self) -> &'static str {
+        self.transport.tls_backend()
+    }
+
+    /// Partner Center's clock, from the `Date` header of the latest response
+    /// to this client or a clone of it, success or failure; `None` before
+    /// any response had one.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::Client;
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
+    /// let _ = client.list_orders("28045616-f6b9-462f-9701-0d89b5e65c44");
+    /// if let Some(time) = client.last_server_time() {
+    ///     println!("this machine's clock is {}s ahead of Partner Center's", time.skew_secs());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn last_server_time(&self) -> Option<ServerTime> {
+        self.transport.server_time()
     }
 
     /// Checks out a cart: turns it into orders, one per order group.

@@ -8,11 +8,11 @@ use std::time::Duration;
 use ureq::http::Uri;
 use uuid::Uuid;
 
-use crate::auth::TokenProvider;
 use crate::client::Client;
 use crate::cloud::Cloud;
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::token::TokenProvider;
 use crate::transport::Transport;
 
 /// The name this crate gives itself in `MS-PartnerCenter-Client`.
@@ -205,6 +205,8 @@ pub(crate) struct Settings {
     pub(crate) correlation_id: Option<Uuid>,
     pub(crate) max_response_bytes: u64,
     pub(crate) proxy: Proxy,
+    /// The proxy the agent was given for the base URL, credentials hidden.
+    pub(crate) proxy_in_use: Option<String>,
 }
 
 impl Settings {
@@ -266,6 +268,25 @@ pub(crate) fn agent_proxy(proxy: &Proxy, url: &str) -> Result<Option<ureq::Proxy
     }
 }
 
+/// The proxy as `scheme://host:port`, credentials hidden; `None` when
+/// `url` bypasses it by `NO_PROXY`.
+fn describe_proxy(proxy: &ureq::Proxy, url: &str) -> Option<String> {
+    if url.parse::<Uri>().is_ok_and(|uri| proxy.is_no_proxy(&uri)) {
+        return None;
+    }
+    let scheme = proxy.uri().scheme_str().unwrap_or("http");
+    let credentials = if proxy.username().is_some() {
+        "<redacted>@"
+    } else {
+        ""
+    };
+    Some(format!(
+        "{scheme}://{credentials}{}:{}",
+        proxy.host(),
+        proxy.port()
+    ))
+}
+
 /// Builds a [`Client`] with settings other than the defaults.
 ///
 /// ```
@@ -310,6 +331,7 @@ impl ClientBuilder {
                 correlation_id: None,
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
                 proxy: Proxy::default(),
+                proxy_in_use: None,
             },
         }
     }
@@ -427,7 +449,10 @@ impl ClientBuilder {
     }
 
     /// Builds the client from settings known to be valid.
-    pub(crate) fn finish(self, proxy: Option<ureq::Proxy>) -> Client {
+    pub(crate) fn finish(mut self, proxy: Option<ureq::Proxy>) -> Client {
+        self.settings.proxy_in_use = proxy
+            .as_ref()
+            .and_then(|proxy| describe_proxy(proxy, &self.settings.base_url));
         let agent = self.settings.agent_config(proxy).into();
         Client::from_transport(Transport::new(agent, self.settings, self.provider))
     }

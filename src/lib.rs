@@ -60,7 +60,9 @@
 //! `PARTNER_CENTER_*` environment variables (see [`auth::from_env`]). The
 //! [`auth`] module has cached, thread-safe providers for app-only and
 //! app+user credentials and the Azure CLI. Tokens never appear in `Debug`
-//! output, errors or log records.
+//! output, errors or log records. [`AccessToken::claims`] tells what a JWT
+//! claims (audience, tenant, app, user, expiry, scopes, roles), read without
+//! verifying it, to diagnose a set-up.
 //!
 //! # Logging
 //!
@@ -96,10 +98,10 @@ pub mod model;
 mod options;
 mod retry;
 mod text;
+mod token;
 mod transport;
 mod wait;
 
-pub use auth::{AccessToken, TokenProvider};
 pub use client::Client;
 pub use cloud::Cloud;
 pub use config::{
@@ -113,6 +115,8 @@ pub use model::{
 };
 pub use options::CheckoutOptions;
 pub use retry::RetryPolicy;
+pub use token::{AccessToken, TokenClaims, TokenProvider};
+pub use transport::ServerTime;
 pub use uuid::Uuid;
 pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 

@@ -426,7 +426,7 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 
 /// Parses an HTTP date in any of its three forms (IMF-fixdate, RFC 850,
 /// asctime) to seconds since the Unix epoch.
-fn parse_http_date(value: &str) -> Option<u64> {
+pub(crate) fn parse_http_date(value: &str) -> Option<u64> {
     let fields: Vec<&str> = value
         .split([' ', ',', '-'])
         .filter(|field| !field.is_empty())

@@ -3,19 +3,19 @@
 
 use std::cell::Cell;
 use std::io::Read;
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 use ureq::http;
 use uuid::Uuid;
 
-use crate::auth::TokenProvider;
 use crate::config::Settings;
 use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::fault_probe::is_fault;
 use crate::model::{from_body, strip_bom};
-use crate::retry::{Bounds, Stop, Verdict, classify, parse_retry_after};
+use crate::retry::{Bounds, Stop, Verdict, classify, parse_http_date, parse_retry_after};
+use crate::token::TokenProvider;
 
 mod paging;
 
@@ -124,11 +124,40 @@ impl Reply {
     }
 }
 
+/// Partner Center's clock, as the `Date` header of a response told it.
+///
+/// Get it from [`Client::last_server_time`](crate::Client::last_server_time)
+/// after any call, to see whether this machine's clock is off: a clock
+/// minutes off makes fresh tokens look expired, or not yet valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerTime {
+    /// The response's `Date`: the server's clock, to the second.
+    pub date: SystemTime,
+    /// This machine's clock when the response arrived.
+    pub received_at: SystemTime,
+}
+
+impl ServerTime {
+    /// How far this machine's clock is ahead of the server's, in whole
+    /// seconds; negative when it is behind. The `Date` header counts whole
+    /// seconds and the response took a while to arrive, so a second or two
+    /// either way means the clocks agree.
+    pub fn skew_secs(&self) -> i64 {
+        let secs = |at: SystemTime| match at.duration_since(UNIX_EPOCH) {
+            Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+        };
+        secs(self.received_at).saturating_sub(secs(self.date))
+    }
+}
+
 /// Sends requests for a client; shared by its clones.
 pub(crate) struct Transport {
     agent: ureq::Agent,
     settings: Settings,
     tokens: Arc<dyn TokenProvider>,
+    /// The `Date` of the latest response that had one.
+    server_time: Mutex<Option<ServerTime>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -149,6 +178,58 @@ impl Transport {
             agent,
             settings,
             tokens,
+            server_time: Mutex::new(None),
+        }
+    }
+
+    /// The `Date` of the latest response that had one.
+    pub(crate) fn server_time(&self) -> Option<ServerTime> {
+        *self
+            .server_time
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps a response's `Date`, if it has a readable one.
+    fn note_date(&self, response: &ReadResponse) {
+        let date = response
+            .header("date")
+            .and_then(parse_http_date)
+            .and_then(|secs| UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs)));
+        if let Some(date) = date {
+            let time = ServerTime {
+                date,
+                received_at: SystemTime::now(),
+            };
+            *self
+                .server_time
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(time);
+        }
+    }
+
+    /// The TLS stack the agent uses, in words.
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    pub(crate) fn tls_backend(&self) -> &'static str {
+        "none: this build has no TLS (enable the rustls or native-tls feature)"
+    }
+
+    /// The TLS stack the agent uses, in words.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub(crate) fn tls_backend(&self) -> &'static str {
+        use ureq::tls::{RootCerts, TlsProvider};
+        let tls = self.agent.config().tls_config();
+        match (tls.provider(), tls.root_certs()) {
+            (TlsProvider::Rustls, _) if !cfg!(feature = "rustls") => {
+                "rustls, which this build lacks (enable the rustls feature)"
+            }
+            (TlsProvider::Rustls, RootCerts::PlatformVerifier) => {
+                "rustls, with the platform's certificate verifier"
+            }
+            (TlsProvider::Rustls, RootCerts::WebPki) => "rustls, with the webpki root certificates",
+            (TlsProvider::Rustls, _) => "rustls, with chosen root certificates",
+            (TlsProvider::NativeTls, _) => "native-tls (the platform's TLS library)",
+            _ => "another TLS provider",
         }
     }
 
@@ -355,6 +436,7 @@ impl Transport {
                     }
                 },
             )?;
+        self.note_date(&response);
         if !response.is_success() {
             return Err(Error::Service(Box::new(service_error(
                 response.status,

@@ -19,11 +19,11 @@ mod common;
 use std::time::Duration;
 
 use common::{CART, CUSTOMER, TOKEN, start};
-use partner_center_cart::fake::Reply;
+use partner_center_cart::fake::{FAKE_TENANT_ID, FakeToken, Reply};
 use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
 use partner_center_cart::{
-    ApiFault, CartCheckoutResult, CartId, Client, CustomerId, Error, OrderId, Proxy, RetryPolicy,
-    Uuid,
+    AccessToken, ApiFault, CartCheckoutResult, CartId, Client, CustomerId, Error, OrderId, Proxy,
+    RetryPolicy, Uuid,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -856,5 +856,109 @@ proptest! {
             Ok(_) | Err(Error::WaitTimedOut { .. } | Error::RetryAfterTooLong { .. }) => {}
             Err(error) => prop_assert_eq!(error.status(), Some(status), "{:?}", error),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Token claims.
+
+/// The claims `AccessToken::claims` reads, and one it does not.
+const CLAIM_NAMES: [&str; 11] = [
+    "aud",
+    "tid",
+    "appid",
+    "azp",
+    "upn",
+    "unique_name",
+    "exp",
+    "scp",
+    "roles",
+    "idtyp",
+    "other",
+];
+
+/// One change to a token's text: a character put in, taken out or replaced,
+/// from the base64url alphabet, the separators and a few strangers.
+fn token_edit() -> impl Strategy<Value = (usize, u8, char)> {
+    (
+        any::<usize>(),
+        0..3u8,
+        select(vec![
+            'A', 'z', '0', '-', '_', '.', '=', '+', '/', ' ', 'é', '\0',
+        ]),
+    )
+}
+
+fn apply_token_edit(token: &str, (at, kind, c): (usize, u8, char)) -> String {
+    let mut chars: Vec<char> = token.chars().collect();
+    let at = at % (chars.len() + 1);
+    match kind {
+        0 => chars.insert(at, c),
+        1 if at < chars.len() => {
+            chars.remove(at);
+        }
+        _ if at < chars.len() => chars[at] = c,
+        _ => chars.push(c),
+    }
+    chars.into_iter().collect()
+}
+
+/// The claims' `Debug` never holds the token it came from.
+fn check_claims(token: &str) -> Result<(), TestCaseError> {
+    if let Some(claims) = AccessToken::new(token).claims() {
+        prop_assert!(token.len() <= 64 * 1024);
+        let shown = format!("{claims:?}");
+        prop_assert!(token.len() < 16 || !shown.contains(token), "{shown}");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    /// Any text at all: claims or `None`, never a panic.
+    #[test]
+    fn claims_never_panic_on_any_text(text in prop_oneof![".{0,300}", "[A-Za-z0-9_=.+/-]{0,300}"]) {
+        check_claims(&text)?;
+    }
+
+    /// A minted JWT with any value in any claim still decodes, keeps the
+    /// claims left alone, and reads a well-typed one back.
+    #[test]
+    fn claims_of_any_shape_decode(name in select(CLAIM_NAMES.to_vec()), value in json_value()) {
+        let token = FakeToken::new().claim(name, &value).mint();
+        let claims = AccessToken::new(&token).claims();
+        prop_assert!(claims.is_some());
+        let claims = claims.unwrap();
+        if name != "tid" {
+            prop_assert_eq!(claims.tenant_id.as_deref(), Some(FAKE_TENANT_ID));
+        }
+        if let ("aud", Value::String(text)) = (name, &value) {
+            prop_assert_eq!(claims.audience.as_deref(), Some(text.as_str()));
+        }
+        check_claims(&token)?;
+    }
+
+    /// A JWT broken anywhere, once or many times: claims or `None`, never a
+    /// panic, and never the token in the output.
+    #[test]
+    fn broken_tokens_never_panic(edits in prop::collection::vec(token_edit(), 1..8)) {
+        let mut token = FakeToken::new().app_only().mint();
+        for edit in edits {
+            token = apply_token_edit(&token, edit);
+        }
+        check_claims(&token)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(16))]
+
+    /// Huge tokens are refused without being decoded, whatever they hold.
+    #[test]
+    fn huge_tokens_give_none(extra in 64 * 1024..256 * 1024usize, filler in select(vec!["A", "eyJ", ".", "Zm9v"])) {
+        let token = format!("{}{}", FakeToken::new().mint(), filler.repeat(extra / filler.len()));
+        prop_assert!(token.len() > 64 * 1024);
+        prop_assert_eq!(AccessToken::new(token).claims(), None);
     }
 }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod doctor;
 pub mod provider;
 
 use partner_center_cart::CartCheckoutResult;

@@ -47,6 +47,8 @@ pub struct ChosenAuth {
     pub cloud: Cloud,
     /// What was chosen, in words, with no secret.
     pub description: String,
+    /// The tenant given with `--tenant` or `PARTNER_CENTER_TENANT`.
+    pub tenant: Option<String>,
 }
 
 /// Takes the provider options out of `args` and builds the provider.
@@ -86,7 +88,7 @@ pub fn provider_from_args(args: &mut Vec<String>) -> Result<ChosenAuth, String> 
             )
         }
         "app" => {
-            let tenant = need(tenant, "--tenant")?;
+            let tenant = need(tenant.clone(), "--tenant")?;
             let client_id = need(client_id, "--client-id")?;
             let secret = need(env(CLIENT_SECRET_VARIABLE), CLIENT_SECRET_VARIABLE)?;
             let provider = ClientCredentialsProvider::builder(&tenant, &client_id, secret)
@@ -99,7 +101,7 @@ pub fn provider_from_args(args: &mut Vec<String>) -> Result<ChosenAuth, String> 
             )
         }
         "refresh" => {
-            let tenant = need(tenant, "--tenant")?;
+            let tenant = need(tenant.clone(), "--tenant")?;
             let client_id = need(client_id, "--client-id")?;
             let secret = need(env(CLIENT_SECRET_VARIABLE), CLIENT_SECRET_VARIABLE)?;
             let refresh_token = need(env(REFRESH_TOKEN_VARIABLE), REFRESH_TOKEN_VARIABLE)?;
@@ -141,6 +143,7 @@ pub fn provider_from_args(args: &mut Vec<String>) -> Result<ChosenAuth, String> 
         provider,
         cloud,
         description,
+        tenant,
     })
 }
 

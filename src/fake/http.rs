@@ -6,7 +6,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Body, RecordedRequest, Reply};
 
@@ -147,6 +147,9 @@ fn write_reply(writer: &mut TcpStream, request: &RecordedRequest, reply: &Reply)
     if !has("content-type") && !matches!(reply.body, Body::Bytes(ref bytes) if bytes.is_empty()) {
         head.push_str("Content-Type: application/json; charset=utf-8\r\n");
     }
+    if !has("date") {
+        head.push_str(&format!("Date: {}\r\n", http_date(SystemTime::now())));
+    }
     if reply.close_after && !has("connection") {
         head.push_str("Connection: close\r\n");
     }
@@ -187,6 +190,27 @@ fn write_reply(writer: &mut TcpStream, request: &RecordedRequest, reply: &Reply)
     writer.flush()
 }
 
+/// An HTTP date (IMF-fixdate), such as `Tue, 24 Nov 2026 11:34:01 GMT`.
+pub(super) fn http_date(at: SystemTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = at
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let days = secs / 86_400;
+    let (year, month, day) = super::store::civil_from_days(days);
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        DAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize % 12],
+        secs % 86_400 / 3_600,
+        secs % 3_600 / 60,
+        secs % 60,
+    )
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
@@ -207,5 +231,26 @@ fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "Status",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates() {
+        let at = |secs| UNIX_EPOCH + Duration::from_secs(secs);
+        assert_eq!(http_date(at(0)), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(at(784_111_777)), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(http_date(at(951_782_400)), "Tue, 29 Feb 2000 00:00:00 GMT");
+        assert_eq!(
+            http_date(at(1_795_549_441)),
+            "Tue, 24 Nov 2026 19:44:01 GMT"
+        );
+        for secs in (0..4_000_000_000_u64).step_by(7_777_777) {
+            let text = http_date(at(secs));
+            assert_eq!(crate::retry::parse_http_date(&text), Some(secs), "{text}");
+        }
     }
 }

@@ -19,10 +19,14 @@
 //! again), completes an order after a few reads (see
 //! [`set_polls_until_complete`](FakePartnerCenter::set_polls_until_complete))
 //! with subscription IDs on its lines, and serves orders, order lists and
-//! provisioning status. It answers 401 without a bearer token and 404 with
-//! the service's codes for unknown carts and orders. Line-item and
-//! order-group failures, faults sent with HTTP 200, cancelled orders and
-//! checkout answers that are lost on the way can be injected.
+//! provisioning status. It answers 401 without a bearer token, or with a JWT
+//! whose audience is not Partner Center's or that has expired (mint one with
+//! [`FakeToken`]; opaque test tokens are accepted), 403 to an app-only JWT
+//! asking for provisioning status, and 404 with the service's codes for
+//! unknown carts and orders. Every reply carries a `Date` header, as the
+//! service's do. Line-item and order-group failures, faults sent with HTTP
+//! 200, cancelled orders and checkout answers that are lost on the way can
+//! be injected.
 //!
 //! It refuses what the service refuses, and keeps what it keeps: 415 to a
 //! POST or PUT without `Content-Type: application/json` (before any scripted
@@ -75,6 +79,9 @@
 mod catalog;
 mod http;
 mod store;
+mod token;
+
+pub use token::{FAKE_APP_ID, FAKE_TENANT_ID, FAKE_USER, FakeToken};
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -508,6 +515,12 @@ impl Reply {
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
+    }
+
+    /// Sets the `Date` header to this time instead of now, to play a server
+    /// whose clock differs from the client's.
+    pub fn date(self, at: std::time::SystemTime) -> Self {
+        self.header("Date", http::http_date(at))
     }
 
     /// Waits this long before answering, to make a client time out.

@@ -139,12 +139,15 @@ impl Store {
 
     /// Answers a request that no scripted reply took.
     pub(super) fn route(&mut self, request: &RecordedRequest) -> Reply {
-        let authorized = request
+        let token = request
             .header("authorization")
             .and_then(|value| value.strip_prefix("Bearer "))
-            .is_some_and(|token| !token.trim().is_empty());
-        if !authorized {
+            .filter(|token| !token.trim().is_empty());
+        let Some(token) = token else {
             return Reply::fault(401, 800_001, "No partner token was found in the request.");
+        };
+        if let Some(refusal) = super::token::refusal(token) {
+            return refusal;
         }
         let (path, query) = request
             .path
@@ -182,6 +185,9 @@ impl Store {
                 None => order_not_found(order),
             },
             ("GET", ["orders", order, "provisioningstatus"]) => {
+                if let Some(refusal) = super::token::app_only_refusal(token) {
+                    return refusal;
+                }
                 match self.find_order(&customer, order) {
                     Some(stored) => {
                         let items = provisioning_status(&stored.order);
@@ -809,7 +815,7 @@ fn timestamp(at: SystemTime) -> String {
 }
 
 /// The civil date of a day counted from 1970-01-01.
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
+pub(super) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let shifted = days + 719_468;
     let era = shifted / 146_097;
     let day_of_era = shifted % 146_097;

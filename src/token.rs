@@ -1,0 +1,179 @@
+//! What the client asks a token provider for: the [`TokenProvider`] trait
+//! and the [`AccessToken`] it hands out. The providers themselves live in
+//! [`auth`](crate::auth).
+
+mod base64url;
+mod claims;
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::error::BoxError;
+
+#[cfg(feature = "fake")]
+pub(crate) use base64url::encode as base64url_encode;
+pub use claims::TokenClaims;
+
+/// A source of bearer tokens for Partner Center.
+///
+/// Implemented for every closure `Fn() -> Result<T, E> + Send + Sync` with
+/// `T: Into<String>` and `E: Into<BoxError>`.
+pub trait TokenProvider: Send + Sync {
+    /// Returns a token that is valid now.
+    ///
+    /// # Errors
+    ///
+    /// Whatever stopped the provider from getting a token; the client reports
+    /// it as [`Error::Token`](crate::Error::Token) with the call's request ID.
+    fn token(&self) -> Result<AccessToken, BoxError>;
+}
+
+impl<F, T, E> TokenProvider for F
+where
+    F: Fn() -> Result<T, E> + Send + Sync,
+    T: Into<String>,
+    E: Into<BoxError>,
+{
+    fn token(&self) -> Result<AccessToken, BoxError> {
+        self()
+            .map(|token| AccessToken(token.into()))
+            .map_err(Into::into)
+    }
+}
+
+/// A provider chosen at run time.
+impl TokenProvider for Box<dyn TokenProvider> {
+    fn token(&self) -> Result<AccessToken, BoxError> {
+        (**self).token()
+    }
+}
+
+/// A provider shared with other owners.
+impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
+    fn token(&self) -> Result<AccessToken, BoxError> {
+        (**self).token()
+    }
+}
+
+/// A bearer token. Its `Debug` output hides the secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken(String);
+
+impl AccessToken {
+    /// Wraps a token.
+    pub fn new(token: impl Into<String>) -> Self {
+        AccessToken(token.into())
+    }
+
+    /// The token itself. Take care where it goes.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+
+    /// What the token says about itself, if it is a JWT: its audience,
+    /// tenant, app, user, expiry, scopes and roles.
+    ///
+    /// The payload is decoded **without verifying the signature**: a client
+    /// has no keys to check it, and Partner Center does the checking. So the
+    /// claims are for diagnosing a set-up (the wrong audience, an app-only
+    /// token, an expired one), never for trusting anyone.
+    ///
+    /// Gives `None`, never a panic, for a token that is not a compact JWT
+    /// (three dot-separated base64url segments whose header and payload are
+    /// JSON objects), and for one longer than 64 KiB, which is refused
+    /// without being decoded. Claims of an unexpected type are left out.
+    ///
+    /// ```
+    /// use partner_center_cart::AccessToken;
+    ///
+    /// assert_eq!(AccessToken::new("an-opaque-token").claims(), None);
+    /// let jwt = "eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL2FwaS5wYXJ0bmVyY2VudGVyLm1pY3Jvc29mdC5jb20iLCJpZHR5cCI6ImFwcCJ9.";
+    /// let claims = AccessToken::new(jwt).claims().unwrap();
+    /// assert_eq!(claims.audience.as_deref(), Some("https://api.partnercenter.microsoft.com"));
+    /// assert!(claims.is_app_only());
+    /// ```
+    pub fn claims(&self) -> Option<TokenClaims> {
+        TokenClaims::from_jwt(&self.0)
+    }
+
+    /// Checks that the token can go in an `Authorization` header: not empty,
+    /// and only visible ASCII (RFC 6750 allows no more).
+    pub(crate) fn check_header_safe(&self) -> Result<(), BoxError> {
+        if self.0.is_empty() {
+            return Err("the token is empty".into());
+        }
+        if !self.0.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the token holds characters that cannot go in an HTTP header".into());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AccessToken(<redacted>)")
+    }
+}
+
+impl From<String> for AccessToken {
+    fn from(token: String) -> Self {
+        AccessToken(token)
+    }
+}
+
+impl From<&str> for AccessToken {
+    fn from(token: &str) -> Self {
+        AccessToken(token.to_owned())
+    }
+}
+
+impl From<AccessToken> for String {
+    fn from(token: AccessToken) -> String {
+        token.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closures_are_providers() {
+        let provider = || Ok::<_, std::io::Error>("abc");
+        assert_eq!(provider.token().unwrap().secret(), "abc");
+        let failing = || Err::<String, _>("no token here");
+        assert_eq!(failing.token().unwrap_err().to_string(), "no token here");
+    }
+
+    #[test]
+    fn boxed_and_shared_providers_are_providers() {
+        let boxed: Box<dyn TokenProvider> = Box::new(|| Ok::<_, std::io::Error>("boxed"));
+        assert_eq!(boxed.token().unwrap().secret(), "boxed");
+        let shared = Arc::new(boxed);
+        assert_eq!(shared.token().unwrap().secret(), "boxed");
+        let _client = crate::Client::new(shared.clone());
+        let _client =
+            crate::Client::new(Box::new(|| Ok::<_, std::io::Error>("x")) as Box<dyn TokenProvider>);
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        let token = AccessToken::new("eyJ0eXAiOiJKV1Qi");
+        assert!(!format!("{token:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn header_safety() {
+        assert!(
+            AccessToken::new("a.b-c_d~e+f/g=")
+                .check_header_safe()
+                .is_ok()
+        );
+        for bad in ["", "a b", "a\r\nX-Evil: 1", "tökén"] {
+            assert!(
+                AccessToken::new(bad).check_header_safe().is_err(),
+                "{bad:?}"
+            );
+        }
+    }
+}
