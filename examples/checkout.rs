@@ -502,7 +502,8 @@ fn report(error: &Error, options: &Options) {
     if let Some(correlation_id) = error.correlation_id() {
         eprintln!("Correlation ID: {correlation_id}");
     }
-    if matches!(options.command.as_str(), "checkout" | "create") {
+    // Only where repeating may help: a 404 or a refused cart stays refused.
+    if matches!(options.command.as_str(), "checkout" | "create") && error.should_repeat() {
         eprintln!(
             "To retry safely with the same request ID (Partner Center will not act twice), run:"
         );

@@ -76,7 +76,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n3. Drop that item and update the cart");
-    cart.line_items.retain(|item| item.error.is_none());
+    for error in cart.remove_items_in_error() {
+        println!("   dropped {error}");
+    }
     let cart_id = cart.id.ok_or("the service gave the cart no ID")?;
     let cart = client.update_cart(CUSTOMER, cart_id, &cart)?;
     support::print_cart(&cart);

@@ -1,5 +1,6 @@
-//! Runs the fake Partner Center until stopped, to try the `checkout`
-//! example (or any tool) against it without an account.
+//! Runs the fake Partner Center until stopped, to try a tool (the
+//! `purchase` and `checkout` examples, or your own) against it without an
+//! account, and to drive it through each of its outcomes with switches.
 //!
 //! It prints its base URL on the first line of standard output and, on the
 //! second, an app+user token it accepts for a day (an unsigned JWT with
@@ -7,20 +8,57 @@
 //! opaque token works too, but only a JWT shows the doctor's token checks.
 //!
 //! ```text
-//! cargo run --example fake_server --features fake
+//! cargo run --example fake_server --features fake -- [switches]
 //! # in another terminal, with the URL and token it prints:
 //! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=eyJ...
+//! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH18:0001=5
 //! cargo run --example checkout -- doctor 28045616-f6b9-462f-9701-0d89b5e65c44
 //! cargo run --example checkout -- products 28045616-f6b9-462f-9701-0d89b5e65c44
 //! cargo run --example checkout -- buy 28045616-f6b9-462f-9701-0d89b5e65c44 --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
 //! ```
+//!
+//! Switches (each may be given more than once where it names an item):
+//!
+//! - `--fail-checkout <N>[:<STATUS>]`: answer the first N checkout requests
+//!   with STATUS (503 by default) and the service's error body for it. The
+//!   client makes 4 attempts by default, so fewer failures are retried
+//!   away, and 4 or more make a checkout call fail (8 for a tool that
+//!   repeats it once).
+//! - `--cut-checkout <N>`: the first N checkouts go through but their answer
+//!   arrives cut short: an outcome the tool cannot read, to repeat.
+//! - `--reject <CATALOG-ITEM>`: line items of this catalog item come back
+//!   in error (10003, out of inventory), add-ons included: a rule for an item
+//!   the fake's catalog sells (one it does not sell is in error anyway).
+//! - `--fail-order-group <CATALOG-ITEM>`: at checkout, the order group
+//!   holding this catalog item fails (an `orderErrors` entry).
+//! - `--cancel-order-group <CATALOG-ITEM>`: the order made of the order
+//!   group holding this catalog item ends cancelled.
+//! - `--pending-polls <N>`: orders complete at the Nth read, and stay
+//!   pending until then (2 by default; 0 for orders that checkout already
+//!   returns completed).
 
+use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use partner_center_cart::fake::{FakePartnerCenter, FakeToken};
+use partner_center_cart::fake::{FakePartnerCenter, FakeToken, Reply};
+use partner_center_cart::model::{CartError, CartErrorCode};
 
-fn main() -> std::io::Result<()> {
-    let fake = FakePartnerCenter::start()?;
+const USAGE: &str = "usage: fake_server [--fail-checkout N[:STATUS]] [--cut-checkout N] \
+                     [--reject ITEM] [--fail-order-group ITEM] [--cancel-order-group ITEM] \
+                     [--pending-polls N]";
+
+fn main() -> ExitCode {
+    let fake = match FakePartnerCenter::start() {
+        Ok(fake) => fake,
+        Err(error) => {
+            eprintln!("error: could not listen on loopback: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(problem) = apply_switches(&fake, std::env::args().skip(1)) {
+        eprintln!("error: {problem}\n{USAGE}");
+        return ExitCode::from(2);
+    }
     let token = FakeToken::new().expires_at(SystemTime::now() + Duration::from_secs(24 * 3600));
     println!("{}", fake.base_url());
     println!("{}", token.mint());
@@ -28,4 +66,63 @@ fn main() -> std::io::Result<()> {
     loop {
         std::thread::park();
     }
+}
+
+fn apply_switches(
+    fake: &FakePartnerCenter,
+    args: impl IntoIterator<Item = String>,
+) -> Result<(), String> {
+    let mut args = args.into_iter();
+    while let Some(switch) = args.next() {
+        let value = args.next().ok_or(format!("{switch} needs a value"))?;
+        let number = |text: &str| {
+            text.parse::<u32>()
+                .map_err(|_| format!("{switch} {value:?}: {text:?} is not a count"))
+        };
+        match switch.as_str() {
+            "--fail-checkout" => {
+                let (times, status) = value.split_once(':').unwrap_or((&value, "503"));
+                let status = status
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|status| (400..600).contains(status))
+                    .ok_or(format!(
+                        "--fail-checkout {value:?}: the status must be 4xx or 5xx"
+                    ))?;
+                let reply = failure(status).on("POST", "/v1/customers/*/carts/*/checkout");
+                let times = number(times)? as usize;
+                fake.push_replies(std::iter::repeat_n(reply, times));
+            }
+            "--cut-checkout" => fake.cut_checkout_answers(number(&value)?),
+            "--reject" => fake.inject_line_item_error(
+                value,
+                CartError::new(
+                    CartErrorCode::InventoryNotAvailable,
+                    "The offer is out of inventory.",
+                ),
+            ),
+            "--fail-order-group" => {
+                fake.inject_order_error(value, 800_005, "Order creation did not succeed.");
+            }
+            "--cancel-order-group" => fake.cancel_orders_with(value),
+            "--pending-polls" => fake.set_polls_until_complete(number(&value)?),
+            other => return Err(format!("unknown switch {other}")),
+        }
+    }
+    Ok(())
+}
+
+/// The reply Partner Center gives with this status, with its error code.
+fn failure(status: u16) -> Reply {
+    let (code, description) = match status {
+        400 => (800_002, "The request input is invalid."),
+        401 => (800_001, "No partner token was found in the request."),
+        404 => (800_008, "The cart could not be found."),
+        409 => (800_064, "Another request is already processing this cart."),
+        429 => return Reply::throttled(1),
+        500 => (800_003, "Unexpected service failure."),
+        501..=599 => (900_192, "Transient failure; try again later."),
+        _ => (0, "The request was refused."),
+    };
+    Reply::fault(status, code, description)
 }

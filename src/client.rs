@@ -70,6 +70,31 @@ impl Client {
         ClientBuilder::new(Arc::new(provider))
     }
 
+    /// A client configured by environment variables: the token provider
+    /// that [`auth::from_env`](crate::auth::from_env) picks, the cloud from
+    /// `PARTNER_CENTER_CLOUD` (`global`, `usgov` or `china`; `global` when
+    /// unset), and the base URL from `PARTNER_CENTER_BASE_URL` when it is
+    /// set (such as the fake's, for a test run), over the cloud's.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::Client;
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::from_env()?;
+    /// # let _ = client;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Auth`] when the variables name no usable credentials (its
+    /// message says which to set) or an unknown cloud;
+    /// [`Error::InvalidConfig`] when the base URL cannot be used.
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_lookup(&|name| std::env::var_os(name))?.build()
+    }
+
     pub(crate) fn from_transport(transport: Transport) -> Client {
         Client {
             transport: Arc::new(transport),
@@ -125,6 +150,12 @@ impl Client {
     ///
     /// A result with [`order_errors`](CartCheckoutResult::order_errors) is
     /// still `Ok`: some order groups went through and some did not.
+    ///
+    /// Checking out a cart that is already ordered returns the first
+    /// checkout's result again, the same orders, and buys nothing: Partner
+    /// Center's checkout is idempotent per cart. (Older versions of the
+    /// service answered 400 with code 800065 instead; then
+    /// [`list_orders`](Self::list_orders) finds the orders.)
     ///
     /// # Errors
     ///
@@ -221,11 +252,50 @@ impl Client {
         customer_id: impl IntoId<CustomerId>,
         cart: &Cart,
     ) -> Result<CartCheckoutResult, Error> {
-        let errors = cart.line_item_errors();
-        if !errors.is_empty() {
+        self.checkout_cart_with(customer_id, cart, &CheckoutOptions::new())
+    }
+
+    /// Checks out a cart that was read or updated before, as
+    /// [`checkout_cart`](Self::checkout_cart) does, with options: a request
+    /// ID chosen before the first send, or the user the licences go to.
+    ///
+    /// A tool whose process may crash chooses the request ID first and
+    /// stores it, then checks out; after a crash, or an error for which
+    /// [`Error::should_repeat`] is true, it checks the same cart out again
+    /// with the same ID, and gets the first result instead of a second
+    /// purchase.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::{CheckoutOptions, Client, Uuid};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::from_env()?;
+    /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
+    /// let cart = client.get_cart(customer, "3655b1a0-b1c9-4268-9824-577fdbc4d0be")?;
+    /// let options = CheckoutOptions::new().request_id(Uuid::new_v4()); // store it first
+    /// let result = match client.checkout_cart_with(customer, &cart, &options) {
+    ///     Err(error) if error.should_repeat() => client.checkout_cart_with(customer, &cart, &options)?,
+    ///     other => other?,
+    /// };
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`checkout_cart`](Self::checkout_cart), and as
+    /// [`checkout_with`](Self::checkout_with) for the options.
+    pub fn checkout_cart_with(
+        &self,
+        customer_id: impl IntoId<CustomerId>,
+        cart: &Cart,
+        options: &CheckoutOptions,
+    ) -> Result<CartCheckoutResult, Error> {
+        if cart.has_errors() {
             return Err(Error::CartHasErrors {
                 cart_id: cart.id,
-                errors,
+                errors: cart.line_item_errors(),
             });
         }
         let cart_id = cart.id.ok_or(Error::InvalidId {
@@ -233,7 +303,7 @@ impl Client {
             value: String::new(),
             reason: "the cart has none; create it first",
         })?;
-        self.checkout(customer_id, cart_id)
+        self.checkout_with(customer_id, cart_id, options)
     }
 
     /// Creates a cart for a customer.

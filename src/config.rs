@@ -358,6 +358,18 @@ impl ClientBuilder {
         }
     }
 
+    /// A builder set up from environment variables, as
+    /// [`Client::from_env`] describes, read through `lookup`.
+    pub(crate) fn from_lookup(lookup: crate::auth::env::Lookup<'_>) -> Result<Self, Error> {
+        use crate::auth::env;
+        let provider = env::provider_from(lookup)?;
+        let mut builder = ClientBuilder::new(Arc::from(provider)).cloud(env::cloud(lookup)?);
+        if let Some(url) = env::var(lookup, env::BASE_URL)? {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
     /// Sets the API's base URL, without `/v1`. It must use `https`; plain
     /// `http` is accepted only for loopback hosts (`127.0.0.0/8`, `::1`,
     /// `localhost`), for tests. Defaults to the global cloud's.
@@ -596,6 +608,33 @@ mod tests {
             redact_userinfo("socks5://127.0.0.1:1080"),
             "socks5://127.0.0.1:1080"
         );
+    }
+
+    #[test]
+    fn the_environment_sets_provider_cloud_and_base_url() {
+        use crate::auth::env::{BASE_URL, CLOUD, TOKEN, lookup_in};
+        let built = |vars: &[(&str, &str)]| {
+            ClientBuilder::from_lookup(&lookup_in(vars)).and_then(ClientBuilder::build)
+        };
+        let client = built(&[(TOKEN, "t")]).unwrap();
+        assert_eq!(client.base_url(), Cloud::Global.api_base_url());
+        let client = built(&[(TOKEN, "t"), (CLOUD, "china")]).unwrap();
+        assert_eq!(client.base_url(), Cloud::China.api_base_url());
+        let client = built(&[
+            (TOKEN, "t"),
+            (CLOUD, "china"),
+            (BASE_URL, "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
+        assert!(matches!(
+            built(&[(TOKEN, "t"), (BASE_URL, "http://example.com")]),
+            Err(Error::InvalidConfig(message)) if message.contains("https")
+        ));
+        match built(&[(BASE_URL, "http://127.0.0.1:9")]) {
+            Err(error @ Error::Auth(_)) => assert!(error.to_string().contains(TOKEN), "{error}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -188,8 +188,9 @@ pub enum Error {
         call: CallInfo,
     },
 
-    /// The token provider failed; nothing was sent for this attempt.
-    #[error("the token provider failed ({call})")]
+    /// The token provider failed, so the attempt was not sent. When it
+    /// failed before the first attempt, nothing reached Partner Center.
+    #[error("{}", token_failure_message(.call))]
     Token {
         /// The call that needed the token.
         call: CallInfo,
@@ -197,6 +198,13 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+
+    /// A token provider could not be set up or could not give a token
+    /// outside a call, as when [`auth::from_env`](crate::auth::from_env)
+    /// finds no credentials; nothing was sent to Partner Center. This is how
+    /// `?` turns an [`AuthError`](crate::auth::AuthError) into an `Error`.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthError),
 
     /// The request did not get a complete HTTP response.
     #[error("request to Partner Center failed: {kind}{} ({call})", after_status(*.status))]
@@ -270,6 +278,25 @@ fn cart_errors_message(errors: &[crate::model::LineItemError]) -> String {
     text
 }
 
+fn token_failure_message(call: &CallInfo) -> String {
+    let ids = format!(
+        "request ID {}, correlation ID {}",
+        call.request_id, call.correlation_id
+    );
+    match call.attempts {
+        0 | 1 => {
+            format!("the token provider failed, so nothing was sent to Partner Center ({ids})")
+        }
+        2 => format!(
+            "the token provider failed before attempt 2, so only the first attempt reached Partner Center ({ids})"
+        ),
+        n => format!(
+            "the token provider failed before attempt {n}, so only the first {} attempts reached Partner Center ({ids})",
+            n - 1
+        ),
+    }
+}
+
 fn join_terms(terms: &[crate::model::OfferedTerm]) -> String {
     if terms.is_empty() {
         return "nothing".to_owned();
@@ -301,6 +328,7 @@ impl Error {
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)
+            | Error::Auth(_)
             | Error::CartHasErrors { .. }
             | Error::TermNotOffered { .. }
             | Error::NoPurchasableAvailability { .. }
@@ -365,6 +393,45 @@ impl Error {
     /// [`request_id`](Self::request_id), the ID of the last attempt.
     pub fn is_retryable(&self) -> bool {
         crate::retry::classify(self).is_retryable()
+    }
+
+    /// Whether repeating the same call with the same request ID may succeed
+    /// or recover its result: the decision a tool makes after the client
+    /// gave up.
+    ///
+    /// True for everything [`is_retryable`](Self::is_retryable) covers (the
+    /// client's own retries ran out, or the service asked for a wait longer
+    /// than the policy allows), and for the calls that may have taken effect
+    /// though their answer was lost: a success status whose body broke off
+    /// or could not be decoded, and a timeout after the request was sent. A
+    /// checkout that fails this way may have bought; repeating it with the
+    /// same request ID (see
+    /// [`Client::checkout_cart_with`](crate::Client::checkout_cart_with))
+    /// returns its result without buying twice.
+    ///
+    /// False for what repeating cannot change: 4xx statuses other than the
+    /// retryable ones, invalid IDs or settings, a cart with errors, a body
+    /// over the size cap, a failed token provider, and a wait that timed out
+    /// (call [`wait_for_orders`](crate::Client::wait_for_orders) again for
+    /// that).
+    ///
+    /// ```no_run
+    /// use partner_center_cart::{CheckoutOptions, Client, Uuid};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::from_env()?;
+    /// let (customer, cart) = ("28045616-f6b9-462f-9701-0d89b5e65c44", "3655b1a0-b1c9-4268-9824-577fdbc4d0be");
+    /// let options = CheckoutOptions::new().request_id(Uuid::new_v4());
+    /// let result = match client.checkout_with(customer, cart, &options) {
+    ///     Err(error) if error.should_repeat() => client.checkout_with(customer, cart, &options)?,
+    ///     other => other?,
+    /// };
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn should_repeat(&self) -> bool {
+        crate::retry::should_repeat(self)
     }
 }
 
@@ -560,6 +627,22 @@ mod tests {
         }
     }
 
+    fn service_error(status: u16, code: Option<i64>) -> ServiceError {
+        ServiceError {
+            status,
+            reason: None,
+            fault: code.map(|code| ApiFault {
+                code: Some(FaultCode::Number(code)),
+                ..ApiFault::default()
+            }),
+            message: None,
+            retry_after: None,
+            correlation_vector: None,
+            location: None,
+            call: call(),
+        }
+    }
+
     #[test]
     fn errors_are_send_sync_and_static() {
         fn check<T: Send + Sync + 'static + std::error::Error>() {}
@@ -583,20 +666,12 @@ mod tests {
 
     #[test]
     fn service_error_display_names_status_code_description_and_ids() {
-        let error = Error::Service(Box::new(ServiceError {
-            status: 404,
-            reason: Some("Not Found"),
-            fault: Some(ApiFault {
-                code: Some(FaultCode::Number(3000)),
-                description: Some("Partner Organization could not be found".into()),
-                ..ApiFault::default()
-            }),
-            message: None,
-            retry_after: None,
-            correlation_vector: None,
-            location: None,
-            call: call(),
-        }));
+        let mut not_found = service_error(404, Some(3000));
+        not_found.reason = Some("Not Found");
+        if let Some(fault) = &mut not_found.fault {
+            fault.description = Some("Partner Organization could not be found".into());
+        }
+        let error = Error::Service(Box::new(not_found));
         let text = error.to_string();
         assert!(text.contains("HTTP 404 Not Found"), "{text}");
         assert!(text.contains("error 3000"), "{text}");
@@ -609,6 +684,112 @@ mod tests {
         assert_eq!(error.request_id(), Some(Uuid::from_u128(1)));
         assert_eq!(error.correlation_id(), Some(Uuid::from_u128(2)));
         assert!(!error.is_retryable());
+    }
+
+    fn service(status: u16, code: Option<i64>) -> Error {
+        Error::Service(Box::new(service_error(status, code)))
+    }
+
+    fn transport(kind: TransportErrorKind, status: Option<u16>) -> Error {
+        Error::Transport {
+            kind,
+            status,
+            call: call(),
+            source: "broken".into(),
+        }
+    }
+
+    #[test]
+    fn should_repeat_covers_the_retryable_and_the_lost_answers() {
+        let repeat = [
+            service(503, None),
+            service(429, None),
+            service(409, Some(800_064)),
+            transport(TransportErrorKind::Timeout, None),
+            transport(TransportErrorKind::Connect, None),
+            // Headers of a success arrived, then the body broke or timed out.
+            transport(TransportErrorKind::Timeout, Some(201)),
+            transport(TransportErrorKind::Io, Some(200)),
+            Error::Decode {
+                status: 201,
+                call: call(),
+                source: "EOF while parsing".into(),
+            },
+        ];
+        for error in &repeat {
+            assert!(error.should_repeat(), "{error:?}");
+        }
+        let final_errors = [
+            service(404, Some(800_008)),
+            service(400, Some(800_002)),
+            service(403, None),
+            service(409, Some(800_065)),
+            service(200, Some(400_072)),
+            transport(TransportErrorKind::Tls, None),
+            Error::InvalidConfig("bad".into()),
+            Error::InvalidId {
+                kind: "cart ID",
+                value: "x".into(),
+                reason: "not a GUID",
+            },
+            Error::ResponseTooLarge {
+                status: 201,
+                limit: 1,
+                call: call(),
+            },
+            Error::Token {
+                call: call(),
+                source: "no token".into(),
+            },
+            Error::Auth(crate::auth::AuthError::InvalidConfig("unset".into())),
+        ];
+        for error in &final_errors {
+            assert!(!error.should_repeat(), "{error:?}");
+        }
+        // The lost answers are exactly what the client itself does not retry.
+        assert!(repeat[5..].iter().all(|error| !error.is_retryable()));
+    }
+
+    #[test]
+    fn a_token_failure_says_what_reached_partner_center() {
+        let token_error = |attempts| Error::Token {
+            call: CallInfo { attempts, ..call() },
+            source: "az is not logged in".into(),
+        };
+        let first = token_error(1).to_string();
+        assert!(
+            first.contains("nothing was sent to Partner Center"),
+            "{first}"
+        );
+        assert!(first.contains(&Uuid::from_u128(1).to_string()), "{first}");
+        assert!(!first.contains("attempt"), "{first}");
+        let second = token_error(2).to_string();
+        assert!(
+            second.contains("only the first attempt reached"),
+            "{second}"
+        );
+        let fourth = token_error(4).to_string();
+        assert!(
+            fourth.contains("only the first 3 attempts reached"),
+            "{fourth}"
+        );
+    }
+
+    #[test]
+    fn an_auth_error_converts_for_one_question_mark() {
+        fn setup() -> Result<(), Error> {
+            Err(crate::auth::AuthError::InvalidConfig(
+                "set PARTNER_CENTER_TOKEN".into(),
+            ))?;
+            Ok(())
+        }
+        let error = setup().unwrap_err();
+        assert!(matches!(error, Error::Auth(_)));
+        assert_eq!(
+            error.to_string(),
+            "invalid token provider configuration: set PARTNER_CENTER_TOKEN"
+        );
+        assert_eq!(error.request_id(), None);
     }
 
     #[test]

@@ -39,12 +39,16 @@
 //! one before, so that the service recognises the repeat: that is what
 //! makes a retried create safe. An attempt after the service answered that
 //! it took nothing (429, or 409 with 800060 or 800064) is a new request with
-//! a new ID. [`Error::request_id`] tells the last attempt's.
+//! a new ID. When a call fails anyway, [`Error::should_repeat`] tells
+//! whether repeating it may succeed or recover its result (a checkout whose
+//! answer was lost may have bought), and [`Error::request_id`] tells the
+//! last attempt's ID.
 //!
 //! Checkout is idempotent per cart ID: checking out the same cart again
 //! re-attempts it after a failure and returns the first result after a
-//! success, so a checkout whose outcome is unknown is repeated with
-//! [`Client::checkout`] on the same cart. A cart creation whose outcome is
+//! success, so a checkout whose outcome is unknown is repeated on the same
+//! cart, best with the same request ID: [`Client::checkout_cart_with`] and
+//! [`CheckoutOptions::request_id`] take one chosen before the first send. A cart creation whose outcome is
 //! unknown is repeated with [`Client::create_cart_with_request_id`] and the
 //! ID the error reported.
 //!
@@ -52,11 +56,13 @@
 //!
 //! The client asks its [`TokenProvider`] for a token before every attempt;
 //! any closure returning `Result<impl Into<String>, impl Into<BoxError>>` is
-//! one. The [`auth`] module has cached, thread-safe providers for app-only
-//! and app+user credentials and the Azure CLI. Tokens never appear in
-//! `Debug` output, errors or log records. [`AccessToken::claims`] tells what
-//! a JWT claims (audience, tenant, app, user, expiry, scopes, roles), read
-//! without verifying it, to diagnose a set-up.
+//! one. [`Client::from_env`] picks one, with the cloud and base URL, from
+//! `PARTNER_CENTER_*` environment variables (see [`auth::from_env`]). The
+//! [`auth`] module has cached, thread-safe providers for app-only and
+//! app+user credentials and the Azure CLI. Tokens never appear in `Debug`
+//! output, errors or log records. [`AccessToken::claims`] tells what a JWT
+//! claims (audience, tenant, app, user, expiry, scopes, roles), read without
+//! verifying it, to diagnose a set-up.
 //!
 //! # Logging
 //!
@@ -104,8 +110,8 @@ pub use config::{
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};
 pub use model::{
-    Availability, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
-    OrderLineItem, Product, Sku,
+    Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
+    OrderLineItem, OrderStatus, Product, Sku,
 };
 pub use options::CheckoutOptions;
 pub use retry::RetryPolicy;

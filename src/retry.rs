@@ -326,7 +326,9 @@ fn random_fraction() -> f64 {
 /// whether it keeps the `MS-RequestId`.
 ///
 /// This is the one place that decides what is retryable, for the Partner
-/// Center send path, [`Error::is_retryable`] and the token endpoint.
+/// Center send path, [`Error::is_retryable`] and the token endpoint; what a
+/// caller may repeat after the client gave up ([`Error::should_repeat`])
+/// builds on it in [`should_repeat`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Verdict {
     /// Final: trying again would fail alike, or could do harm.
@@ -384,6 +386,28 @@ pub(crate) fn classify(error: &Error) -> Verdict {
             classify_status(error.status, error.code_number())
         }
         _ => Verdict::Final,
+    }
+}
+
+/// Whether a failed call may succeed, or give back its result, when it is
+/// repeated with the same request ID: what [`classify`] lets the policy
+/// retry, and the calls that took effect though their answer was lost (a
+/// success status whose body broke off or could not be decoded), which the
+/// policy itself must not retry blindly.
+///
+/// This decides [`Error::should_repeat`](crate::Error::should_repeat).
+/// Everything else cannot change by repeating: other 4xx statuses, a fault
+/// under a 2xx, invalid input, a body over the cap (the repeat would be
+/// refused alike), a failed token provider (nothing was sent, and the
+/// provider already retried).
+pub(crate) fn should_repeat(error: &Error) -> bool {
+    match error {
+        Error::Decode { status, .. }
+        | Error::Transport {
+            status: Some(status),
+            ..
+        } => (200..300).contains(status),
+        other => classify(other).is_retryable(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ use crate::transport::{LOG_TARGET, Unsent};
 /// the 500 a minute that Partner Center documents per tenant for orders.
 pub const MAX_REQUESTS_PER_MINUTE: u32 = 250;
 
-type ProgressFn = dyn Fn(&WaitProgress<'_>) + Send + Sync;
+type ProgressFn = dyn FnMut(&WaitProgress<'_>) + Send;
 
 /// How [`Client::wait_for_orders`] polls.
 ///
@@ -26,10 +26,12 @@ type ProgressFn = dyn Fn(&WaitProgress<'_>) + Send + Sync;
 /// use std::time::Duration;
 /// use partner_center_cart::WaitOptions;
 ///
+/// let mut checks = 0;
 /// let options = WaitOptions::default()
 ///     .timeout(Duration::from_secs(600))
-///     .on_progress(|progress| {
-///         eprintln!("{} of {} orders still pending", progress.pending.len(), progress.total);
+///     .on_progress(move |progress| {
+///         checks += 1;
+///         eprintln!("check {checks}: {} of {} orders still pending", progress.pending.len(), progress.total);
 ///     });
 /// # let _ = options;
 /// ```
@@ -39,7 +41,7 @@ pub struct WaitOptions {
     initial_interval: Duration,
     max_interval: Duration,
     max_requests_per_minute: u32,
-    progress: Option<Arc<ProgressFn>>,
+    progress: Option<Arc<Mutex<ProgressFn>>>,
 }
 
 impl Default for WaitOptions {
@@ -103,11 +105,12 @@ impl WaitOptions {
     }
 
     /// Calls `callback` before each wait, with what is still pending.
-    pub fn on_progress(
-        mut self,
-        callback: impl Fn(&WaitProgress<'_>) + Send + Sync + 'static,
-    ) -> Self {
-        self.progress = Some(Arc::new(callback));
+    ///
+    /// The callback may keep state of its own (it is `FnMut`), such as a
+    /// counter or a progress bar moved into it. Clones of these options
+    /// share the one callback.
+    pub fn on_progress(mut self, callback: impl FnMut(&WaitProgress<'_>) + Send + 'static) -> Self {
+        self.progress = Some(Arc::new(Mutex::new(callback)));
         self
     }
 
@@ -140,6 +143,10 @@ impl Client {
     /// returns them all as last read, with the subscription IDs of what was
     /// provisioned.
     ///
+    /// Cancelled orders come back in `Ok` too, beside the completed ones:
+    /// check [`Order::is_cancelled`] (or [`Order::is_completed`]) on each.
+    /// Only a wait that runs out, or a read that fails, is an `Err`.
+    ///
     /// Orders that are already final are not read again. The pending ones
     /// are read as by [`get_order`](Self::get_order) at growing intervals,
     /// with every request, retries included, spaced to stay under
@@ -165,7 +172,11 @@ impl Client {
     /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
     /// let result = client.checkout(customer, "3655b1a0-b1c9-4268-9824-577fdbc4d0be")?;
     /// for order in client.wait_for_orders(customer, &result, WaitOptions::default())? {
-    ///     println!("{}: {:?}", order.id, order.subscription_ids().collect::<Vec<_>>());
+    ///     if order.is_cancelled() {
+    ///         eprintln!("{} was cancelled", order.id);
+    ///     } else {
+    ///         println!("{}: {:?}", order.id, order.subscription_ids().collect::<Vec<_>>());
+    ///     }
     /// }
     /// # Ok(())
     /// # }
@@ -241,7 +252,11 @@ impl Client {
                 wait,
             );
             if let Some(progress) = &options.progress {
-                progress(&WaitProgress {
+                // A callback that panicked before leaves its state usable.
+                let mut callback = progress
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                callback(&WaitProgress {
                     pending: &pending,
                     total: orders.len(),
                     elapsed: started.elapsed(),

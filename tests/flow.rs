@@ -6,14 +6,14 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{CUSTOMER, builder, client, start};
+use common::{CUSTOMER, builder, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::model::{
     BillingCycle, CartError, CartErrorCode, CartLineItem, CartStatus, NewCart, OrderStatus,
     ParticipantType, ProvisioningStatus,
 };
 use partner_center_cart::{
-    Cart, CartCheckoutResult, Client, Cloud, Error, FaultCode, Order, OrderId, Uuid, WaitOptions,
+    Cart, CartCheckoutResult, Client, Cloud, Error, FaultCode, Order, OrderId, Uuid,
 };
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
@@ -34,15 +34,6 @@ fn two_group_cart() -> NewCart {
                 .friendly_name("build agents"),
         )
         .partner_on_record_attestation_accepted(true)
-}
-
-/// Waits quickly: the fastest pacing the crate allows.
-fn quick_wait() -> WaitOptions {
-    WaitOptions::default()
-        .initial_interval(Duration::from_millis(10))
-        .max_interval(Duration::from_millis(20))
-        .max_requests_per_minute(250)
-        .timeout(Duration::from_secs(30))
 }
 
 #[test]

@@ -32,13 +32,10 @@ pub fn print_cart(cart: &Cart) {
             text(item.error.as_ref()),
         );
     }
-    let errors = cart.line_item_errors();
-    if !errors.is_empty() {
+    let errors = cart.items_in_error().count();
+    if errors > 0 {
         println!();
-        println!(
-            "{} line item(s) in error; fix or remove them before checkout.",
-            errors.len()
-        );
+        println!("{errors} line item(s) in error; fix or remove them before checkout.");
     }
 }
 

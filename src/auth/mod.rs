@@ -45,6 +45,9 @@
 //! `Debug` or `Display` output, errors or log records (but `ureq`'s own
 //! `trace` level logs raw request bytes, form bodies included).
 //!
+//! [`from_env`] chooses one of them from `PARTNER_CENTER_*` environment
+//! variables, the way the `checkout` example does.
+//!
 //! A `Box<dyn TokenProvider>` and an `Arc` of any provider are providers too,
 //! so a tool can choose one at run time:
 //!
@@ -64,12 +67,14 @@
 mod azure_cli;
 mod cache;
 mod entra;
+pub(crate) mod env;
 mod error;
 mod simple;
 
 pub use azure_cli::{AzureCliBuilder, AzureCliProvider};
 pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
+pub use env::from_env;
 pub use error::{AuthError, EntraError, SharedError};
 pub use simple::{EnvTokenProvider, StaticTokenProvider};
 

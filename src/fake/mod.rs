@@ -5,9 +5,12 @@
 //! at [`base_url`](FakePartnerCenter::base_url) and it talks to the fake
 //! exactly as to the service.
 //!
-//! Each request gets the next scripted [`Reply`] if there is one, and the
-//! fake's built-in behaviour otherwise. Every request is recorded with its
-//! headers, body and connection number, for tests to inspect.
+//! Each request gets the first scripted [`Reply`] queued for it, if there is
+//! one, and the fake's built-in behaviour otherwise. A reply is for any
+//! request, or aimed with [`Reply::on`] at one method and path, so that a
+//! test can fail only the checkout and let the rest of the flow run. Every
+//! request is recorded with its headers, body and connection number, for
+//! tests to inspect.
 //!
 //! The built-in behaviour keeps carts and orders like the service: it
 //! creates, reads and updates carts (numbering line items, filling in the
@@ -21,8 +24,9 @@
 //! [`FakeToken`]; opaque test tokens are accepted), 403 to an app-only JWT
 //! asking for provisioning status, and 404 with the service's codes for
 //! unknown carts and orders. Every reply carries a `Date` header, as the
-//! service's do. Line-item and order-group failures, and faults sent with
-//! HTTP 200, can be injected.
+//! service's do. Line-item and order-group failures, faults sent with HTTP
+//! 200, cancelled orders and checkout answers that are lost on the way can
+//! be injected.
 //!
 //! It refuses what the service refuses, and keeps what it keeps: 415 to a
 //! POST or PUT without `Content-Type: application/json` (before any scripted
@@ -32,6 +36,25 @@
 //! `include_price=true`, and keeps the cart fields it does not model through
 //! an update. [`Reply::built_in`] lets a request take effect while the
 //! client times out or loses the answer.
+//!
+//! Aimed replies and injected failures let a test drive a whole tool through
+//! each of its outcomes:
+//!
+//! ```
+//! use partner_center_cart::fake::{FakePartnerCenter, Reply};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let fake = FakePartnerCenter::start()?;
+//! // Only checkouts fail: five times with 503, more than the client retries.
+//! fake.push_replies(
+//!     std::iter::repeat_n(Reply::fault(503, 900_192, "Transient failure; try again later."), 5)
+//!         .map(|reply| reply.on("POST", "/v1/customers/*/carts/*/checkout")),
+//! );
+//! // Orders with this catalog item end cancelled instead of completed.
+//! fake.cancel_orders_with("CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ");
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ```
 //! use partner_center_cart::{Client, fake::{FakePartnerCenter, Reply}};
@@ -123,8 +146,9 @@ impl FakePartnerCenter {
         &self.base_url
     }
 
-    /// Queues a reply: the next request that finds no earlier reply queued
-    /// gets this one, whatever its path.
+    /// Queues a reply. A request takes the first queued reply that is for
+    /// it: one for any request, or one aimed at its method and path with
+    /// [`Reply::on`]. Requests that find none get the built-in behaviour.
     pub fn push_reply(&self, reply: Reply) {
         self.state.lock().replies.push_back(reply);
     }
@@ -193,9 +217,29 @@ impl FakePartnerCenter {
 
     /// Sets how many reads of a pending order it takes before it completes
     /// and its line items get subscription IDs (2 by default; `u32::MAX`
-    /// for never).
+    /// for never; 0 for orders that checkout already returns completed).
     pub fn set_polls_until_complete(&self, polls: u32) {
         self.state.lock().store.polls_until_complete = polls;
+    }
+
+    /// Makes the orders holding this catalog item end `cancelled` instead
+    /// of `completed` (after the same number of reads), with no
+    /// subscriptions, as when the service gives up on provisioning them.
+    pub fn cancel_orders_with(&self, catalog_item_id: impl Into<String>) {
+        self.state
+            .lock()
+            .store
+            .cancel_orders_with(catalog_item_id.into());
+    }
+
+    /// Makes the next `count` checkouts go through (orders made, cart
+    /// ordered) while their answer arrives cut short, so that the client
+    /// cannot decode it: the lost answer that
+    /// [`Error::should_repeat`](crate::Error::should_repeat) is for.
+    /// Checking out the same cart again returns the first result, as the
+    /// service does.
+    pub fn cut_checkout_answers(&self, count: u32) {
+        self.state.lock().store.cut_checkout_answers = count;
     }
 
     /// Gives every availability in the fake's catalog a new ID, as Partner
@@ -272,7 +316,17 @@ impl http::Handler for State {
         if let Some(refusal) = store::refuse_media_type(request) {
             return refusal;
         }
-        match inner.replies.pop_front() {
+        let scripted = inner
+            .replies
+            .iter()
+            .position(|reply| {
+                reply
+                    .target
+                    .as_ref()
+                    .is_none_or(|target| target.matches(request))
+            })
+            .and_then(|index| inner.replies.remove(index));
+        match scripted {
             Some(script) if script.built_in => {
                 let answer = inner.store.route(request);
                 Reply {
@@ -319,6 +373,7 @@ impl RecordedRequest {
 /// A scripted reply.
 #[derive(Clone)]
 pub struct Reply {
+    target: Option<Target>,
     status: u16,
     headers: Vec<(String, String)>,
     body: Body,
@@ -343,6 +398,7 @@ impl fmt::Debug for Reply {
             Body::Repeated { len, .. } => *len,
         };
         f.debug_struct("Reply")
+            .field("target", &self.target)
             .field("status", &self.status)
             .field("headers", &self.headers)
             .field("body_len", &body_len)
@@ -357,6 +413,7 @@ impl Reply {
     /// A reply with this status and no body.
     pub fn status(status: u16) -> Self {
         Reply {
+            target: None,
             status,
             headers: Vec::new(),
             body: Body::Bytes(Vec::new()),
@@ -477,5 +534,40 @@ impl Reply {
     pub fn close(mut self) -> Self {
         self.close_after = true;
         self
+    }
+
+    /// Aims the reply at requests with this method and path, so that other
+    /// requests pass it by. In `path`, a `*` segment matches any one segment,
+    /// and the query is not compared:
+    /// `Reply::status(503).on("POST", "/v1/customers/*/carts/*/checkout")`.
+    pub fn on(mut self, method: impl Into<String>, path: impl Into<String>) -> Self {
+        self.target = Some(Target {
+            method: method.into(),
+            path: path.into(),
+        });
+        self
+    }
+}
+
+/// The requests an aimed reply is for.
+#[derive(Debug, Clone)]
+struct Target {
+    method: String,
+    path: String,
+}
+
+impl Target {
+    fn matches(&self, request: &RecordedRequest) -> bool {
+        let path = request.path.split('?').next().unwrap_or_default();
+        let mut wanted = self.path.trim_matches('/').split('/');
+        let mut got = path.trim_matches('/').split('/');
+        self.method.eq_ignore_ascii_case(&request.method)
+            && loop {
+                match (wanted.next(), got.next()) {
+                    (None, None) => break true,
+                    (Some(w), Some(g)) if w == "*" || w.eq_ignore_ascii_case(g) => {}
+                    _ => break false,
+                }
+            }
     }
 }

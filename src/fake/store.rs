@@ -39,6 +39,10 @@ pub(super) struct Store {
     success_faults: HashMap<String, (i64, String)>,
     /// How many reads of a pending order it takes to complete it.
     pub(super) polls_until_complete: u32,
+    /// Orders holding these catalog items end cancelled.
+    cancelled_items: HashSet<String>,
+    /// How many more checkouts answer with a body cut short.
+    pub(super) cut_checkout_answers: u32,
     /// What the fake sells.
     pub(super) catalog: Catalog,
     /// How many items a page of a collection holds.
@@ -61,6 +65,8 @@ impl Default for Store {
             order_errors: HashMap::new(),
             success_faults: HashMap::new(),
             polls_until_complete: 2,
+            cancelled_items: HashSet::new(),
+            cut_checkout_answers: 0,
             catalog: Catalog::default(),
             page_size: DEFAULT_PAGE_SIZE,
             continuations: HashMap::new(),
@@ -94,6 +100,10 @@ impl Store {
     ) {
         self.order_errors
             .insert(catalog_item_id, (code, description));
+    }
+
+    pub(super) fn cancel_orders_with(&mut self, catalog_item_id: String) {
+        self.cancelled_items.insert(catalog_item_id);
     }
 
     pub(super) fn inject_success_fault(
@@ -438,6 +448,8 @@ impl Store {
 
     fn checkout(&mut self, customer: String, cart_id: &str) -> Reply {
         let order_errors = self.order_errors.clone();
+        let (polls_until_complete, cancelled_items) =
+            (self.polls_until_complete, self.cancelled_items.clone());
         let success_faults = self.success_faults.clone();
         let Some(stored) = self.stored_cart(&customer, cart_id) else {
             return cart_not_found(cart_id);
@@ -481,7 +493,11 @@ impl Store {
                 });
                 continue;
             }
-            result.orders.push(new_order(&customer, &items));
+            let mut order = new_order(&customer, &items);
+            if polls_until_complete == 0 {
+                settle(&mut order, &cancelled_items);
+            }
+            result.orders.push(order);
         }
         stored.cart.status = Some(CartStatus::Ordered);
         stored.checkout = Some(result.clone());
@@ -491,7 +507,19 @@ impl Store {
                 order: order.clone(),
                 polls: 0,
             }));
-        Reply::json(201, &result)
+        let reply = Reply::json(201, &result);
+        if self.cut_checkout_answers == 0 {
+            return reply;
+        }
+        // The checkout happened; only its answer is lost on the way.
+        self.cut_checkout_answers -= 1;
+        match reply.body {
+            super::Body::Bytes(mut bytes) => {
+                bytes.truncate(bytes.len() / 2);
+                Reply::status(201).body(bytes)
+            }
+            super::Body::Repeated { .. } => Reply::status(201),
+        }
     }
 
     fn find_order(&self, customer: &str, order_id: &str) -> Option<&StoredOrder> {
@@ -508,14 +536,31 @@ impl Store {
             .iter_mut()
             .find(|stored| stored.customer == customer && stored.order.id.as_str() == order_id)?;
         stored.polls = stored.polls.saturating_add(1);
-        if stored.polls >= polls_until_complete && stored.order.status == Some(OrderStatus::Pending)
-        {
-            stored.order.status = Some(OrderStatus::Completed);
-            for item in &mut stored.order.line_items {
-                item.subscription_id = Some(Uuid::new_v4().to_string().into());
-            }
+        if stored.polls >= polls_until_complete {
+            settle(&mut stored.order, &self.cancelled_items);
         }
         Some(stored.order.clone())
+    }
+}
+
+/// Ends a pending order: completed with a subscription per line, or
+/// cancelled when it holds a catalog item in `cancelled_items`.
+fn settle(order: &mut Order, cancelled_items: &HashSet<String>) {
+    if order.status != Some(OrderStatus::Pending) {
+        return;
+    }
+    let cancelled = order.line_items.iter().any(|item| {
+        item.offer_id
+            .as_deref()
+            .is_some_and(|offer| cancelled_items.contains(offer))
+    });
+    if cancelled {
+        order.status = Some(OrderStatus::Cancelled);
+        return;
+    }
+    order.status = Some(OrderStatus::Completed);
+    for item in &mut order.line_items {
+        item.subscription_id = Some(Uuid::new_v4().to_string().into());
     }
 }
 

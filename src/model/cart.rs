@@ -108,41 +108,147 @@ impl Cart {
         push_numbered(&mut self.line_items, item);
     }
 
-    /// Every line item in error, add-ons included, with its error.
-    pub fn line_item_errors(&self) -> Vec<LineItemError> {
-        fn collect(items: &[CartLineItem], errors: &mut Vec<LineItemError>) {
-            for item in items {
-                if let Some(error) = &item.error {
-                    errors.push(LineItemError {
-                        line_item_id: item.id,
-                        catalog_item_id: item.catalog_item_id.clone(),
-                        error: error.clone(),
-                    });
-                }
-                collect(&item.addon_items, errors);
-            }
-        }
-        let mut errors = Vec::new();
-        collect(&self.line_items, &mut errors);
-        errors
+    /// Every line item in error, add-ons included, with its error, in cart
+    /// order (an item before its add-ons). Borrows, so looking costs no
+    /// copies.
+    ///
+    /// ```
+    /// # let cart = partner_center_cart::Cart::default();
+    /// for (item, error) in cart.items_in_error() {
+    ///     eprintln!("{} x{} rejected: {error}", item.catalog_item_id, item.quantity);
+    /// }
+    /// ```
+    pub fn items_in_error(&self) -> impl Iterator<Item = (&CartLineItem, &CartError)> {
+        ItemsInError::of(&self.line_items)
     }
 
-    /// Whether any line item is in error.
+    /// Every line item in error, add-ons included, with its error, as owned
+    /// values (to keep, or to put in an error). See
+    /// [`items_in_error`](Self::items_in_error) to only look.
+    pub fn line_item_errors(&self) -> Vec<LineItemError> {
+        self.items_in_error()
+            .map(|(item, error)| LineItemError::new(item, error.clone()))
+            .collect()
+    }
+
+    /// Whether any line item, add-ons included, is in error.
     pub fn has_errors(&self) -> bool {
-        !self.line_item_errors().is_empty()
+        self.items_in_error().next().is_some()
+    }
+
+    /// Removes every line item in error, add-ons included, and returns what
+    /// it removed, in cart order. Send the cart back with
+    /// [`Client::update_cart`](crate::Client::update_cart) afterwards.
+    ///
+    /// An item's add-ons go with it, since they are bought against the
+    /// subscription it creates; those of them in error are in the returned
+    /// list too.
+    ///
+    /// The line items left keep their IDs: IDs only have to be unique in
+    /// the cart, add-ons included, so the gaps left are fine. Take the IDs
+    /// from the cart that `update_cart` returns.
+    ///
+    /// ```
+    /// use partner_center_cart::Cart;
+    ///
+    /// let mut cart: Cart = serde_json::from_str(r#"{"lineItems": [
+    ///     {"id": 0, "catalogItemId": "A", "error": {"errorCode": 10003}},
+    ///     {"id": 1, "catalogItemId": "B", "addonItems": [
+    ///         {"id": 2, "catalogItemId": "C", "error": {"errorCode": 10012}}
+    ///     ]}
+    /// ]}"#).unwrap();
+    /// let removed = cart.remove_items_in_error();
+    /// assert_eq!(removed.len(), 2);
+    /// assert_eq!(cart.line_items.len(), 1);
+    /// assert!(cart.line_items[0].addon_items.is_empty());
+    /// ```
+    pub fn remove_items_in_error(&mut self) -> Vec<LineItemError> {
+        fn prune(items: &mut Vec<CartLineItem>, removed: &mut Vec<LineItemError>) {
+            items.retain_mut(|item| match item.error.take() {
+                Some(error) => {
+                    removed.push(LineItemError {
+                        line_item_id: item.id,
+                        catalog_item_id: std::mem::take(&mut item.catalog_item_id),
+                        error,
+                    });
+                    removed.extend(
+                        ItemsInError::of(&item.addon_items)
+                            .map(|(addon, error)| LineItemError::new(addon, error.clone())),
+                    );
+                    false
+                }
+                None => {
+                    prune(&mut item.addon_items, removed);
+                    true
+                }
+            });
+        }
+        let mut removed = Vec::new();
+        prune(&mut self.line_items, &mut removed);
+        removed
     }
 }
 
-/// A line item in error, as [`Cart::line_item_errors`] lists it.
-#[derive(Debug, Clone, PartialEq)]
+/// The line items in error of a cart, depth first.
+struct ItemsInError<'a> {
+    stack: Vec<std::slice::Iter<'a, CartLineItem>>,
+}
+
+impl<'a> ItemsInError<'a> {
+    fn of(items: &'a [CartLineItem]) -> Self {
+        ItemsInError {
+            stack: vec![items.iter()],
+        }
+    }
+}
+
+impl<'a> Iterator for ItemsInError<'a> {
+    type Item = (&'a CartLineItem, &'a CartError);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let item = match self.stack.last_mut()?.next() {
+                Some(item) => item,
+                None => {
+                    self.stack.pop();
+                    continue;
+                }
+            };
+            if !item.addon_items.is_empty() {
+                self.stack.push(item.addon_items.iter());
+            }
+            if let Some(error) = &item.error {
+                return Some((item, error));
+            }
+        }
+    }
+}
+
+/// A line item in error, as [`Cart::line_item_errors`] lists it and
+/// [`Cart::remove_items_in_error`] returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct LineItemError {
     /// The line item's ID within the cart.
+    #[serde(default)]
     pub line_item_id: i64,
     /// What the line item buys.
+    #[serde(default)]
     pub catalog_item_id: String,
     /// Why the service rejected it.
+    #[serde(default)]
     pub error: CartError,
+}
+
+impl LineItemError {
+    fn new(item: &CartLineItem, error: CartError) -> Self {
+        LineItemError {
+            line_item_id: item.id,
+            catalog_item_id: item.catalog_item_id.clone(),
+            error,
+        }
+    }
 }
 
 impl fmt::Display for LineItemError {
@@ -211,6 +317,14 @@ impl NewCart {
     }
 
     /// Records whether the partner-of-record attestation is accepted.
+    ///
+    /// Is it required? Partner Center's later request documentation marks
+    /// `partnerOnRecordAttestationAccepted` required when a cart is
+    /// created, so send `true` once the partner of record on the cart has
+    /// been confirmed. Offers that enforce an attestation of their own also
+    /// need [`CartLineItem::attestation_accepted`]; without it the service
+    /// puts the line item in error with code 10012 (`AttestationNotAccepted`)
+    /// or refuses the call with 900203.
     pub fn partner_on_record_attestation_accepted(mut self, accepted: bool) -> Self {
         self.partner_on_record_attestation_accepted = Some(accepted);
         self
@@ -260,7 +374,11 @@ fn push_numbered(items: &mut Vec<CartLineItem>, mut item: CartLineItem) {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CartLineItem {
-    /// The line's ID within the cart (0, 1, ...).
+    /// The line's ID within the cart (0, 1, ...), unique in the cart, add-ons
+    /// included. An update keeps the IDs it is sent and refuses repeats, so
+    /// the gaps that removing lines leaves are fine; take the IDs from the
+    /// cart that [`Client::create_cart`](crate::Client::create_cart) or
+    /// [`Client::update_cart`](crate::Client::update_cart) returned.
     #[serde(default)]
     pub id: i64,
     /// The catalog item to buy: `product:sku:availability`, or a legacy
@@ -341,15 +459,18 @@ pub struct CartLineItem {
 }
 
 impl CartLineItem {
-    /// A line item buying `quantity` of a catalog item, billed by `billing_cycle`.
+    /// A line item buying `quantity` of a catalog item, billed by
+    /// `billing_cycle`. The quantity may be any integer type that converts
+    /// to `i64` losslessly, such as a `u32` count; see the [`model`](super)
+    /// docs on why quantities are `i64`.
     pub fn new(
         catalog_item_id: impl Into<String>,
-        quantity: i64,
+        quantity: impl Into<i64>,
         billing_cycle: BillingCycle,
     ) -> Self {
         CartLineItem {
             catalog_item_id: catalog_item_id.into(),
-            quantity,
+            quantity: quantity.into(),
             billing_cycle: Some(billing_cycle),
             ..CartLineItem::default()
         }
@@ -736,6 +857,73 @@ mod tests {
             errors[1].error.error_code,
             CartErrorCode::AttestationNotAccepted
         );
+    }
+
+    fn cart_with_errors_in_add_ons() -> Cart {
+        serde_json::from_str(
+            r#"{"lineItems": [
+                {"id": 0, "catalogItemId": "A", "error": {"errorCode": 10003}, "addonItems": [
+                    {"id": 1, "catalogItemId": "A1", "error": {"errorCode": 10012}},
+                    {"id": 2, "catalogItemId": "A2"}
+                ]},
+                {"id": 3, "catalogItemId": "B", "addonItems": [
+                    {"id": 4, "catalogItemId": "B1", "error": {"errorCode": 10019}},
+                    {"id": 5, "catalogItemId": "B2"}
+                ]},
+                {"id": 6, "catalogItemId": "C"}
+            ]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn items_in_error_are_borrowed_in_cart_order() {
+        let cart = cart_with_errors_in_add_ons();
+        let seen: Vec<(&str, Option<i64>)> = cart
+            .items_in_error()
+            .map(|(item, error)| (item.catalog_item_id.as_str(), error.error_code.code()))
+            .collect();
+        assert_eq!(
+            seen,
+            [("A", Some(10003)), ("A1", Some(10012)), ("B1", Some(10019))]
+        );
+        assert_eq!(cart.line_item_errors().len(), 3);
+        assert!(!Cart::default().has_errors());
+    }
+
+    #[test]
+    fn removing_items_in_error_takes_add_ons_too() {
+        let mut cart = cart_with_errors_in_add_ons();
+        let expected = cart.line_item_errors();
+        let removed = cart.remove_items_in_error();
+        assert_eq!(removed, expected);
+        assert!(!cart.has_errors());
+        let left: Vec<&str> = cart
+            .line_items
+            .iter()
+            .map(|item| item.catalog_item_id.as_str())
+            .collect();
+        assert_eq!(left, ["B", "C"]);
+        // A's add-ons went with it; B kept the add-on not in error.
+        assert_eq!(cart.line_items[0].addon_items.len(), 1);
+        assert_eq!(cart.line_items[0].addon_items[0].catalog_item_id, "B2");
+        assert!(cart.remove_items_in_error().is_empty());
+    }
+
+    #[test]
+    fn line_item_errors_serialize_as_camel_case_json() {
+        let error = cart_with_errors_in_add_ons().line_item_errors().remove(1);
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "lineItemId": 1,
+                "catalogItemId": "A1",
+                "error": {"errorCode": 10012},
+            })
+        );
+        let back: LineItemError = serde_json::from_value(json).unwrap();
+        assert_eq!(back, error);
     }
 
     #[test]

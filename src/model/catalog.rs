@@ -576,7 +576,8 @@ impl Availability {
 
     /// A cart line item buying `quantity` of this availability for
     /// `term_duration` (such as `P1Y`; `""` for purchases without a term),
-    /// billed by `billing_cycle`.
+    /// billed by `billing_cycle`. The quantity may be any integer type that
+    /// converts to `i64` losslessly, as for [`CartLineItem::new`].
     ///
     /// # Errors
     ///
@@ -585,7 +586,7 @@ impl Availability {
     /// billing cycle.
     pub fn line_item(
         &self,
-        quantity: i64,
+        quantity: impl Into<i64>,
         term_duration: &str,
         billing_cycle: BillingCycle,
     ) -> Result<CartLineItem, Error> {

@@ -12,6 +12,17 @@
 //! decoded orders are compact: what few line items carry is boxed
 //! ([`OrderLineItemDetails`]), and common short values such as `GET` or
 //! `P1Y` share static strings.
+//!
+//! # Quantities are `i64`
+//!
+//! Quantities (and line numbers) are JSON integers that the service's own
+//! models type as signed `int`. They are `i64` here so that decoding never
+//! fails on a value the service may send, such as a negative quantity on a
+//! line that removes seats; an unsigned type would fail a whole checkout
+//! result over one line. What a cart may hold is the service's to check: it
+//! rejects a quantity below 1 with a clear error. [`CartLineItem::new`]
+//! takes any integer that converts to `i64` losslessly (`u32`, `i32`, ...),
+//! so a count needs no cast.
 
 /// Defines a visitor's methods for every JSON shape but objects and arrays,
 /// each giving `$value` (an expression of the visitor's value type), with

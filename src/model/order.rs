@@ -124,6 +124,18 @@ impl Order {
         !self.status.as_ref().is_some_and(OrderStatus::is_final)
     }
 
+    /// Whether the order is completed: everything in it is provisioned.
+    pub fn is_completed(&self) -> bool {
+        self.status == Some(OrderStatus::Completed)
+    }
+
+    /// Whether the order was cancelled: nothing in it will be provisioned.
+    /// [`Client::wait_for_orders`](crate::Client::wait_for_orders) returns
+    /// cancelled orders in `Ok`, beside the completed ones.
+    pub fn is_cancelled(&self) -> bool {
+        self.status == Some(OrderStatus::Cancelled)
+    }
+
     /// The subscription IDs of the line items provisioned so far.
     pub fn subscription_ids(&self) -> impl Iterator<Item = &str> {
         self.line_items

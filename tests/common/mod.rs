@@ -9,8 +9,8 @@ pub mod records;
 
 use std::time::Duration;
 
-use partner_center_cart::fake::FakePartnerCenter;
-use partner_center_cart::{Client, ClientBuilder, RetryPolicy};
+use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest};
+use partner_center_cart::{Client, ClientBuilder, RetryPolicy, WaitOptions};
 
 pub const TOKEN: &str = "test-token-4d2f9a";
 pub const CUSTOMER: &str = "28045616-f6b9-462f-9701-0d89b5e65c44";
@@ -31,6 +31,23 @@ pub fn builder(fake: &FakePartnerCenter) -> ClientBuilder {
 
 pub fn client(fake: &FakePartnerCenter) -> Client {
     builder(fake).build().expect("a client for the fake")
+}
+
+/// Waits quickly: the fastest pacing the crate allows.
+pub fn quick_wait() -> WaitOptions {
+    WaitOptions::default()
+        .initial_interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(20))
+        .max_requests_per_minute(250)
+        .timeout(Duration::from_secs(30))
+}
+
+/// The checkout requests the fake received, oldest first.
+pub fn checkouts(fake: &FakePartnerCenter) -> Vec<RecordedRequest> {
+    fake.requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("/checkout"))
+        .collect()
 }
 
 pub fn start() -> FakePartnerCenter {

@@ -1,0 +1,382 @@
+//! The example tools as a user runs them: `purchase` against the fake
+//! through each of its exit codes, `fake_server`'s switches, and the
+//! `checkout` tool's hint to repeat a call.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+
+use common::{CUSTOMER, checkouts, start};
+use partner_center_cart::fake::{FakePartnerCenter, Reply};
+use partner_center_cart::model::{CartError, CartErrorCode};
+
+const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
+const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
+const CHECKOUT: &str = "/v1/customers/*/carts/*/checkout";
+/// `purchase` arguments, by product and SKU: 5 seats of `OFFICE` billed
+/// monthly for a month, and 2 of `RESERVED_VM` paid once for a year
+/// (another order group).
+const OFFICE_LINE: &str = "CFQ7TTC0LH0Z:0001=5";
+const VM_LINE: &str = "DZH318Z0BQ36:004G=2,one_time,P1Y";
+
+/// The path of an example's binary, built once per run with this test's
+/// features (a no-op after `cargo test`, which builds the examples).
+fn example(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !built.iter().any(|done| done == name) {
+        build_example(name);
+        built.push(name.to_owned());
+    }
+    // This test runs from target/<profile>/deps; examples are beside it.
+    let deps = std::env::current_exe().unwrap();
+    let profile = deps.parent().and_then(|dir| dir.parent()).unwrap();
+    profile
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn build_example(name: &str) {
+    let features: Vec<&str> = [
+        ("rustls", cfg!(feature = "rustls")),
+        ("native-tls", cfg!(feature = "native-tls")),
+        ("platform-verifier", cfg!(feature = "platform-verifier")),
+        ("gzip", cfg!(feature = "gzip")),
+        ("fake", cfg!(feature = "fake")),
+    ]
+    .into_iter()
+    .filter_map(|(feature, on)| on.then_some(feature))
+    .collect();
+    let mut cargo = Command::new(env!("CARGO"));
+    // What cargo sets for this test would reach build scripts that watch it
+    // and make cargo rebuild their crates, here and in the next `cargo test`.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let set_for_this_crate = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+                "OUT_DIR",
+            ]
+            .contains(&name.as_ref());
+        if set_for_this_crate {
+            cargo.env_remove(name.as_ref());
+        }
+    }
+    let status = cargo
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            name,
+            "--no-default-features",
+        ])
+        .args(["--features", &features.join(",")])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build --example {name} failed");
+}
+
+/// A command for an example, with an environment that holds only the
+/// variables given (and no proxy).
+fn command(name: &str, vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(example(name));
+    command.env_clear();
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    command.envs(vars.iter().copied());
+    command
+}
+
+/// Runs `purchase` against a fake with a token from the environment.
+fn purchase(fake_url: &str, args: &[&str]) -> Output {
+    command(
+        "purchase",
+        &[
+            ("PARTNER_CENTER_BASE_URL", fake_url),
+            ("PARTNER_CENTER_TOKEN", "test-token"),
+        ],
+    )
+    .arg(CUSTOMER)
+    .args(args)
+    .output()
+    .expect("purchase runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn exit_code(output: &Output) -> Option<i32> {
+    output.status.code()
+}
+
+/// A fake whose orders settle at once, so that no run waits.
+fn quick_fake() -> FakePartnerCenter {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    fake
+}
+
+#[test]
+fn purchase_buys_everything_and_exits_0() {
+    let fake = quick_fake();
+    // The tool looks availabilities up when buying, so reissued IDs are no
+    // trouble.
+    fake.rotate_availability_ids();
+    let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        exit_code(&output),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    let orders = fake.orders();
+    assert_eq!(orders.len(), 2, "one order per billing cycle");
+    for subscription in orders.iter().flat_map(|order| order.subscription_ids()) {
+        assert!(
+            stdout.contains(subscription),
+            "{subscription} missing:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn purchase_drops_a_rejected_item_and_exits_3() {
+    let fake = quick_fake();
+    fake.inject_line_item_error(
+        RESERVED_VM,
+        CartError::new(CartErrorCode::InventoryNotAvailable, "Out of inventory."),
+    );
+    let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(RESERVED_VM) && stderr.contains("10003"),
+        "{stderr}"
+    );
+    let orders = fake.orders();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0].line_items[0].offer_id.as_deref(), Some(OFFICE));
+}
+
+#[test]
+fn purchase_exits_3_for_failed_groups_cancelled_and_pending_orders() {
+    let fake = quick_fake();
+    fake.inject_order_error(RESERVED_VM, 800_005, "Order creation did not succeed.");
+    let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
+    assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("800005"));
+
+    let fake = quick_fake();
+    fake.cancel_orders_with(RESERVED_VM);
+    let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
+    assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains(" cancelled: "));
+
+    let fake = start();
+    fake.set_polls_until_complete(u32::MAX);
+    let output = purchase(fake.base_url(), &[OFFICE_LINE, "--wait-seconds=1"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(3), "{stderr}");
+    assert!(stderr.contains("1 order(s) pending"), "{stderr}");
+    let pending = &fake.orders()[0].id;
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains(&format!("order {pending} pending: ")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn purchase_repeats_a_lost_checkout_once_and_buys_once() {
+    let fake = quick_fake();
+    fake.cut_checkout_answers(1);
+    let output = purchase(fake.base_url(), &[OFFICE_LINE]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(0), "{stderr}");
+    assert!(stderr.contains("repeating once"), "{stderr}");
+    assert_eq!(fake.orders().len(), 1);
+    let checkouts = checkouts(&fake);
+    assert_eq!(checkouts.len(), 2);
+    assert_eq!(
+        checkouts[0].header("ms-requestid"),
+        checkouts[1].header("ms-requestid")
+    );
+}
+
+#[test]
+fn purchase_exits_1_when_nothing_is_bought() {
+    // The checkout fails for good: more 503s than the client's 4 attempts.
+    let fake = quick_fake();
+    fake.push_replies(
+        std::iter::repeat_n(Reply::fault(503, 900_192, "Transient failure."), 8)
+            .map(|reply| reply.on("POST", CHECKOUT)),
+    );
+    let output = purchase(fake.base_url(), &[OFFICE_LINE]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 503") && stderr.contains("request ID"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("repeating once"), "{stderr}");
+    assert!(fake.orders().is_empty());
+
+    // A refusal is not repeated.
+    let fake = quick_fake();
+    fake.push_reply(Reply::fault(403, 900_121, "Credit limit too low.").on("POST", CHECKOUT));
+    let output = purchase(fake.base_url(), &[OFFICE_LINE]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(!stderr.contains("repeating"), "{stderr}");
+
+    // Every item rejected.
+    let fake = quick_fake();
+    fake.inject_line_item_error(
+        OFFICE,
+        CartError::new(CartErrorCode::InventoryNotAvailable, "x"),
+    );
+    assert_eq!(
+        exit_code(&purchase(fake.base_url(), &[OFFICE_LINE])),
+        Some(1)
+    );
+
+    // No credentials: the message names the variables to set.
+    let output = command("purchase", &[])
+        .args([CUSTOMER, "X:1=1"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), Some(1));
+    assert!(text(&output.stderr).contains("PARTNER_CENTER_TOKEN"));
+
+    // Wrong usage.
+    let output = command("purchase", &[]).arg(CUSTOMER).output().unwrap();
+    assert_eq!(exit_code(&output), Some(1));
+    assert!(text(&output.stderr).contains("usage"));
+}
+
+/// A `fake_server` process, stopped when dropped (a failed test included).
+struct FakeServer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `fake_server` with switches and reads the URL it prints.
+fn fake_server(switches: &[&str]) -> FakeServer {
+    let mut child = command("fake_server", &[])
+        .args(switches)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fake_server starts");
+    let mut url = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    FakeServer {
+        child,
+        url: url.trim().to_owned(),
+    }
+}
+
+#[test]
+fn fake_server_switches_drive_a_tool_through_its_exit_codes() {
+    let runs: [(&[&str], i32); 6] = [
+        (&["--pending-polls", "0"], 0),
+        (&["--pending-polls", "0", "--fail-checkout", "2:503"], 0),
+        (&["--pending-polls", "0", "--cut-checkout", "1"], 0),
+        (&["--pending-polls", "0", "--fail-checkout", "8:500"], 1),
+        (&["--pending-polls", "0", "--reject", RESERVED_VM], 3),
+        (
+            &["--pending-polls", "0", "--cancel-order-group", RESERVED_VM],
+            3,
+        ),
+    ];
+    for (switches, expected) in runs {
+        let server = fake_server(switches);
+        let output = purchase(&server.url, &[OFFICE_LINE, VM_LINE]);
+        drop(server);
+        assert_eq!(
+            exit_code(&output),
+            Some(expected),
+            "{switches:?}:\n{}",
+            text(&output.stderr)
+        );
+    }
+
+    let server = fake_server(&["--pending-polls", "0", "--fail-order-group", OFFICE]);
+    let output = purchase(&server.url, &[OFFICE_LINE, VM_LINE]);
+    drop(server);
+    assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
+
+    let output = command("fake_server", &[])
+        .args(["--bogus", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), Some(2));
+    assert!(text(&output.stderr).contains("usage"));
+}
+
+#[test]
+fn the_checkout_tool_offers_a_repeat_only_where_it_can_help() {
+    let fake = start();
+    let run = |args: &[&str]| {
+        command(
+            "checkout",
+            &[
+                ("PARTNER_CENTER_BASE_URL", fake.base_url()),
+                ("PARTNER_CENTER_TOKEN", "test-token"),
+            ],
+        )
+        .args(args)
+        .output()
+        .expect("checkout runs")
+    };
+    let unknown_cart = "3655b1a0-b1c9-4268-9824-577fdbc4d0be";
+    let output = run(&["checkout", CUSTOMER, unknown_cart]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("HTTP 404") && stderr.contains("Request ID"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("--request-id"),
+        "no repeat after a 404:\n{stderr}"
+    );
+
+    fake.push_replies(
+        std::iter::repeat_n(Reply::fault(503, 900_192, "Transient failure."), 4)
+            .map(|reply| reply.on("POST", CHECKOUT)),
+    );
+    let output = run(&["checkout", CUSTOMER, unknown_cart]);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("HTTP 503") && stderr.contains("--request-id"),
+        "{stderr}"
+    );
+}
