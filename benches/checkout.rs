@@ -254,6 +254,8 @@ fn raw_checkout<T>(agent: &ureq::Agent, url: &str, decode: impl FnOnce(&[u8]) ->
         .header("MS-CorrelationId", Uuid::new_v4().to_string())
         .header("X-Locale", "en-US")
         .header("MS-PartnerCenter-Client", "partner-center-cart")
+        .header("MS-Contract-Version", "v1")
+        .header("Content-Type", "application/json")
         .header("Content-Length", "0")
         .send_empty()
         .expect("the raw call went through");

@@ -214,6 +214,7 @@ impl Settings {
     fn agent_config(&self, proxy: Option<ureq::Proxy>) -> ureq::config::Config {
         agent_config(
             self.application_name.as_deref(),
+            &self.base_url,
             self.connect_timeout,
             self.timeout,
             proxy,
@@ -232,8 +233,14 @@ impl Settings {
 /// Timeouts are set per phase (connect, then send and receive each bounded
 /// by `timeout`) rather than as ureq's single global deadline, which costs
 /// several times as much per call; see the README.
+///
+/// A name lookup is bounded by the connect timeout. ureq bounds it on a
+/// thread of its own for every new connection, so it is bounded only where
+/// a lookup happens: for a host name, or through a proxy. An IP address,
+/// such as a fake's on loopback, needs none, and gets no thread.
 pub(crate) fn agent_config(
     application_name: Option<&str>,
+    url: &str,
     connect_timeout: Duration,
     timeout: Duration,
     proxy: Option<ureq::Proxy>,
@@ -247,13 +254,17 @@ pub(crate) fn agent_config(
         .max_redirects(0)
         .user_agent(user_agent)
         .accept("application/json")
-        .proxy(proxy)
-        .timeout_resolve(limit(connect_timeout))
+        .timeout_resolve(if looks_up_names(url, proxy.is_some()) {
+            limit(connect_timeout)
+        } else {
+            None
+        })
         .timeout_connect(limit(connect_timeout))
         .timeout_send_request(limit(timeout))
         .timeout_send_body(limit(timeout))
         .timeout_recv_response(limit(timeout))
-        .timeout_recv_body(limit(timeout));
+        .timeout_recv_body(limit(timeout))
+        .proxy(proxy);
     #[cfg(any(feature = "rustls", feature = "native-tls"))]
     let builder = builder.tls_config(tls_config());
     builder.build()
@@ -530,6 +541,20 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Whether reaching `url` means looking up a name: its host is not an IP
+/// address, or a proxy stands between.
+fn looks_up_names(url: &str, through_proxy: bool) -> bool {
+    through_proxy
+        || url
+            .parse::<Uri>()
+            .ok()
+            .and_then(|uri| {
+                uri.host()
+                    .map(|host| host.trim_matches(['[', ']']).to_owned())
+            })
+            .is_none_or(|host| host.parse::<IpAddr>().is_err())
+}
+
 pub(crate) fn is_loopback_url(url: &str) -> bool {
     url.parse::<Uri>()
         .ok()
@@ -719,7 +744,13 @@ mod tests {
 
     #[test]
     fn timeouts_of_duration_max_mean_none() {
-        let config = agent_config(None, Duration::MAX, Duration::MAX, None);
+        let config = agent_config(
+            None,
+            "https://api.partnercenter.microsoft.com",
+            Duration::MAX,
+            Duration::MAX,
+            None,
+        );
         let timeouts = config.timeouts();
         assert_eq!((timeouts.resolve, timeouts.connect), (None, None));
         assert_eq!((timeouts.recv_response, timeouts.recv_body), (None, None));
@@ -743,9 +774,22 @@ mod tests {
     #[test]
     fn name_lookups_are_bounded_by_the_connect_timeout() {
         let connect = Duration::from_secs(7);
-        let config = agent_config(None, connect, Duration::from_secs(60), None);
-        assert_eq!(config.timeouts().resolve, Some(connect));
-        assert_eq!(config.timeouts().connect, Some(connect));
+        let config = |url: &str, proxy: Option<&str>| {
+            let proxy = proxy.map(|proxy| ureq::Proxy::new(proxy).unwrap());
+            agent_config(None, url, connect, Duration::from_secs(60), proxy)
+        };
+        let by_name = config("https://api.partnercenter.microsoft.com", None);
+        assert_eq!(by_name.timeouts().resolve, Some(connect));
+        assert_eq!(by_name.timeouts().connect, Some(connect));
+        // A proxy's name is looked up instead of the host's.
+        let proxied = config("http://127.0.0.1:8080", Some("http://proxy.example:3128"));
+        assert_eq!(proxied.timeouts().resolve, Some(connect));
+        // An IP address needs no lookup, so none is bounded (on a thread of
+        // ureq's for each new connection); connecting still is.
+        for url in ["http://127.0.0.1:8080", "http://[::1]:8080"] {
+            assert_eq!(config(url, None).timeouts().resolve, None, "{url}");
+            assert_eq!(config(url, None).timeouts().connect, Some(connect));
+        }
     }
 
     #[test]

@@ -286,7 +286,7 @@ impl<P> EntraBuilder<P> {
         let authority = check_url("authority", &self.authority).map_err(AuthError::from_config)?;
         let url = format!("{authority}/{}/oauth2/v2.0/token", self.tenant);
         let proxy = agent_proxy(&self.proxy, &url).map_err(AuthError::from_config)?;
-        let agent = agent_config(None, self.connect_timeout, self.timeout, proxy).into();
+        let agent = agent_config(None, &url, self.connect_timeout, self.timeout, proxy).into();
         Ok(EntraProvider {
             endpoint: TokenEndpoint {
                 url,
