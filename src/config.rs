@@ -234,10 +234,11 @@ impl Settings {
 /// by `timeout`) rather than as ureq's single global deadline, which costs
 /// several times as much per call; see the README.
 ///
-/// A name lookup is bounded by the connect timeout. ureq bounds it on a
-/// thread of its own for every new connection, so it is bounded only where
-/// a lookup happens: for a host name, or through a proxy. An IP address,
-/// such as a fake's on loopback, needs none, and gets no thread.
+/// A name lookup is bounded by the connect timeout. ureq looks the host up
+/// for every request, pooled connection or not, and bounds each lookup on
+/// a thread of its own, so the bound is set only where a lookup happens: for
+/// a host name, or through a proxy. An IP address, such as a fake's on
+/// loopback, needs none, and gets no thread.
 pub(crate) fn agent_config(
     application_name: Option<&str>,
     url: &str,
@@ -785,7 +786,7 @@ mod tests {
         let proxied = config("http://127.0.0.1:8080", Some("http://proxy.example:3128"));
         assert_eq!(proxied.timeouts().resolve, Some(connect));
         // An IP address needs no lookup, so none is bounded (on a thread of
-        // ureq's for each new connection); connecting still is.
+        // ureq's for each request); connecting still is.
         for url in ["http://127.0.0.1:8080", "http://[::1]:8080"] {
             assert_eq!(config(url, None).timeouts().resolve, None, "{url}");
             assert_eq!(config(url, None).timeouts().connect, Some(connect));
