@@ -48,9 +48,9 @@
 //! re-attempts it after a failure and returns the first result after a
 //! success, so a checkout whose outcome is unknown is repeated on the same
 //! cart, best with the same request ID: [`Client::checkout_cart_with`] and
-//! [`CheckoutOptions::request_id`] take one chosen before the first send. A cart creation whose outcome is
-//! unknown is repeated with [`Client::create_cart_with_request_id`] and the
-//! ID the error reported.
+//! [`CheckoutOptions::request_id`] take one chosen before the first send. A
+//! cart creation whose outcome is unknown is repeated with
+//! [`Client::create_cart_with_request_id`] and the ID the error reported.
 //!
 //! # Tokens
 //!
@@ -75,8 +75,10 @@
 //! # Features
 //!
 //! - `rustls` (default): TLS through rustls.
-//! - `native-tls`: TLS through the platform's library.
-//! - `platform-verifier`: certificates checked against the system's store.
+//! - `native-tls`: TLS through the platform's library, used instead of
+//!   rustls when enabled.
+//! - `platform-verifier`: certificates checked against the system's store,
+//!   through rustls.
 //! - `gzip`: accept gzip-compressed responses.
 //! - `fake`: [`fake`], a scriptable fake Partner Center on loopback for tests.
 
