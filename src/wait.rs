@@ -295,9 +295,10 @@ fn warn_of_unknown_statuses(orders: &[Order], warned: &mut HashSet<String>) {
         {
             log::warn!(
                 target: LOG_TARGET,
-                "order {} has the status {status:?}, which this crate does not know; \
+                "order {} has the status \"{}\", which this crate does not know; \
                  it is polled as pending until it is completed or cancelled",
-                order.id.as_str(),
+                order.id,
+                Escaped(status),
             );
         }
     }

@@ -94,7 +94,10 @@ fn attempts_and_retries_are_logged_without_secrets() {
     let forged = "busy\r\n2026-11-24 INFO partner_center_cart: paid\u{1b}[2K";
     fake.push_reply(Reply::fault(503, 900_192, forged).header("Retry-After", "5"));
     let result: partner_center_cart::CartCheckoutResult =
-        serde_json::from_str(r#"{"orders": [{"id": "ord0", "status": "pending"}]}"#).unwrap();
+        serde_json::from_str(
+            r#"{"orders": [{"id": "ord0", "status": "pending"}, {"id": "ord1", "status": "none\r\nINFO forged\u001b[2K"}]}"#,
+        )
+        .unwrap();
     let error = client(&fake)
         .wait_for_orders(
             CUSTOMER,
@@ -116,6 +119,12 @@ fn attempts_and_retries_are_logged_without_secrets() {
     assert!(
         ours.iter()
             .any(|(_, _, text)| text.contains("busy\\r\\n2026-11-24 INFO")),
+        "{ours:#?}"
+    );
+    // So does a status the crate does not know, in the wait's warning.
+    assert!(
+        ours.iter()
+            .any(|(level, _, text)| *level == Level::Warn && text.contains("none\\r\\nINFO forged")),
         "{ours:#?}"
     );
     for (_, _, text) in &ours {
