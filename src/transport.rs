@@ -71,13 +71,12 @@ impl ApiRequest {
         }
     }
 
-    /// Adds a header, refusing a value that cannot go in one.
+    /// Adds a header, refusing a name or value that cannot go in one.
     pub(crate) fn header(mut self, name: &'static str, value: &str) -> Result<Self, Error> {
-        let value = http::HeaderValue::from_str(value).map_err(|_| {
-            Error::InvalidConfig(format!("the {name} header's value cannot go in a header"))
-        })?;
-        self.headers
-            .push((http::HeaderName::from_static(name), value));
+        let refused = || Error::InvalidConfig(format!("the {name} header cannot be sent"));
+        let name = http::HeaderName::try_from(name).map_err(|_| refused())?;
+        let value = http::HeaderValue::from_str(value).map_err(|_| refused())?;
+        self.headers.push((name, value));
         Ok(self)
     }
 
@@ -195,7 +194,7 @@ impl Transport {
         let date = response
             .header("date")
             .and_then(parse_http_date)
-            .and_then(|secs| UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs)));
+            .and_then(|secs| UNIX_EPOCH.checked_add(Duration::from_secs(secs)));
         if let Some(date) = date {
             let time = ServerTime {
                 date,
@@ -220,9 +219,6 @@ impl Transport {
         use ureq::tls::{RootCerts, TlsProvider};
         let tls = self.agent.config().tls_config();
         match (tls.provider(), tls.root_certs()) {
-            (TlsProvider::Rustls, _) if !cfg!(feature = "rustls") => {
-                "rustls, which this build lacks (enable the rustls feature)"
-            }
             (TlsProvider::Rustls, RootCerts::PlatformVerifier) => {
                 "rustls, with the platform's certificate verifier"
             }
