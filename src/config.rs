@@ -302,23 +302,16 @@ pub(crate) fn agent_proxy(proxy: &Proxy, url: &str) -> Result<Option<ureq::Proxy
     }
 }
 
-/// The proxy as `scheme://host:port`, credentials hidden; `None` when
-/// `url` bypasses it by `NO_PROXY`.
-fn describe_proxy(proxy: &ureq::Proxy, url: &str) -> Option<String> {
-    if url.parse::<Uri>().is_ok_and(|uri| proxy.is_no_proxy(&uri)) {
-        return None;
-    }
+/// The proxy as `scheme://host:port`, credentials hidden. (`NO_PROXY` was
+/// applied before: a base URL it covers gets no proxy at all.)
+fn describe_proxy(proxy: &ureq::Proxy) -> String {
     let scheme = proxy.uri().scheme_str().unwrap_or("http");
     let credentials = if proxy.username().is_some() {
         "<redacted>@"
     } else {
         ""
     };
-    Some(format!(
-        "{scheme}://{credentials}{}:{}",
-        proxy.host(),
-        proxy.port()
-    ))
+    format!("{scheme}://{credentials}{}:{}", proxy.host(), proxy.port())
 }
 
 /// Builds a [`Client`] with settings other than the defaults.
@@ -484,9 +477,7 @@ impl ClientBuilder {
 
     /// Builds the client from settings known to be valid.
     pub(crate) fn finish(mut self, proxy: Option<ureq::Proxy>) -> Client {
-        self.settings.proxy_in_use = proxy
-            .as_ref()
-            .and_then(|proxy| describe_proxy(proxy, &self.settings.base_url));
+        self.settings.proxy_in_use = proxy.as_ref().map(describe_proxy);
         let agent = self.settings.agent_config(proxy).into();
         Client::from_transport(Transport::new(agent, self.settings, self.provider))
     }
@@ -534,12 +525,16 @@ pub(crate) fn check_url(what: &str, url: &str) -> Result<String, Error> {
 }
 
 pub(crate) fn is_loopback_host(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost") || host_ip(host).is_some_and(|ip| ip.is_loopback())
+}
+
+/// The IP address a URL's host is, brackets of an IPv6 one removed; `None`
+/// for a host name.
+fn host_ip(host: &str) -> Option<IpAddr> {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// Whether reaching `url` means looking up a name: its host is not an IP
@@ -549,11 +544,8 @@ fn looks_up_names(url: &str, through_proxy: bool) -> bool {
         || url
             .parse::<Uri>()
             .ok()
-            .and_then(|uri| {
-                uri.host()
-                    .map(|host| host.trim_matches(['[', ']']).to_owned())
-            })
-            .is_none_or(|host| host.parse::<IpAddr>().is_err())
+            .and_then(|uri| uri.host().and_then(host_ip))
+            .is_none()
 }
 
 pub(crate) fn is_loopback_url(url: &str) -> bool {
