@@ -214,10 +214,7 @@ pub(crate) fn check_path_segment(kind: &'static str, value: &str) -> Result<(), 
     if value == "." || value == ".." {
         return Err(invalid(kind, value, "it is a relative path segment"));
     }
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-    {
+    if !value.bytes().all(is_unreserved) {
         return Err(invalid(
             kind,
             value,
@@ -225,6 +222,27 @@ pub(crate) fn check_path_segment(kind: &'static str, value: &str) -> Result<(), 
         ));
     }
     Ok(())
+}
+
+/// Whether a byte stands for itself in a URL: an unreserved character of
+/// RFC 3986 (ASCII letters, digits, `-`, `.`, `_` and `~`).
+pub(crate) fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Appends `text` to `out` percent-encoded: every byte but the unreserved
+/// ones as `%XX`, in upper-case hex.
+pub(crate) fn push_percent_encoded(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in text.bytes() {
+        if is_unreserved(byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+    }
 }
 
 impl fmt::Debug for OrderId {

@@ -18,6 +18,7 @@ use crate::config::{
     Proxy, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url, timeout_ok,
 };
 use crate::error::BoxError;
+use crate::ids::push_percent_encoded;
 use crate::model::strip_bom;
 use crate::retry::{RetryPolicy, Stop, classify_transport, parse_retry_after};
 use crate::transport::{LOG_TARGET, ReadFailure, read_response, snippet, transport_kind};
@@ -572,26 +573,14 @@ impl EntraProvider {
 
 /// The form-encoded `application/x-www-form-urlencoded` body of `fields`.
 fn form_encode(fields: &[(&str, &str)]) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut body = String::new();
     for (name, value) in fields {
         if !body.is_empty() {
             body.push('&');
         }
-        for (i, text) in [name, value].into_iter().enumerate() {
-            if i == 1 {
-                body.push('=');
-            }
-            for byte in text.bytes() {
-                if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-                    body.push(char::from(byte));
-                } else {
-                    body.push('%');
-                    body.push(char::from(HEX[usize::from(byte >> 4)]));
-                    body.push(char::from(HEX[usize::from(byte & 0x0f)]));
-                }
-            }
-        }
+        push_percent_encoded(&mut body, name);
+        body.push('=');
+        push_percent_encoded(&mut body, value);
     }
     body
 }

@@ -149,15 +149,12 @@ impl Store {
         if let Some(refusal) = super::token::refusal(token) {
             return refusal;
         }
-        let (path, query) = request
+        let path = request
             .path
             .split_once('?')
-            .unwrap_or((request.path.as_str(), ""));
-        let include_price = query.split('&').any(|pair| {
-            pair.split_once('=').is_some_and(|(name, value)| {
-                name.eq_ignore_ascii_case("include_price") && value.eq_ignore_ascii_case("true")
-            })
-        });
+            .map_or(request.path.as_str(), |(path, _)| path);
+        let include_price = query_value(&request.path, "include_price")
+            .is_some_and(|value| value.eq_ignore_ascii_case("true"));
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let (customer, rest) = match segments.as_slice() {
             ["v1", "customers", customer, rest @ ..] => (customer.to_ascii_lowercase(), rest),

@@ -122,13 +122,7 @@ impl CatalogFilter {
 /// Percent-encodes a query value: everything but the unreserved characters.
 pub(crate) fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    crate::ids::push_percent_encoded(&mut out, value);
     out
 }
 

@@ -147,22 +147,6 @@ where
     Ok(list)
 }
 
-/// Reads a value of an irregular field, or `None` when its shape is not the
-/// one expected, so one odd field cannot fail a whole response.
-///
-/// This goes through a `serde_json::Value`, which costs an allocation per
-/// key and value: prefer a one-pass reader such as [`object_or_none`] where
-/// one fits. Nothing on the decode path of an order uses it.
-#[allow(dead_code)]
-pub(crate) fn lenient<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    let value = serde_json::Value::deserialize(deserializer)?;
-    Ok(T::deserialize(value).ok())
-}
-
 /// Reads and drops the rest of an array.
 fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
     while seq.next_element::<IgnoredAny>()?.is_some() {}
