@@ -28,6 +28,14 @@ pub trait TokenProvider: Send + Sync {
     fn token(&self) -> Result<AccessToken, BoxError>;
 }
 
+/// Lets a boxed provider, such as [`auth::from_env`](crate::auth::from_env)
+/// returns, sit in a type that derives `Debug`. It shows no token.
+impl std::fmt::Debug for dyn TokenProvider + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("dyn TokenProvider")
+    }
+}
+
 impl<F, T, E> TokenProvider for F
 where
     F: Fn() -> Result<T, E> + Send + Sync,

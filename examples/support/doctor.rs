@@ -511,18 +511,26 @@ fn span(duration: Duration) -> String {
     }
 }
 
-/// Text from a token or a server, with control characters escaped.
+/// Text from a token or a server, with control characters, line and
+/// paragraph separators and bidirectional marks escaped, as the crate
+/// escapes server text, so that it stays on its line and reads as sent.
 fn clean(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_unicode().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            )
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn looks_like_guid(text: &str) -> bool {

@@ -10,7 +10,7 @@ use crate::cloud::Cloud;
 use crate::transport::LOG_TARGET;
 
 /// A bearer token, used as it is.
-pub(crate) const TOKEN: &str = "PARTNER_CENTER_TOKEN";
+pub(crate) const TOKEN: &str = super::EnvTokenProvider::DEFAULT_VARIABLE;
 /// The tenant (ID or domain) of the app's credentials.
 pub(crate) const TENANT: &str = "PARTNER_CENTER_TENANT";
 /// The app's client ID.
@@ -82,14 +82,6 @@ pub(crate) fn provider_from(lookup: Lookup<'_>) -> Result<Box<dyn TokenProvider>
         Chosen::User(provider) => Box::new(provider),
         Chosen::AzureCli(provider) => Box::new(provider),
     })
-}
-
-/// Lets a boxed provider, such as [`from_env`] returns, sit in a type that
-/// derives `Debug`. It shows no token.
-impl std::fmt::Debug for dyn TokenProvider + '_ {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("dyn TokenProvider")
-    }
 }
 
 /// The provider the variables chose.
