@@ -9,12 +9,12 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{CART, CUSTOMER, builder, client, fast_retries, start};
+use common::{CART, CUSTOMER, builder, checkouts, client, fast_retries, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{
     BillingCycle, CartError, CartErrorCode, CartLineItem, NewCart, OrderStatus,
 };
-use partner_center_cart::{CheckoutOptions, Error, Order, Uuid, WaitOptions};
+use partner_center_cart::{CheckoutOptions, Error, Order, Uuid};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
@@ -72,10 +72,7 @@ fn every_call_sends_json_headers_and_the_contract_version() {
             );
         }
     }
-    let checkout = requests
-        .iter()
-        .find(|request| request.path.ends_with("/checkout"))
-        .unwrap();
+    let checkout = &checkouts(&fake)[0];
     assert!(checkout.body.is_empty());
     assert_eq!(checkout.header("content-length"), Some("0"));
 }
@@ -578,13 +575,6 @@ fn fields_the_crate_does_not_model_survive_a_read_change_and_update() {
 }
 
 // Item 8: unknown order statuses.
-
-fn quick_wait() -> WaitOptions {
-    WaitOptions::default()
-        .initial_interval(Duration::from_millis(5))
-        .max_interval(Duration::from_millis(10))
-        .max_requests_per_minute(250)
-}
 
 /// An order as the fake made it, with another status.
 fn with_status(order: &Order, status: &str) -> serde_json::Value {
