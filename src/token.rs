@@ -16,6 +16,12 @@ pub use claims::TokenClaims;
 
 /// A source of bearer tokens for Partner Center.
 ///
+/// The client asks for a token before every attempt of every call. When
+/// Partner Center refuses one (HTTP 401), the client tells the provider
+/// through [`token_refused`](Self::token_refused) and repeats the call once,
+/// with the same request ID and whatever token the provider gives next; a
+/// second 401 is final.
+///
 /// Implemented for every closure `Fn() -> Result<T, E> + Send + Sync` with
 /// `T: Into<String>` and `E: Into<BoxError>`.
 pub trait TokenProvider: Send + Sync {
@@ -26,6 +32,17 @@ pub trait TokenProvider: Send + Sync {
     /// Whatever stopped the provider from getting a token; the client reports
     /// it as [`Error::Token`](crate::Error::Token) with the call's request ID.
     fn token(&self) -> Result<AccessToken, BoxError>;
+
+    /// Hears that Partner Center refused `token` with HTTP 401, so that the
+    /// next [`token`](Self::token) call does not give it again.
+    ///
+    /// Does nothing by default, which suits a provider that keeps no token.
+    /// The crate's caching providers drop `token` from their cache, but only
+    /// if it is still the one cached: another thread may already have
+    /// replaced it.
+    fn token_refused(&self, token: &AccessToken) {
+        let _ = token;
+    }
 }
 
 /// Lets a boxed provider, such as [`auth::from_env`](crate::auth::from_env)
@@ -54,12 +71,20 @@ impl TokenProvider for Box<dyn TokenProvider> {
     fn token(&self) -> Result<AccessToken, BoxError> {
         (**self).token()
     }
+
+    fn token_refused(&self, token: &AccessToken) {
+        (**self).token_refused(token);
+    }
 }
 
 /// A provider shared with other owners.
 impl<T: TokenProvider + ?Sized> TokenProvider for Arc<T> {
     fn token(&self) -> Result<AccessToken, BoxError> {
         (**self).token()
+    }
+
+    fn token_refused(&self, token: &AccessToken) {
+        (**self).token_refused(token);
     }
 }
 

@@ -434,6 +434,12 @@ impl TokenProvider for AzureCliProvider {
     fn token(&self) -> Result<AccessToken, BoxError> {
         Ok(self.access_token()?)
     }
+
+    /// Drops the refused token from the cache, if it is still there, so
+    /// that the next call runs the CLI again.
+    fn token_refused(&self, token: &AccessToken) {
+        self.cache.forget(token);
+    }
 }
 
 #[cfg(test)]

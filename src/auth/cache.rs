@@ -120,6 +120,20 @@ impl TokenCache {
         flight.land(outcome)
     }
 
+    /// Drops `token` if it is the one cached, so that the next caller
+    /// fetches a new one; a token that another caller already replaced is
+    /// left alone.
+    pub(crate) fn forget(&self, token: &AccessToken) {
+        let mut state = self.lock();
+        if state
+            .token
+            .as_ref()
+            .is_some_and(|(cached, _)| cached == token)
+        {
+            state.token = None;
+        }
+    }
+
     /// When a token fetched now with this lifetime turns stale.
     fn stale_at(&self, now: Instant, expires_in: Option<Duration>) -> Instant {
         let reuse = match expires_in {
@@ -302,6 +316,21 @@ mod tests {
         assert_eq!(
             cache.get(|| fetched("good", HOUR)).unwrap().secret(),
             "good"
+        );
+    }
+
+    #[test]
+    fn a_refused_token_is_forgotten_only_while_it_is_cached() {
+        let cache = TokenCache::new(DEFAULT_REFRESH_MARGIN);
+        let first = cache.get(|| fetched("first", HOUR)).unwrap();
+        cache.forget(&first);
+        let second = cache.get(|| fetched("second", HOUR)).unwrap();
+        assert_eq!(second.secret(), "second");
+        // A late refusal of the first token leaves its successor alone.
+        cache.forget(&first);
+        assert_eq!(
+            cache.get(|| fetched("unused", HOUR)).unwrap().secret(),
+            "second"
         );
     }
 

@@ -465,11 +465,21 @@ impl TokenProvider for ClientCredentialsProvider {
     fn token(&self) -> Result<AccessToken, BoxError> {
         Ok(self.access_token()?)
     }
+
+    /// Drops the refused token from the cache, if it is still there.
+    fn token_refused(&self, token: &AccessToken) {
+        self.inner.cache.forget(token);
+    }
 }
 
 impl TokenProvider for RefreshTokenProvider {
     fn token(&self) -> Result<AccessToken, BoxError> {
         Ok(self.access_token()?)
+    }
+
+    /// Drops the refused token from the cache, if it is still there.
+    fn token_refused(&self, token: &AccessToken) {
+        self.inner.cache.forget(token);
     }
 }
 
