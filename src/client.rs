@@ -230,8 +230,10 @@ impl Client {
         let customer_id = customer_id.into_id()?;
         let cart_id = cart_id.into_id()?;
         let path = format!("/v1/customers/{customer_id}/carts/{cart_id}/checkout");
-        let request_id = options.request_id.unwrap_or_else(Uuid::new_v4);
-        let mut request = ApiRequest::new(Method::Post, path, request_id);
+        let mut request = match options.request_id {
+            Some(chosen) => ApiRequest::new(Method::Post, path, chosen).keep_request_id(),
+            None => ApiRequest::new(Method::Post, path, Uuid::new_v4()),
+        };
         if let Some(upn) = &options.customer_user_upn {
             check_header_text("customer user UPN", upn)?;
             request = request.header(CUSTOMER_USER_UPN, upn)?;
@@ -309,10 +311,11 @@ impl Client {
     /// Creates a cart for a customer.
     ///
     /// Creating a cart is a POST, so the service could create it twice if a
-    /// request were repeated with a new ID; every retry after an unknown
-    /// outcome (a timeout, a lost connection, a 5xx) sends the same request
-    /// ID, by which the service recognises the repeat and returns the cart
-    /// it made. After such an error, pass [`Error::request_id`] to
+    /// request were repeated with a new ID. Once an attempt's outcome is
+    /// unknown (a timeout, a lost connection, a 5xx), every later attempt
+    /// sends its request ID, by which the service recognises the repeat and
+    /// returns the cart it made. After an error for which
+    /// [`Error::should_repeat`] is true, pass [`Error::request_id`] to
     /// [`create_cart_with_request_id`](Self::create_cart_with_request_id).
     ///
     /// # Errors
@@ -325,11 +328,13 @@ impl Client {
         customer_id: impl IntoId<CustomerId>,
         cart: &NewCart,
     ) -> Result<Cart, Error> {
-        self.create_cart_with_request_id(customer_id, cart, Uuid::new_v4())
+        let request = ApiRequest::new(Method::Post, carts_path(customer_id)?, Uuid::new_v4());
+        self.transport.send_json(&request.json(cart)?)
     }
 
     /// Creates a cart with a request ID of the caller's, to repeat a creation
-    /// whose outcome is unknown without making a second cart.
+    /// whose outcome is unknown without making a second cart. Every attempt
+    /// sends this ID, whatever the service answers.
     ///
     /// # Errors
     ///
@@ -340,10 +345,9 @@ impl Client {
         cart: &NewCart,
         request_id: Uuid,
     ) -> Result<Cart, Error> {
-        let customer_id = customer_id.into_id()?;
-        let path = format!("/v1/customers/{customer_id}/carts");
+        let request = ApiRequest::new(Method::Post, carts_path(customer_id)?, request_id);
         self.transport
-            .send_json(&ApiRequest::new(Method::Post, path, request_id).json(cart)?)
+            .send_json(&request.keep_request_id().json(cart)?)
     }
 
     /// Reads a cart.
@@ -738,6 +742,11 @@ impl Client {
         self.transport
             .send_json(&ApiRequest::new(Method::Get, path, Uuid::new_v4()))
     }
+}
+
+/// The path of a customer's carts, after checking the customer ID.
+fn carts_path(customer_id: impl IntoId<CustomerId>) -> Result<String, Error> {
+    Ok(format!("/v1/customers/{}/carts", customer_id.into_id()?))
 }
 
 /// The path of a catalog resource of a customer:

@@ -20,15 +20,29 @@ pub struct CallInfo {
     pub(crate) request_id: Uuid,
     pub(crate) correlation_id: Uuid,
     pub(crate) attempts: u32,
+    pub(crate) in_doubt: bool,
 }
 
 impl CallInfo {
     /// The `MS-RequestId` of the call's last attempt: the service's
-    /// idempotency key. Attempts after an unknown outcome (a timeout, 408,
-    /// a 5xx) keep the ID of the one before; an attempt after the service
-    /// answered that it took nothing (429, 409 busy) gets a new one.
+    /// idempotency key, and the ID to repeat the call with.
+    ///
+    /// Once an attempt's outcome is unknown (no answer, a timeout, 408, a
+    /// 5xx), every later attempt keeps that attempt's ID, whatever the
+    /// service answers them, so this is the ID under which the service may
+    /// have acted. A request ID the caller chose is sent on every attempt.
+    /// Only a call none of whose attempts was in doubt moves to a new ID
+    /// after the service answered that it took nothing (429, 409 busy).
     pub fn request_id(&self) -> Uuid {
         self.request_id
+    }
+
+    /// Whether an attempt before the last one had an unknown outcome, so
+    /// that the service may have acted on the call whatever the last
+    /// attempt was answered. Such a call is worth repeating with
+    /// [`request_id`](Self::request_id) (see [`Error::should_repeat`]).
+    pub fn earlier_attempt_in_doubt(&self) -> bool {
+        self.in_doubt
     }
 
     /// The `MS-CorrelationId` sent with the call.
@@ -51,7 +65,17 @@ impl fmt::Display for CallInfo {
             self.correlation_id,
             self.attempts,
             if self.attempts == 1 { "" } else { "s" }
-        )
+        )?;
+        f.write_str(doubt_note(self))
+    }
+}
+
+/// What an error adds when an earlier attempt of its call may have acted.
+fn doubt_note(call: &CallInfo) -> &'static str {
+    if call.in_doubt {
+        "; an earlier attempt may have acted (its outcome is unknown): repeat the call with this request ID"
+    } else {
+        ""
     }
 }
 
@@ -280,8 +304,10 @@ fn cart_errors_message(errors: &[crate::model::LineItemError]) -> String {
 
 fn token_failure_message(call: &CallInfo) -> String {
     let ids = format!(
-        "request ID {}, correlation ID {}",
-        call.request_id, call.correlation_id
+        "request ID {}, correlation ID {}{}",
+        call.request_id,
+        call.correlation_id,
+        doubt_note(call)
     );
     match call.attempts {
         0 | 1 => {
@@ -624,6 +650,7 @@ mod tests {
             request_id: Uuid::from_u128(1),
             correlation_id: Uuid::from_u128(2),
             attempts: 3,
+            in_doubt: false,
         }
     }
 
@@ -748,6 +775,35 @@ mod tests {
         }
         // The lost answers are exactly what the client itself does not retry.
         assert!(repeat[5..].iter().all(|error| !error.is_retryable()));
+    }
+
+    #[test]
+    fn an_earlier_attempt_in_doubt_makes_any_failure_worth_repeating() {
+        let doubtful = CallInfo {
+            in_doubt: true,
+            ..call()
+        };
+        let mut refused = service_error(400, Some(800_002));
+        refused.call = doubtful;
+        let failures = [
+            Error::Service(Box::new(refused)),
+            Error::Token {
+                call: doubtful,
+                source: "no token".into(),
+            },
+            Error::ResponseTooLarge {
+                status: 201,
+                limit: 1,
+                call: doubtful,
+            },
+        ];
+        for error in &failures {
+            assert!(error.should_repeat(), "{error:?}");
+            let text = error.to_string();
+            assert!(text.contains("an earlier attempt may have acted"), "{text}");
+            assert!(text.contains(&Uuid::from_u128(1).to_string()), "{text}");
+        }
+        assert!(!failures[0].is_retryable());
     }
 
     #[test]

@@ -390,10 +390,12 @@ pub(crate) fn classify(error: &Error) -> Verdict {
 }
 
 /// Whether a failed call may succeed, or give back its result, when it is
-/// repeated with the same request ID: what [`classify`] lets the policy
-/// retry, and the calls that took effect though their answer was lost (a
-/// success status whose body broke off or could not be decoded), which the
-/// policy itself must not retry blindly.
+/// repeated with the same request ID. The verdict on a call is the worst of
+/// its attempts: a call one of whose earlier attempts was in doubt is
+/// repeated whatever the last one returned. Otherwise, what [`classify`]
+/// lets the policy retry, and the calls that took effect though their
+/// answer was lost (a success status whose body broke off or could not be
+/// decoded), which the policy itself must not retry blindly.
 ///
 /// This decides [`Error::should_repeat`](crate::Error::should_repeat).
 /// Everything else cannot change by repeating: other 4xx statuses, a fault
@@ -401,6 +403,9 @@ pub(crate) fn classify(error: &Error) -> Verdict {
 /// refused alike), a failed token provider (nothing was sent, and the
 /// provider already retried).
 pub(crate) fn should_repeat(error: &Error) -> bool {
+    if error.call().is_some_and(|call| call.in_doubt) {
+        return true;
+    }
     match error {
         Error::Decode { status, .. }
         | Error::Transport {

@@ -56,6 +56,8 @@ pub(crate) struct ApiRequest {
     pub(crate) body: Option<Vec<u8>>,
     /// The `MS-RequestId` of the first attempt.
     pub(crate) request_id: Uuid,
+    /// Whether the caller chose the request ID: then every attempt sends it.
+    pub(crate) keep_request_id: bool,
     /// Further headers, such as a next-page link's `MS-ContinuationToken`.
     pub(crate) headers: Vec<(http::HeaderName, http::HeaderValue)>,
 }
@@ -67,8 +69,16 @@ impl ApiRequest {
             path,
             body: None,
             request_id,
+            keep_request_id: false,
             headers: Vec::new(),
         }
+    }
+
+    /// Marks the request ID as the caller's: every attempt sends it, even
+    /// after an answer that the service took nothing.
+    pub(crate) fn keep_request_id(mut self) -> Self {
+        self.keep_request_id = true;
+        self
     }
 
     /// Adds a header, refusing a name or value that cannot go in one.
@@ -239,9 +249,7 @@ impl Transport {
     }
 
     /// Sends a call, retrying by the policy, until it succeeds or fails for
-    /// good. An attempt after an unknown outcome keeps the request ID of the
-    /// one before; an attempt after an answer that the service took nothing
-    /// gets a new one (see [`Verdict`]). Errors carry the last attempt's.
+    /// good. Errors carry the call's request ID (see [`send_within`](Self::send_within)).
     pub(crate) fn send(&self, request: &ApiRequest) -> Result<Reply, Error> {
         self.send_within(request, Bounds::default())
             .map_err(Unsent::into_error)
@@ -250,6 +258,15 @@ impl Transport {
     /// [`send`](Self::send) within `bounds`: every attempt, retries
     /// included, waits for the pacer; none starts after the deadline, no
     /// backoff runs past it, and each request may take only the time left.
+    ///
+    /// The call remembers its attempts. Once one has an unknown outcome
+    /// ([`Verdict::SameRequest`]), the call is in doubt: every later attempt
+    /// keeps its request ID, whatever the service answers, and the error
+    /// says so. Only a call not in doubt, whose request ID the caller did
+    /// not choose, moves to a new ID after an answer that the service took
+    /// nothing ([`Verdict::NewRequest`]). After a 401 the provider hears
+    /// that its token was refused, and the call is repeated once, as an
+    /// attempt like any other, with a fresh token and the same request ID.
     pub(crate) fn send_within(
         &self,
         request: &ApiRequest,
@@ -259,8 +276,10 @@ impl Transport {
             request_id: request.request_id,
             correlation_id: self.settings.correlation_id.unwrap_or_else(Uuid::new_v4),
             attempts: 0,
+            in_doubt: false,
         });
         let renew = Cell::new(false);
+        let refreshed = Cell::new(false);
         let (method, path) = (request.method.as_str(), &request.path);
         let outcome = self.settings.retry.run_within(
             bounds,
@@ -287,16 +306,28 @@ impl Transport {
                 );
                 result
             },
-            |error| (classify(error).is_retryable(), error.retry_after()),
+            |error| {
+                let retryable = classify(error).is_retryable()
+                    || (is_refused_token(error) && !refreshed.get());
+                (retryable, error.retry_after())
+            },
             |error, attempt, wait| {
-                let new_request = classify(error) == Verdict::NewRequest;
+                let verdict = classify(error);
+                let mut info = call.get();
+                info.in_doubt |= verdict == Verdict::SameRequest;
+                call.set(info);
+                let new_request = verdict == Verdict::NewRequest
+                    && !info.in_doubt
+                    && !request.keep_request_id;
                 renew.set(new_request);
+                let refusal = is_refused_token(error);
+                refreshed.set(refreshed.get() || refusal);
                 log::info!(
                     target: LOG_TARGET,
                     "{method} {path}: retrying in {wait:?} after attempt {attempt}: {} (request ID {}{})",
                     retry_reason(error),
-                    call.get().request_id,
-                    if new_request { "; the service took nothing, so the next attempt gets a new one" } else { "" },
+                    info.request_id,
+                    retry_note(verdict, new_request, refusal),
                 );
             },
         );
@@ -433,6 +464,9 @@ impl Transport {
                 },
             )?;
         self.note_date(&response);
+        if response.status == 401 {
+            self.tokens.token_refused(&token);
+        }
         if !response.is_success() {
             return Err(Error::Service(Box::new(service_error(
                 response.status,
@@ -531,6 +565,24 @@ pub(crate) fn read_response(
             error => ReadFailure::Broken { status, error },
         })?;
     Ok(read)
+}
+
+/// What a retry's log record adds about the next attempt.
+fn retry_note(verdict: Verdict, new_request: bool, refusal: bool) -> &'static str {
+    if refusal {
+        "; the token was refused, so the next attempt asks the provider for a fresh one"
+    } else if new_request {
+        "; the service took nothing, so the next attempt gets a new one"
+    } else if verdict == Verdict::NewRequest {
+        "; the next attempt keeps it, as an earlier attempt may have acted or the caller chose it"
+    } else {
+        ""
+    }
+}
+
+/// Whether Partner Center refused the attempt's token (HTTP 401).
+fn is_refused_token(error: &Error) -> bool {
+    matches!(error, Error::Service(service) if service.status == 401)
 }
 
 fn retry_reason(error: &Error) -> String {

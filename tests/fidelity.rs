@@ -246,43 +246,42 @@ fn orders_come_with_their_price_only_when_asked() {
 // Item 5: request IDs after an answer.
 
 #[test]
-fn unknown_outcomes_keep_the_request_id_and_answers_that_took_nothing_renew_it() {
+fn answers_that_took_nothing_renew_the_request_id_until_an_outcome_is_unknown() {
     let fake = start();
     fake.push_replies([
-        Reply::fault(503, 900_192, "Try again later."), // 0: unknown outcome
-        Reply::status(408),                             // 1: unknown outcome
-        Reply::status(201).body("{}").delay(Duration::from_secs(2)), // 2: timed out
-        Reply::drop_connection(),                       // 3: no answer
-        Reply::throttled(0),                            // 4: took nothing
-        Reply::fault(409, 800_064, "Another request is processing this cart."), // 5
-        Reply::fault(409, 800_060, "An order is already in progress."), // 6
-        Reply::status(500),                             // 7: unknown outcome
-        Reply::status(201).body("{}"),                  // 8
+        Reply::throttled(0), // 0: took nothing
+        Reply::fault(409, 800_064, "Another request is processing this cart."), // 1
+        Reply::fault(409, 800_060, "An order is already in progress."), // 2
+        Reply::fault(503, 900_192, "Try again later."), // 3: unknown outcome
+        Reply::status(408),  // 4: unknown outcome
+        Reply::status(201).body("{}").delay(Duration::from_secs(2)), // 5: timed out
+        Reply::drop_connection(), // 6: no answer
+        Reply::throttled(0), // 7: took nothing, but the call is in doubt
+        Reply::status(500),  // 8: unknown outcome
+        Reply::status(201).body("{}"), // 9
     ]);
     builder(&fake)
         .timeout(Duration::from_millis(300))
-        .retry_policy(fast_retries().max_attempts(9))
+        .retry_policy(fast_retries().max_attempts(10))
         .build()
         .unwrap()
         .checkout(CUSTOMER, CART)
         .unwrap();
-    let ids: Vec<Uuid> = (0..9).map(|i| request_id(&fake, i)).collect();
-    // Kept after the 503, the 408, the timeout and the dropped connection.
-    assert!(ids[..5].iter().all(|id| *id == ids[0]), "{ids:?}");
-    // A new one after the 429 and after each busy 409.
-    assert_ne!(ids[5], ids[4]);
-    assert_ne!(ids[6], ids[5]);
-    assert_ne!(ids[7], ids[6]);
+    let ids: Vec<Uuid> = (0..10).map(|i| request_id(&fake, i)).collect();
+    // A new one after the 429 and after each busy 409 of a call not in doubt.
+    assert_ne!(ids[1], ids[0]);
+    assert_ne!(ids[2], ids[1]);
+    assert_ne!(ids[3], ids[2]);
+    // From the 503 on, the call is in doubt: one ID, the 429 included.
+    assert!(ids[3..].iter().all(|id| *id == ids[3]), "{ids:?}");
     assert_eq!(
         ids.iter().collect::<std::collections::HashSet<_>>().len(),
         4
     );
-    // Kept after the 500.
-    assert_eq!(ids[8], ids[7]);
 }
 
 #[test]
-fn an_error_reports_the_request_id_of_the_last_attempt() {
+fn an_error_reports_the_request_id_of_the_attempt_in_doubt() {
     let fake = start();
     fake.push_replies([Reply::throttled(0), Reply::throttled(0), Reply::status(503)]);
     let error = builder(&fake)
@@ -302,7 +301,7 @@ fn an_error_reports_the_request_id_of_the_last_attempt() {
         "{error}"
     );
 
-    // A caller's own request ID is renewed alike, and the error says so.
+    // A caller's own request ID is never renewed, and the error reports it.
     let fake = start();
     fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
     let chosen = Uuid::from_u128(7);
@@ -313,8 +312,8 @@ fn an_error_reports_the_request_id_of_the_last_attempt() {
         .checkout_with(CUSTOMER, CART, &CheckoutOptions::new().request_id(chosen))
         .unwrap_err();
     assert_eq!(request_id(&fake, 0), chosen);
-    assert_eq!(error.request_id(), Some(request_id(&fake, 1)));
-    assert_ne!(error.request_id(), Some(chosen));
+    assert_eq!(request_id(&fake, 1), chosen);
+    assert_eq!(error.request_id(), Some(chosen));
     assert!(error.is_retryable());
 }
 

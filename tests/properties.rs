@@ -540,8 +540,7 @@ proptest! {
 
         let clean = headers.iter().all(|(name, value)| is_clean(name, value));
         let bytes = body.bytes();
-        // The first attempt sends the caller's request ID; an error names
-        // the last attempt's, which is new after a 429 or a busy 409.
+        // Every attempt sends the caller's request ID, and an error names it.
         let sent: Vec<Uuid> = fake
             .requests()
             .iter()

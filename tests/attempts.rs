@@ -1,0 +1,356 @@
+//! A call remembers its attempts: once one is in doubt, the call keeps its
+//! request ID and stays worth repeating whatever later attempts answer; a
+//! caller's request ID is sent on every attempt; and a refused token is
+//! dropped and the call repeated once with a fresh one. Everything runs
+//! against the fake Partner Center over loopback HTTP.
+
+mod common;
+#[path = "common/token_endpoint.rs"]
+mod token_endpoint;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::{CART, CUSTOMER, builder, client, fast_retries, start};
+use partner_center_cart::auth::ClientCredentialsProvider;
+use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, Reply};
+use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+use partner_center_cart::{
+    AccessToken, BoxError, CheckoutOptions, Client, Error, TokenProvider, Uuid,
+};
+use token_endpoint::FakeTokenEndpoint;
+
+const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
+
+/// What the error of a call with an attempt in doubt says.
+const IN_DOUBT: &str = "an earlier attempt may have acted";
+
+fn one_item_cart() -> NewCart {
+    NewCart::new()
+        .line_item(CartLineItem::new(OFFICE, 3, BillingCycle::Monthly).term_duration("P1M"))
+}
+
+/// The `MS-RequestId` of every request the fake received, oldest first.
+fn request_ids(fake: &FakePartnerCenter) -> Vec<Uuid> {
+    fake.requests()
+        .iter()
+        .map(|request| {
+            let id = request.header("ms-requestid").expect("MS-RequestId sent");
+            Uuid::parse_str(id).expect("MS-RequestId is a GUID")
+        })
+        .collect()
+}
+
+/// The `Authorization` header of every request the fake received.
+fn authorizations(fake: &FakePartnerCenter) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .map(|request| request.header("authorization").unwrap_or("").to_owned())
+        .collect()
+}
+
+/// A client whose attempts time out after 300 ms, so that a reply delayed
+/// by two seconds leaves the outcome unknown.
+fn impatient(fake: &FakePartnerCenter) -> Client {
+    builder(fake)
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap()
+}
+
+/// A reply the client gives up waiting for: the outcome is unknown.
+fn too_late() -> Reply {
+    Reply::status(201).body("{}").delay(Duration::from_secs(2))
+}
+
+fn assert_in_doubt(error: &Error, first_id: Uuid) {
+    assert!(error.should_repeat(), "{error}");
+    assert_eq!(error.request_id(), Some(first_id), "{error}");
+    assert!(error.call().unwrap().earlier_attempt_in_doubt(), "{error}");
+    assert!(error.to_string().contains(IN_DOUBT), "{error}");
+    assert!(error.to_string().contains(&first_id.to_string()), "{error}");
+}
+
+/// Hands out `token-1`, `token-2`, ... and remembers the tokens it was told
+/// were refused.
+#[derive(Default)]
+struct CountingProvider {
+    issued: AtomicUsize,
+    refused: Mutex<Vec<String>>,
+}
+
+impl TokenProvider for CountingProvider {
+    fn token(&self) -> Result<AccessToken, BoxError> {
+        let number = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(AccessToken::new(format!("token-{number}")))
+    }
+
+    fn token_refused(&self, token: &AccessToken) {
+        self.refused.lock().unwrap().push(token.secret().to_owned());
+    }
+}
+
+// Issue 16, item 1: a call remembers its attempts.
+
+#[test]
+fn a_create_that_timed_out_then_was_throttled_keeps_its_request_id_and_makes_one_cart() {
+    let fake = start();
+    // The fake creates the cart but the answer comes too late; the repeat is
+    // throttled; the third attempt gets the built-in answer.
+    fake.push_replies([
+        Reply::built_in().delay(Duration::from_secs(2)),
+        Reply::throttled(0),
+    ]);
+    let cart = impatient(&fake)
+        .create_cart(CUSTOMER, &one_item_cart())
+        .unwrap();
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 3);
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(fake.carts(CUSTOMER).len(), 1, "one cart, not two");
+    assert_eq!(fake.carts(CUSTOMER)[0].id, cart.id);
+}
+
+#[test]
+fn busy_answers_after_a_timeout_keep_the_request_id_and_the_error_reports_it() {
+    let fake = start();
+    fake.push_replies([
+        too_late(),
+        Reply::throttled(0),
+        Reply::fault(409, 800_064, "Another request is processing this cart."),
+        Reply::fault(409, 800_060, "An order is already in progress."),
+    ]);
+    let error = impatient(&fake).checkout(CUSTOMER, CART).unwrap_err();
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 4);
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(error.status(), Some(409));
+    assert_in_doubt(&error, ids[0]);
+}
+
+#[test]
+fn a_token_failure_after_a_timeout_is_worth_repeating_with_the_first_id() {
+    let fake = start();
+    fake.push_reply(too_late());
+    let calls = AtomicUsize::new(0);
+    let client = Client::builder(move || {
+        if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            Ok("first-token")
+        } else {
+            Err("the token provider is down")
+        }
+    })
+    .base_url(fake.base_url())
+    .retry_policy(fast_retries())
+    .timeout(Duration::from_millis(300))
+    .build()
+    .unwrap();
+    let error = client.checkout(CUSTOMER, CART).unwrap_err();
+    assert!(matches!(error, Error::Token { .. }), "{error:?}");
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 1);
+    assert_in_doubt(&error, ids[0]);
+    assert!(
+        error.to_string().contains("only the first attempt reached"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_401_after_a_timeout_keeps_the_request_id_and_is_worth_repeating() {
+    let fake = start();
+    fake.push_replies([
+        too_late(),
+        Reply::fault(401, 800_001, "Unauthorized"),
+        Reply::fault(401, 800_001, "Unauthorized"),
+    ]);
+    let error = impatient(&fake).checkout(CUSTOMER, CART).unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 3, "the 401 is repeated once with a fresh token");
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_in_doubt(&error, ids[0]);
+}
+
+#[test]
+fn a_400_after_a_timeout_is_worth_repeating_with_the_first_id() {
+    let fake = start();
+    fake.push_replies([
+        too_late(),
+        Reply::fault(400, 800_002, "The request is invalid."),
+    ]);
+    let error = impatient(&fake).checkout(CUSTOMER, CART).unwrap_err();
+    assert_eq!(error.status(), Some(400));
+    assert!(
+        !error.is_retryable(),
+        "the client itself does not retry a 400"
+    );
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1]);
+    assert_in_doubt(&error, ids[0]);
+}
+
+#[test]
+fn a_call_with_no_attempt_in_doubt_moves_to_a_new_id_after_throttling() {
+    let fake = start();
+    fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
+    client(&fake)
+        .create_cart(CUSTOMER, &one_item_cart())
+        .unwrap();
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 3);
+    assert_ne!(ids[0], ids[1]);
+    assert_ne!(ids[1], ids[2]);
+    assert_ne!(ids[0], ids[2]);
+
+    // Failing alike, it reports the last ID and says nothing of doubt.
+    let fake = start();
+    fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
+    let error = builder(&fake)
+        .retry_policy(fast_retries().max_attempts(2))
+        .build()
+        .unwrap()
+        .checkout(CUSTOMER, CART)
+        .unwrap_err();
+    let ids = request_ids(&fake);
+    assert_eq!(error.request_id(), Some(ids[1]));
+    assert_ne!(ids[0], ids[1]);
+    assert!(!error.call().unwrap().earlier_attempt_in_doubt());
+    assert!(!error.to_string().contains(IN_DOUBT), "{error}");
+}
+
+#[test]
+fn a_clean_401_or_400_is_not_worth_repeating() {
+    for status in [400, 401] {
+        let fake = start();
+        fake.push_replies([
+            Reply::fault(status, 800_001, "no"),
+            Reply::fault(status, 800_001, "no"),
+        ]);
+        let error = client(&fake).checkout(CUSTOMER, CART).unwrap_err();
+        assert!(!error.should_repeat(), "{error}");
+        assert!(!error.to_string().contains(IN_DOUBT), "{error}");
+    }
+}
+
+#[test]
+fn a_chosen_request_id_is_sent_on_every_attempt_of_a_create() {
+    let chosen = Uuid::from_u128(0x5eed);
+    let fake = start();
+    fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
+    client(&fake)
+        .create_cart_with_request_id(CUSTOMER, &one_item_cart(), chosen)
+        .unwrap();
+    assert_eq!(request_ids(&fake), [chosen; 3]);
+
+    let fake = start();
+    fake.push_replies((0..4).map(|_| Reply::throttled(0)));
+    let error = client(&fake)
+        .create_cart_with_request_id(CUSTOMER, &one_item_cart(), chosen)
+        .unwrap_err();
+    assert_eq!(request_ids(&fake), [chosen; 4]);
+    assert_eq!(error.request_id(), Some(chosen));
+    assert!(fake.carts(CUSTOMER).is_empty());
+}
+
+#[test]
+fn a_chosen_request_id_is_sent_on_every_attempt_of_a_checkout() {
+    let chosen = Uuid::from_u128(0xc0ffee);
+    let options = CheckoutOptions::new().request_id(chosen);
+    let fake = start();
+    fake.push_replies([
+        Reply::throttled(0),
+        Reply::fault(409, 800_064, "Another request is processing this cart."),
+        Reply::status(201).body("{}"),
+    ]);
+    client(&fake)
+        .checkout_with(CUSTOMER, CART, &options)
+        .unwrap();
+    assert_eq!(request_ids(&fake), [chosen; 3]);
+
+    let fake = start();
+    fake.push_replies((0..4).map(|_| Reply::throttled(0)));
+    let error = client(&fake)
+        .checkout_with(CUSTOMER, CART, &options)
+        .unwrap_err();
+    assert_eq!(request_ids(&fake), [chosen; 4]);
+    assert_eq!(error.request_id(), Some(chosen));
+    assert!(error.should_repeat());
+}
+
+// Issue 18, item 3: a 401 refreshes once.
+
+#[test]
+fn a_401_tells_the_provider_and_repeats_once_with_a_fresh_token() {
+    let fake = start();
+    fake.push_reply(Reply::fault(401, 800_001, "Unauthorized"));
+    let provider = std::sync::Arc::new(CountingProvider::default());
+    let client = Client::builder(provider.clone())
+        .base_url(fake.base_url())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    assert!(cart.id.is_some());
+    assert_eq!(*provider.refused.lock().unwrap(), ["token-1"]);
+    assert_eq!(authorizations(&fake), ["Bearer token-1", "Bearer token-2"]);
+    let ids = request_ids(&fake);
+    assert_eq!(ids[0], ids[1], "the repeat keeps the request ID");
+}
+
+#[test]
+fn a_second_401_is_final() {
+    let fake = start();
+    fake.push_replies([
+        Reply::fault(401, 800_001, "Unauthorized"),
+        Reply::fault(401, 800_001, "Unauthorized"),
+        Reply::status(201).body("{}"),
+    ]);
+    let provider = std::sync::Arc::new(CountingProvider::default());
+    let error = Client::builder(provider.clone())
+        .base_url(fake.base_url())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap()
+        .checkout(CUSTOMER, CART)
+        .unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(error.call().unwrap().attempts(), 2);
+    assert_eq!(fake.requests().len(), 2);
+    assert_eq!(fake.pending_replies(), 1, "the success was never asked for");
+    assert_eq!(*provider.refused.lock().unwrap(), ["token-1", "token-2"]);
+    assert!(!error.should_repeat(), "{error}");
+}
+
+#[test]
+fn the_client_credentials_provider_drops_a_refused_token_and_fetches_another() {
+    let endpoint = FakeTokenEndpoint::start();
+    let provider = ClientCredentialsProvider::builder(FAKE_TENANT_ID, "app", "secret")
+        .authority(endpoint.authority())
+        .build()
+        .unwrap();
+    let fake = start();
+    let client = Client::builder(provider)
+        .base_url(fake.base_url())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    // The service revokes the cached token: the next call is refused once,
+    // and the repeat carries a new token from the endpoint.
+    fake.push_reply(Reply::fault(401, 800_001, "Unauthorized"));
+    client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    assert_eq!(
+        authorizations(&fake),
+        [
+            "Bearer access-token-1",
+            "Bearer access-token-1",
+            "Bearer access-token-2",
+            "Bearer access-token-2",
+        ]
+    );
+    assert_eq!(endpoint.requests().len(), 2, "the new token is cached");
+}
