@@ -112,7 +112,7 @@ impl fmt::Display for TransportErrorKind {
 /// Everything that can go wrong in a call.
 ///
 /// Every error raised after a call has started carries its [`CallInfo`]: the
-/// request ID of its last attempt, to retry a create with (see
+/// request ID to repeat the call with (see
 /// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)),
 /// and the correlation ID to quote to support.
 #[derive(Debug, thiserror::Error)]
@@ -362,7 +362,11 @@ impl Error {
         }
     }
 
-    /// The `MS-RequestId` of the call's last attempt. Pass it to
+    /// The `MS-RequestId` to repeat the call with: the one under which the
+    /// service may have acted. Once an attempt's outcome was unknown, it is
+    /// that attempt's, which every later attempt kept; a request ID the
+    /// caller chose is never replaced; otherwise it is the last attempt's.
+    /// Pass it to
     /// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)
     /// to repeat a create whose outcome is unknown without making a second
     /// cart, or to [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id)
@@ -416,30 +420,35 @@ impl Error {
     /// 800064). When the client gives up on such an error, trying again
     /// later is safe: for a checkout, with the same cart (checkout is
     /// idempotent per cart ID); for a create, with
-    /// [`request_id`](Self::request_id), the ID of the last attempt.
+    /// [`request_id`](Self::request_id). It looks at the last attempt only;
+    /// [`should_repeat`](Self::should_repeat) weighs every attempt.
     pub fn is_retryable(&self) -> bool {
         crate::retry::classify(self).is_retryable()
     }
 
-    /// Whether repeating the same call with the same request ID may succeed
-    /// or recover its result: the decision a tool makes after the client
-    /// gave up.
+    /// Whether repeating the same call with the same request ID (see
+    /// [`request_id`](Self::request_id)) may succeed or recover its result:
+    /// the decision a tool makes after the client gave up. The verdict on a
+    /// call is the worst of its attempts.
     ///
-    /// True for everything [`is_retryable`](Self::is_retryable) covers (the
-    /// client's own retries ran out, or the service asked for a wait longer
-    /// than the policy allows), and for the calls that may have taken effect
-    /// though their answer was lost: a success status whose body broke off
-    /// or could not be decoded, and a timeout after the request was sent. A
-    /// checkout that fails this way may have bought; repeating it with the
-    /// same request ID (see
-    /// [`Client::checkout_cart_with`](crate::Client::checkout_cart_with))
+    /// True whatever the last attempt returned (a failed token provider, a
+    /// 401, another 4xx) when an earlier attempt's outcome was unknown: the
+    /// service may have acted on it, and the message says so (see
+    /// [`CallInfo::earlier_attempt_in_doubt`]). True as well for everything
+    /// [`is_retryable`](Self::is_retryable) covers (the client's own retries
+    /// ran out, or the service asked for a wait longer than the policy
+    /// allows), and for the calls that may have taken effect though their
+    /// answer was lost: a success status whose body broke off or could not
+    /// be decoded, and a timeout after the request was sent. A checkout that
+    /// fails this way may have bought; repeating it with the same request ID
+    /// (see [`Client::checkout_cart_with`](crate::Client::checkout_cart_with))
     /// returns its result without buying twice.
     ///
-    /// False for what repeating cannot change: 4xx statuses other than the
-    /// retryable ones, invalid IDs or settings, a cart with errors, a body
-    /// over the size cap, a failed token provider, and a wait that timed out
-    /// (call [`wait_for_orders`](crate::Client::wait_for_orders) again for
-    /// that).
+    /// Otherwise false for what repeating cannot change: 4xx statuses other
+    /// than the retryable ones, invalid IDs or settings, a cart with errors,
+    /// a body over the size cap, a failed token provider, and a wait that
+    /// timed out (call [`wait_for_orders`](crate::Client::wait_for_orders)
+    /// again for that).
     ///
     /// ```no_run
     /// use partner_center_cart::{CheckoutOptions, Client, Uuid};

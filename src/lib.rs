@@ -34,15 +34,21 @@
 //!
 //! The client retries connection failures, timeouts and the transient
 //! statuses by its [`RetryPolicy`], honours `Retry-After`, and never retries
-//! after a success. Each call gets a new `MS-RequestId`. An attempt after an
-//! unknown outcome (no answer, a timeout, 408, a 5xx) keeps the ID of the
-//! one before, so that the service recognises the repeat: that is what
-//! makes a retried create safe. An attempt after the service answered that
-//! it took nothing (429, or 409 with 800060 or 800064) is a new request with
-//! a new ID. When a call fails anyway, [`Error::should_repeat`] tells
-//! whether repeating it may succeed or recover its result (a checkout whose
-//! answer was lost may have bought), and [`Error::request_id`] tells the
-//! last attempt's ID.
+//! after a success. Each call gets a new `MS-RequestId`, or the caller's
+//! ([`CheckoutOptions::request_id`], [`Client::create_cart_with_request_id`]),
+//! which every attempt sends. A call remembers its attempts: once one has
+//! an unknown outcome (no answer, a timeout, 408, a 5xx), every later
+//! attempt keeps its ID, whatever the service answers, so that the service
+//! recognises the repeat: that is what makes a retried create safe. Only a
+//! call none of whose attempts is in doubt moves to a new ID when the
+//! service answers that it took nothing (429, or 409 with 800060 or 800064).
+//! A 401 is repeated once, with the same ID and a fresh token (see
+//! [`TokenProvider::token_refused`]). When a call fails anyway,
+//! [`Error::should_repeat`] tells whether repeating it may succeed or
+//! recover its result (a checkout whose answer was lost may have bought; so
+//! may a call one of whose earlier attempts was in doubt, whatever its last
+//! attempt returned), and
+//! [`Error::request_id`] tells the ID to repeat it with.
 //!
 //! Checkout is idempotent per cart ID: checking out the same cart again
 //! re-attempts it after a failure and returns the first result after a

@@ -26,11 +26,11 @@ impl CheckoutOptions {
         CheckoutOptions::default()
     }
 
-    /// Sends this `MS-RequestId` on the first attempt instead of a new one:
+    /// Sends this `MS-RequestId` on every attempt instead of a new one:
     /// the ID an earlier call's [`Error::request_id`](crate::Error::request_id)
     /// reported, to repeat a checkout whose outcome is unknown, or one the
     /// caller stored before calling, so that a process that crashed can
-    /// resume.
+    /// resume. The client never replaces it, not even after a 429.
     pub fn request_id(mut self, request_id: Uuid) -> Self {
         self.request_id = Some(request_id);
         self

@@ -27,9 +27,23 @@ const RETRYABLE_CONFLICT_CODES: [i64; 2] = [800_060, 800_064];
 /// - `429` (throttled);
 /// - `409` with service code `800060` or `800064` (an order or the cart is busy).
 ///
-/// The same request ID is what lets the service recognise a repeated
-/// create; a checkout is idempotent per cart ID anyway, and a repeat returns
-/// the first result.
+/// A call remembers its attempts: once one had an unknown outcome, the call
+/// is in doubt, and every later attempt keeps that attempt's request ID
+/// whatever the service answers, 429 and 409 included; the error then
+/// reports that ID and [`Error::should_repeat`](crate::Error::should_repeat)
+/// is true. A request ID the caller chose is sent on every attempt. Only a
+/// call not in doubt, with an ID of the client's, moves to a new ID. The
+/// same request ID is what lets the service recognise a repeated create; a
+/// checkout is idempotent per cart ID anyway, and a repeat returns the first
+/// result.
+///
+/// A `401` is repeated once, with the same request ID, after the token
+/// provider heard that its token was refused (see
+/// [`TokenProvider::token_refused`](crate::TokenProvider::token_refused)),
+/// so that the repeat carries a fresh token; a second `401` is final. The
+/// repeat is an attempt like any other: it counts towards
+/// [`max_attempts`](Self::max_attempts), waits its backoff, and keeps to a
+/// wait's deadline and pace.
 ///
 /// It never retries other 4xx statuses, and never after a 2xx, even when the
 /// body of that 2xx cannot be decoded. Between attempts it waits with
@@ -335,11 +349,13 @@ pub(crate) enum Verdict {
     Final,
     /// The outcome is unknown (no answer, a timeout, 408, a 5xx): the
     /// service may have acted, so the next attempt sends the same request
-    /// ID, by which the service recognises the repeat.
+    /// ID, by which the service recognises the repeat, and so does every
+    /// later attempt of the call: the call is in doubt.
     SameRequest,
     /// The service answered that it took nothing (429, or 409 with 800060
     /// or 800064): the next attempt is a new request with a new request ID,
-    /// as the headers page asks ("reset upon receiving a response").
+    /// as the headers page asks ("reset upon receiving a response"), unless
+    /// the call is in doubt or the caller chose its ID.
     NewRequest,
 }
 

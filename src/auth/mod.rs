@@ -33,7 +33,8 @@
 //! on connection failures, timeouts, 408, 429 and 5xx, never on 400 or 401.
 //!
 //! The caching providers keep a token until [`DEFAULT_REFRESH_MARGIN`] (or
-//! the margin set on their builder) before it expires. When many threads find
+//! the margin set on their builder) before it expires, or until Partner
+//! Center refuses it with 401 (see [`TokenProvider::token_refused`]). When many threads find
 //! the token stale at once, one of them fetches a new one and the others wait
 //! for it and get its token, or a clone of its error if it failed; the next
 //! call after a failure tries again.
