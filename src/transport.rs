@@ -307,9 +307,12 @@ impl Transport {
                 result
             },
             |error| {
-                let retryable = classify(error).is_retryable()
-                    || (is_refused_token(error) && !refreshed.get());
-                (retryable, error.retry_after())
+                // A refused token is repeated at once with a fresh one, or
+                // not at all: a `Retry-After` on a 401 asks for nothing.
+                if is_refused_token(error) {
+                    return (!refreshed.get(), None);
+                }
+                (classify(error).is_retryable(), error.retry_after())
             },
             |error, attempt, wait| {
                 let verdict = classify(error);

@@ -325,6 +325,28 @@ fn a_second_401_is_final() {
 }
 
 #[test]
+fn the_repeat_after_a_401_counts_as_an_attempt() {
+    let fake = start();
+    fake.push_replies([
+        Reply::throttled(0),
+        Reply::fault(401, 800_001, "Unauthorized"),
+        Reply::status(201).body("{}"),
+    ]);
+    let provider = std::sync::Arc::new(CountingProvider::default());
+    let error = Client::builder(provider.clone())
+        .base_url(fake.base_url())
+        .retry_policy(fast_retries().max_attempts(2))
+        .build()
+        .unwrap()
+        .checkout(CUSTOMER, CART)
+        .unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(fake.requests().len(), 2, "the attempts ran out");
+    // The provider still hears of the refusal, for the next call's sake.
+    assert_eq!(*provider.refused.lock().unwrap(), ["token-2"]);
+}
+
+#[test]
 fn the_client_credentials_provider_drops_a_refused_token_and_fetches_another() {
     let endpoint = FakeTokenEndpoint::start();
     let provider = ClientCredentialsProvider::builder(FAKE_TENANT_ID, "app", "secret")
