@@ -307,8 +307,8 @@ impl Transport {
                 result
             },
             |error| {
-                // A refused token is repeated at once with a fresh one, or
-                // not at all: a `Retry-After` on a 401 asks for nothing.
+                // A refused token is repeated once, with a fresh one; a
+                // `Retry-After` on a 401 asks for nothing.
                 if is_refused_token(error) {
                     return (!refreshed.get(), None);
                 }
