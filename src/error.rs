@@ -37,9 +37,10 @@ impl CallInfo {
         self.request_id
     }
 
-    /// Whether an attempt before the last one had an unknown outcome, so
-    /// that the service may have acted on the call whatever the last
-    /// attempt was answered. Such a call is worth repeating with
+    /// Whether an attempt before the last one, of a call that writes (a
+    /// `POST` or `PUT`), had an unknown outcome, so that the service may
+    /// have acted on the call whatever the last attempt was answered. A read
+    /// acts on nothing and is never in doubt. Such a call is worth repeating with
     /// [`request_id`](Self::request_id) (see [`Error::should_repeat`]).
     pub fn earlier_attempt_in_doubt(&self) -> bool {
         self.in_doubt

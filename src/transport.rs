@@ -317,7 +317,9 @@ impl Transport {
             |error, attempt, wait| {
                 let verdict = classify(error);
                 let mut info = call.get();
-                info.in_doubt |= verdict == Verdict::SameRequest;
+                // A read acts on nothing, so only a write can leave the
+                // call in doubt.
+                info.in_doubt |= verdict == Verdict::SameRequest && request.method != Method::Get;
                 call.set(info);
                 let new_request = verdict == Verdict::NewRequest
                     && !info.in_doubt

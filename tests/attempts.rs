@@ -376,3 +376,24 @@ fn the_client_credentials_provider_drops_a_refused_token_and_fetches_another() {
     );
     assert_eq!(endpoint.requests().len(), 2, "the new token is cached");
 }
+
+#[test]
+fn a_read_that_timed_out_leaves_nothing_in_doubt() {
+    // A GET acts on nothing: its lost answer does not make a later refusal
+    // worth repeating, nor may its error say that something may have acted.
+    let fake = start();
+    fake.push_replies([
+        Reply::json(
+            200,
+            &serde_json::json!({"id": "ord0", "status": "completed"}),
+        )
+        .delay(Duration::from_secs(2)),
+        Reply::fault(404, 20_000, "The order was not found."),
+    ]);
+    let error = impatient(&fake).get_order(CUSTOMER, "ord0").unwrap_err();
+    assert_eq!(error.status(), Some(404));
+    assert_eq!(fake.requests().len(), 2, "the timed-out read was retried");
+    assert!(!error.call().unwrap().earlier_attempt_in_doubt(), "{error}");
+    assert!(!error.should_repeat(), "{error}");
+    assert!(!error.to_string().contains(IN_DOUBT), "{error}");
+}
