@@ -59,8 +59,8 @@ use std::time::Duration;
 
 use partner_center_cart::model::{BillingCycle, CatalogFilter, Segment, TargetView};
 use partner_center_cart::{
-    CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, TokenProvider, Uuid,
-    WaitOptions,
+    CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, Order,
+    TokenProvider, Uuid, WaitOptions,
 };
 use support::doctor;
 use support::provider::{ChosenAuth, SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
@@ -369,10 +369,10 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             })
         }
         "checkout" => {
-            let result = client.checkout_with_request_id(
+            let result = client.checkout_with(
                 customer,
                 options.operands[1].as_str(),
-                request_id,
+                &CheckoutOptions::new().request_id(request_id),
             )?;
             finish_checkout(client, options, customer, result)
         }
@@ -382,7 +382,7 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
                 support::print_cart(&cart);
                 println!();
             }
-            let result = client.checkout_cart(customer, &cart)?;
+            let result = client.checkout(customer, &cart)?;
             finish_checkout(client, options, customer, result)
         }
         "order" => {
