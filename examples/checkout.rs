@@ -16,13 +16,16 @@
 //! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
 //!
-//! Options anywhere on the line:
+//! Options anywhere on the line (examples/README.md lists them too):
 //!
-//! - `--json`: print JSON instead of tables.
+//! - `-h`, `--help`: print the usage and exit 0.
+//! - `--json`: print JSON instead of tables; progress stays on standard
+//!   error.
 //! - `--request-id <GUID>`: repeat an earlier `checkout` or `create` whose
 //!   outcome is not known, with the request ID it printed; Partner Center
 //!   will not buy twice.
-//! - `--wait`: after checkout, wait until the orders are provisioned.
+//! - `--wait`: after checkout, name the orders made, then wait until they
+//!   are provisioned.
 //! - `--view <VIEW>`: the catalog view of `products` (default
 //!   `OnlineServices`, which holds new commerce too).
 //! - `--segment <SEGMENT>`: the customer segment to list and buy for
@@ -208,7 +211,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     }
     // `checkout <customer> <cart>` may leave out the command: a customer ID
     // is a GUID, and any other word is a command this tool does not know.
-    if !COMMANDS.contains(&options.command.as_str()) && !options.command.is_empty() {
+    if !options.command.is_empty() && !COMMANDS.contains(&options.command.as_str()) {
         if Uuid::try_parse(&options.command).is_err() {
             return Err(format!("unknown command {:?}", options.command));
         }
@@ -540,9 +543,11 @@ fn report(error: &Error, options: &Options) {
         ];
         line.extend(options.operands.iter().cloned());
         for item in &options.items {
+            // A catalog item ID looked up by product and SKU came from the server.
             line.push(format!(
                 "--offer {} --quantity {}",
-                item.catalog_item_id, item.quantity
+                support::clean(&item.catalog_item_id),
+                item.quantity
             ));
             if let Some(cycle) = &item.billing_cycle {
                 line.push(format!("--billing {cycle}"));
