@@ -16,13 +16,16 @@
 //! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
 //!
-//! Options anywhere on the line:
+//! Options anywhere on the line (examples/README.md lists them too):
 //!
-//! - `--json`: print JSON instead of tables.
+//! - `-h`, `--help`: print the usage and exit 0.
+//! - `--json`: print JSON instead of tables; progress stays on standard
+//!   error.
 //! - `--request-id <GUID>`: repeat an earlier `checkout` or `create` whose
 //!   outcome is not known, with the request ID it printed; Partner Center
 //!   will not buy twice.
-//! - `--wait`: after checkout, wait until the orders are provisioned.
+//! - `--wait`: after checkout, name the orders made, then wait until they
+//!   are provisioned.
 //! - `--view <VIEW>`: the catalog view of `products` (default
 //!   `OnlineServices`, which holds new commerce too).
 //! - `--segment <SEGMENT>`: the customer segment to list and buy for
@@ -59,8 +62,8 @@ use std::time::Duration;
 
 use partner_center_cart::model::{BillingCycle, CatalogFilter, Segment, TargetView};
 use partner_center_cart::{
-    CartCheckoutResult, CartLineItem, Client, Error, NewCart, Order, TokenProvider, Uuid,
-    WaitOptions,
+    CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, Order,
+    TokenProvider, Uuid, WaitOptions,
 };
 use support::doctor;
 use support::provider::{ChosenAuth, SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
@@ -78,7 +81,22 @@ usage: checkout [options] products <customer> [--view VIEW]
        checkout [options] buy <customer> (--offer <ID> | --product <ID> --sku <ID>) ... [--wait]
        checkout [options] doctor <customer>
        checkout [options] <customer> <cart>
+       checkout -h | --help
 options: --json  --request-id <GUID>  --timeout <SECONDS>  --base-url <URL>  --segment <SEGMENT>";
+
+/// The commands, as the first word of the command line.
+const COMMANDS: [&str; 10] = [
+    "products",
+    "skus",
+    "availabilities",
+    "create",
+    "show",
+    "checkout",
+    "order",
+    "wait",
+    "buy",
+    "doctor",
+];
 
 /// What the command line asked for.
 struct Options {
@@ -186,27 +204,17 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
                     _ => item.term_duration = Some(text),
                 }
             }
-            "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ if options.command.is_empty() => options.command = arg,
             _ => options.operands.push(arg),
         }
     }
-    // `checkout <customer> <cart>` may leave out the command.
-    if !matches!(
-        options.command.as_str(),
-        "create"
-            | "show"
-            | "checkout"
-            | "order"
-            | "wait"
-            | "buy"
-            | "products"
-            | "skus"
-            | "availabilities"
-            | "doctor"
-            | ""
-    ) {
+    // `checkout <customer> <cart>` may leave out the command: a customer ID
+    // is a GUID, and any other word is a command this tool does not know.
+    if !options.command.is_empty() && !COMMANDS.contains(&options.command.as_str()) {
+        if Uuid::try_parse(&options.command).is_err() {
+            return Err(format!("unknown command {:?}", options.command));
+        }
         options.operands.insert(
             0,
             std::mem::replace(&mut options.command, "checkout".into()),
@@ -238,15 +246,16 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "-h" || arg == "--help") {
+        println!("{}", usage());
+        return ExitCode::SUCCESS;
+    }
     let parsed = provider_from_args(&mut args)
         .and_then(|auth| parse_args(args).map(|options| (auth, options)));
     let (auth, mut options) = match parsed {
         Ok(parsed) => parsed,
         Err(problem) => {
-            if !problem.is_empty() {
-                eprintln!("error: {problem}");
-            }
-            eprintln!("{USAGE}\nauth:    {PROVIDER_USAGE}\n{SECRETS}");
+            eprintln!("error: {problem}\n{}", usage());
             return ExitCode::from(2);
         }
     };
@@ -286,6 +295,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// The usage text, with the ways to get a token.
+fn usage() -> String {
+    format!("{USAGE}\nauth:    {PROVIDER_USAGE}\n{SECRETS}")
+}
+
 /// Turns the items given by product and SKU into line items: the
 /// purchasable availability in the segment, on the term and billing cycle
 /// asked for.
@@ -305,13 +319,11 @@ fn look_up_items(client: &Client, options: &mut Options) -> Result<(), Error> {
             asked.term_duration.as_deref().unwrap_or_default(),
             asked.billing_cycle.clone().unwrap_or(BillingCycle::Monthly),
         )?;
-        if !options.json {
-            eprintln!(
-                "{product} SKU {} -> {}",
-                sku.as_deref().unwrap_or_default(),
-                item.catalog_item_id
-            );
-        }
+        eprintln!(
+            "{product} SKU {} -> {}",
+            sku.as_deref().unwrap_or_default(),
+            support::clean(&item.catalog_item_id)
+        );
         options.items[*index] = item;
     }
     options.lookups.clear();
@@ -369,10 +381,10 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             })
         }
         "checkout" => {
-            let result = client.checkout_with_request_id(
+            let result = client.checkout_with(
                 customer,
                 options.operands[1].as_str(),
-                request_id,
+                &CheckoutOptions::new().request_id(request_id),
             )?;
             finish_checkout(client, options, customer, result)
         }
@@ -382,7 +394,7 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
                 support::print_cart(&cart);
                 println!();
             }
-            let result = client.checkout_cart(customer, &cart)?;
+            let result = client.checkout(customer, &cart)?;
             finish_checkout(client, options, customer, result)
         }
         "order" => {
@@ -432,6 +444,7 @@ fn finish_checkout(
     let partial = result.is_partial_failure();
     let mut result = result;
     if options.wait {
+        announce_orders(&result);
         let orders: Vec<Order> =
             client.wait_for_orders(customer, &result, wait_options(options))?;
         result.orders = orders;
@@ -447,6 +460,24 @@ fn finish_checkout(
     Ok(Outcome::Done)
 }
 
+/// Names the orders a checkout made on standard error, before a wait that
+/// may take minutes, so that their IDs are known (for `order` or `wait`)
+/// whatever happens to the wait.
+fn announce_orders(result: &CartCheckoutResult) {
+    eprintln!("Checked out: {} order(s).", result.orders.len());
+    for order in &result.orders {
+        let status = order
+            .status
+            .as_ref()
+            .map_or_else(|| "-".to_owned(), ToString::to_string);
+        eprintln!(
+            "  order {}  status {}",
+            support::clean(order.id.as_ref()),
+            support::clean(&status)
+        );
+    }
+}
+
 fn new_cart(options: &Options) -> NewCart {
     options
         .items
@@ -456,19 +487,18 @@ fn new_cart(options: &Options) -> NewCart {
         .partner_on_record_attestation_accepted(true)
 }
 
+/// How long to wait, with progress on standard error (under `--json` too,
+/// as standard output holds only the JSON).
 fn wait_options(options: &Options) -> WaitOptions {
-    let quiet = options.json;
     WaitOptions::default()
         .timeout(options.timeout)
-        .on_progress(move |progress| {
-            if !quiet {
-                eprintln!(
-                    "{} of {} order(s) pending; checking again in {:.0?}",
-                    progress.pending.len(),
-                    progress.total,
-                    progress.next_check_in
-                );
-            }
+        .on_progress(|progress| {
+            eprintln!(
+                "{} of {} order(s) pending; checking again in {:.0?}",
+                progress.pending.len(),
+                progress.total,
+                progress.next_check_in
+            );
         })
 }
 
@@ -492,7 +522,7 @@ fn report(error: &Error, options: &Options) {
         source = cause.source();
     }
     if let Error::WaitTimedOut { orders, .. } = error {
-        support::print_orders(orders);
+        print(options, orders, || support::print_orders(orders));
     }
     let Some(request_id) = error.request_id() else {
         return;
@@ -513,9 +543,11 @@ fn report(error: &Error, options: &Options) {
         ];
         line.extend(options.operands.iter().cloned());
         for item in &options.items {
+            // A catalog item ID looked up by product and SKU came from the server.
             line.push(format!(
                 "--offer {} --quantity {}",
-                item.catalog_item_id, item.quantity
+                support::clean(&item.catalog_item_id),
+                item.quantity
             ));
             if let Some(cycle) = &item.billing_cycle {
                 line.push(format!("--billing {cycle}"));

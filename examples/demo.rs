@@ -71,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     support::print_cart(&cart);
 
     println!("\n2. Checking out refuses the cart while an item is in error:");
-    if let Err(error) = client.checkout_cart(CUSTOMER, &cart) {
+    if let Err(error) = client.checkout(CUSTOMER, &cart) {
         println!("   {error}");
     }
 
@@ -89,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         900_192,
         "Transient failure; try again later.",
     ));
-    let result = client.checkout_cart(CUSTOMER, &cart)?;
+    let result = client.checkout(CUSTOMER, &cart)?;
     for request in fake
         .requests()
         .iter()

@@ -4,12 +4,14 @@
 //!
 //! It prints its base URL on the first line of standard output and, on the
 //! second, an app+user token it accepts for a day (an unsigned JWT with
-//! Partner Center's audience, from the tenant `fake::FAKE_TENANT_ID`). Any
-//! opaque token works too, but only a JWT shows the doctor's token checks.
+//! Partner Center's audience, from the tenant `fake::FAKE_TENANT_ID`); the
+//! third sets both variables for a shell that copies it. Any opaque token
+//! works too, but only a JWT shows the doctor's token checks. `--help`
+//! prints the switches.
 //!
 //! ```text
 //! cargo run --example fake_server --features fake -- [switches]
-//! # in another terminal, with the URL and token it prints:
+//! # in another terminal, the line it prints to copy:
 //! export PARTNER_CENTER_BASE_URL=http://127.0.0.1:PORT PARTNER_CENTER_TOKEN=eyJ...
 //! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH18:0001=5
 //! cargo run --example checkout -- doctor 28045616-f6b9-462f-9701-0d89b5e65c44
@@ -45,9 +47,19 @@ use partner_center_cart::model::{CartError, CartErrorCode};
 
 const USAGE: &str = "usage: fake_server [--fail-checkout N[:STATUS]] [--cut-checkout N] \
                      [--reject ITEM] [--fail-order-group ITEM] [--cancel-order-group ITEM] \
-                     [--pending-polls N]";
+                     [--pending-polls N]
+       fake_server -h | --help
+Prints the base URL, a token the fake accepts, and a line to copy that exports
+both; runs until stopped. The switches are described in examples/README.md.";
 
 fn main() -> ExitCode {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "-h" || arg == "--help")
+    {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let fake = match FakePartnerCenter::start() {
         Ok(fake) => fake,
         Err(error) => {
@@ -60,8 +72,13 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     let token = FakeToken::new().expires_at(SystemTime::now() + Duration::from_secs(24 * 3600));
+    let token = token.mint();
     println!("{}", fake.base_url());
-    println!("{}", token.mint());
+    println!("{token}");
+    println!(
+        "export PARTNER_CENTER_BASE_URL={} PARTNER_CENTER_TOKEN={token}",
+        fake.base_url()
+    );
     eprintln!("fake Partner Center listening; stop it with Ctrl-C");
     loop {
         std::thread::park();

@@ -89,10 +89,10 @@ fn purchase(customer: &str, wanted: &[Wanted], wait: WaitOptions) -> Result<Exit
 
     // Chosen before the first send: a tool that may crash stores it first, to resume with it.
     let options = CheckoutOptions::new().request_id(Uuid::new_v4());
-    let result = match client.checkout_cart_with(customer, &cart, &options) {
+    let result = match client.checkout_with(customer, &cart, &options) {
         Err(error) if error.should_repeat() => {
             eprintln!("outcome unknown ({error}); repeating once with the same request ID");
-            client.checkout_cart_with(customer, &cart, &options)?
+            client.checkout_with(customer, &cart, &options)?
         }
         other => other?,
     };

@@ -13,7 +13,7 @@ use crate::model::{
     Availability, Cart, CartCheckoutResult, CatalogFilter, NewCart, Order,
     OrderLineItemProvisioningStatus, Product, Segment, Sku, TargetView, encode_query_value,
 };
-use crate::options::CheckoutOptions;
+use crate::options::{CheckoutCart, CheckoutOptions};
 use crate::retry::Bounds;
 use crate::token::TokenProvider;
 use crate::transport::{ApiRequest, Method, ServerTime, Transport, Unsent};
@@ -142,11 +142,16 @@ impl Client {
 
     /// Checks out a cart: turns it into orders, one per order group.
     ///
+    /// `cart` is the cart's ID in any form [`IntoId`] takes, or a `&Cart`
+    /// read or updated before, which is checked first: a cart with line
+    /// items in error, or without an ID, is refused before anything is sent.
+    ///
     /// Checkout is idempotent per cart ID: checking out the same cart again
     /// re-attempts it after a failure and returns the first result after a
     /// success, never a second purchase. So when a checkout fails with an
-    /// outcome unknown ([`Error::is_retryable`], a crash), call it again for
-    /// the same cart.
+    /// outcome unknown ([`Error::should_repeat`], a crash), call it again for
+    /// the same cart, best with the same request ID
+    /// ([`checkout_with`](Self::checkout_with)).
     ///
     /// A result with [`order_errors`](CartCheckoutResult::order_errors) is
     /// still `Ok`: some order groups went through and some did not.
@@ -159,7 +164,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// - [`Error::InvalidId`] when an ID is not a GUID; nothing is sent.
+    /// - [`Error::InvalidId`] when an ID is not a GUID or a `&Cart` has no
+    ///   ID, and [`Error::CartHasErrors`], listing every line item in error,
+    ///   for a `&Cart` with items in error; nothing is sent.
     /// - [`Error::Service`] when Partner Center refuses the checkout, or
     ///   [`Error::Transport`] when it cannot be reached, after the retries
     ///   the policy allows; [`Error::RetryAfterTooLong`] when it asks for a
@@ -171,95 +178,15 @@ impl Client {
     pub fn checkout(
         &self,
         customer_id: impl IntoId<CustomerId>,
-        cart_id: impl IntoId<CartId>,
+        cart: impl CheckoutCart,
     ) -> Result<CartCheckoutResult, Error> {
-        self.checkout_with(customer_id, cart_id, &CheckoutOptions::new())
+        self.checkout_with(customer_id, cart, &CheckoutOptions::new())
     }
 
-    /// Checks out a cart with a request ID of the caller's, such as one
-    /// stored before a crash, so that the service sees the same request. A
-    /// shorthand for [`checkout_with`](Self::checkout_with) with
-    /// [`CheckoutOptions::request_id`].
-    ///
-    /// # Errors
-    ///
-    /// As [`checkout`](Self::checkout).
-    pub fn checkout_with_request_id(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        cart_id: impl IntoId<CartId>,
-        request_id: Uuid,
-    ) -> Result<CartCheckoutResult, Error> {
-        self.checkout_with(
-            customer_id,
-            cart_id,
-            &CheckoutOptions::new().request_id(request_id),
-        )
-    }
-
-    /// Checks out a cart with options: the request ID to send, and the
+    /// Checks out a cart as [`checkout`](Self::checkout) does, with options:
+    /// the request ID to send, chosen before the first send, and the
     /// customer's user to whom the licences are assigned
     /// (`x-ms-customeruser-upn`).
-    ///
-    /// ```no_run
-    /// use partner_center_cart::{CheckoutOptions, Client};
-    ///
-    /// # fn main() -> Result<(), partner_center_cart::Error> {
-    /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
-    /// let result = client.checkout_with(
-    ///     "28045616-f6b9-462f-9701-0d89b5e65c44",
-    ///     "3655b1a0-b1c9-4268-9824-577fdbc4d0be",
-    ///     &CheckoutOptions::new().customer_user_upn("user@contoso.com"),
-    /// )?;
-    /// # let _ = result;
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidConfig`] when the UPN cannot go in a header (empty,
-    /// over 256 bytes, or not visible ASCII); nothing is sent. Otherwise as
-    /// [`checkout`](Self::checkout).
-    pub fn checkout_with(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        cart_id: impl IntoId<CartId>,
-        options: &CheckoutOptions,
-    ) -> Result<CartCheckoutResult, Error> {
-        let customer_id = customer_id.into_id()?;
-        let cart_id = cart_id.into_id()?;
-        let path = format!("/v1/customers/{customer_id}/carts/{cart_id}/checkout");
-        let mut request = match options.request_id {
-            Some(chosen) => ApiRequest::new(Method::Post, path, chosen).keep_request_id(),
-            None => ApiRequest::new(Method::Post, path, Uuid::new_v4()),
-        };
-        if let Some(upn) = &options.customer_user_upn {
-            check_header_text("customer user UPN", upn)?;
-            request = request.header(CUSTOMER_USER_UPN, upn)?;
-        }
-        self.transport.send_json(&request)
-    }
-
-    /// Checks out a cart that was read or updated before, after checking that
-    /// none of its line items is in error.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::CartHasErrors`], listing every line item in error, or
-    /// [`Error::InvalidId`] when the cart has no ID; nothing is sent in
-    /// either case. Otherwise as [`checkout`](Self::checkout).
-    pub fn checkout_cart(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        cart: &Cart,
-    ) -> Result<CartCheckoutResult, Error> {
-        self.checkout_cart_with(customer_id, cart, &CheckoutOptions::new())
-    }
-
-    /// Checks out a cart that was read or updated before, as
-    /// [`checkout_cart`](Self::checkout_cart) does, with options: a request
-    /// ID chosen before the first send, or the user the licences go to.
     ///
     /// A tool whose process may crash chooses the request ID first and
     /// stores it, then checks out; after a crash, or an error for which
@@ -274,9 +201,11 @@ impl Client {
     /// let client = Client::from_env()?;
     /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
     /// let cart = client.get_cart(customer, "3655b1a0-b1c9-4268-9824-577fdbc4d0be")?;
-    /// let options = CheckoutOptions::new().request_id(Uuid::new_v4()); // store it first
-    /// let result = match client.checkout_cart_with(customer, &cart, &options) {
-    ///     Err(error) if error.should_repeat() => client.checkout_cart_with(customer, &cart, &options)?,
+    /// let options = CheckoutOptions::new()
+    ///     .request_id(Uuid::new_v4()) // store it first
+    ///     .customer_user_upn("user@contoso.com");
+    /// let result = match client.checkout_with(customer, &cart, &options) {
+    ///     Err(error) if error.should_repeat() => client.checkout_with(customer, &cart, &options)?,
     ///     other => other?,
     /// };
     /// # let _ = result;
@@ -286,26 +215,27 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`checkout_cart`](Self::checkout_cart), and as
-    /// [`checkout_with`](Self::checkout_with) for the options.
-    pub fn checkout_cart_with(
+    /// [`Error::InvalidConfig`] when the UPN cannot go in a header (empty,
+    /// over 256 bytes, or not visible ASCII); nothing is sent. Otherwise as
+    /// [`checkout`](Self::checkout).
+    pub fn checkout_with(
         &self,
         customer_id: impl IntoId<CustomerId>,
-        cart: &Cart,
+        cart: impl CheckoutCart,
         options: &CheckoutOptions,
     ) -> Result<CartCheckoutResult, Error> {
-        if cart.has_errors() {
-            return Err(Error::CartHasErrors {
-                cart_id: cart.id,
-                errors: cart.line_item_errors(),
-            });
+        let customer_id = customer_id.into_id()?;
+        let cart_id = cart.into_checked_id()?;
+        let path = format!("/v1/customers/{customer_id}/carts/{cart_id}/checkout");
+        let mut request = match options.request_id {
+            Some(chosen) => ApiRequest::new(Method::Post, path, chosen).keep_request_id(),
+            None => ApiRequest::new(Method::Post, path, Uuid::new_v4()),
+        };
+        if let Some(upn) = &options.customer_user_upn {
+            check_header_text("customer user UPN", upn)?;
+            request = request.header(CUSTOMER_USER_UPN, upn)?;
         }
-        let cart_id = cart.id.ok_or(Error::InvalidId {
-            kind: "cart ID",
-            value: String::new(),
-            reason: "the cart has none; create it first",
-        })?;
-        self.checkout_with(customer_id, cart_id, options)
+        self.transport.send_json(&request)
     }
 
     /// Creates a cart for a customer.

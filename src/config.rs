@@ -452,13 +452,14 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] when the base URL is not `https` (or `http`
-    /// to loopback), when the locale or application name cannot go in an HTTP
+    /// to loopback), or is `https` in a build without a TLS feature, when the locale or application name cannot go in an HTTP
     /// header, when a timeout is zero or longer than a day (but not
     /// `Duration::MAX`, which means none), when the response
     /// cap is zero, or when the proxy URL is not valid.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
         settings.base_url = check_base_url(&settings.base_url)?;
+        check_tls_built_in(&settings.base_url)?;
         check_header_text("locale", &settings.locale)?;
         if let Some(name) = &settings.application_name {
             check_header_text("application name", name)?;
@@ -492,6 +493,22 @@ impl ClientBuilder {
 /// Checks a base URL and returns it without a trailing slash.
 pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
     check_url("base URL", url)
+}
+
+/// Refuses an `https` base URL in a build without a TLS stack, naming the
+/// features that add one, instead of letting every call fail as a TLS error.
+fn check_tls_built_in(url: &str) -> Result<(), Error> {
+    let has_tls = cfg!(any(feature = "rustls", feature = "native-tls"));
+    let is_https = url
+        .get(..6)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https:"));
+    if has_tls || !is_https {
+        return Ok(());
+    }
+    Err(Error::InvalidConfig(format!(
+        "base URL {url:?} uses https, but this build has no TLS: enable the \
+         `rustls` (default) or `native-tls` feature of partner-center-cart"
+    )))
 }
 
 /// Checks a URL to send to, called `what` in errors: `https`, or `http` to
@@ -628,6 +645,8 @@ mod tests {
         );
     }
 
+    // The clouds' URLs are https, which a build without TLS refuses.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
     #[test]
     fn the_environment_sets_provider_cloud_and_base_url() {
         use crate::auth::env::{BASE_URL, CLOUD, TOKEN, lookup_in};
@@ -653,6 +672,26 @@ mod tests {
             Err(error @ Error::Auth(_)) => assert!(error.to_string().contains(TOKEN), "{error}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+    #[test]
+    fn a_build_without_tls_refuses_https_naming_the_features() {
+        let builder = || Client::builder(|| Ok::<_, std::io::Error>("t"));
+        match builder()
+            .base_url("https://api.partnercenter.microsoft.com")
+            .build()
+        {
+            Err(Error::InvalidConfig(message)) => assert!(
+                message.contains("no TLS")
+                    && message.contains("`rustls`")
+                    && message.contains("`native-tls`"),
+                "{message}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        let client = builder().base_url("http://127.0.0.1:9").build().unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9");
     }
 
     #[test]
@@ -747,7 +786,9 @@ mod tests {
         let timeouts = config.timeouts();
         assert_eq!((timeouts.resolve, timeouts.connect), (None, None));
         assert_eq!((timeouts.recv_response, timeouts.recv_body), (None, None));
-        let builder = || crate::Client::builder(|| Ok::<_, std::io::Error>("t"));
+        let builder = || {
+            crate::Client::builder(|| Ok::<_, std::io::Error>("t")).base_url("http://127.0.0.1:9")
+        };
         assert!(
             builder()
                 .timeout(Duration::MAX)

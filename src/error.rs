@@ -370,7 +370,7 @@ impl Error {
     /// Pass it to
     /// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)
     /// to repeat a create whose outcome is unknown without making a second
-    /// cart, or to [`Client::checkout_with_request_id`](crate::Client::checkout_with_request_id)
+    /// cart, or to [`CheckoutOptions::request_id`](crate::CheckoutOptions::request_id)
     /// to repeat a checkout as the same request (a checkout is idempotent
     /// per cart ID anyway).
     pub fn request_id(&self) -> Option<Uuid> {
@@ -442,7 +442,7 @@ impl Error {
     /// answer was lost: a success status whose body broke off or could not
     /// be decoded, and a timeout after the request was sent. A checkout that
     /// fails this way may have bought; repeating it with the same request ID
-    /// (see [`Client::checkout_cart_with`](crate::Client::checkout_cart_with))
+    /// (see [`Client::checkout_with`](crate::Client::checkout_with))
     /// returns its result without buying twice.
     ///
     /// Otherwise false for what repeating cannot change: 4xx statuses other

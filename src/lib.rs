@@ -53,7 +53,7 @@
 //! Checkout is idempotent per cart ID: checking out the same cart again
 //! re-attempts it after a failure and returns the first result after a
 //! success, so a checkout whose outcome is unknown is repeated on the same
-//! cart, best with the same request ID: [`Client::checkout_cart_with`] and
+//! cart, best with the same request ID: [`Client::checkout_with`] and
 //! [`CheckoutOptions::request_id`] take one chosen before the first send. A
 //! cart creation whose outcome is unknown is repeated with
 //! [`Client::create_cart_with_request_id`] and the ID the error reported.
@@ -121,7 +121,7 @@ pub use model::{
     Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
     OrderLineItem, OrderStatus, Product, Sku,
 };
-pub use options::CheckoutOptions;
+pub use options::{CheckoutCart, CheckoutOptions};
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenClaims, TokenProvider};
 pub use transport::ServerTime;

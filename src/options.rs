@@ -1,6 +1,48 @@
-//! Options of one call, for the calls that take more than their IDs.
+//! Options of one call, for the calls that take more than their IDs, and
+//! what a checkout takes as its cart.
 
 use uuid::Uuid;
+
+use crate::error::Error;
+use crate::ids::{CartId, IntoId};
+use crate::model::Cart;
+
+/// The cart that [`Client::checkout`](crate::Client::checkout) and
+/// [`Client::checkout_with`](crate::Client::checkout_with) take: its ID in
+/// any form [`IntoId`] takes (`&str`, `String`, [`Uuid`], [`CartId`]), or a
+/// `&Cart` read or updated before, which is checked before anything is sent.
+pub trait CheckoutCart {
+    /// The ID of the cart to check out, once the cart passed its checks.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidId`] when the ID is not a GUID or a `&Cart` has none;
+    /// [`Error::CartHasErrors`], listing every line item in error, when a
+    /// `&Cart` has items in error.
+    fn into_checked_id(self) -> Result<CartId, Error>;
+}
+
+impl<T: IntoId<CartId>> CheckoutCart for T {
+    fn into_checked_id(self) -> Result<CartId, Error> {
+        self.into_id()
+    }
+}
+
+impl CheckoutCart for &Cart {
+    fn into_checked_id(self) -> Result<CartId, Error> {
+        if self.has_errors() {
+            return Err(Error::CartHasErrors {
+                cart_id: self.id,
+                errors: self.line_item_errors(),
+            });
+        }
+        self.id.ok_or(Error::InvalidId {
+            kind: "cart ID",
+            value: String::new(),
+            reason: "the cart has none; create it first",
+        })
+    }
+}
 
 /// How [`Client::checkout_with`](crate::Client::checkout_with) checks out a
 /// cart: the request ID to send, and the user the licences go to.

@@ -389,7 +389,7 @@ fn list_orders_and_provisioning_status_read_every_page() {
         )
         .unwrap();
     assert!(!cart.has_errors(), "{:?}", cart.line_item_errors());
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     fake.set_page_size(1);
     fake.clear_requests();
     assert_eq!(client.list_orders(CUSTOMER).unwrap().len(), 2);
@@ -561,7 +561,7 @@ fn line_items_built_from_the_catalog_go_through() {
         sent["lineItems"][0],
         json!({"id": 0, "catalogItemId": "CFQ7TTC0LH18:0001:CFQ7TTC0K971", "quantity": 25, "billingCycle": "monthly", "termDuration": "P1Y"})
     );
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert_eq!(
         result.orders[0].line_items[0].offer_id.as_deref(),
         Some("CFQ7TTC0LH18:0001:CFQ7TTC0K971")
@@ -661,7 +661,7 @@ fn a_rotated_availability_id_is_looked_up_again() {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].error.error_code.code(), Some(400_019));
     assert!(errors[0].error.is_catalog_item_not_found());
-    assert!(client.checkout_cart(CUSTOMER, &cart).is_err());
+    assert!(client.checkout(CUSTOMER, &cart).is_err());
 
     for item in &mut cart.line_items {
         if item
@@ -690,10 +690,7 @@ fn a_rotated_availability_id_is_looked_up_again() {
             .catalog_item_id
             .starts_with("CFQ7TTC0LH18:0001:CFQ7TTC0")
     );
-    assert_eq!(
-        client.checkout_cart(CUSTOMER, &cart).unwrap().orders.len(),
-        1
-    );
+    assert_eq!(client.checkout(CUSTOMER, &cart).unwrap().orders.len(), 1);
 }
 
 /// The demo starts from product and SKU: after the fake reissues every

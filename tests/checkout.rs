@@ -11,7 +11,8 @@ use common::{CART, CUSTOMER, TOKEN, builder, client, fast_retries, fixture, star
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{BillingCycle, LineItemTransactionType, OrderStatus};
 use partner_center_cart::{
-    CartId, Client, Cloud, CustomerId, Error, FaultCode, RetryPolicy, TransportErrorKind, Uuid,
+    CartId, CheckoutOptions, Client, Cloud, CustomerId, Error, FaultCode, RetryPolicy,
+    TransportErrorKind, Uuid,
 };
 
 fn request_id_of(fake: &FakePartnerCenter, index: usize) -> Uuid {
@@ -575,7 +576,11 @@ fn an_undecodable_success_is_not_retried_and_tells_the_request_id() {
 
     // The caller repeats the call with the same ID, and gets the result.
     let result = client
-        .checkout_with_request_id(CUSTOMER, CART, request_id)
+        .checkout_with(
+            CUSTOMER,
+            CART,
+            &CheckoutOptions::new().request_id(request_id),
+        )
         .unwrap();
     assert_eq!(result.orders.len(), 3);
     assert_eq!(request_id_of(&fake, 1), request_id);

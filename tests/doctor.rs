@@ -98,7 +98,7 @@ fn place_order(fake: &FakePartnerCenter) -> Order {
     let cart = client
         .create_cart(CUSTOMER, &NewCart::new().line_item(item))
         .unwrap();
-    let mut result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let mut result = client.checkout(CUSTOMER, &cart).unwrap();
     assert_eq!(result.orders.len(), 1);
     result.orders.remove(0)
 }

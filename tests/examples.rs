@@ -1,6 +1,6 @@
 //! The example tools as a user runs them: `purchase` against the fake
-//! through each of its exit codes, `fake_server`'s switches, and the
-//! `checkout` tool's hint to repeat a call.
+//! through each of its exit codes, `fake_server`'s switches and help, and
+//! the `checkout` tool's usage, hint to repeat a call, wait and tables.
 
 mod common;
 
@@ -9,9 +9,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 
-use common::{CUSTOMER, checkouts, start};
+use common::{CART, CUSTOMER, checkouts, client, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
+use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
+use serde_json::{Value, json};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
@@ -379,4 +381,280 @@ fn the_checkout_tool_offers_a_repeat_only_where_it_can_help() {
         stderr.contains("HTTP 503") && stderr.contains("--request-id"),
         "{stderr}"
     );
+}
+
+/// Runs the `checkout` tool against a fake with a token from the
+/// environment.
+fn checkout_tool(fake: &FakePartnerCenter, args: &[&str]) -> Output {
+    command(
+        "checkout",
+        &[
+            ("PARTNER_CENTER_BASE_URL", fake.base_url()),
+            ("PARTNER_CENTER_TOKEN", "test-token"),
+        ],
+    )
+    .args(args)
+    .output()
+    .expect("checkout runs")
+}
+
+#[test]
+fn the_checkout_tool_prints_usage_on_help_and_names_an_unknown_command() {
+    for help in ["--help", "-h"] {
+        let output = command("checkout", &[]).arg(help).output().unwrap();
+        assert_eq!(exit_code(&output), Some(0), "{help}");
+        assert!(
+            text(&output.stdout).starts_with("usage: checkout"),
+            "{help}"
+        );
+        assert!(text(&output.stdout).contains("--auth"), "{help}");
+        assert!(output.stderr.is_empty(), "{help}: {}", text(&output.stderr));
+    }
+
+    let fake = start();
+    let output = checkout_tool(&fake, &["chekout", CUSTOMER, CART]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: unknown command \"chekout\"\nusage:"),
+        "{stderr}"
+    );
+    assert!(fake.requests().is_empty(), "nothing was sent");
+
+    // A customer ID first still means `checkout <customer> <cart>`.
+    let output = checkout_tool(&fake, &[CUSTOMER, CART]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(stderr.contains("HTTP 404"), "{stderr}");
+    assert_eq!(checkouts(&fake).len(), 1);
+}
+
+#[test]
+fn checkout_wait_names_the_orders_before_waiting_and_reports_progress_under_json() {
+    let fake = start();
+    fake.set_polls_until_complete(10);
+    let cart = client(&fake)
+        .create_cart(
+            CUSTOMER,
+            &NewCart::new()
+                .line_item(CartLineItem::new(OFFICE, 2, BillingCycle::Monthly).term_duration("P1M"))
+                .partner_on_record_attestation_accepted(true),
+        )
+        .unwrap();
+    let cart_id = cart.id.unwrap().to_string();
+
+    // The wait runs out after a second, with the order still pending: its
+    // ID must be known all the same.
+    let output = checkout_tool(
+        &fake,
+        &[
+            "checkout",
+            CUSTOMER,
+            &cart_id,
+            "--wait",
+            "--json",
+            "--timeout",
+            "1",
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(3), "{stderr}");
+    let order_id = fake.orders()[0].id.to_string();
+    let named = stderr
+        .find(&format!("order {order_id}  status pending"))
+        .unwrap_or_else(|| panic!("the order is not named:\n{stderr}"));
+    let progress = stderr
+        .find("1 of 1 order(s) pending")
+        .unwrap_or_else(|| panic!("no progress under --json:\n{stderr}"));
+    assert!(named < progress, "named after the wait began:\n{stderr}");
+    let orders: Value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON value");
+    assert_eq!(orders[0]["id"], order_id.as_str());
+    assert_eq!(orders[0]["status"], "pending");
+}
+
+#[test]
+fn fake_server_prints_help_and_a_line_to_export() {
+    for help in ["--help", "-h"] {
+        let output = command("fake_server", &[]).arg(help).output().unwrap();
+        assert_eq!(exit_code(&output), Some(0), "{help}");
+        let stdout = text(&output.stdout);
+        assert!(stdout.starts_with("usage: fake_server"), "{stdout}");
+        assert!(stdout.contains("--fail-checkout"), "{stdout}");
+    }
+
+    let mut child = command("fake_server", &[])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fake_server starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = || lines.next().unwrap().unwrap();
+    let (url, token, export) = (next(), next(), next());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(token.starts_with("eyJ"), "{token}");
+    assert_eq!(
+        export,
+        format!("export PARTNER_CENTER_BASE_URL={url} PARTNER_CENTER_TOKEN={token}")
+    );
+}
+
+/// Text a hostile server sends: an escape sequence that clears the screen,
+/// a line break that starts a forged line, a right-to-left override and a
+/// line separator.
+const HOSTILE: &str = "\u{1b}[2J\r\nFORGED\u{202e}x\u{2028}y";
+
+/// Server text with [`HOSTILE`] after it.
+fn hostile(text: &str) -> String {
+    format!("{text}{HOSTILE}")
+}
+
+/// Asserts that `output` holds the hostile text escaped, and none of its
+/// characters as they were sent.
+fn assert_inert(what: &str, output: &str) {
+    for c in ['\u{1b}', '\r', '\u{202e}', '\u{2028}'] {
+        assert!(!output.contains(c), "{what} prints {c:?} raw:\n{output:?}");
+    }
+    assert!(
+        !output.lines().any(|line| line.starts_with("FORGED")),
+        "{what} prints a forged line:\n{output}"
+    );
+    assert!(
+        output.contains(r"\u{1b}[2J\u{d}\u{a}FORGED\u{202e}x\u{2028}y"),
+        "{what} does not show the text as sent:\n{output}"
+    );
+}
+
+/// One page of a list.
+fn page(items: Value) -> Value {
+    json!({ "totalCount": items.as_array().map_or(0, Vec::len), "items": items })
+}
+
+/// An order with the hostile text in each of its text fields.
+fn hostile_order() -> Value {
+    json!({
+        "id": "ORD-1",
+        "status": "completed",
+        "billingCycle": "monthly",
+        "currencyCode": hostile("USD"),
+        "creationDate": hostile("2023-10-01"),
+        "lineItems": [{
+            "lineItemNumber": 0,
+            "offerId": hostile("OFFER"),
+            "subscriptionId": hostile("SUB"),
+            "friendlyName": hostile("Name"),
+            "quantity": 1,
+            "termDuration": hostile("P1M"),
+        }],
+    })
+}
+
+#[test]
+fn the_checkout_tool_escapes_server_text_in_every_table() {
+    const CUSTOMER_PATH: &str = "/v1/customers/*";
+    let fake = start();
+    let on = |method: &str, path: &str, body: Value| {
+        fake.push_reply(Reply::json(200, &body).on(method, format!("{CUSTOMER_PATH}{path}")));
+    };
+    let checkout_result = json!({
+        "orders": [hostile_order()],
+        "orderErrors": [{
+            "orderGroupId": hostile("1"),
+            "code": 800_005,
+            "description": hostile("Order creation did not succeed."),
+        }],
+    });
+    let runs: [(&str, &str, &str, Value, &[&str]); 6] = [
+        (
+            "GET",
+            "/products",
+            "products",
+            page(json!([{
+                "id": hostile("CFQ7TTC0LH18"),
+                "title": hostile("Microsoft 365"),
+                "productType": { "id": hostile("OnlineServicesNCE") },
+            }])),
+            &["products", CUSTOMER],
+        ),
+        (
+            "GET",
+            "/products/*/skus",
+            "skus",
+            page(json!([{
+                "id": hostile("0001"),
+                "productId": "CFQ7TTC0LH18",
+                "title": hostile("Business Basic"),
+                "supportedBillingCycles": [hostile("monthly")],
+            }])),
+            &["skus", CUSTOMER, "CFQ7TTC0LH18"],
+        ),
+        (
+            "GET",
+            "/products/*/skus/*/availabilities",
+            "availabilities",
+            page(json!([{
+                "id": "CFQ7TTC0K18P",
+                "productId": "CFQ7TTC0LH18",
+                "skuId": "0001",
+                "catalogItemId": hostile("CFQ7TTC0LH18:0001:CFQ7TTC0K18P"),
+                "segment": hostile("commercial"),
+                "isPurchasable": true,
+            }])),
+            &["availabilities", CUSTOMER, "CFQ7TTC0LH18", "0001"],
+        ),
+        (
+            "GET",
+            "/orders/*",
+            "order",
+            hostile_order(),
+            &["order", CUSTOMER, "ORD-1"],
+        ),
+        (
+            "GET",
+            "/carts/*",
+            "show",
+            json!({
+                "id": CART,
+                "status": hostile("Active"),
+                "expirationTimestamp": hostile("2030-01-01"),
+                "lineItems": [{
+                    "id": 0,
+                    "catalogItemId": hostile("CFQ7TTC0LH18:0001:CFQ7TTC0K18P"),
+                    "quantity": 1,
+                    "billingCycle": hostile("monthly"),
+                    "termDuration": hostile("P1M"),
+                    "orderGroup": hostile("0"),
+                    "error": { "errorCode": 10003, "errorDescription": hostile("Out of stock.") },
+                }],
+            }),
+            &["show", CUSTOMER, CART],
+        ),
+        (
+            "POST",
+            "/carts/*/checkout",
+            "checkout",
+            checkout_result.clone(),
+            &["checkout", CUSTOMER, CART],
+        ),
+    ];
+    for (method, path, what, body, args) in runs {
+        on(method, path, body);
+        let output = checkout_tool(&fake, args);
+        assert!(
+            matches!(exit_code(&output), Some(0 | 3)),
+            "{what}: {}",
+            text(&output.stderr)
+        );
+        assert_inert(what, &text(&output.stdout));
+    }
+
+    // `buy` creates the cart on the fake and prints the checkout's answer.
+    on("POST", "/carts/*/checkout", checkout_result);
+    let output = checkout_tool(
+        &fake,
+        &["buy", CUSTOMER, "--offer", OFFICE, "--term", "P1M"],
+    );
+    assert_eq!(exit_code(&output), Some(3), "buy: {}", text(&output.stderr));
+    assert_inert("buy", &text(&output.stdout));
 }

@@ -47,7 +47,7 @@ fn every_call_sends_json_headers_and_the_contract_version() {
     cart.line_items[0].quantity = 4;
     let cart = client.update_cart(CUSTOMER, cart_id, &cart).unwrap();
     client.get_cart(CUSTOMER, cart_id).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order = &result.orders[0].id;
     client.get_order(CUSTOMER, order).unwrap();
     client.get_order_with_price(CUSTOMER, order).unwrap();
@@ -165,7 +165,11 @@ fn checkout_with_sends_the_request_id_and_the_licence_user() {
 
     // The shorthand still sends the caller's ID.
     client
-        .checkout_with_request_id(CUSTOMER, cart.id.unwrap(), chosen)
+        .checkout_with(
+            CUSTOMER,
+            cart.id.unwrap(),
+            &CheckoutOptions::new().request_id(chosen),
+        )
         .unwrap();
     assert_eq!(request_id(&fake, count), chosen);
 }
@@ -201,7 +205,7 @@ fn orders_come_with_their_price_only_when_asked() {
     let fake = start();
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
-    let order_id = client.checkout_cart(CUSTOMER, &cart).unwrap().orders[0]
+    let order_id = client.checkout(CUSTOMER, &cart).unwrap().orders[0]
         .id
         .clone();
 
@@ -359,7 +363,7 @@ fn a_fault_sent_with_http_200_is_an_error_for_checkout() {
     fake.inject_success_fault(OFFICE, 400_072, "The item is unavailable.");
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
-    let error = client.checkout_cart(CUSTOMER, &cart).unwrap_err();
+    let error = client.checkout(CUSTOMER, &cart).unwrap_err();
 
     let Error::Service(service) = &error else {
         panic!("not a service error: {error:?}");
@@ -588,7 +592,7 @@ fn an_order_with_an_unknown_status_is_polled_named_and_warned_of_once() {
     let fake = start();
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order = result.orders[0].clone();
     let id = order.id.as_str().to_owned();
 
@@ -649,7 +653,7 @@ fn a_wait_that_times_out_names_the_unknown_status() {
     let fake = start();
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order = result.orders[0].clone();
     fake.push_replies((0..200).map(|_| Reply::json(200, &with_status(&order, "none"))));
 

@@ -156,7 +156,7 @@ fn a_cart_with_line_item_errors_is_refused_before_checkout() {
     );
 
     let before = fake.requests().len();
-    let error = client.checkout_cart(CUSTOMER, &cart).unwrap_err();
+    let error = client.checkout(CUSTOMER, &cart).unwrap_err();
     assert!(
         matches!(&error, Error::CartHasErrors { errors, .. } if errors.len() == 1),
         "{error:?}"
@@ -179,7 +179,7 @@ fn a_cart_with_line_item_errors_is_refused_before_checkout() {
         .update_cart(CUSTOMER, cart.id.unwrap(), &fixed)
         .unwrap();
     assert!(!fixed.has_errors());
-    let result = client.checkout_cart(CUSTOMER, &fixed).unwrap();
+    let result = client.checkout(CUSTOMER, &fixed).unwrap();
     assert_eq!(result.orders.len(), 1);
 }
 
@@ -187,7 +187,7 @@ fn a_cart_with_line_item_errors_is_refused_before_checkout() {
 fn a_cart_without_an_id_cannot_be_checked_out() {
     let fake = start();
     let error = client(&fake)
-        .checkout_cart(CUSTOMER, &Cart::default())
+        .checkout(CUSTOMER, &Cart::default())
         .unwrap_err();
     assert!(
         matches!(
@@ -207,7 +207,7 @@ fn checkout_makes_one_order_per_order_group_and_replays_when_repeated() {
     let fake = start();
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
 
     assert_eq!(result.orders.len(), 2);
     assert!(!result.is_partial_failure());
@@ -242,7 +242,7 @@ fn a_failed_order_group_is_a_partial_failure() {
     fake.inject_order_error(RESERVED_VM, 800_067, "Seat limit reached.");
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert!(result.is_partial_failure());
     assert_eq!(result.orders.len(), 1);
     assert_eq!(
@@ -261,7 +261,7 @@ fn orders_and_their_provisioning_status_are_read() {
     fake.set_polls_until_complete(2);
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order_id = &result.orders[0].id;
 
     let statuses = client
@@ -382,7 +382,7 @@ fn waiting_follows_pending_orders_until_they_complete() {
     fake.set_polls_until_complete(3);
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     fake.clear_requests();
 
     let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
@@ -419,7 +419,7 @@ fn waiting_keeps_under_the_request_rate() {
     fake.set_polls_until_complete(2);
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     fake.clear_requests();
     client
         .wait_for_orders(
@@ -443,7 +443,7 @@ fn waiting_gives_up_at_the_deadline_and_names_what_is_pending() {
     fake.set_polls_until_complete(u32::MAX);
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
 
     let error = client
         .wait_for_orders(
@@ -511,7 +511,7 @@ fn the_whole_flow_in_one_client() {
     let fake = start();
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     let orders: Vec<Order> = client
         .wait_for_orders(CUSTOMER, &result, quick_wait())
         .unwrap();

@@ -22,8 +22,8 @@ use common::{CART, CUSTOMER, TOKEN, start};
 use partner_center_cart::fake::{FAKE_TENANT_ID, FakeToken, Reply};
 use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
 use partner_center_cart::{
-    AccessToken, ApiFault, CartCheckoutResult, CartId, Client, CustomerId, Error, OrderId, Proxy,
-    RetryPolicy, Uuid,
+    AccessToken, ApiFault, CartCheckoutResult, CartId, CheckoutOptions, Client, CustomerId, Error,
+    OrderId, Proxy, RetryPolicy, Uuid,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -536,7 +536,7 @@ proptest! {
         fake.push_replies([reply.clone(), reply]);
 
         let result = property_client(fake.base_url())
-            .checkout_with_request_id(CUSTOMER, CART, request_id);
+            .checkout_with(CUSTOMER, CART, &CheckoutOptions::new().request_id(request_id));
 
         let clean = headers.iter().all(|(name, value)| is_clean(name, value));
         let bytes = body.bytes();

@@ -63,9 +63,7 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
     let request_id = Uuid::new_v4();
     let options = CheckoutOptions::new().request_id(request_id);
 
-    let error = client
-        .checkout_cart_with(CUSTOMER, &cart, &options)
-        .unwrap_err();
+    let error = client.checkout_with(CUSTOMER, &cart, &options).unwrap_err();
     assert!(
         matches!(error, Error::Decode { status: 201, .. }),
         "{error:?}"
@@ -77,9 +75,7 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
     assert!(error.should_repeat(), "{error}");
     assert_eq!(error.request_id(), Some(request_id));
 
-    let result = client
-        .checkout_cart_with(CUSTOMER, &cart, &options)
-        .unwrap();
+    let result = client.checkout_with(CUSTOMER, &cart, &options).unwrap();
     assert_eq!(result.orders.len(), 1);
     assert_eq!(fake.orders().len(), 1, "the repeat bought nothing more");
     assert_eq!(fake.orders()[0].id, result.orders[0].id);
@@ -94,7 +90,7 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
 }
 
 #[test]
-fn checkout_cart_with_checks_the_cart_then_sends_the_chosen_options() {
+fn checkout_with_a_cart_checks_it_then_sends_the_chosen_options() {
     let fake = start();
     fake.inject_line_item_error(
         RESERVED_VM,
@@ -110,7 +106,7 @@ fn checkout_cart_with_checks_the_cart_then_sends_the_chosen_options() {
         .customer_user_upn("buyer@contoso.com");
     fake.clear_requests();
 
-    let refused = client.checkout_cart_with(CUSTOMER, &cart, &options);
+    let refused = client.checkout_with(CUSTOMER, &cart, &options);
     assert!(
         matches!(&refused, Err(Error::CartHasErrors { errors, .. }) if errors.len() == 1),
         "{refused:?}"
@@ -119,7 +115,7 @@ fn checkout_cart_with_checks_the_cart_then_sends_the_chosen_options() {
     without_id.id = None;
     without_id.remove_items_in_error();
     assert!(matches!(
-        client.checkout_cart_with(CUSTOMER, &without_id, &options),
+        client.checkout_with(CUSTOMER, &without_id, &options),
         Err(Error::InvalidId { .. })
     ));
     assert!(fake.requests().is_empty(), "nothing was sent");
@@ -129,9 +125,7 @@ fn checkout_cart_with_checks_the_cart_then_sends_the_chosen_options() {
         .update_cart(CUSTOMER, cart.id.unwrap(), &cart)
         .unwrap();
     fake.clear_requests();
-    let result = client
-        .checkout_cart_with(CUSTOMER, &cart, &options)
-        .unwrap();
+    let result = client.checkout_with(CUSTOMER, &cart, &options).unwrap();
     assert_eq!(result.orders.len(), 1);
     let requests = fake.requests();
     assert_eq!(requests.len(), 1);
@@ -192,7 +186,7 @@ fn aimed_replies_wait_for_their_call() {
     let cart = client.get_cart(CUSTOMER, cart.id.unwrap()).unwrap();
     assert_eq!(fake.pending_replies(), 2);
 
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert_eq!(result.orders.len(), 1);
     assert_eq!(fake.pending_replies(), 0);
     let checkouts = checkouts(&fake);
@@ -234,7 +228,7 @@ fn rejected_add_ons_are_dropped_with_their_items() {
         .collect();
     assert_eq!(in_error, [TEAMS_PHONE, RESERVED_VM]);
     assert!(matches!(
-        client.checkout_cart(CUSTOMER, &cart),
+        client.checkout(CUSTOMER, &cart),
         Err(Error::CartHasErrors { errors, .. }) if errors.len() == 2
     ));
 
@@ -249,7 +243,7 @@ fn rejected_add_ons_are_dropped_with_their_items() {
     assert_eq!(cart.line_items.len(), 1);
     assert_eq!(cart.line_items[0].addon_items.len(), 1);
 
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     let offers: Vec<_> = result.orders[0]
         .line_items
         .iter()
@@ -270,7 +264,7 @@ fn cancelled_orders_come_back_in_ok_beside_completed_ones() {
     let cart = client
         .create_cart(CUSTOMER, &cart_of(&[OFFICE, RESERVED_VM]))
         .unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert!(
         result
             .orders
@@ -307,7 +301,7 @@ fn orders_can_settle_at_checkout() {
     fake.set_polls_until_complete(0);
     let client = client(&fake);
     let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
-    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert!(result.orders[0].is_completed());
     fake.clear_requests();
     let orders = client

@@ -22,6 +22,8 @@ use std::time::{Duration, SystemTime};
 use partner_center_cart::auth::AuthError;
 use partner_center_cart::{AccessToken, Client, Cloud, Error, TokenClaims, TokenProvider};
 
+use super::clean;
+
 /// The audiences of the retired Azure AD Graph, which Partner Center stopped
 /// taking on 31 August 2025.
 const RETIRED_AUDIENCES: [&str; 3] = [
@@ -509,28 +511,6 @@ fn span(duration: Duration) -> String {
         3_600..172_800 => format!("{} h {} min", secs / 3_600, secs % 3_600 / 60),
         _ => format!("{} days", secs / 86_400),
     }
-}
-
-/// Text from a token or a server, with control characters, line and
-/// paragraph separators and bidirectional marks escaped, as the crate
-/// escapes server text, so that it stays on its line and reads as sent.
-fn clean(text: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-            )
-    };
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn looks_like_guid(text: &str) -> bool {

@@ -1,4 +1,5 @@
-//! Printing shared by the examples: checkout results as readable tables.
+//! Printing shared by the examples: checkout results as readable tables,
+//! with every text from the server escaped by [`clean`] on the way.
 
 #![allow(dead_code)]
 
@@ -14,7 +15,7 @@ pub fn print_cart(cart: &Cart) {
         "Cart {}  status {}  expires {}",
         text(cart.id.as_ref()),
         text(cart.status.as_ref()),
-        cart.expiration_timestamp.as_deref().unwrap_or("-"),
+        or_dash(cart.expiration_timestamp.as_deref()),
     );
     println!(
         "  {:>2}  {:<34} {:>4}  {:<9}  {:<5}  {:<5}  ERROR",
@@ -24,11 +25,11 @@ pub fn print_cart(cart: &Cart) {
         println!(
             "  {:>2}  {:<34} {:>4}  {:<9}  {:<5}  {:<5}  {}",
             item.id,
-            item.catalog_item_id,
+            clean(&item.catalog_item_id),
             item.quantity,
             text(item.billing_cycle.as_ref()),
-            item.term_duration.as_deref().unwrap_or("-"),
-            item.order_group.as_deref().unwrap_or("-"),
+            or_dash(item.term_duration.as_deref()),
+            or_dash(item.order_group.as_deref()),
             text(item.error.as_ref()),
         );
     }
@@ -49,12 +50,9 @@ pub fn print_checkout(result: &CartCheckoutResult) {
         for error in &result.order_errors {
             println!(
                 "  {:<12} {:<8} {}",
-                error.order_group_id.as_deref().unwrap_or("-"),
-                error
-                    .code
-                    .as_ref()
-                    .map_or("-".to_owned(), ToString::to_string),
-                error.description.as_deref().unwrap_or("-"),
+                or_dash(error.order_group_id.as_deref()),
+                text(error.code.as_ref()),
+                or_dash(error.description.as_deref()),
             );
         }
     }
@@ -67,11 +65,11 @@ pub fn print_orders(orders: &[Order]) {
         println!();
         println!(
             "  {}  status {}  billing {}  currency {}  created {}",
-            order.id,
+            clean(order.id.as_ref()),
             text(order.status.as_ref()),
             text(order.billing_cycle.as_ref()),
-            order.currency_code.as_deref().unwrap_or("-"),
-            order.creation_date.as_deref().unwrap_or("-"),
+            or_dash(order.currency_code.as_deref()),
+            or_dash(order.creation_date.as_deref()),
         );
         println!(
             "    {:>2}  {:<34} {:>4}  {:<5}  {:<38}  NAME",
@@ -81,16 +79,13 @@ pub fn print_orders(orders: &[Order]) {
             println!(
                 "    {:>2}  {:<34} {:>4}  {:<5}  {:<38}  {}",
                 item.line_item_number,
-                item.offer_id.as_deref().unwrap_or("-"),
+                or_dash(item.offer_id.as_deref()),
                 item.quantity,
-                item.term_duration
-                    .as_deref()
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or("-"),
+                or_dash(item.term_duration.as_deref().filter(|t| !t.is_empty())),
                 item.subscription_id
                     .as_deref()
-                    .unwrap_or("(not yet provisioned)"),
-                item.friendly_name.as_deref().unwrap_or(""),
+                    .map_or_else(|| "(not yet provisioned)".to_owned(), clean),
+                clean(item.friendly_name.as_deref().unwrap_or("")),
             );
         }
     }
@@ -103,12 +98,9 @@ pub fn print_products(products: &[Product]) {
     for product in products {
         println!(
             "  {:<14} {:<20} {}",
-            product.id,
-            product
-                .product_type
-                .as_ref()
-                .map_or("-", |kind| kind.id.as_str()),
-            product.title.as_deref().unwrap_or("-"),
+            clean(&product.id),
+            or_dash(product.product_type.as_ref().map(|kind| kind.id.as_str())),
+            or_dash(product.title.as_deref()),
         );
     }
 }
@@ -124,18 +116,18 @@ pub fn print_skus(skus: &[Sku]) {
         let cycles: Vec<String> = sku
             .supported_billing_cycles
             .iter()
-            .map(ToString::to_string)
+            .map(|cycle| clean(&cycle.to_string()))
             .collect();
         println!(
             "  {:<6} {:>9}  {:<22} {}",
-            sku.id,
+            clean(&sku.id),
             format!(
                 "{}-{}",
                 text(sku.minimum_quantity.as_ref()),
                 text(sku.maximum_quantity.as_ref())
             ),
             cycles.join(","),
-            sku.title.as_deref().unwrap_or("-"),
+            or_dash(sku.title.as_deref()),
         );
     }
 }
@@ -152,11 +144,11 @@ pub fn print_availabilities(availabilities: &[Availability]) {
         let terms: Vec<String> = availability
             .offered_terms()
             .iter()
-            .map(ToString::to_string)
+            .map(|term| clean(&term.to_string()))
             .collect();
         println!(
             "  {:<34} {:<11} {:<11} {}",
-            availability.catalog_item(),
+            clean(&availability.catalog_item()),
             text(availability.segment.as_ref()),
             if availability.is_purchasable {
                 "yes"
@@ -168,6 +160,36 @@ pub fn print_availabilities(availabilities: &[Availability]) {
     }
 }
 
+/// Text from a token or a server, with control characters, line and
+/// paragraph separators and bidirectional marks escaped, as the crate
+/// escapes server text, so that it stays on its line and reads as sent: an
+/// escape sequence in a product's title cannot clear the screen, and a line
+/// break in an order ID cannot forge a line of the table.
+pub fn clean(text: &str) -> String {
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            )
+    };
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A value shown through its `Display`, escaped, or `-` when there is none.
 fn text(value: Option<&impl std::fmt::Display>) -> String {
-    value.map_or_else(|| "-".to_owned(), ToString::to_string)
+    value.map_or_else(|| "-".to_owned(), |value| clean(&value.to_string()))
+}
+
+/// Server text, escaped, or `-` when there is none.
+fn or_dash(value: Option<&str>) -> String {
+    value.map_or_else(|| "-".to_owned(), clean)
 }
