@@ -190,6 +190,12 @@ impl RetryPolicy {
                 Err(error) => error,
             };
             let (retryable, retry_after) = hint(&error);
+            // A retryable failure once the deadline has come, such as a
+            // request cut short by the time left, is the deadline's doing:
+            // not a final answer, whatever attempts the policy had left.
+            if retryable && !bounds.outlasts(Duration::ZERO) {
+                return Err(Stop::OutOfTime(Some(error)));
+            }
             match self.decide(number, retryable, retry_after) {
                 Decision::GiveUp => return Err(Stop::GiveUp(error)),
                 Decision::RetryAfterTooLong { asked, cap } => {

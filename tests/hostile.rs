@@ -211,6 +211,18 @@ fn a_slow_read_is_cut_at_the_deadline() {
 }
 
 #[test]
+fn a_read_cut_at_the_deadline_on_its_last_attempt_is_the_deadline_s_doing() {
+    // With one attempt allowed, the read the deadline cuts short is still a
+    // timed-out wait, not a transport error.
+    let fake = start();
+    fake.push_reply(order("ord0", "completed").delay(Duration::from_secs(4)));
+    let client = builder(&fake)
+        .timeout(Duration::from_secs(30))
+        .retry_policy(RetryPolicy::none());
+    assert_times_out_by_the_deadline(&client.build().unwrap());
+}
+
+#[test]
 fn no_backoff_runs_past_the_deadline() {
     let fake = start();
     fake.push_replies([Reply::throttled(20), order("ord0", "completed")]);
