@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Attributes, BillingCycle, Link, null_as_default, number_or_none, object_or_default,
+    Attributes, BillingCycle, Link, null_as_empty_exact, number_or_none, object_or_default,
     object_or_none, one_object_or_none, string_map, string_or_list, string_or_none,
 };
 use crate::ids::OrderId;
@@ -84,7 +84,7 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<OrderTransactionType>,
     /// The order's line items.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_empty_exact")]
     pub line_items: Vec<OrderLineItem>,
     /// The currency, such as `USD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -191,9 +191,10 @@ pub struct OrderLineItem {
     )]
     pub additional_partner_ids_on_record: Vec<String>,
     /// The values the SKU's provisioning variables asked for, such as
-    /// `scope` and `entitlementId` for a savings plan. `null`, a string or
-    /// another odd shape reads as empty; see [`CartLineItem::provisioning_context`](super::CartLineItem::provisioning_context).
-    /// Written even when empty, as the service does.
+    /// `scope` and `entitlementId` for a savings plan: the same map as a
+    /// cart line's. `null`, a string or another odd shape reads as empty;
+    /// values that are not strings are kept as their JSON text. Written
+    /// even when empty, as the service does.
     #[serde(
         default,
         alias = "ProvisioningContext",
