@@ -457,3 +457,28 @@ fn the_documented_order_and_cart_examples_decode_and_encode_back() {
     round_trip::<Cart>("cart-create-response.json");
     round_trip::<Cart>("cart-create-response-mixed.json");
 }
+
+#[test]
+fn a_savings_plan_line_keeps_its_commitment_and_context_into_the_order() {
+    let fake = start();
+    let client = client(&fake);
+    let plan = CartLineItem::new("DZH318Z09V6F:0001:DZH318Z0BLD3", 1, BillingCycle::Monthly)
+        .term_duration("P1Y")
+        .provisioning_context("scope", "single")
+        .provisioning_context("entitlementId", "cdd17cc7-14fe-4445-8650-1f52de705851")
+        .purchase_commitment(PurchaseCommitment::new(0.05, "usd", "hourly"))
+        .promotion_id("39NFJQT1Q5KL");
+    let cart = client
+        .create_cart(CUSTOMER, &NewCart::new().line_item(plan))
+        .unwrap();
+    assert!(!cart.has_errors(), "{:?}", cart.line_item_errors());
+    let result = client.checkout_cart(CUSTOMER, &cart).unwrap();
+    let line = &result.orders[0].line_items[0];
+    assert_eq!(
+        line.purchase_commitment,
+        Some(PurchaseCommitment::new(0.05, "usd", "hourly"))
+    );
+    assert_eq!(line.provisioning_context["scope"], "single");
+    assert_eq!(line.promotion_id.as_deref(), Some("39NFJQT1Q5KL"));
+    assert_eq!(line.term_duration.as_deref(), Some("P1Y"));
+}
