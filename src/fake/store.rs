@@ -445,11 +445,12 @@ impl Store {
         }
     }
 
-    /// Whether the customer bought one of these products and SKUs before.
+    /// Whether the customer bought one of these products and SKUs before,
+    /// in an order that was not cancelled.
     fn owns_one_of(&self, customer: &str, prerequisites: &[String]) -> bool {
         self.orders
             .iter()
-            .filter(|stored| stored.customer == customer)
+            .filter(|stored| stored.customer == customer && !stored.order.is_cancelled())
             .flat_map(|stored| &stored.order.line_items)
             .filter_map(|line| line.offer_id.as_deref())
             .any(|offer| is_one_of(offer, prerequisites))
