@@ -52,10 +52,14 @@ const TIMEOUT: Duration = partner_center_cart::DEFAULT_TIMEOUT;
 const CONNECT_TIMEOUT: Duration = partner_center_cart::DEFAULT_CONNECT_TIMEOUT;
 const MAX_RESPONSE_BYTES: u64 = partner_center_cart::DEFAULT_MAX_RESPONSE_BYTES;
 
-/// The targets of issue 13 (issue 5's per-call target stands).
+/// The targets: issue 5's per call; issue 17's for decoding, which keeps
+/// the typed decode at least 1.5 times as fast as `serde_json::Value` with
+/// plain `String` and `Vec` models, and bounds its peak memory growth to 3
+/// times the body (issue 13's 1.5 times is retired: it shaped the models
+/// for a size no user needs, a real checkout result being kilobytes).
 const CALL_TARGET: f64 = 1.05;
-const DECODE_TARGET: f64 = 2.0;
-const MEMORY_TARGET: f64 = 1.5;
+const DECODE_TARGET: f64 = 1.5;
+const MEMORY_TARGET: f64 = 3.0;
 
 /// Set in the child process that measures the peak memory of one decode.
 const CHILD_ENV: &str = "PCC_BENCH_MEMORY_CHILD";

@@ -10,6 +10,8 @@ use uuid::Uuid;
 use crate::model::null_as_default;
 use crate::text::Escaped;
 
+mod hints;
+
 /// A boxed error from a token provider or another source beyond this crate.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -506,6 +508,12 @@ impl ServiceError {
         self.code().and_then(FaultCode::as_i64)
     }
 
+    /// What to do about the error, when its code has a hint (see
+    /// [`FaultCode::hint`]); the message ends with it too.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.code().and_then(FaultCode::hint)
+    }
+
     /// The service's description of the error, or the message of a throttling
     /// reply, or the start of a body that was not JSON.
     pub fn message(&self) -> Option<&str> {
@@ -548,6 +556,9 @@ impl fmt::Display for ServiceError {
         }
         if let Some(message) = self.message() {
             write!(f, ": {}", Escaped(message))?;
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, "; to fix: {hint}")?;
         }
         if let Some(location) = &self.location {
             write!(f, " (redirect to {location:?} not followed)")?;
@@ -597,6 +608,21 @@ impl FaultCode {
             FaultCode::Number(n) => Some(*n),
             FaultCode::Text(text) => text.trim().parse().ok(),
         }
+    }
+
+    /// What to do about this code, for the codes whose fix is not obvious
+    /// from their description, such as 800074 (the customer's account is
+    /// under review: retry in days, not seconds) or 900329 (the endpoint
+    /// refuses app-only tokens).
+    ///
+    /// ```
+    /// use partner_center_cart::FaultCode;
+    ///
+    /// assert!(FaultCode::Number(900_329).hint().unwrap().contains("App+User"));
+    /// assert_eq!(FaultCode::Number(800_002).hint(), None);
+    /// ```
+    pub fn hint(&self) -> Option<&'static str> {
+        self.as_i64().and_then(hints::for_code)
     }
 }
 

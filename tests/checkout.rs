@@ -174,7 +174,7 @@ fn unknown_fields_are_ignored_and_unknown_enum_values_kept() {
         Some(LineItemTransactionType::Other("Upgrade".into()))
     );
     assert!(item.provisioning_context.is_empty());
-    assert_eq!(item.additional_partner_ids_on_record(), ["123"]);
+    assert_eq!(item.additional_partner_ids_on_record, ["123"]);
 
     let json = serde_json::to_value(&result).unwrap();
     assert_eq!(json["orders"][0]["status"], "provisioning");
@@ -271,20 +271,20 @@ fn odd_links_and_irregular_fields_read_as_absent() {
     let result = client(&fake).checkout(CUSTOMER, CART).unwrap();
     let order = &result.orders[0];
     assert_eq!(order.links.self_link, None);
-    let status = order.links.provisioning_status.as_deref().unwrap();
+    let status = order.links.provisioning_status.as_ref().unwrap();
     assert_eq!(
         (&*status.uri, status.method.as_deref(), status.headers.len()),
         ("", None, 0)
     );
     let items = &order.line_items;
     assert!(items[0].links.is_empty() && items[1].links.is_empty());
-    assert_eq!(items[0].provisioning_context.get("scope"), Some("shared"));
-    assert_eq!(items[0].provisioning_context.get("years"), Some("3"));
+    assert_eq!(items[0].provisioning_context["scope"], "shared");
+    assert_eq!(items[0].provisioning_context["years"], "3");
     assert_eq!(items[0].provisioning_context.len(), 2);
     assert!(items[1].provisioning_context.is_empty());
-    assert!(items[1].additional_partner_ids_on_record().is_empty());
+    assert!(items[1].additional_partner_ids_on_record.is_empty());
     let links = &items[2].links;
-    let subscription = links.subscription.as_deref().unwrap();
+    let subscription = links.subscription.as_ref().unwrap();
     assert_eq!(subscription.api_path(), "/v1/customers/c/subscriptions/s");
     assert_eq!(subscription.method.as_deref(), Some("GET"));
     assert_eq!(subscription.headers.len(), 1);
@@ -297,7 +297,7 @@ fn odd_links_and_irregular_fields_read_as_absent() {
     );
     assert_eq!((&links.sku, &links.activation_links), (&None, &None));
     assert!(items[2].provisioning_context.is_empty());
-    assert_eq!(items[2].attestation_accepted(), Some(true));
+    assert_eq!(items[2].attestation_accepted, Some(true));
 }
 
 #[test]

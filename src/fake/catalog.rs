@@ -111,6 +111,25 @@ impl Default for Catalog {
             json!({"maximumQuantity": 1, "supportedBillingCycles": ["one_time"]}),
             &[("DZH318Z0BPHC", "commercial", json!([]))],
         );
+        // A new-commerce add-on: bought as a line item of its own, beside
+        // one of its prerequisite SKUs.
+        catalog.add(
+            "CFQ7TTC0HDJX",
+            "Microsoft Teams Audio Conferencing",
+            json!({"id": "OnlineServicesNCE", "displayName": "OnlineServicesNCE"}),
+            &["OnlineServices"],
+            "0001",
+            json!({
+                "maximumQuantity": 300,
+                "supportedBillingCycles": ["annual", "monthly"],
+                "dynamicAttributes": {
+                    "isMicrosoftProduct": true,
+                    "isAddon": true,
+                    "prerequisiteSkus": ["CFQ7TTC0LFLS:0002", "CFQ7TTC0LH0Z:0001"],
+                },
+            }),
+            &[("CFQ7TTC0K806", "commercial", nce_terms())],
+        );
         let savings_plan = json!({"id": "Azure", "displayName": "Azure", "subType": {"id": "SavingsPlan", "displayName": "SavingsPlan"}});
         for (sku, term, availability) in [
             ("0001", "P1Y", "DZH318Z0BLD3"),
@@ -327,6 +346,19 @@ impl Catalog {
             };
             set_availability_id(availability, &new_id);
         }
+    }
+
+    /// The products and SKUs (`product:sku`) a line item's SKU needs beside
+    /// it, when it is a new-commerce add-on.
+    pub(super) fn addon_prerequisites(&self, item: &CartLineItem) -> Option<Vec<String>> {
+        let mut parts = item.catalog_item_id.split(':');
+        let sku = self.sku(parts.next()?, parts.next()?)?;
+        sku.is_addon().then(|| {
+            sku.prerequisite_skus()
+                .into_iter()
+                .map(str::to_owned)
+                .collect()
+        })
     }
 
     /// The error the service puts on a line item whose catalog item does

@@ -12,10 +12,15 @@ use super::{RecordedRequest, Reply};
 use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
 use crate::model::{
-    Attributes, Cart, CartCheckoutResult, CartError, CartLineItem, CartLinks, CartStatus,
-    Collection, CollectionLinks, LineItemTransactionType, Link, LinkHeader, Order, OrderError,
-    OrderLineItem, OrderLineItemDetails, OrderLinks, OrderStatus, OrderTransactionType, from_body,
+    Attributes, Cart, CartCheckoutResult, CartError, CartErrorCode, CartLineItem, CartLinks,
+    CartStatus, Collection, CollectionLinks, LineItemTransactionType, Link, LinkHeader, Order,
+    OrderError, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus, OrderTransactionType,
+    ParticipantType, Pricing, from_body,
 };
+
+/// The line error of a new-commerce add-on whose base the customer has
+/// neither in the cart nor already.
+const ADDON_WITHOUT_BASE: i64 = 400_041;
 
 /// How long a cart lives.
 const CART_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -84,6 +89,8 @@ struct StoredCart {
 struct StoredOrder {
     customer: String,
     order: Order,
+    /// For each line, the line of the base it is an add-on to, if any.
+    bases: Vec<Option<usize>>,
     polls: u32,
 }
 
@@ -286,10 +293,10 @@ impl Store {
             Link {
                 uri: uri.as_str().into(),
                 method: Some("GET".into()),
-                headers: Box::new([LinkHeader {
+                headers: vec![LinkHeader {
                     key: "MS-ContinuationToken".to_owned(),
                     value: token,
-                }]),
+                }],
             }
         });
         let page = Collection {
@@ -327,7 +334,7 @@ impl Store {
             Ok(cart) => cart,
             Err(error) => return bad_input(&format!("The cart could not be read: {error}")),
         };
-        if let Err(problem) = self.accept_line_items(&mut cart.line_items) {
+        if let Err(problem) = self.accept_line_items(&customer, &mut cart.line_items) {
             return bad_input(&problem);
         }
         let id = CartId::from(Uuid::new_v4());
@@ -360,7 +367,7 @@ impl Store {
             Ok(cart) => cart,
             Err(error) => return bad_input(&format!("The cart could not be read: {error}")),
         };
-        if let Err(problem) = self.accept_line_items(&mut update.line_items) {
+        if let Err(problem) = self.accept_line_items(&customer, &mut update.line_items) {
             return bad_input(&problem);
         }
         let Some(stored) = self.stored_cart(&customer, cart_id) else {
@@ -384,7 +391,7 @@ impl Store {
     /// Checks line items and fills in what the service fills in: currency,
     /// order groups, and the errors the tests asked for. Line item IDs must
     /// be unique across the cart, add-ons included, as the service requires.
-    fn accept_line_items(&self, items: &mut [CartLineItem]) -> Result<(), String> {
+    fn accept_line_items(&self, customer: &str, items: &mut [CartLineItem]) -> Result<(), String> {
         if items.is_empty() {
             return Err("The cart must have at least one line item.".into());
         }
@@ -405,7 +412,48 @@ impl Store {
             };
             self.accept_line_item(item, &group.to_string(), &mut seen)?;
         }
+        self.place_new_commerce_addons(customer, items);
         Ok(())
+    }
+
+    /// Puts each new-commerce add-on in its base's order group, or in error
+    /// with 400041 when its base is neither a top-level line item of the
+    /// cart nor bought by the customer before. An add-on in `addonItems`
+    /// has no top-level base: that form is for traditional offers only.
+    fn place_new_commerce_addons(&self, customer: &str, items: &mut [CartLineItem]) {
+        for index in 0..items.len() {
+            let Some(prerequisites) = self.catalog.addon_prerequisites(&items[index]) else {
+                continue;
+            };
+            let base = items
+                .iter()
+                .position(|item| is_one_of(&item.catalog_item_id, &prerequisites));
+            match base {
+                Some(base) => items[index].order_group = items[base].order_group.clone(),
+                None if self.owns_one_of(customer, &prerequisites) => {}
+                None => {
+                    items[index].error.get_or_insert_with(addon_without_base);
+                }
+            }
+        }
+        for item in items.iter_mut() {
+            for addon in &mut item.addon_items {
+                if self.catalog.addon_prerequisites(addon).is_some() {
+                    addon.error.get_or_insert_with(addon_without_base);
+                }
+            }
+        }
+    }
+
+    /// Whether the customer bought one of these products and SKUs before,
+    /// in an order that was not cancelled.
+    fn owns_one_of(&self, customer: &str, prerequisites: &[String]) -> bool {
+        self.orders
+            .iter()
+            .filter(|stored| stored.customer == customer && !stored.order.is_cancelled())
+            .flat_map(|stored| &stored.order.line_items)
+            .filter_map(|line| line.offer_id.as_deref())
+            .any(|offer| is_one_of(offer, prerequisites))
     }
 
     /// Checks one line item and its add-ons, which join its order group.
@@ -448,7 +496,12 @@ impl Store {
         let (polls_until_complete, cancelled_items) =
             (self.polls_until_complete, self.cancelled_items.clone());
         let success_faults = self.success_faults.clone();
-        let Some(stored) = self.stored_cart(&customer, cart_id) else {
+        // The cart and the catalog, borrowed apart.
+        let catalog = &self.catalog;
+        let Some(stored) = Uuid::try_parse(cart_id)
+            .ok()
+            .and_then(|id| self.carts.get_mut(&(customer.clone(), id.into())))
+        else {
             return cart_not_found(cart_id);
         };
         // Checkout is idempotent per cart: a repeat replays the first result.
@@ -466,18 +519,21 @@ impl Store {
         {
             return Reply::fault(200, *code, description);
         }
-        let mut groups: BTreeMap<String, Vec<&CartLineItem>> = BTreeMap::new();
-        for item in with_addons(&stored.cart.line_items) {
+        let lines = with_addons(&stored.cart.line_items);
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, (item, _)) in lines.iter().enumerate() {
             groups
                 .entry(item.order_group.clone().unwrap_or_default())
                 .or_default()
-                .push(item);
+                .push(index);
         }
         let mut result = CartCheckoutResult {
             attributes: Some(object_type("CartCheckoutResult")),
             ..CartCheckoutResult::default()
         };
-        for (group, items) in groups {
+        let mut made = Vec::new();
+        for (group, members) in groups {
+            let items: Vec<&CartLineItem> = members.iter().map(|&index| lines[index].0).collect();
             if let Some((code, description)) = items
                 .iter()
                 .find_map(|item| order_errors.get(&item.catalog_item_id))
@@ -490,18 +546,21 @@ impl Store {
                 });
                 continue;
             }
+            let bases = order_bases(catalog, &lines, &members);
             let mut order = new_order(&customer, &items);
             if polls_until_complete == 0 {
-                settle(&mut order, &cancelled_items);
+                settle(&mut order, &bases, &cancelled_items);
             }
-            result.orders.push(order);
+            result.orders.push(order.clone());
+            made.push((order, bases));
         }
         stored.cart.status = Some(CartStatus::Ordered);
         stored.checkout = Some(result.clone());
         self.orders
-            .extend(result.orders.iter().map(|order| StoredOrder {
+            .extend(made.into_iter().map(|(order, bases)| StoredOrder {
                 customer: customer.clone(),
-                order: order.clone(),
+                order,
+                bases,
                 polls: 0,
             }));
         let reply = Reply::json(201, &result);
@@ -534,15 +593,16 @@ impl Store {
             .find(|stored| stored.customer == customer && stored.order.id.as_str() == order_id)?;
         stored.polls = stored.polls.saturating_add(1);
         if stored.polls >= polls_until_complete {
-            settle(&mut stored.order, &self.cancelled_items);
+            settle(&mut stored.order, &stored.bases, &self.cancelled_items);
         }
         Some(stored.order.clone())
     }
 }
 
-/// Ends a pending order: completed with a subscription per line, or
-/// cancelled when it holds a catalog item in `cancelled_items`.
-fn settle(order: &mut Order, cancelled_items: &HashSet<String>) {
+/// Ends a pending order: completed with a subscription per line, each
+/// add-on under its base's, or cancelled when it holds a catalog item in
+/// `cancelled_items`.
+fn settle(order: &mut Order, bases: &[Option<usize>], cancelled_items: &HashSet<String>) {
     if order.status != Some(OrderStatus::Pending) {
         return;
     }
@@ -556,19 +616,84 @@ fn settle(order: &mut Order, cancelled_items: &HashSet<String>) {
         return;
     }
     order.status = Some(OrderStatus::Completed);
+    let customer = order.reference_customer_id.clone().unwrap_or_default();
     for item in &mut order.line_items {
-        item.subscription_id = Some(Uuid::new_v4().to_string().into());
+        let subscription = Uuid::new_v4().to_string();
+        item.links.subscription = Some(link(format!(
+            "/customers/{customer}/subscriptions/{subscription}"
+        )));
+        item.subscription_id = Some(subscription);
+    }
+    for (line, base) in bases.iter().enumerate() {
+        let parent = base.and_then(|base| order.line_items.get(base)?.subscription_id.clone());
+        if let (Some(parent), Some(item)) = (parent, order.line_items.get_mut(line)) {
+            item.parent_subscription_id = Some(parent);
+        }
     }
 }
 
-/// Line items and their add-ons, each base item followed by its add-ons.
-fn with_addons(items: &[CartLineItem]) -> Vec<&CartLineItem> {
-    let mut all = Vec::new();
-    for item in items {
-        all.push(item);
-        all.extend(with_addons(&item.addon_items));
+/// Line items and their add-ons, each base item followed by its add-ons,
+/// with the index in the list of the base of each add-on in `addonItems`.
+fn with_addons(items: &[CartLineItem]) -> Vec<(&CartLineItem, Option<usize>)> {
+    fn walk<'a>(
+        items: &'a [CartLineItem],
+        base: Option<usize>,
+        all: &mut Vec<(&'a CartLineItem, Option<usize>)>,
+    ) {
+        for item in items {
+            let index = all.len();
+            all.push((item, base));
+            walk(&item.addon_items, Some(index), all);
+        }
     }
+    let mut all = Vec::new();
+    walk(items, None, &mut all);
     all
+}
+
+/// For each line of an order (`members`, indices in `lines`), the line of
+/// its base: the item it is in `addonItems` of, or for a new-commerce
+/// add-on, the first line before it of a product and SKU it works with.
+fn order_bases(
+    catalog: &Catalog,
+    lines: &[(&CartLineItem, Option<usize>)],
+    members: &[usize],
+) -> Vec<Option<usize>> {
+    members
+        .iter()
+        .enumerate()
+        .map(|(position, &index)| {
+            let (item, nested_under) = lines[index];
+            let base = nested_under.or_else(|| {
+                let prerequisites = catalog.addon_prerequisites(item)?;
+                members[..position]
+                    .iter()
+                    .copied()
+                    .find(|&other| is_one_of(&lines[other].0.catalog_item_id, &prerequisites))
+            })?;
+            members.iter().position(|&member| member == base)
+        })
+        .collect()
+}
+
+/// Whether a catalog item (`product:sku:availability`) is of one of these
+/// products and SKUs (`product:sku`).
+fn is_one_of(catalog_item_id: &str, product_skus: &[String]) -> bool {
+    product_skus.iter().any(|product_sku| {
+        catalog_item_id
+            .get(..product_sku.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(product_sku))
+            && catalog_item_id[product_sku.len()..].starts_with(':')
+    })
+}
+
+/// The line error of a new-commerce add-on whose base is missing.
+fn addon_without_base() -> CartError {
+    CartError::new(
+        CartErrorCode::Other(FaultCode::Number(ADDON_WITHOUT_BASE)),
+        "The add-on needs its base offer: put the base in the same cart as a line item of its own, \
+         or buy the add-on for a customer who has the base.",
+    )
 }
 
 /// The service's answer to a POST or PUT that does not say its body is
@@ -617,46 +742,91 @@ fn new_order(customer: &str, items: &[&CartLineItem]) -> Order {
                 .chars()
                 .take(12)
                 .collect::<String>()
-                .to_ascii_lowercase()
-                .into(),
+                .to_ascii_lowercase(),
         ),
-        reference_customer_id: Some(customer.into()),
+        reference_customer_id: Some(customer.to_owned()),
         billing_cycle: first.and_then(|item| item.billing_cycle.clone()),
         transaction_type: Some(OrderTransactionType::UserPurchase),
         line_items: items
             .iter()
             .enumerate()
-            .map(|(number, item)| OrderLineItem {
-                line_item_number: number as i64,
-                offer_id: Some(item.catalog_item_id.as_str().into()),
-                friendly_name: item.friendly_name.as_deref().map(Into::into),
-                quantity: item.quantity,
-                term_duration: item.term_duration.clone().map(Into::into),
-                transaction_type: Some(LineItemTransactionType::New),
-                provisioning_context: item.provisioning_context.clone().into(),
-                details: item.renews_to.clone().map(|renews_to| {
-                    Box::new(OrderLineItemDetails {
-                        renews_to: Some(renews_to),
-                        ..OrderLineItemDetails::default()
-                    })
-                }),
-                ..OrderLineItem::default()
-            })
+            .map(|(number, item)| order_line(number, item))
             .collect(),
-        currency_code: first.and_then(|item| item.currency_code.as_deref().map(Into::into)),
+        currency_code: first.and_then(|item| item.currency_code.clone()),
         currency_symbol: Some("$".into()),
-        creation_date: Some(timestamp(SystemTime::now()).into()),
+        creation_date: Some(timestamp(SystemTime::now())),
         status: Some(OrderStatus::Pending),
         links: OrderLinks {
-            self_link: Some(Box::new(link(format!("/customers/{customer}/orders/{id}")))),
-            provisioning_status: Some(Box::new(link(format!(
+            self_link: Some(link(format!("/customers/{customer}/orders/{id}"))),
+            provisioning_status: Some(link(format!(
                 "/customers/{customer}/orders/{id}/provisioningstatus"
-            )))),
-            patch_operation: None,
+            ))),
+            ..OrderLinks::default()
         },
         attributes: Some(object_type("Order")),
         id,
         ..Order::default()
+    }
+}
+
+/// The order line a cart line becomes, with every field the documentation's
+/// examples show: links to what was bought, the partners on record, the
+/// provisioning context (`{}` when empty) and pre-tax prices. An add-on to
+/// a subscription the customer has names it as its parent.
+fn order_line(number: usize, item: &CartLineItem) -> OrderLineItem {
+    let partners = |kind: ParticipantType| {
+        item.participants
+            .iter()
+            .filter(move |participant| participant.key == kind)
+            .map(|participant| participant.value.clone())
+    };
+    let catalog_link = |parts: usize| {
+        let ids: Vec<&str> = item.catalog_item_id.split(':').collect();
+        let path = match ids.get(..parts)? {
+            [product] => format!("/products/{product}"),
+            [product, sku] => format!("/products/{product}/skus/{sku}"),
+            [product, sku, availability] => {
+                format!("/products/{product}/skus/{sku}/availabilities/{availability}")
+            }
+            _ => return None,
+        };
+        Some(link(format!("{path}?country=US")))
+    };
+    OrderLineItem {
+        line_item_number: number as i64,
+        offer_id: Some(item.catalog_item_id.clone()),
+        parent_subscription_id: item
+            .provisioning_context
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("ParentSubscriptionId"))
+            .map(|(_, value)| value.clone()),
+        friendly_name: item.friendly_name.clone(),
+        quantity: item.quantity,
+        term_duration: item.term_duration.clone(),
+        transaction_type: Some(LineItemTransactionType::New),
+        partner_id_on_record: partners(ParticipantType::TransactionReseller).next(),
+        additional_partner_ids_on_record: partners(ParticipantType::AdditionalTransactionReseller)
+            .collect(),
+        provisioning_context: item.provisioning_context.clone(),
+        renews_to: item.renews_to.clone(),
+        attestation_accepted: item.attestation_accepted,
+        promotion_id: item.promotion_id.clone(),
+        custom_term_end_date: item.custom_term_end_date.clone(),
+        pricing: Some(Pricing {
+            list_price: Some(UNIT_PRICE),
+            discounted_price: Some(UNIT_PRICE),
+            prorated_price: Some(UNIT_PRICE),
+            price: Some(UNIT_PRICE),
+            extended_price: Some(item.quantity as f64 * UNIT_PRICE),
+        }),
+        purchase_commitment: item.purchase_commitment.clone(),
+        links: OrderLineItemLinks {
+            product: catalog_link(1),
+            sku: catalog_link(2),
+            availability: catalog_link(3),
+            ..OrderLineItemLinks::default()
+        },
+        ..OrderLineItem::default()
     }
 }
 
@@ -740,9 +910,9 @@ fn catalog_not_found(kind: &str, id: &str) -> Reply {
 
 fn link(uri: String) -> Link {
     Link {
-        uri: uri.into(),
+        uri,
         method: Some("GET".into()),
-        headers: Box::default(),
+        headers: Vec::new(),
     }
 }
 

@@ -8,7 +8,11 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::enums::loose_eq;
-use super::{Attributes, BillingCycle, Link, RenewsTo, null_as_default, string_map};
+use super::{
+    Attributes, BillingCycle, Link, Pricing, PurchaseCommitment, RenewsTo,
+    integer_or_numeric_string, null_as_default, object_or_default, object_or_none,
+    one_object_or_none, string_map,
+};
 use crate::ids::CartId;
 
 wire_enum! {
@@ -106,6 +110,17 @@ impl Cart {
     /// across the cart.
     pub fn add_line_item(&mut self, item: CartLineItem) {
         push_numbered(&mut self.line_items, item);
+    }
+
+    /// Adds a new-commerce base offer and its add-ons as top-level line
+    /// items, each add-on in its base's order group; see
+    /// [`NewCart::line_item_with_new_commerce_addons`].
+    pub fn add_line_item_with_new_commerce_addons(
+        &mut self,
+        base: CartLineItem,
+        addons: impl IntoIterator<Item = CartLineItem>,
+    ) {
+        push_with_new_commerce_addons(&mut self.line_items, base, addons);
     }
 
     /// Every line item in error, add-ons included, with its error, in cart
@@ -316,6 +331,39 @@ impl NewCart {
         self
     }
 
+    /// Adds a new-commerce base offer and its add-ons, each add-on as a
+    /// top-level line item right after its base, in the base's order group.
+    ///
+    /// Which form is for which offers: new-commerce add-ons are bought like
+    /// base offers, as line items of their own; `addonItems`
+    /// ([`CartLineItem::addon`]) is for traditional licence-based offers
+    /// only. A new-commerce add-on needs its base (the SKU's
+    /// `dynamicAttributes.prerequisiteSkus`) in the same cart or already
+    /// owned by the customer; without it the service puts the add-on in
+    /// error with code 400041. To add one to a base subscription the
+    /// customer already has, add it with [`line_item`](Self::line_item).
+    ///
+    /// ```
+    /// use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+    ///
+    /// let item = |id: &str| CartLineItem::new(id, 20, BillingCycle::Monthly).term_duration("P1M");
+    /// let cart = NewCart::new().line_item_with_new_commerce_addons(
+    ///     item("CFQ7TTC0LFLX:0001:CFQ7TTC0LB30"),
+    ///     [item("CFQ7TTC0HDJX:0001:CFQ7TTC0K806")],
+    /// );
+    /// let ids: Vec<i64> = cart.line_items().iter().map(|item| item.id).collect();
+    /// assert_eq!(ids, [0, 1]);
+    /// assert!(cart.line_items()[0].addon_items.is_empty());
+    /// ```
+    pub fn line_item_with_new_commerce_addons(
+        mut self,
+        base: CartLineItem,
+        addons: impl IntoIterator<Item = CartLineItem>,
+    ) -> Self {
+        push_with_new_commerce_addons(&mut self.line_items, base, addons);
+        self
+    }
+
     /// Records whether the partner-of-record attestation is accepted.
     ///
     /// Is it required? Partner Center's later request documentation marks
@@ -357,6 +405,23 @@ fn push_numbered(items: &mut Vec<CartLineItem>, mut item: CartLineItem) {
     items.push(item);
 }
 
+/// Pushes a new-commerce base and its add-ons as top-level line items,
+/// each add-on in the base's order group where the base has one.
+fn push_with_new_commerce_addons(
+    items: &mut Vec<CartLineItem>,
+    base: CartLineItem,
+    addons: impl IntoIterator<Item = CartLineItem>,
+) {
+    let group = base.order_group.clone();
+    push_numbered(items, base);
+    for mut addon in addons {
+        if addon.order_group.is_none() {
+            addon.order_group.clone_from(&group);
+        }
+        push_numbered(items, addon);
+    }
+}
+
 /// One line of a cart: what to buy, how many, and on what terms.
 ///
 /// Build one with [`CartLineItem::new`] and the setters:
@@ -379,7 +444,9 @@ pub struct CartLineItem {
     /// the gaps that removing lines leaves are fine; take the IDs from the
     /// cart that [`Client::create_cart`](crate::Client::create_cart) or
     /// [`Client::update_cart`](crate::Client::update_cart) returned.
-    #[serde(default)]
+    /// The documentation types it as a string and the examples send
+    /// numbers: both `0` and `"0"` are read; it is written as a number.
+    #[serde(default, deserialize_with = "integer_or_numeric_string")]
     pub id: i64,
     /// The catalog item to buy: `product:sku:availability`, or a legacy
     /// offer ID.
@@ -420,7 +487,9 @@ pub struct CartLineItem {
     /// order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_group: Option<String>,
-    /// Add-ons bought against the subscription this item creates.
+    /// Add-ons bought against the subscription this item creates, for
+    /// traditional licence-based offers only: new-commerce add-ons are
+    /// top-level line items (see [`NewCart::line_item_with_new_commerce_addons`]).
     #[serde(
         default,
         alias = "addOnItems",
@@ -431,8 +500,13 @@ pub struct CartLineItem {
     /// Why the service rejected this item, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<CartError>,
-    /// The term the subscription renews to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The term the subscription renews to. The documentation types it as
+    /// an array and the service sends one object: both are read.
+    #[serde(
+        default,
+        deserialize_with = "one_object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub renews_to: Option<RenewsTo>,
     /// Whether the offer's attestation is accepted; needed where the offer
     /// enforces attestation.
@@ -442,9 +516,23 @@ pub struct CartLineItem {
         skip_serializing_if = "Option::is_none"
     )]
     pub attestation_accepted: Option<bool>,
-    /// A promotion to apply.
+    /// A promotion to apply. The service may fill one in by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promotion_id: Option<String>,
+    /// Pre-tax prices, filled in by the service.
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pricing: Option<Pricing>,
+    /// What a savings plan commits to spend, such as 0.05 USD an hour.
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub purchase_commitment: Option<PurchaseCommitment>,
     /// The purchase system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purchase_system: Option<String>,
@@ -525,6 +613,12 @@ impl CartLineItem {
         self
     }
 
+    /// Sets what a savings plan commits to spend.
+    pub fn purchase_commitment(mut self, commitment: PurchaseCommitment) -> Self {
+        self.purchase_commitment = Some(commitment);
+        self
+    }
+
     /// Sets a custom end date of the term (ISO 8601).
     pub fn custom_term_end_date(mut self, date: impl Into<String>) -> Self {
         self.custom_term_end_date = Some(date.into());
@@ -538,8 +632,10 @@ impl CartLineItem {
         self
     }
 
-    /// Adds an add-on, bought against the subscription this item creates.
-    /// Its ID is set again when the item goes into a cart
+    /// Adds an add-on of a traditional licence-based offer, bought against
+    /// the subscription this item creates, in `addonItems`. New-commerce
+    /// add-ons do not go there: add them with
+    /// [`NewCart::line_item_with_new_commerce_addons`]. Its ID is set again when the item goes into a cart
     /// ([`NewCart::line_item`], [`Cart::add_line_item`]), in one sequence
     /// with the cart's other items.
     pub fn addon(mut self, mut item: CartLineItem) -> Self {
@@ -571,13 +667,37 @@ pub struct CartError {
     /// What went wrong, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
-    /// Further details.
+    /// Further details, such as the quantities behind a quota error. A
+    /// value that is not an object reads as empty.
     #[serde(
         default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
+        deserialize_with = "object_or_default",
+        skip_serializing_if = "CartErrorInformation::is_empty"
     )]
-    pub additional_information: BTreeMap<String, serde_json::Value>,
+    pub additional_information: CartErrorInformation,
+}
+
+/// The details of a [`CartError`] (`additionalInformation`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CartErrorInformation {
+    /// How many are still available to buy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available_quantity: Option<i64>,
+    /// How many have been bought already.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchased_quantity: Option<i64>,
+    /// The details this crate does not model, as the service sent them.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl CartErrorInformation {
+    /// Whether there are no details at all.
+    pub fn is_empty(&self) -> bool {
+        *self == CartErrorInformation::default()
+    }
 }
 
 impl CartError {
@@ -586,7 +706,7 @@ impl CartError {
         CartError {
             error_code: code,
             error_description: Some(description.into()),
-            additional_information: BTreeMap::new(),
+            additional_information: CartErrorInformation::default(),
         }
     }
 }
@@ -608,6 +728,9 @@ impl fmt::Display for CartError {
         write!(f, "{}", self.error_code)?;
         if let Some(description) = &self.error_description {
             write!(f, ": {}", Escaped(description))?;
+        }
+        if let Some(hint) = self.error_code.hint() {
+            write!(f, "; to fix: {hint}")?;
         }
         Ok(())
     }
@@ -635,6 +758,14 @@ macro_rules! cart_error_codes {
                     $( CartErrorCode::$variant => Some($code), )+
                     CartErrorCode::Other(code) => code.as_i64(),
                 }
+            }
+
+            /// What to do about the error, for the codes whose fix is not
+            /// obvious from their description, such as 400041 (a
+            /// new-commerce add-on without its base); see
+            /// [`FaultCode::hint`](crate::FaultCode::hint).
+            pub fn hint(&self) -> Option<&'static str> {
+                crate::error::FaultCode::Number(self.code()?).hint()
             }
 
             /// The documented name, such as `CatalogItemIdIsNotValid`.

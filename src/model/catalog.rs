@@ -13,7 +13,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::enums::loose_eq;
-use super::{BillingCycle, CartLineItem, Link, null_as_default};
+use super::{
+    BillingCycle, CartLineItem, Link, null_as_default, object_or_objects, string_or_none,
+    text_or_none,
+};
 use crate::error::Error;
 
 wire_enum! {
@@ -153,6 +156,18 @@ pub struct Product {
     /// Links to the product and its SKUs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<ProductLinks>,
+    /// Specialized-offer terms, for products of the `SpecializedOffers`
+    /// type. One object is read as a list of one.
+    #[serde(
+        default,
+        deserialize_with = "object_or_objects",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub specialized_offer_properties: Vec<SpecializedOfferProperties>,
+    /// Names and descriptions in other languages, as the service sent them
+    /// (the documentation gives no shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localized_attributes: Option<serde_json::Value>,
 }
 
 /// A product's type, with an optional subtype of the same shape.
@@ -247,6 +262,92 @@ pub struct Sku {
     /// Links to the SKU and its availabilities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<SkuLinks>,
+    /// Specialized-offer terms, for products of the `SpecializedOffers`
+    /// type. One object is read as a list of one.
+    #[serde(
+        default,
+        deserialize_with = "object_or_objects",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub specialized_offer_properties: Vec<SpecializedOfferProperties>,
+    /// Names and descriptions in other languages, as the service sent them
+    /// (the documentation gives no shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localized_attributes: Option<serde_json::Value>,
+}
+
+impl Sku {
+    /// Whether the SKU is a new-commerce add-on (`dynamicAttributes.isAddon`),
+    /// bought as a line item of its own beside a base from
+    /// [`prerequisite_skus`](Self::prerequisite_skus).
+    pub fn is_addon(&self) -> bool {
+        self.dynamic_attributes
+            .get("isAddon")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// The products and SKUs an add-on works with
+    /// (`dynamicAttributes.prerequisiteSkus`), such as `CFQ7TTC0LFLS:0002`;
+    /// entries that are not strings are left out.
+    pub fn prerequisite_skus(&self) -> Vec<&str> {
+        self.dynamic_attributes
+            .get("prerequisiteSkus")
+            .and_then(serde_json::Value::as_array)
+            .map_or_else(Vec::new, |skus| {
+                skus.iter().filter_map(serde_json::Value::as_str).collect()
+            })
+    }
+}
+
+/// The terms of a specialized offer (`specializedOfferProperties`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SpecializedOfferProperties {
+    /// When the offer starts, as the service wrote it.
+    #[serde(
+        default,
+        deserialize_with = "string_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start_date: Option<String>,
+    /// When the offer ends, as the service wrote it.
+    #[serde(
+        default,
+        deserialize_with = "string_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub end_date: Option<String>,
+    /// The discounts the offer gives.
+    #[serde(
+        default,
+        deserialize_with = "object_or_objects",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub pricing_policies: Vec<PricingPolicy>,
+}
+
+/// A discount of a specialized offer.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PricingPolicy {
+    /// Whether the discount is a percentage or a flat amount.
+    #[serde(
+        default,
+        rename = "type",
+        deserialize_with = "string_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub kind: Option<String>,
+    /// The discount's amount, as text; a number is kept as its JSON text.
+    #[serde(
+        default,
+        deserialize_with = "text_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<String>,
 }
 
 /// Links from a [`Sku`].

@@ -22,6 +22,10 @@ pub struct CartCheckoutResult {
     /// The order groups that failed.
     #[serde(default, deserialize_with = "null_as_default")]
     pub order_errors: Vec<OrderError>,
+    /// Further information, as the service sent it: the documentation shows
+    /// an empty array and gives no shape, so any value is kept as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_information: Option<serde_json::Value>,
     /// The resource's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
@@ -70,6 +74,9 @@ impl std::fmt::Display for OrderError {
         }
         if let Some(description) = &self.description {
             write!(f, ": {}", Escaped(description))?;
+        }
+        if let Some(hint) = self.code.as_ref().and_then(FaultCode::hint) {
+            write!(f, "; to fix: {hint}")?;
         }
         Ok(())
     }

@@ -1,12 +1,8 @@
 //! Pieces shared by several resources: links and attributes.
 
-use std::borrow::Cow;
+use serde::{Deserialize, Serialize};
 
-use serde::{Deserialize, Deserializer, Serialize};
-
-use super::{
-    known_string_or_none, null_as_default, object_or_none, objects_or_empty, string_or_empty,
-};
+use super::{null_as_default, object_or_none, objects_or_empty, string_or_empty, string_or_none};
 
 /// A link from one resource to a related one.
 ///
@@ -20,33 +16,25 @@ pub struct Link {
     /// The target, relative to the API root and without the `/v1` prefix,
     /// such as `/customers/{c}/orders/{o}/provisioningstatus`.
     #[serde(default, deserialize_with = "string_or_empty")]
-    pub uri: Box<str>,
-    /// The HTTP method to use, such as `GET`. The usual methods are kept as
-    /// static strings, with no allocation.
+    pub uri: String,
+    /// The HTTP method to use, such as `GET`.
     #[serde(
         default,
-        deserialize_with = "method_or_none",
+        deserialize_with = "string_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub method: Option<Cow<'static, str>>,
+    pub method: Option<String>,
     /// Headers to send with the request; entries that are not objects are
     /// left out.
     #[serde(default, deserialize_with = "objects_or_empty")]
-    pub headers: Box<[LinkHeader]>,
-}
-
-/// Reads a link's method, sharing the usual ones.
-fn method_or_none<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Cow<'static, str>>, D::Error> {
-    known_string_or_none(deserializer, &["GET", "POST", "PUT", "PATCH", "DELETE"])
+    pub headers: Vec<LinkHeader>,
 }
 
 impl Link {
     /// The link's path below the base URL: `uri` with the `/v1` prefix the
     /// service leaves off, unless it is already there.
     pub fn api_path(&self) -> String {
-        let uri = &*self.uri;
+        let uri = self.uri.as_str();
         if uri.starts_with("/v1/") {
             uri.to_owned()
         } else if uri.starts_with('/') {

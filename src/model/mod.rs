@@ -8,10 +8,10 @@
 //! back unchanged. Serializing gives the wire JSON: camelCase names, enum
 //! values as the service spells them.
 //!
-//! Decoding is one pass with no intermediate `serde_json::Value`, and the
-//! decoded orders are compact: what few line items carry is boxed
-//! ([`OrderLineItemDetails`]), and common short values such as `GET` or
-//! `P1Y` share static strings.
+//! Fields are plain `String`s, `Vec`s, `Option`s and maps. Decoding of
+//! carts, orders and checkout results is one pass with no intermediate
+//! `serde_json::Value`; only fields whose shape the documentation leaves
+//! open are kept as JSON.
 //!
 //! # Quantities are `i64`
 //!
@@ -88,33 +88,31 @@ mod cart;
 mod catalog;
 mod checkout;
 mod common;
-mod context;
 mod order;
 mod provisioning;
 
 pub use cart::{
-    Cart, CartError, CartErrorCode, CartLineItem, CartLinks, CartStatus, LineItemError, NewCart,
-    Participant, ParticipantType,
+    Cart, CartError, CartErrorCode, CartErrorInformation, CartLineItem, CartLinks, CartStatus,
+    LineItemError, NewCart, Participant, ParticipantType,
 };
 pub(crate) use catalog::encode_query_value;
 pub use catalog::{
     Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, CatalogFilter, Currency,
-    OfferedTerm, Product, ProductLinks, ProductType, RefundOption, RenewalInstruction,
-    RenewalOption, Segment, Sku, SkuLinks, TargetView,
+    OfferedTerm, PricingPolicy, Product, ProductLinks, ProductType, RefundOption,
+    RenewalInstruction, RenewalOption, Segment, Sku, SkuLinks, SpecializedOfferProperties,
+    TargetView,
 };
 pub use checkout::{CartCheckoutResult, OrderError};
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
-pub use context::ProvisioningContext;
 pub use enums::BillingCycle;
 pub use order::{
-    LineItemTransactionType, Order, OrderLineItem, OrderLineItemDetails, OrderLineItemLinks,
-    OrderLinks, OrderStatus, OrderTransactionType, Pricing, RenewsTo,
+    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
+    OrderTransactionType, Pricing, PurchaseCommitment, RenewsTo,
 };
 pub use provisioning::{
     OrderLineItemProvisioningStatus, ProvisioningStatus, QuantityProvisioningStatus,
 };
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -133,16 +131,17 @@ where
     Option::<T>::deserialize(deserializer).map(Option::unwrap_or_default)
 }
 
-/// Reads an array that may be `null` (as empty), without the spare room the
-/// decoder's doubling leaves: JSON gives no length up front, so 5 elements
-/// end up in room for 8. Shrinking gives the spare room back; glibc's
-/// allocator does it in place, splitting the block without a copy.
-pub(crate) fn null_as_empty_compact<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+/// Reads an array that may be `null` (as empty), without the spare room
+/// the decoder's doubling leaves: JSON gives no length up front, so 5 line
+/// items end up in room for 8, which for the line items of a large checkout
+/// result is a third of its decoded size. Shrinking gives the room back;
+/// glibc's allocator does it in place, without a copy.
+pub(crate) fn null_as_empty_exact<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
 {
-    let mut list = Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default();
+    let mut list: Vec<T> = null_as_default(deserializer)?;
     list.shrink_to_fit();
     Ok(list)
 }
@@ -212,41 +211,73 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectElement<T> {
 }
 
 /// The objects of an array, each read by `T`; elements of other shapes are
-/// skipped, and anything but an array reads as empty. In one pass, into a
-/// `Vec` or a boxed slice.
-pub(crate) fn objects_or_empty<'de, D, T, L>(deserializer: D) -> Result<L, D::Error>
+/// skipped, and anything but an array reads as empty. In one pass.
+pub(crate) fn objects_or_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: Deserialize<'de>,
-    L: From<Vec<T>>,
 {
-    struct Objects<T>(PhantomData<T>);
+    deserializer.deserialize_any(Objects {
+        lone_object: false,
+        marker: PhantomData,
+    })
+}
 
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for Objects<T> {
-        type Value = Vec<T>;
+/// Like [`objects_or_empty`], with a lone object read as a list of one: for
+/// fields the documentation types as an array and the service sends as one
+/// object.
+pub(crate) fn object_or_objects<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_any(Objects {
+        lone_object: true,
+        marker: PhantomData,
+    })
+}
 
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an array of objects, or any other value read as empty")
+/// One object, whether sent alone or as the first object of an array (the
+/// documentation types `renewsTo` as an array; the service sends one
+/// object); any other shape reads as `None`.
+pub(crate) fn one_object_or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    object_or_objects(deserializer).map(|list: Vec<T>| list.into_iter().next())
+}
+
+/// Reads the objects of an array, and a lone object as one when asked to.
+struct Objects<T> {
+    lone_object: bool,
+    marker: PhantomData<T>,
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Objects<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of objects, or any other value read as empty")
+    }
+
+    other_shapes_read_as!(Vec::new());
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut list = Vec::new();
+        while let Some(ObjectElement(element)) = seq.next_element()? {
+            list.extend(element);
         }
+        Ok(list)
+    }
 
-        other_shapes_read_as!(Vec::new());
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut list = Vec::new();
-            while let Some(ObjectElement(element)) = seq.next_element()? {
-                list.extend(element);
-            }
-            Ok(list)
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        if self.lone_object {
+            T::deserialize(MapAccessDeserializer::new(map)).map(|object| vec![object])
+        } else {
             skip_map(map).map(|()| Vec::new())
         }
     }
-
-    deserializer
-        .deserialize_any(Objects(PhantomData))
-        .map(L::from)
 }
 
 /// A string, or `None` for any other shape, skipped in the same pass.
@@ -254,74 +285,144 @@ pub(crate) fn string_or_none<'de, D>(deserializer: D) -> Result<Option<String>, 
 where
     D: Deserializer<'de>,
 {
-    deserializer
-        .deserialize_any(Text(&[]))
-        .map(|text| text.map(Cow::into_owned))
+    struct Text;
+
+    impl<'de> Visitor<'de> for Text {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, or any other value read as absent")
+        }
+
+        other_shapes_read_as!(None, but strings);
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(Some(text.to_owned()))
+        }
+
+        fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
+            Ok(Some(text))
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            skip_seq(seq).map(|()| None)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            skip_map(map).map(|()| None)
+        }
+    }
+
+    deserializer.deserialize_any(Text)
 }
 
-/// Like [`string_or_none`], for a field that usually holds one of a few
-/// short values: those are kept as the `known` static strings, with no
-/// allocation, and anything else as an owned string.
-pub(crate) fn known_string_or_none<'de, D>(
-    deserializer: D,
-    known: &'static [&'static str],
-) -> Result<Option<Cow<'static, str>>, D::Error>
+/// A number, or a string that parses as one (amounts are sometimes sent as
+/// `"0.001"`); `None` for anything else, skipped in the same pass.
+pub(crate) fn number_or_none<'de, D>(deserializer: D) -> Result<Option<f64>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    deserializer.deserialize_any(Text(known))
+    struct Number;
+
+    impl<'de> Visitor<'de> for Number {
+        type Value = Option<f64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number, or any other value read as absent")
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+            Ok(Some(value as f64))
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+            Ok(Some(value as f64))
+        }
+
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+            Ok(Some(value))
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            Ok(text
+                .trim()
+                .parse()
+                .ok()
+                .filter(|value: &f64| value.is_finite()))
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            skip_seq(seq).map(|()| None)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            skip_map(map).map(|()| None)
+        }
+    }
+
+    deserializer.deserialize_any(Number)
 }
 
-/// Reads a string, keeping it as one of the known static strings where it
-/// is one; any other shape is skipped and reads as `None`.
-struct Text(&'static [&'static str]);
-
-impl Text {
-    fn known(&self, text: &str) -> Option<&'static str> {
-        self.0.iter().copied().find(|known| *known == text)
-    }
-}
-
-impl<'de> Visitor<'de> for Text {
-    type Value = Option<Cow<'static, str>>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string, or any other value read as absent")
-    }
-
-    other_shapes_read_as!(None, but strings);
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        Ok(Some(match self.known(text) {
-            Some(known) => Cow::Borrowed(known),
-            None => Cow::Owned(text.to_owned()),
-        }))
-    }
-
-    fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
-        Ok(Some(match self.known(&text) {
-            Some(known) => Cow::Borrowed(known),
-            None => Cow::Owned(text),
-        }))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        skip_seq(seq).map(|()| None)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        skip_map(map).map(|()| None)
-    }
-}
-
-/// A string, or empty for any other shape, skipped in the same pass; as a
-/// `String` or a `Box<str>`.
-pub(crate) fn string_or_empty<'de, D, S>(deserializer: D) -> Result<S, D::Error>
+/// An integer, sent as a number or as a string of digits (the documentation
+/// types line item IDs as strings, the examples send numbers). Anything else
+/// is an error that names what was expected.
+pub(crate) fn integer_or_numeric_string<'de, D>(deserializer: D) -> Result<i64, D::Error>
 where
     D: Deserializer<'de>,
-    S: From<String>,
 {
-    string_or_none(deserializer).map(|text| S::from(text.unwrap_or_default()))
+    struct Integer;
+
+    impl Visitor<'_> for Integer {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, as a number or a string of digits")
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<i64, E> {
+            Ok(value)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<i64, E> {
+            i64::try_from(value).map_err(|_| E::custom("an integer too large for an i64"))
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<i64, E> {
+            // The text is not echoed: it came from a server.
+            text.trim()
+                .parse()
+                .map_err(|_| E::custom("a string that is not an integer"))
+        }
+    }
+
+    deserializer.deserialize_any(Integer)
+}
+
+/// A string, or empty for any other shape, skipped in the same pass.
+pub(crate) fn string_or_empty<'de, D>(deserializer: D) -> Result<String, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    string_or_none(deserializer).map(Option::unwrap_or_default)
 }
 
 /// Reads an object of string values, as in `provisioningContext`. `null`, a
@@ -332,34 +433,26 @@ pub(crate) fn string_map<'de, D>(deserializer: D) -> Result<BTreeMap<String, Str
 where
     D: Deserializer<'de>,
 {
-    string_entries(deserializer).map(|entries| entries.into_iter().collect())
-}
-
-/// The entries of [`string_map`], in the order sent, repeated keys and all.
-pub(crate) fn string_entries<'de, D>(deserializer: D) -> Result<Vec<(String, String)>, D::Error>
-where
-    D: Deserializer<'de>,
-{
     struct Entries;
 
     impl<'de> Visitor<'de> for Entries {
-        type Value = Vec<(String, String)>;
+        type Value = BTreeMap<String, String>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an object of strings, or any other value read as empty")
         }
 
-        other_shapes_read_as!(Vec::new());
+        other_shapes_read_as!(BTreeMap::new());
 
         fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            skip_seq(seq).map(|()| Vec::new())
+            skip_seq(seq).map(|()| BTreeMap::new())
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut entries = Vec::new();
+            let mut entries = BTreeMap::new();
             while let Some(key) = map.next_key::<String>()? {
                 if let JsonText(Some(text)) = map.next_value()? {
-                    entries.push((key, text));
+                    entries.insert(key, text);
                 }
             }
             Ok(entries)
@@ -367,6 +460,15 @@ where
     }
 
     deserializer.deserialize_any(Entries)
+}
+
+/// Any value as text: a string as it is, `null` as `None`, anything else as
+/// compact JSON; for fields documented as strings that may come as numbers.
+pub(crate) fn text_or_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    JsonText::deserialize(deserializer).map(|JsonText(text)| text)
 }
 
 /// Any JSON value as text: a string as it is, `null` as `None`, anything
@@ -515,12 +617,10 @@ impl<'de> Visitor<'de> for JsonTextVisitor {
 
 /// Reads an array of strings that the documentation once typed as a single
 /// string: a string becomes a one-element list (none if empty), `null` an
-/// empty one. In one pass, into a `Vec` or a boxed slice; other shapes are
-/// an error.
-pub(crate) fn string_or_list<'de, D, L>(deserializer: D) -> Result<L, D::Error>
+/// empty one. In one pass; other shapes are an error.
+pub(crate) fn string_or_list<'de, D>(deserializer: D) -> Result<Vec<String>, D::Error>
 where
     D: Deserializer<'de>,
-    L: From<Vec<String>>,
 {
     struct OneOrMany;
 
@@ -563,7 +663,7 @@ where
         }
     }
 
-    deserializer.deserialize_any(OneOrMany).map(L::from)
+    deserializer.deserialize_any(OneOrMany)
 }
 
 /// Strips a leading UTF-8 byte order mark, which some Partner Center

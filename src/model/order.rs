@@ -1,12 +1,12 @@
 //! Orders and their line items, as checkout and the order endpoints return them.
 
-use std::borrow::Cow;
+use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::{
-    Attributes, BillingCycle, Link, ProvisioningContext, known_string_or_none,
-    null_as_empty_compact, object_or_default, object_or_none, string_or_list,
+    Attributes, BillingCycle, Link, null_as_empty_exact, number_or_none, object_or_default,
+    object_or_none, one_object_or_none, string_map, string_or_list, string_or_none,
 };
 use crate::ids::OrderId;
 
@@ -73,10 +73,10 @@ pub struct Order {
     pub id: OrderId,
     /// A short friendly ID (the quote ID); may equal `id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alternate_id: Option<Box<str>>,
+    pub alternate_id: Option<String>,
     /// The customer's tenant ID.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reference_customer_id: Option<Box<str>>,
+    pub reference_customer_id: Option<String>,
     /// How the order is billed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_cycle: Option<BillingCycle>,
@@ -84,17 +84,17 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_type: Option<OrderTransactionType>,
     /// The order's line items.
-    #[serde(default, deserialize_with = "null_as_empty_compact")]
+    #[serde(default, deserialize_with = "null_as_empty_exact")]
     pub line_items: Vec<OrderLineItem>,
     /// The currency, such as `USD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency_code: Option<Box<str>>,
+    pub currency_code: Option<String>,
     /// The currency's symbol, such as `$`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency_symbol: Option<Box<str>>,
+    pub currency_symbol: Option<String>,
     /// When the order was made, as the service wrote it (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_date: Option<Box<str>>,
+    pub creation_date: Option<String>,
     /// Where the order stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
@@ -109,7 +109,8 @@ pub struct Order {
     /// The resource's attributes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributes: Option<Attributes>,
-    /// The pre-tax total, sent only when asked for with `include_price`.
+    /// The pre-tax total. Documented as sent only with `include_price`, but
+    /// the 2023 checkout examples carry it without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_price: Option<f64>,
     /// Whether the partner-of-record attestation was accepted.
@@ -145,111 +146,68 @@ impl Order {
 }
 
 /// One line of an order.
-///
-/// What every line carries is held inline; what few lines carry (add-on
-/// parents, further resellers, renewal terms, attestation, promotions,
-/// custom term ends and prices) is in [`details`](Self::details), boxed, so
-/// that a large result of plain lines stays small. The accessors below read
-/// those fields whether or not the box is there. On the wire both are one
-/// flat object.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", from = "WireLineItem")]
-#[non_exhaustive]
-pub struct OrderLineItem {
-    /// The line's position in the order, from 0.
-    pub line_item_number: i64,
-    /// The catalog item (`product:sku:availability`) or legacy offer ID.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offer_id: Option<Box<str>>,
-    /// The subscription, once provisioned; absent until then.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subscription_id: Option<Box<str>>,
-    /// The partner's label for the subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub friendly_name: Option<Box<str>>,
-    /// Licences or instances.
-    pub quantity: i64,
-    /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty. The
-    /// usual terms are kept as static strings, with no allocation; a value
-    /// that is not a string reads as absent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub term_duration: Option<Cow<'static, str>>,
-    /// What the line does to its subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_type: Option<LineItemTransactionType>,
-    /// The MPN ID of the indirect reseller.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub partner_id_on_record: Option<Box<str>>,
-    /// The values the SKU's provisioning variables asked for. `null`, a
-    /// string or another odd shape reads as empty.
-    #[serde(skip_serializing_if = "ProvisioningContext::is_empty")]
-    pub provisioning_context: ProvisioningContext,
-    /// Links to the subscription, SKU and provisioning status. Every link is
-    /// optional: absent, `null` or odd `links` read as none.
-    #[serde(skip_serializing_if = "OrderLineItemLinks::is_empty")]
-    pub links: OrderLineItemLinks,
-    /// The fields few lines carry, when the line has any of them.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub details: Option<Box<OrderLineItemDetails>>,
-}
-
-impl OrderLineItem {
-    /// The base subscription of an add-on.
-    pub fn parent_subscription_id(&self) -> Option<&str> {
-        self.details.as_ref()?.parent_subscription_id.as_deref()
-    }
-
-    /// Further resellers' MPN IDs (EU/EFTA, at most 5).
-    pub fn additional_partner_ids_on_record(&self) -> &[String] {
-        self.details
-            .as_ref()
-            .map_or(&[], |details| &details.additional_partner_ids_on_record)
-    }
-
-    /// The term the subscription renews to.
-    pub fn renews_to(&self) -> Option<&RenewsTo> {
-        self.details.as_ref()?.renews_to.as_ref()
-    }
-
-    /// Whether the offer's attestation was accepted.
-    pub fn attestation_accepted(&self) -> Option<bool> {
-        self.details.as_ref()?.attestation_accepted
-    }
-
-    /// The promotion applied.
-    pub fn promotion_id(&self) -> Option<&str> {
-        self.details.as_ref()?.promotion_id.as_deref()
-    }
-
-    /// A custom end date of the term (ISO 8601).
-    pub fn custom_term_end_date(&self) -> Option<&str> {
-        self.details.as_ref()?.custom_term_end_date.as_deref()
-    }
-
-    /// Pre-tax prices, when the service sends them.
-    pub fn pricing(&self) -> Option<&Pricing> {
-        self.details.as_ref()?.pricing.as_deref()
-    }
-}
-
-/// The fields of an [`OrderLineItem`] that few lines carry.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct OrderLineItemDetails {
+pub struct OrderLineItem {
+    /// The line's position in the order, from 0.
+    #[serde(default)]
+    pub line_item_number: i64,
+    /// The catalog item (`product:sku:availability`) or legacy offer ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer_id: Option<String>,
+    /// The subscription, once provisioned; absent until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_id: Option<String>,
     /// The base subscription of an add-on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent_subscription_id: Option<Box<str>>,
+    pub parent_subscription_id: Option<String>,
+    /// The partner's label for the subscription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    /// Licences or instances.
+    #[serde(default)]
+    pub quantity: i64,
+    /// The term as an ISO 8601 duration (`P1M`, `P1Y`); may be empty. A
+    /// value that is not a string reads as absent.
+    #[serde(
+        default,
+        deserialize_with = "string_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub term_duration: Option<String>,
+    /// What the line does to its subscription.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_type: Option<LineItemTransactionType>,
+    /// The MPN ID of the indirect reseller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id_on_record: Option<String>,
     /// Further resellers' MPN IDs (EU/EFTA, at most 5). A single string
     /// reads as a list of one.
     #[serde(
         default,
         deserialize_with = "string_or_list",
-        skip_serializing_if = "<[String]>::is_empty"
+        skip_serializing_if = "Vec::is_empty"
     )]
-    pub additional_partner_ids_on_record: Box<[String]>,
-    /// The term the subscription renews to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub additional_partner_ids_on_record: Vec<String>,
+    /// The values the SKU's provisioning variables asked for, such as
+    /// `scope` and `entitlementId` for a savings plan: the same map as a
+    /// cart line's. `null`, a string or another odd shape reads as empty;
+    /// values that are not strings are kept as their JSON text. Written
+    /// even when empty, as the service does.
+    #[serde(
+        default,
+        alias = "ProvisioningContext",
+        deserialize_with = "string_map"
+    )]
+    pub provisioning_context: BTreeMap<String, String>,
+    /// The term the subscription renews to. The documentation types it as
+    /// an array and the service sends one object: both are read.
+    #[serde(
+        default,
+        deserialize_with = "one_object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub renews_to: Option<RenewsTo>,
     /// Whether the offer's attestation was accepted.
     #[serde(
@@ -260,95 +218,32 @@ pub struct OrderLineItemDetails {
     pub attestation_accepted: Option<bool>,
     /// The promotion applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub promotion_id: Option<Box<str>>,
+    pub promotion_id: Option<String>,
     /// A custom end date of the term (ISO 8601).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub custom_term_end_date: Option<Box<str>>,
+    pub custom_term_end_date: Option<String>,
     /// Pre-tax prices, when the service sends them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pricing: Option<Box<Pricing>>,
-}
-
-impl OrderLineItemDetails {
-    /// Whether no field is set.
-    pub fn is_empty(&self) -> bool {
-        *self == OrderLineItemDetails::default()
-    }
-}
-
-/// An [`OrderLineItem`] as the wire has it: one flat object. Decoded by the
-/// derived one-pass decoder, then split into the line and its boxed details.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireLineItem {
-    #[serde(default)]
-    line_item_number: i64,
-    #[serde(default)]
-    offer_id: Option<Box<str>>,
-    #[serde(default)]
-    subscription_id: Option<Box<str>>,
-    #[serde(default)]
-    parent_subscription_id: Option<Box<str>>,
-    #[serde(default)]
-    friendly_name: Option<Box<str>>,
-    #[serde(default)]
-    quantity: i64,
-    #[serde(default, deserialize_with = "term_or_none")]
-    term_duration: Option<Cow<'static, str>>,
-    #[serde(default)]
-    transaction_type: Option<LineItemTransactionType>,
-    #[serde(default)]
-    partner_id_on_record: Option<Box<str>>,
-    #[serde(default, deserialize_with = "string_or_list")]
-    additional_partner_ids_on_record: Box<[String]>,
-    #[serde(default, alias = "ProvisioningContext")]
-    provisioning_context: ProvisioningContext,
-    #[serde(default)]
-    renews_to: Option<RenewsTo>,
-    #[serde(default, alias = "AttestationAccepted")]
-    attestation_accepted: Option<bool>,
-    #[serde(default, deserialize_with = "object_or_default")]
-    links: OrderLineItemLinks,
-    #[serde(default)]
-    promotion_id: Option<Box<str>>,
-    #[serde(default)]
-    custom_term_end_date: Option<Box<str>>,
-    #[serde(default)]
-    pricing: Option<Box<Pricing>>,
-}
-
-impl From<WireLineItem> for OrderLineItem {
-    fn from(wire: WireLineItem) -> Self {
-        let details = OrderLineItemDetails {
-            parent_subscription_id: wire.parent_subscription_id,
-            additional_partner_ids_on_record: wire.additional_partner_ids_on_record,
-            renews_to: wire.renews_to,
-            attestation_accepted: wire.attestation_accepted,
-            promotion_id: wire.promotion_id,
-            custom_term_end_date: wire.custom_term_end_date,
-            pricing: wire.pricing,
-        };
-        OrderLineItem {
-            line_item_number: wire.line_item_number,
-            offer_id: wire.offer_id,
-            subscription_id: wire.subscription_id,
-            friendly_name: wire.friendly_name,
-            quantity: wire.quantity,
-            term_duration: wire.term_duration,
-            transaction_type: wire.transaction_type,
-            partner_id_on_record: wire.partner_id_on_record,
-            provisioning_context: wire.provisioning_context,
-            links: wire.links,
-            details: (!details.is_empty()).then(|| Box::new(details)),
-        }
-    }
-}
-
-/// Reads a line's term, sharing the usual ones.
-fn term_or_none<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Cow<'static, str>>, D::Error> {
-    known_string_or_none(deserializer, &["P1M", "P1Y", "P3Y"])
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pricing: Option<Pricing>,
+    /// What a savings plan commits to spend.
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub purchase_commitment: Option<PurchaseCommitment>,
+    /// Links to the subscription, SKU and provisioning status. Every link is
+    /// optional: absent, `null` or odd `links` read as none.
+    #[serde(
+        default,
+        deserialize_with = "object_or_default",
+        skip_serializing_if = "OrderLineItemLinks::is_empty"
+    )]
+    pub links: OrderLineItemLinks,
 }
 
 /// The term a subscription renews to.
@@ -356,50 +251,112 @@ fn term_or_none<'de, D: Deserializer<'de>>(
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RenewsTo {
-    /// The renewal term, such as `P1Y`. The usual terms are kept as static
-    /// strings, with no allocation; a value that is not a string reads as
-    /// absent.
+    /// The renewal term, such as `P1Y`. A value that is not a string reads
+    /// as absent.
     #[serde(
         default,
-        deserialize_with = "term_or_none",
+        deserialize_with = "string_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub term_duration: Option<Cow<'static, str>>,
+    pub term_duration: Option<String>,
 }
 
 impl RenewsTo {
     /// Renews to the given term, such as `P1Y`.
     pub fn term(term_duration: impl Into<String>) -> Self {
         RenewsTo {
-            term_duration: Some(Cow::Owned(term_duration.into())),
+            term_duration: Some(term_duration.into()),
         }
     }
 }
 
-/// Pre-tax prices of an order line.
+/// Pre-tax prices of a cart or order line. A price that is not a number
+/// reads as absent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Pricing {
     /// The list price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "number_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub list_price: Option<f64>,
     /// The price after discounts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "number_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub discounted_price: Option<f64>,
     /// The prorated price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "number_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prorated_price: Option<f64>,
     /// The unit price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "number_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub price: Option<f64>,
-    /// The price times the quantity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The price for the whole term and quantity: for a yearly term billed
+    /// monthly, 12 times `price`.
+    #[serde(
+        default,
+        deserialize_with = "number_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extended_price: Option<f64>,
 }
 
+/// What a savings plan commits to spend (`purchaseCommitment`), such as
+/// 0.05 USD an hour.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PurchaseCommitment {
+    /// The amount per `grain`. A number sent as a string is read too.
+    #[serde(
+        default,
+        deserialize_with = "number_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub amount: Option<f64>,
+    /// The period the amount is for, such as `hourly`.
+    #[serde(
+        default,
+        deserialize_with = "string_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grain: Option<String>,
+    /// The currency, such as `usd`.
+    #[serde(
+        default,
+        deserialize_with = "string_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub currency: Option<String>,
+}
+
+impl PurchaseCommitment {
+    /// A commitment of `amount` in `currency` per `grain` (such as
+    /// `hourly`).
+    pub fn new(amount: f64, currency: impl Into<String>, grain: impl Into<String>) -> Self {
+        PurchaseCommitment {
+            amount: Some(amount),
+            grain: Some(grain.into()),
+            currency: Some(currency.into()),
+        }
+    }
+}
+
 /// Links from an order. Every link is optional, and one that is not an
-/// object reads as absent. Each is boxed, to keep orders small.
+/// object reads as absent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -411,21 +368,37 @@ pub struct OrderLinks {
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub self_link: Option<Box<Link>>,
+    pub self_link: Option<Link>,
     /// The order's provisioning status.
     #[serde(
         default,
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub provisioning_status: Option<Box<Link>>,
+    pub provisioning_status: Option<Link>,
     /// Where to patch the order (method `PATCH`).
     #[serde(
         default,
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub patch_operation: Option<Box<Link>>,
+    pub patch_operation: Option<Link>,
+    /// A `next` link, which the documentation lists without saying where
+    /// it leads.
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next: Option<Link>,
+    /// A `previous` link, which the documentation lists without saying
+    /// where it leads.
+    #[serde(
+        default,
+        deserialize_with = "object_or_none",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub previous: Option<Link>,
 }
 
 impl OrderLinks {
@@ -436,7 +409,7 @@ impl OrderLinks {
 }
 
 /// Links from an order line. Every link is optional, and one that is not an
-/// object reads as absent. Each is boxed, to keep line items small.
+/// object reads as absent.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -447,42 +420,42 @@ pub struct OrderLineItemLinks {
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub subscription: Option<Box<Link>>,
+    pub subscription: Option<Link>,
     /// The SKU bought.
     #[serde(
         default,
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub sku: Option<Box<Link>>,
+    pub sku: Option<Link>,
     /// The line's provisioning status.
     #[serde(
         default,
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub provisioning_status: Option<Box<Link>>,
+    pub provisioning_status: Option<Link>,
     /// Where to activate what was bought, for offers that need it.
     #[serde(
         default,
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub activation_links: Option<Box<Link>>,
+    pub activation_links: Option<Link>,
     /// The product bought.
     #[serde(
         default,
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub product: Option<Box<Link>>,
+    pub product: Option<Link>,
     /// The availability bought.
     #[serde(
         default,
         deserialize_with = "object_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub availability: Option<Box<Link>>,
+    pub availability: Option<Link>,
 }
 
 impl OrderLineItemLinks {
@@ -497,54 +470,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_lines_are_small_and_hold_no_details() {
-        // The line items of a large result are most of its memory: keep the
-        // inline part small, and the rarely sent fields out of it.
-        assert!(
-            size_of::<OrderLineItem>() <= 208,
-            "{}",
-            size_of::<OrderLineItem>()
-        );
-        assert!(size_of::<Link>() <= 56, "{}", size_of::<Link>());
-        let plain: OrderLineItem = serde_json::from_str(
-            r#"{"lineItemNumber": 0, "offerId": "A:B:C", "termDuration": "P1Y",
-                "provisioningContext": {}, "links": {"subscription": {"uri": "/s", "method": "GET", "headers": []}}}"#,
-        )
-        .unwrap();
-        assert_eq!(plain.details, None);
-        assert!(matches!(plain.term_duration, Some(Cow::Borrowed("P1Y"))));
-        let link = plain.links.subscription.as_deref().unwrap();
-        assert!(matches!(link.method, Some(Cow::Borrowed("GET"))));
-    }
-
-    #[test]
-    fn rare_fields_go_to_the_details_and_back_to_the_wire() {
+    fn every_documented_line_field_is_read_and_written_back() {
         let body = r#"{"lineItemNumber": 1, "parentSubscriptionId": "p", "additionalPartnerIdsOnRecord": "123",
-            "renewsTo": {"termDuration": "P3Y"}, "attestationAccepted": false, "promotionId": "promo",
-            "customTermEndDate": "2026-01-31", "pricing": {"listPrice": 22.0}}"#;
+            "renewsTo": [{"termDuration": "P3Y"}], "attestationAccepted": false, "promotionId": "promo",
+            "customTermEndDate": "2026-01-31", "pricing": {"listPrice": 22.0, "extendedPrice": "odd"},
+            "purchaseCommitment": {"amount": "0.05", "currency": "usd", "grain": "hourly"},
+            "provisioningContext": {"scope": "single", "entitlementId": "e"}}"#;
         let item: OrderLineItem = serde_json::from_str(body).unwrap();
-        assert_eq!(item.parent_subscription_id(), Some("p"));
-        assert_eq!(item.additional_partner_ids_on_record(), ["123"]);
+        assert_eq!(item.parent_subscription_id.as_deref(), Some("p"));
+        assert_eq!(item.additional_partner_ids_on_record, ["123"]);
+        assert_eq!(item.renews_to, Some(RenewsTo::term("P3Y")));
+        assert_eq!(item.attestation_accepted, Some(false));
+        assert_eq!(item.promotion_id.as_deref(), Some("promo"));
+        assert_eq!(item.custom_term_end_date.as_deref(), Some("2026-01-31"));
+        let pricing = item.pricing.as_ref().unwrap();
         assert_eq!(
-            item.renews_to().and_then(|r| r.term_duration.as_deref()),
-            Some("P3Y")
+            (pricing.list_price, pricing.extended_price),
+            (Some(22.0), None)
         );
-        assert_eq!(item.attestation_accepted(), Some(false));
-        assert_eq!(item.promotion_id(), Some("promo"));
-        assert_eq!(item.custom_term_end_date(), Some("2026-01-31"));
-        assert_eq!(item.pricing().and_then(|p| p.list_price), Some(22.0));
+        assert_eq!(
+            item.purchase_commitment,
+            Some(PurchaseCommitment::new(0.05, "usd", "hourly"))
+        );
+        assert_eq!(item.provisioning_context["entitlementId"], "e");
         let json = serde_json::to_value(&item).unwrap();
         assert_eq!(
             json["additionalPartnerIdsOnRecord"],
             serde_json::json!(["123"])
         );
         assert_eq!(json["renewsTo"]["termDuration"], "P3Y");
-        assert_eq!(json["pricing"]["listPrice"], 22.0);
-        assert!(json.get("details").is_none());
+        assert_eq!(json["purchaseCommitment"]["amount"], 0.05);
         assert_eq!(serde_json::from_value::<OrderLineItem>(json).unwrap(), item);
-
-        let none = OrderLineItem::default();
-        assert_eq!(none.pricing(), None);
-        assert!(none.additional_partner_ids_on_record().is_empty());
     }
 }

@@ -237,7 +237,7 @@ mod tests {
         let post = Link {
             uri: "/customers/c/orders".into(),
             method: Some("POST".into()),
-            headers: Box::default(),
+            headers: Vec::new(),
         };
         assert!(next_request(&post, BASE).is_err());
     }
