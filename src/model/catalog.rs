@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::enums::loose_eq;
 use super::{BillingCycle, CartLineItem, Link, null_as_default};
 use crate::error::Error;
+use crate::text::Escaped;
 
 wire_enum! {
     /// Which part of the catalog to list (`targetView`).
@@ -505,7 +506,7 @@ impl OfferedTerm {
 impl fmt::Display for OfferedTerm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.term_duration {
-            Some(term) => write!(f, "{term}/{}", self.billing_cycle),
+            Some(term) => write!(f, "{}/{}", Escaped(term), self.billing_cycle),
             None => write!(f, "{}", self.billing_cycle),
         }
     }
