@@ -612,9 +612,7 @@ pub(crate) fn is_loopback_url(url: &str) -> bool {
 /// Checks text that goes in a header: not empty, visible ASCII and spaces,
 /// at most 256 bytes.
 pub(crate) fn check_header_text(what: &str, value: &str) -> Result<(), Error> {
-    let ok = !value.trim().is_empty()
-        && value.len() <= 256
-        && value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    let ok = !value.trim().is_empty() && value.len() <= 256 && crate::text::is_header_text(value);
     if ok {
         Ok(())
     } else {
