@@ -165,6 +165,31 @@ fn https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped() {
     assert_eq!(socks.targets(), ["192.0.2.1:443"]);
 }
 
+#[test]
+fn a_token_variable_is_trimmed_and_refused_with_white_space_inside() {
+    use partner_center_cart::auth::{AuthError, EnvTokenProvider};
+    if common::child::in_child() {
+        let token = EnvTokenProvider::default().access_token().unwrap();
+        assert_eq!(token.secret(), "eyJ0.trailing-newline");
+        let error = EnvTokenProvider::new("PCC_TEST_SPACED_TOKEN")
+            .access_token()
+            .unwrap_err();
+        assert!(matches!(error, AuthError::EnvVar { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("PCC_TEST_SPACED_TOKEN"), "{message}");
+        assert!(!message.contains("eyJ0"), "{message}");
+        return;
+    }
+    common::child::run_in_child(
+        "a_token_variable_is_trimmed_and_refused_with_white_space_inside",
+        &[
+            ("PARTNER_CENTER_TOKEN", " eyJ0.trailing-newline\r\n"),
+            ("PCC_TEST_SPACED_TOKEN", "eyJ0.first eyJ0.second"),
+        ],
+        &[],
+    );
+}
+
 /// A proxy URL with a byte that is not UTF-8.
 #[cfg(unix)]
 fn not_utf8() -> std::ffi::OsString {
