@@ -123,7 +123,7 @@ impl Server {
     }
 
     /// Serves `stream` on a thread of its own, unless the server stopped.
-    fn start(
+    fn spawn(
         self: &Arc<Self>,
         stream: TcpStream,
         number: u64,
@@ -165,7 +165,7 @@ pub(super) fn serve(listener: TcpListener, handler: Arc<dyn Handler>, server: Ar
     while server.wait_for_slot() {
         let started = listener.accept().and_then(|(stream, _)| {
             accepted += 1;
-            server.start(stream, accepted, &handler)
+            server.spawn(stream, accepted, &handler)
         });
         match started {
             Ok(()) => pause = FIRST_ACCEPT_PAUSE,

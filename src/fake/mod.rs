@@ -405,7 +405,7 @@ impl FakeBuilder {
         let address = listener.local_addr()?;
         let state = Arc::new(State {
             recording: self.recording,
-            ..State::default()
+            inner: Mutex::default(),
         });
         let server = Arc::new(http::Server::new(self.limits));
         let accept = {
@@ -433,16 +433,9 @@ struct Recording {
 }
 
 /// What the fake keeps between requests.
-#[derive(Default)]
 struct State {
     recording: Recording,
     inner: Mutex<Inner>,
-}
-
-impl Default for Recording {
-    fn default() -> Self {
-        FakeBuilder::default().recording
-    }
 }
 
 #[derive(Default)]
