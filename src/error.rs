@@ -831,6 +831,8 @@ mod tests {
 
     #[test]
     fn every_display_of_server_text_is_escaped() {
+        use serde_json::json;
+
         use crate::model::{
             Availability, BillingCycle, CartStatus, LineItemTransactionType, OrderStatus,
             OrderTransactionType, ParticipantType, Segment,
@@ -846,7 +848,7 @@ mod tests {
         assert_escaped(&crate::model::ProvisioningStatus::from_wire(HOSTILE).to_string());
 
         // Every field of a term refusal comes from the catalog.
-        let availability: Availability = serde_json::from_value(serde_json::json!({
+        let availability: Availability = serde_json::from_value(json!({
             "id": "1",
             "catalogItemId": HOSTILE,
             "terms": [{"duration": HOSTILE, "billingCycle": HOSTILE}],
@@ -887,5 +889,52 @@ mod tests {
             ..ApiFault::default()
         });
         assert_escaped(&Error::Service(Box::new(fault)).to_string());
+
+        let item: crate::model::LineItemError = serde_json::from_value(json!({
+            "lineItemId": 0,
+            "catalogItemId": HOSTILE,
+            "error": {"errorCode": HOSTILE, "errorDescription": HOSTILE},
+        }))
+        .unwrap();
+        let shown = Error::CartHasErrors {
+            cart_id: None,
+            errors: vec![item],
+        }
+        .to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            3,
+            "{shown}"
+        );
+
+        let order: crate::model::Order =
+            serde_json::from_value(json!({"id": HOSTILE, "status": HOSTILE})).unwrap();
+        let shown = Error::WaitTimedOut {
+            pending: vec![order.id.clone()],
+            orders: vec![order],
+            waited: Duration::from_secs(1),
+        }
+        .to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            2,
+            "{shown}"
+        );
+
+        let group: crate::model::OrderError = serde_json::from_value(json!({
+            "orderGroupId": HOSTILE,
+            "code": HOSTILE,
+            "description": HOSTILE,
+        }))
+        .unwrap();
+        let shown = group.to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            3,
+            "{shown}"
+        );
     }
 }
