@@ -8,6 +8,7 @@ use std::time::Duration;
 use ureq::http::Uri;
 use uuid::Uuid;
 
+use crate::auth::env::Lookup;
 use crate::client::Client;
 use crate::cloud::Cloud;
 use crate::error::Error;
@@ -65,9 +66,12 @@ enum ProxyKind {
 impl Proxy {
     /// Use the proxy named by the first of `HTTPS_PROXY`, `ALL_PROXY` and
     /// `HTTP_PROXY` (each before its lowercase form) that is set, unless the
-    /// host is in `NO_PROXY` (or `no_proxy`): the default. A variable whose
-    /// URL cannot be used is skipped with a warning that names it. A
-    /// loopback base URL never goes through a proxy from the environment.
+    /// host is in `NO_PROXY` (or `no_proxy`): the default. A variable that
+    /// is not UTF-8 or whose URL cannot be used is skipped with a warning
+    /// that names it. When a proxy is set but `NO_PROXY` is not UTF-8,
+    /// [`ClientBuilder::build`] refuses rather than ignore the exemptions
+    /// (and [`Client::new`] connects directly, with a warning). A loopback
+    /// base URL never goes through a proxy from the environment.
     pub fn from_environment() -> Self {
         Proxy(ProxyKind::Environment)
     }
@@ -139,27 +143,70 @@ const PROXY_VARIABLES: [&str; 6] = [
     "http_proxy",
 ];
 
-/// The proxy the environment names for requests to `url`, if any.
-fn proxy_from_env(url: &str) -> Option<ureq::Proxy> {
-    let uri: Uri = url.parse().ok()?;
-    let host = uri.host()?;
-    let no_proxy = ["NO_PROXY", "no_proxy"]
-        .into_iter()
-        .find_map(|name| std::env::var(name).ok());
-    if no_proxy.is_some_and(|list| no_proxy_covers(&list, host)) {
-        return None;
+/// The proxy the environment names for requests to `url`, if any, with the
+/// variables read through `lookup`.
+///
+/// A proxy variable that is not UTF-8 or holds no usable URL is skipped
+/// with a warning that names it. A `NO_PROXY` that is not UTF-8 is an
+/// error when a proxy is set, since the hosts it exempts cannot be known.
+fn proxy_from_env(lookup: Lookup<'_>, url: &str) -> Result<Option<ureq::Proxy>, Error> {
+    let Some(host) = url
+        .parse::<Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_owned))
+    else {
+        return Ok(None);
+    };
+    let no_proxy = no_proxy_list(lookup);
+    if let Ok(Some(list)) = &no_proxy
+        && no_proxy_covers(list, &host)
+    {
+        return Ok(None);
     }
-    PROXY_VARIABLES.into_iter().find_map(|name| {
-        let value = std::env::var(name).ok()?;
-        let value = value.trim();
-        if value.is_empty() {
-            return None;
-        }
-        parse_proxy(value)
-            .map_err(|error| {
-                log::warn!(target: crate::transport::LOG_TARGET, "ignoring the environment variable {name}: {error}");
-            })
-            .ok()
+    let Some(proxy) = PROXY_VARIABLES
+        .into_iter()
+        .find_map(|name| proxy_in(lookup, name))
+    else {
+        return Ok(None);
+    };
+    no_proxy?;
+    Ok(Some(proxy))
+}
+
+/// The proxy the variable `name` names; `None` when it is unset or blank,
+/// and, with a warning that names it, when it is not UTF-8 or not a usable
+/// proxy URL.
+fn proxy_in(lookup: Lookup<'_>, name: &str) -> Option<ureq::Proxy> {
+    let value = lookup(name)?;
+    let proxy = match value.to_str().map(str::trim) {
+        Some("") => return None,
+        Some(text) => parse_proxy(text).map_err(|error| error.to_string()),
+        None => Err("it is not valid UTF-8".to_owned()),
+    };
+    proxy
+        .map_err(|problem| {
+            log::warn!(target: crate::transport::LOG_TARGET, "ignoring the environment variable {name}: {problem}");
+        })
+        .ok()
+}
+
+/// The value of the first of `NO_PROXY` and `no_proxy` that is set.
+///
+/// # Errors
+///
+/// [`Error::InvalidConfig`] naming the variable when it is not UTF-8.
+fn no_proxy_list(lookup: Lookup<'_>) -> Result<Option<String>, Error> {
+    let Some((name, value)) = ["NO_PROXY", "no_proxy"]
+        .into_iter()
+        .find_map(|name| lookup(name).map(|value| (name, value)))
+    else {
+        return Ok(None);
+    };
+    value.into_string().map(Some).map_err(|_| {
+        Error::InvalidConfig(format!(
+            "the environment variable {name} is not valid UTF-8, so the hosts it exempts from \
+             the proxy cannot be known: fix or unset it, or choose Proxy::none() or Proxy::url"
+        ))
     })
 }
 
@@ -297,7 +344,7 @@ pub(crate) fn agent_proxy(proxy: &Proxy, url: &str) -> Result<Option<ureq::Proxy
     match &proxy.0 {
         ProxyKind::Off => Ok(None),
         ProxyKind::Environment if is_loopback_url(url) => Ok(None),
-        ProxyKind::Environment => Ok(proxy_from_env(url)),
+        ProxyKind::Environment => proxy_from_env(&|name| std::env::var_os(name), url),
         ProxyKind::Url(url) => parse_proxy(url).map(Some),
     }
 }
@@ -455,7 +502,8 @@ impl ClientBuilder {
     /// to loopback), or is `https` in a build without a TLS feature, when the locale or application name cannot go in an HTTP
     /// header, when a timeout is zero or longer than a day (but not
     /// `Duration::MAX`, which means none), when the response
-    /// cap is zero, or when the proxy URL is not valid.
+    /// cap is zero, when the proxy URL is not valid, or when a proxy from
+    /// the environment is set but `NO_PROXY` is not UTF-8.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
         settings.base_url = check_base_url(&settings.base_url)?;
@@ -483,9 +531,15 @@ impl ClientBuilder {
         Client::from_transport(Transport::new(agent, self.settings, self.provider))
     }
 
-    /// Builds the client with the default settings, which are valid.
+    /// Builds the client with the default settings, which are valid. When
+    /// the proxy from the environment cannot be used (`NO_PROXY` is not
+    /// UTF-8), it connects directly, which honours every exemption, and
+    /// says so in a warning.
     pub(crate) fn build_default(self) -> Client {
-        let proxy = proxy_from_env(&self.settings.base_url);
+        let proxy = self.settings.agent_proxy().unwrap_or_else(|error| {
+            log::warn!(target: crate::transport::LOG_TARGET, "connecting without a proxy: {error}");
+            None
+        });
         self.finish(proxy)
     }
 }
@@ -575,9 +629,7 @@ pub(crate) fn is_loopback_url(url: &str) -> bool {
 /// Checks text that goes in a header: not empty, visible ASCII and spaces,
 /// at most 256 bytes.
 pub(crate) fn check_header_text(what: &str, value: &str) -> Result<(), Error> {
-    let ok = !value.trim().is_empty()
-        && value.len() <= 256
-        && value.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    let ok = !value.trim().is_empty() && value.len() <= 256 && crate::text::is_header_text(value);
     if ok {
         Ok(())
     } else {
@@ -833,5 +885,72 @@ mod tests {
         for bad in ["", " ", "en\r\nX: y", "svenska-å", &"x".repeat(257)] {
             assert!(check_header_text("locale", bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// A lookup in a table of variables that may not be UTF-8.
+    fn table(
+        vars: Vec<(&'static str, std::ffi::OsString)>,
+    ) -> impl Fn(&str) -> Option<std::ffi::OsString> {
+        move |name| {
+            vars.iter()
+                .find(|(set, _)| *set == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[cfg(unix)]
+    fn not_utf8() -> std::ffi::OsString {
+        use std::os::unix::ffi::OsStringExt;
+        std::ffi::OsString::from_vec(b"http://127.0.0.1:3128\xff".to_vec())
+    }
+
+    const REMOTE: &str = "https://api.partnercenter.microsoft.com";
+
+    fn proxy_host(lookup: Lookup<'_>, url: &str) -> Result<Option<String>, Error> {
+        proxy_from_env(lookup, url).map(|proxy| proxy.map(|proxy| describe_proxy(&proxy)))
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_proxy_variable_that_is_not_utf8_is_skipped_for_the_next() {
+        let lookup = table(vec![
+            ("HTTPS_PROXY", not_utf8()),
+            ("ALL_PROXY", "socks5://127.0.0.1:1080".into()),
+        ]);
+        assert_eq!(
+            proxy_host(&lookup, REMOTE).unwrap().as_deref(),
+            Some("socks5://127.0.0.1:1080")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_no_proxy_that_is_not_utf8_refuses_rather_than_ignores_the_exemptions() {
+        let lookup = table(vec![
+            ("HTTPS_PROXY", "http://127.0.0.1:3128".into()),
+            ("NO_PROXY", not_utf8()),
+            ("no_proxy", "*".into()),
+        ]);
+        let error = proxy_host(&lookup, REMOTE).unwrap_err();
+        assert!(matches!(error, Error::InvalidConfig(_)), "{error:?}");
+        assert!(
+            error.to_string().contains("NO_PROXY is not valid UTF-8"),
+            "{error}"
+        );
+        // Without a proxy there is nothing to exempt from.
+        let lookup = table(vec![("NO_PROXY", not_utf8())]);
+        assert_eq!(proxy_host(&lookup, REMOTE).unwrap(), None);
+        // A readable lowercase list is used when the uppercase one is unset.
+        let lookup = table(vec![
+            ("HTTPS_PROXY", "http://127.0.0.1:3128".into()),
+            ("no_proxy", ".microsoft.com".into()),
+        ]);
+        assert_eq!(proxy_host(&lookup, REMOTE).unwrap(), None);
+        assert_eq!(
+            proxy_host(&lookup, "https://example.net")
+                .unwrap()
+                .as_deref(),
+            Some("http://127.0.0.1:3128")
+        );
     }
 }

@@ -177,7 +177,7 @@ pub enum Error {
     /// An availability is not sold on the term and billing cycle asked for
     /// (see [`Availability::line_item`](crate::model::Availability::line_item));
     /// nothing was sent.
-    #[error("catalog item {catalog_item_id} is not offered as {requested}; it is offered as {}", join_terms(.offered))]
+    #[error("catalog item {} is not offered as {requested}; it is offered as {}", Escaped(.catalog_item_id), join_terms(.offered))]
     TermNotOffered {
         /// The catalog item.
         catalog_item_id: String,
@@ -190,7 +190,9 @@ pub enum Error {
     /// A SKU has no availability that can be bought in the segment asked
     /// for (see [`Client::availability_to_buy`](crate::Client::availability_to_buy)).
     #[error(
-        "product {product_id} SKU {sku_id} has no purchasable availability for the {segment} segment"
+        "product {} SKU {} has no purchasable availability for the {segment} segment",
+        Escaped(.product_id),
+        Escaped(.sku_id)
     )]
     NoPurchasableAvailability {
         /// The product.
@@ -901,6 +903,130 @@ mod tests {
             error.to_string(),
             "request to Partner Center failed: timed out (request ID 00000000-0000-0000-0000-000000000001, \
              correlation ID 00000000-0000-0000-0000-000000000002, 3 attempts)"
+        );
+    }
+
+    /// Control characters, a line separator and bidirectional marks: what
+    /// a hostile server would send to forge a log line or reorder a screen.
+    const HOSTILE: &str = "a\r\nINFO paid\u{1b}[2K\u{2028}b\u{202e}c\u{200f}\u{2066}\u{85}";
+
+    /// Checks that `shown` holds the hostile text only escaped: no character
+    /// of it that could act on a terminal or a log is left.
+    #[track_caller]
+    fn assert_escaped(shown: &str) {
+        assert!(!shown.contains(crate::text::is_unsafe), "{shown:?}");
+        assert!(
+            shown.contains(&crate::text::Escaped(HOSTILE).to_string()),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn every_display_of_server_text_is_escaped() {
+        use serde_json::json;
+
+        use crate::model::{
+            Availability, BillingCycle, CartStatus, LineItemTransactionType, OrderStatus,
+            OrderTransactionType, ParticipantType, Segment,
+        };
+
+        assert_escaped(&BillingCycle::from_wire(HOSTILE).to_string());
+        assert_escaped(&CartStatus::from_wire(HOSTILE).to_string());
+        assert_escaped(&ParticipantType::from_wire(HOSTILE).to_string());
+        assert_escaped(&Segment::from_wire(HOSTILE).to_string());
+        assert_escaped(&OrderStatus::from_wire(HOSTILE).to_string());
+        assert_escaped(&OrderTransactionType::from_wire(HOSTILE).to_string());
+        assert_escaped(&LineItemTransactionType::from_wire(HOSTILE).to_string());
+        assert_escaped(&crate::model::ProvisioningStatus::from_wire(HOSTILE).to_string());
+
+        // Every field of a term refusal comes from the catalog.
+        let availability: Availability = serde_json::from_value(json!({
+            "id": "1",
+            "catalogItemId": HOSTILE,
+            "terms": [{"duration": HOSTILE, "billingCycle": HOSTILE}],
+        }))
+        .unwrap();
+        let refusal = availability
+            .line_item(1, "P1Y", BillingCycle::Monthly)
+            .unwrap_err();
+        assert!(
+            matches!(refusal, Error::TermNotOffered { .. }),
+            "{refusal:?}"
+        );
+        let shown = refusal.to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            3,
+            "{shown}"
+        );
+
+        let none = Error::NoPurchasableAvailability {
+            product_id: HOSTILE.into(),
+            sku_id: HOSTILE.into(),
+            segment: Segment::from_wire(HOSTILE),
+        };
+        let shown = none.to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            3,
+            "{shown}"
+        );
+
+        let mut fault = service_error(400, None);
+        fault.fault = Some(ApiFault {
+            code: Some(FaultCode::Text(HOSTILE.into())),
+            description: Some(HOSTILE.into()),
+            ..ApiFault::default()
+        });
+        assert_escaped(&Error::Service(Box::new(fault)).to_string());
+
+        let item: crate::model::LineItemError = serde_json::from_value(json!({
+            "lineItemId": 0,
+            "catalogItemId": HOSTILE,
+            "error": {"errorCode": HOSTILE, "errorDescription": HOSTILE},
+        }))
+        .unwrap();
+        let shown = Error::CartHasErrors {
+            cart_id: None,
+            errors: vec![item],
+        }
+        .to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            3,
+            "{shown}"
+        );
+
+        let order: crate::model::Order =
+            serde_json::from_value(json!({"id": HOSTILE, "status": HOSTILE})).unwrap();
+        let shown = Error::WaitTimedOut {
+            pending: vec![order.id.clone()],
+            orders: vec![order],
+            waited: Duration::from_secs(1),
+        }
+        .to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            2,
+            "{shown}"
+        );
+
+        let group: crate::model::OrderError = serde_json::from_value(json!({
+            "orderGroupId": HOSTILE,
+            "code": HOSTILE,
+            "description": HOSTILE,
+        }))
+        .unwrap();
+        let shown = group.to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown.matches(&Escaped(HOSTILE).to_string()).count(),
+            3,
+            "{shown}"
         );
     }
 }

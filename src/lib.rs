@@ -58,6 +58,24 @@
 //! cart creation whose outcome is unknown is repeated with
 //! [`Client::create_cart_with_request_id`] and the ID the error reported.
 //!
+//! # Reliability
+//!
+//! - Text from a server (descriptions, codes, unknown enum values, IDs,
+//!   terms) shows escaped in every `Display`, `Debug` and log record:
+//!   control characters, line and paragraph separators and bidirectional
+//!   marks appear as escapes such as `\n` or `\u{202e}`, so that a
+//!   response cannot forge a log line or reorder a terminal.
+//! - The environment is read strictly. Tokens and secrets are trimmed, and
+//!   refused when white space remains inside. A proxy variable that is not
+//!   UTF-8 or not a usable URL is skipped with a warning that names it. When
+//!   a proxy is set, a `NO_PROXY` that is not UTF-8 makes
+//!   [`ClientBuilder::build`] refuse, rather than send the hosts it exempts
+//!   through the proxy.
+//! - The [`fake`] bounds what it spends inside a test suite (connections,
+//!   threads, recorded bodies, write time), pauses rather than spins when
+//!   accepting fails, and ends every thread it started when dropped; its
+//!   module docs list the limits.
+//!
 //! # Tokens
 //!
 //! The client asks its [`TokenProvider`] for a token before every attempt;

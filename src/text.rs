@@ -14,6 +14,12 @@ pub(crate) fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// Whether `value` can go in an HTTP header as it is: visible ASCII and
+/// spaces only, so that it can neither end the header nor start another.
+pub(crate) fn is_header_text(value: &str) -> bool {
+    value.bytes().all(|b| b == b' ' || b.is_ascii_graphic())
+}
+
 /// Shows server text with each unsafe character escaped as Rust writes it
 /// (`\r`, `\n`, `\u{1b}`), so that it stays on one line and inert. Every
 /// `Display` of text from a server goes through it.

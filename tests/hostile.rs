@@ -165,6 +165,102 @@ fn https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped() {
     assert_eq!(socks.targets(), ["192.0.2.1:443"]);
 }
 
+#[test]
+fn a_token_variable_is_trimmed_and_refused_with_white_space_inside() {
+    use partner_center_cart::auth::{AuthError, EnvTokenProvider};
+    if common::child::in_child() {
+        let token = EnvTokenProvider::default().access_token().unwrap();
+        assert_eq!(token.secret(), "eyJ0.trailing-newline");
+        let error = EnvTokenProvider::new("PCC_TEST_SPACED_TOKEN")
+            .access_token()
+            .unwrap_err();
+        assert!(matches!(error, AuthError::EnvVar { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains("PCC_TEST_SPACED_TOKEN"), "{message}");
+        assert!(!message.contains("eyJ0"), "{message}");
+        return;
+    }
+    common::child::run_in_child(
+        "a_token_variable_is_trimmed_and_refused_with_white_space_inside",
+        &[
+            ("PARTNER_CENTER_TOKEN", " eyJ0.trailing-newline\r\n"),
+            ("PCC_TEST_SPACED_TOKEN", "eyJ0.first eyJ0.second"),
+        ],
+        &[],
+    );
+}
+
+/// A proxy URL with a byte that is not UTF-8.
+#[cfg(unix)]
+fn not_utf8() -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    std::ffi::OsString::from_vec(b"http://127.0.0.1:9\xff".to_vec())
+}
+
+#[cfg(unix)]
+#[test]
+fn a_proxy_variable_that_is_not_utf8_is_named_in_a_warning_and_skipped() {
+    if common::child::in_child() {
+        log::set_logger(&WARNINGS).unwrap();
+        log::set_max_level(log::LevelFilter::Warn);
+        assert!(client_for_a_remote_host().get_cart(CUSTOMER, CART).is_err());
+        let warnings = WARNINGS.0.lock().unwrap().clone();
+        assert!(
+            warnings.iter().any(
+                |text| text.contains("environment variable HTTPS_PROXY: it is not valid UTF-8")
+            ),
+            "{warnings:?}"
+        );
+        return;
+    }
+    let socks = Socks5::start();
+    common::child::run_in_child_os(
+        "a_proxy_variable_that_is_not_utf8_is_named_in_a_warning_and_skipped",
+        &[
+            ("HTTPS_PROXY", &not_utf8()),
+            ("ALL_PROXY", socks.url.as_ref()),
+        ],
+        &without(&["HTTPS_PROXY", "ALL_PROXY"]),
+    );
+    assert_eq!(socks.targets(), ["192.0.2.1:443"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it() {
+    if common::child::in_child() {
+        let error = Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
+            .base_url("https://192.0.2.1")
+            .build()
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidConfig(_)), "{error:?}");
+        assert!(error.to_string().contains("NO_PROXY"), "{error}");
+        // The constructor that cannot fail goes direct, and says so.
+        log::set_logger(&WARNINGS).unwrap();
+        log::set_max_level(log::LevelFilter::Warn);
+        let client = Client::new(|| Ok::<_, std::io::Error>(TOKEN));
+        assert_eq!(client.proxy_url(), None);
+        let warnings = WARNINGS.0.lock().unwrap().clone();
+        assert!(
+            warnings
+                .iter()
+                .any(|text| text.contains("without a proxy") && text.contains("NO_PROXY")),
+            "{warnings:?}"
+        );
+        return;
+    }
+    let http = HttpProxy::start();
+    common::child::run_in_child_os(
+        "a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it",
+        &[
+            ("HTTPS_PROXY", http.url.as_ref()),
+            ("NO_PROXY", &not_utf8()),
+        ],
+        &without(&["HTTPS_PROXY", "NO_PROXY"]),
+    );
+    assert!(http.lines().is_empty(), "{:?}", http.lines());
+}
+
 // 2. The wait's deadline bounds every request, sleep and retry --------------
 
 #[test]

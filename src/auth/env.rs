@@ -43,7 +43,9 @@ pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 /// `PARTNER_CENTER_CLOUD` (`global`, `usgov` or `china`; `global` when
 /// unset) sets where tokens come from. When both a token and app
 /// credentials are set, `PARTNER_CENTER_AUTH` (`static`, `app`, `refresh` or
-/// `az`) says which to use. Blank variables count as unset.
+/// `az`) says which to use. Blank variables count as unset, white space
+/// around a value is dropped, and a token or secret with white space
+/// inside is refused.
 ///
 /// The app+user provider made here cannot store a refresh token that Entra
 /// ID rotates (the old one keeps working until it expires); it logs a
@@ -68,8 +70,10 @@ pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 /// [`AuthError::InvalidConfig`] that names the variables to set when none
 /// of the rows above is complete, when the token and app credentials are
 /// both set without `PARTNER_CENTER_AUTH`, or when a variable holds a value
-/// that cannot be used; the provider's own error when it refuses its
-/// settings. No error quotes a secret.
+/// that cannot be used; [`AuthError::EnvVar`] naming the variable when it is
+/// not valid Unicode or a token or secret holds white space inside; the
+/// provider's own error when it refuses its settings. No error quotes a
+/// secret.
 pub fn from_env() -> Result<Box<dyn TokenProvider>, AuthError> {
     provider_from(&|name| std::env::var_os(name))
 }
@@ -94,9 +98,9 @@ enum Chosen {
 }
 
 fn choose(lookup: Lookup<'_>) -> Result<Chosen, AuthError> {
-    let token = var(lookup, TOKEN)?;
-    let secret = var(lookup, CLIENT_SECRET)?;
-    let refresh_token = var(lookup, REFRESH_TOKEN)?;
+    let token = secret_var(lookup, TOKEN)?;
+    let secret = secret_var(lookup, CLIENT_SECRET)?;
+    let refresh_token = secret_var(lookup, REFRESH_TOKEN)?;
     let app_set = secret.is_some() || refresh_token.is_some();
     let auth = match var(lookup, AUTH)? {
         Some(auth) => auth.trim().to_ascii_lowercase(),
@@ -188,19 +192,42 @@ pub(crate) fn cloud(lookup: Lookup<'_>) -> Result<Cloud, AuthError> {
     }
 }
 
-/// A variable's value; `None` when it is unset or blank.
+/// A variable's value, trimmed of surrounding white space; `None` when it
+/// is unset or blank.
 pub(crate) fn var(lookup: Lookup<'_>, name: &str) -> Result<Option<String>, AuthError> {
     match lookup(name) {
         None => Ok(None),
         Some(value) => match value.into_string() {
             Ok(text) if text.trim().is_empty() => Ok(None),
-            Ok(text) => Ok(Some(text)),
+            Ok(text) => Ok(Some(text.trim().to_owned())),
             Err(_) => Err(AuthError::EnvVar {
                 name: name.to_owned(),
                 problem: "is not valid Unicode",
             }),
         },
     }
+}
+
+/// A token or secret held by a variable, as [`var`] reads it.
+fn secret_var(lookup: Lookup<'_>, name: &str) -> Result<Option<String>, AuthError> {
+    var(lookup, name)?
+        .map(|text| secret_text(name, &text))
+        .transpose()
+}
+
+/// A token or secret read from the variable `name`: trimmed of surrounding
+/// white space (a newline left by a file or a shell is common), and refused
+/// when white space remains inside, which no token holds and which would
+/// fail every call. The error never quotes the value.
+pub(crate) fn secret_text(name: &str, text: &str) -> Result<String, AuthError> {
+    let text = text.trim();
+    if text.contains(char::is_whitespace) {
+        return Err(AuthError::EnvVar {
+            name: name.to_owned(),
+            problem: "holds white space inside its value, which no token or secret has",
+        });
+    }
+    Ok(text.to_owned())
 }
 
 fn missing(name: &str, auth: &str) -> AuthError {
@@ -335,6 +362,32 @@ mod tests {
             let lookup = |name: &str| (name == TOKEN).then(|| OsString::from_vec(vec![0xff, 0xfe]));
             let error = choose(&lookup).unwrap_err();
             assert!(error.to_string().contains(TOKEN), "{error}");
+        }
+    }
+
+    #[test]
+    fn tokens_are_trimmed_and_refused_with_white_space_inside() {
+        let Chosen::Static(provider) = choose(&lookup_in(&[(TOKEN, " eyJ0eXAi\r\n")])).unwrap()
+        else {
+            panic!("not the static provider");
+        };
+        assert_eq!(provider.token().unwrap().secret(), "eyJ0eXAi");
+
+        for (name, value) in [
+            (TOKEN, "eyJ0 eXAi"),
+            (TOKEN, "eyJ0\neXAi\n"),
+            (CLIENT_SECRET, "s3cret\tvalue"),
+            (REFRESH_TOKEN, "0.refresh\u{a0}token"),
+        ] {
+            let mut vars = APP.to_vec();
+            vars.retain(|(set, _)| *set != name);
+            vars.extend([(name, value), (AUTH, "static")]);
+            let error = choose(&lookup_in(&vars)).unwrap_err();
+            assert!(matches!(error, AuthError::EnvVar { .. }), "{error:?}");
+            let message = error.to_string();
+            assert!(message.contains(name), "{message}");
+            assert!(message.contains("white space inside"), "{message}");
+            assert!(!message.contains(value.trim()), "{message}");
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::error::TransportErrorKind;
 use crate::model::strip_bom;
+use crate::text::Escaped;
 use crate::transport::{parse_error_body, snippet};
 
 /// An error shared behind an `Arc`, so that one failed refresh can be handed
@@ -364,7 +365,7 @@ impl fmt::Display for EntraError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "the token endpoint answered HTTP {}", self.status)?;
         if let Some(error) = &self.error {
-            write!(f, " {error}")?;
+            write!(f, " {}", Escaped(error))?;
         }
         let description = self.description.as_deref().unwrap_or_default();
         if !self.error_codes.is_empty() && !description.starts_with("AADSTS") {
@@ -376,7 +377,7 @@ impl fmt::Display for EntraError {
             write!(f, " ({})", codes.join(", "))?;
         }
         match &self.description {
-            Some(description) => write!(f, ": {description}")?,
+            Some(description) => write!(f, ": {}", Escaped(description))?,
             None if self.error.is_none() => f.write_str(" with no error body")?,
             None => {}
         }
@@ -392,7 +393,11 @@ impl fmt::Display for EntraError {
             ("timestamp", &self.timestamp),
         ]
         .into_iter()
-        .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name} {value}")))
+        .filter_map(|(name, value)| {
+            value
+                .as_ref()
+                .map(|value| format!("{name} {}", Escaped(value)))
+        })
         .collect();
         if !ids.is_empty() {
             write!(f, " ({})", ids.join(", "))?;
@@ -504,5 +509,23 @@ mod tests {
         fn check<T: Send + Sync + Clone + 'static + std::error::Error>() {}
         check::<AuthError>();
         check::<EntraError>();
+    }
+
+    #[test]
+    fn server_text_in_an_entra_error_shows_escaped() {
+        let hostile = "a\r\nINFO signed in\u{1b}[2K\u{2028}b\u{202e}c\u{200f}";
+        // Not Entra's shape: the fault's description is kept as it came.
+        let body = serde_json::json!({"code": 1, "description": hostile}).to_string();
+        let error = EntraError::from_response(400, None, body.as_bytes());
+        assert_eq!(error.description(), Some(hostile));
+        let shown = AuthError::Rejected(Box::new(error)).to_string();
+        assert!(!shown.contains(crate::text::is_unsafe), "{shown:?}");
+        assert!(shown.contains(&Escaped(hostile).to_string()), "{shown}");
+
+        let body = serde_json::json!({"error": hostile, "error_description": hostile, "trace_id": hostile});
+        let error = EntraError::from_response(400, None, body.to_string().as_bytes());
+        let shown = error.to_string();
+        assert!(!shown.contains(crate::text::is_unsafe), "{shown:?}");
+        assert!(shown.contains("INFO signed in"), "{shown}");
     }
 }

@@ -51,7 +51,7 @@ impl TokenProvider for StaticTokenProvider {
 ///
 /// The variable is read at every call and nothing is cached, so a script
 /// can put a fresh token in it while the tool runs. White space around the
-/// token is dropped.
+/// token is dropped; a token with white space inside is refused.
 ///
 /// ```
 /// use partner_center_cart::Client;
@@ -83,12 +83,12 @@ impl EnvTokenProvider {
     ///
     /// # Errors
     ///
-    /// [`AuthError::EnvVar`] when the variable is not set, is empty, or is
-    /// not valid Unicode.
+    /// [`AuthError::EnvVar`] when the variable is not set, is empty, is
+    /// not valid Unicode, or holds white space inside the token.
     pub fn access_token(&self) -> Result<AccessToken, AuthError> {
         let problem = match env::var(&self.name) {
             Ok(value) if !value.trim().is_empty() => {
-                return Ok(AccessToken::new(value.trim()));
+                return super::env::secret_text(&self.name, &value).map(AccessToken::new);
             }
             Ok(_) => "is empty: set it to a Partner Center access token",
             Err(VarError::NotPresent) => "is not set: set it to a Partner Center access token",

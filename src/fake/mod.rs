@@ -37,6 +37,30 @@
 //! an update. [`Reply::built_in`] lets a request take effect while the
 //! client times out or loses the answer.
 //!
+//! # Limits
+//!
+//! The fake runs inside test suites, so what it spends is bounded; the
+//! [`FakeBuilder`] sets each limit, and these are the defaults:
+//!
+//! - At most 64 connections are served at once, each on a thread of its
+//!   own; a client that connects beyond that waits until one closes. An idle
+//!   connection is closed after 30 seconds.
+//! - A write to a client that does not read gives up after 30 seconds.
+//! - [`requests`](FakePartnerCenter::requests) keeps the latest 10,000
+//!   requests, and at most 64 MiB of their bodies besides the latest one;
+//!   older ones are forgotten. A request head is at most 64 KiB and a body
+//!   at most 16 MiB.
+//! - After an accept fails (as when the process runs out of file
+//!   descriptors), the fake pauses before the next, from 5 ms doubling up
+//!   to a second, rather than spin.
+//! - Dropping the fake shuts every connection down and joins every thread
+//!   it started, a reply under way or a [`Reply::delay`] included.
+//!
+//! A request's `MS-RequestId` and `MS-CorrelationId` are echoed in the
+//! reply, as the service does, only when they are plain header text
+//! (visible ASCII and spaces): a line break in one cannot forge a header.
+//! The headers of a scripted [`Reply`] are sent as given.
+//!
 //! Aimed replies and injected failures let a test drive a whole tool through
 //! each of its outcomes:
 //!
@@ -87,7 +111,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -102,8 +125,8 @@ pub struct FakePartnerCenter {
     base_url: String,
     address: SocketAddr,
     state: Arc<State>,
-    stop: Arc<AtomicBool>,
-    server: Option<JoinHandle<()>>,
+    server: Arc<http::Server>,
+    accept: Option<JoinHandle<()>>,
 }
 
 impl fmt::Debug for FakePartnerCenter {
@@ -115,30 +138,19 @@ impl fmt::Debug for FakePartnerCenter {
 }
 
 impl FakePartnerCenter {
-    /// Starts a fake on a free port of `127.0.0.1`.
+    /// Starts a fake on a free port of `127.0.0.1`, with the default
+    /// limits of [`FakeBuilder`].
     ///
     /// # Errors
     ///
     /// The I/O error when no loopback port can be bound.
     pub fn start() -> io::Result<Self> {
-        let listener = TcpListener::bind("127.0.0.1:0")?;
-        let address = listener.local_addr()?;
-        let state = Arc::new(State::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let server = {
-            let handler: Arc<dyn http::Handler> = state.clone();
-            let stop = Arc::clone(&stop);
-            thread::Builder::new()
-                .name("fake-partner-center".into())
-                .spawn(move || http::serve(listener, handler, stop))?
-        };
-        Ok(FakePartnerCenter {
-            base_url: format!("http://{address}"),
-            address,
-            state,
-            stop,
-            server: Some(server),
-        })
+        FakePartnerCenter::builder().start()
+    }
+
+    /// A builder, to set the fake's limits before starting it.
+    pub fn builder() -> FakeBuilder {
+        FakeBuilder::default()
     }
 
     /// The base URL to give a client, such as `http://127.0.0.1:40123`.
@@ -163,14 +175,18 @@ impl FakePartnerCenter {
         self.state.lock().replies.len()
     }
 
-    /// Every request received so far, oldest first.
+    /// Every request received so far, oldest first, within the limits of
+    /// [`FakeBuilder::max_recorded_requests`] and
+    /// [`FakeBuilder::max_recorded_body_bytes`].
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state.lock().requests.clone()
+        self.state.lock().requests.iter().cloned().collect()
     }
 
     /// Forgets the requests received so far.
     pub fn clear_requests(&self) {
-        self.state.lock().requests.clear();
+        let mut inner = self.state.lock();
+        inner.requests.clear();
+        inner.body_bytes = 0;
     }
 
     /// Makes every line item of this catalog item, in carts created or
@@ -274,28 +290,176 @@ impl FakePartnerCenter {
     }
 }
 
+/// Ends every thread the fake started: the connections are shut down, so
+/// that a thread blocked reading a request, writing to a client that does
+/// not read, or waiting out a [`Reply::delay`] returns at once, and each is
+/// joined.
 impl Drop for FakePartnerCenter {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop so that it sees the flag.
-        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
-        if let Some(server) = self.server.take() {
-            let _ = server.join();
+        let connections = self.server.stop();
+        if let Some(accept) = self.accept.take() {
+            // The accept loop may be blocked in `accept`: a connection wakes
+            // it to see the stop. Should none be possible (no descriptor is
+            // left), the loop is pausing after failed accepts and sees the
+            // stop anyway; one that is neither is left rather than waited
+            // for without end.
+            let _ = TcpStream::connect_timeout(&self.address, WAKE_TIMEOUT);
+            let waited = std::time::Instant::now();
+            while !accept.is_finished() && waited.elapsed() < WAKE_TIMEOUT {
+                thread::sleep(Duration::from_millis(1));
+            }
+            if accept.is_finished() {
+                let _ = accept.join();
+            }
+        }
+        for connection in connections {
+            let _ = connection.join();
         }
     }
 }
 
+/// How long dropping a fake waits for its accept loop to wake.
+const WAKE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Starts a [`FakePartnerCenter`] with limits other than the defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_center_cart::fake::FakePartnerCenter;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let fake = FakePartnerCenter::builder()
+///     .max_connections(8)
+///     .write_timeout(Duration::from_secs(5))
+///     .max_recorded_body_bytes(1024 * 1024)
+///     .start()?;
+/// # let _ = fake;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct FakeBuilder {
+    limits: http::Limits,
+    recording: Recording,
+}
+
+impl Default for FakeBuilder {
+    /// 64 connections at once, 30-second writes, and the last 10,000
+    /// requests with at most 64 MiB of bodies recorded.
+    fn default() -> Self {
+        FakeBuilder {
+            limits: http::Limits {
+                max_connections: 64,
+                write_timeout: Duration::from_secs(30),
+            },
+            recording: Recording {
+                max_requests: 10_000,
+                max_body_bytes: 64 * 1024 * 1024,
+            },
+        }
+    }
+}
+
+impl FakeBuilder {
+    /// Sets how many connections the fake serves at once (at least 1; 64
+    /// by default). Each costs a thread and two file descriptors. A client
+    /// that connects beyond it waits until another connection closes
+    /// (after its client closes it, or 30 seconds idle).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.limits.max_connections = connections.max(1);
+        self
+    }
+
+    /// Sets how long one write of a reply may wait on a client that does
+    /// not read before the fake gives up on the connection (30 seconds by
+    /// default; at least a millisecond).
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.write_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// Sets how many requests [`FakePartnerCenter::requests`] keeps, the
+    /// latest (at least 1; 10,000 by default). Older ones are forgotten.
+    pub fn max_recorded_requests(mut self, requests: usize) -> Self {
+        self.recording.max_requests = requests.max(1);
+        self
+    }
+
+    /// Sets how many bytes of request bodies the recorded requests may hold
+    /// (64 MiB by default). When a request takes them over, the oldest
+    /// requests are forgotten; the latest one is kept whatever its size
+    /// (a request body is at most 16 MiB).
+    pub fn max_recorded_body_bytes(mut self, bytes: usize) -> Self {
+        self.recording.max_body_bytes = bytes;
+        self
+    }
+
+    /// Starts the fake on a free port of `127.0.0.1`.
+    ///
+    /// # Errors
+    ///
+    /// The I/O error when no loopback port can be bound or no thread
+    /// started.
+    pub fn start(self) -> io::Result<FakePartnerCenter> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let address = listener.local_addr()?;
+        let state = Arc::new(State {
+            recording: self.recording,
+            inner: Mutex::default(),
+        });
+        let server = Arc::new(http::Server::new(self.limits));
+        let accept = {
+            let handler: Arc<dyn http::Handler> = state.clone();
+            let server = Arc::clone(&server);
+            thread::Builder::new()
+                .name("fake-partner-center".into())
+                .spawn(move || http::serve(listener, handler, server))?
+        };
+        Ok(FakePartnerCenter {
+            base_url: format!("http://{address}"),
+            address,
+            state,
+            server,
+            accept: Some(accept),
+        })
+    }
+}
+
+/// How many requests, and bytes of their bodies, the fake keeps.
+#[derive(Debug, Clone, Copy)]
+struct Recording {
+    max_requests: usize,
+    max_body_bytes: usize,
+}
+
 /// What the fake keeps between requests.
-#[derive(Default)]
 struct State {
+    recording: Recording,
     inner: Mutex<Inner>,
 }
 
 #[derive(Default)]
 struct Inner {
     replies: VecDeque<Reply>,
-    requests: Vec<RecordedRequest>,
+    requests: VecDeque<RecordedRequest>,
+    /// The bytes of the bodies in `requests`.
+    body_bytes: usize,
     store: store::Store,
+}
+
+impl Inner {
+    /// Records a request, forgetting the oldest ones beyond the limits.
+    fn record(&mut self, request: &RecordedRequest, limits: Recording) {
+        self.body_bytes += request.body.len();
+        self.requests.push_back(request.clone());
+        while self.requests.len() > limits.max_requests
+            || (self.body_bytes > limits.max_body_bytes && self.requests.len() > 1)
+        {
+            if let Some(forgotten) = self.requests.pop_front() {
+                self.body_bytes -= forgotten.body.len();
+            }
+        }
+    }
 }
 
 impl State {
@@ -310,7 +474,7 @@ impl State {
 impl http::Handler for State {
     fn handle(&self, request: &RecordedRequest) -> Reply {
         let mut inner = self.lock();
-        inner.requests.push(request.clone());
+        inner.record(request, self.recording);
         // What the service refuses before looking at the request is refused
         // here before any scripted reply, so that a script cannot hide it.
         if let Some(refusal) = store::refuse_media_type(request) {

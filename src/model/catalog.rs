@@ -18,6 +18,7 @@ use super::{
     text_or_none,
 };
 use crate::error::Error;
+use crate::text::Escaped;
 
 wire_enum! {
     /// Which part of the catalog to list (`targetView`).
@@ -606,7 +607,7 @@ impl OfferedTerm {
 impl fmt::Display for OfferedTerm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.term_duration {
-            Some(term) => write!(f, "{term}/{}", self.billing_cycle),
+            Some(term) => write!(f, "{}/{}", Escaped(term), self.billing_cycle),
             None => write!(f, "{}", self.billing_cycle),
         }
     }

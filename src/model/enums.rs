@@ -65,9 +65,11 @@ macro_rules! wire_enum {
             }
         }
 
+        /// The wire value; one the crate does not know is the service's
+        /// text, so it shows escaped.
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
+                ::std::fmt::Display::fmt(&$crate::text::Escaped(self.as_str()), f)
             }
         }
 

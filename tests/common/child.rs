@@ -1,6 +1,8 @@
 //! Running a test again in a child process with a changed environment (the
 //! tests cannot change their own environment safely).
 
+use std::ffi::OsStr;
+
 /// Set in the child's environment; the test does its real work when it sees it.
 const CHILD_FLAG: &str = "PCC_TEST_CHILD";
 
@@ -12,6 +14,15 @@ pub fn in_child() -> bool {
 /// Runs the test named `test` of this test binary in a child process with
 /// `vars` set and `removed` unset, and asserts that it ran and passed.
 pub fn run_in_child(test: &str, vars: &[(&str, &str)], removed: &[&str]) {
+    let vars: Vec<(&str, &OsStr)> = vars
+        .iter()
+        .map(|(name, value)| (*name, OsStr::new(value)))
+        .collect();
+    run_in_child_os(test, &vars, removed);
+}
+
+/// [`run_in_child`] with values that need not be UTF-8.
+pub fn run_in_child_os(test: &str, vars: &[(&str, &OsStr)], removed: &[&str]) {
     let mut command = std::process::Command::new(std::env::current_exe().unwrap());
     command
         .args(["--exact", test, "--test-threads=1"])
