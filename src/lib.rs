@@ -96,6 +96,7 @@ mod error;
 pub mod fake;
 mod fault_probe;
 mod ids;
+pub mod journal;
 pub mod model;
 mod options;
 mod retry;
@@ -111,6 +112,7 @@ pub use config::{
 };
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};
+pub use journal::{Journal, JournalError, Purchase, PurchaseOutcome};
 pub use model::{
     Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
     OrderLineItem, OrderStatus, Product, Sku,
