@@ -5,9 +5,10 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use common::{CUSTOMER, checkouts, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
@@ -103,8 +104,27 @@ fn command(name: &str, vars: &[(&str, &str)]) -> Command {
     command
 }
 
-/// Runs `purchase` against a fake with a token from the environment.
+/// A new empty folder to run a tool in, where it keeps its journal.
+fn folder() -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "examples-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `purchase` against a fake with a token from the environment, in a
+/// folder of its own.
 fn purchase(fake_url: &str, args: &[&str]) -> Output {
+    purchase_in(&folder(), fake_url, args)
+}
+
+/// Runs `purchase` in `dir`, with the journal a run before left there.
+fn purchase_in(dir: &Path, fake_url: &str, args: &[&str]) -> Output {
     command(
         "purchase",
         &[
@@ -112,6 +132,7 @@ fn purchase(fake_url: &str, args: &[&str]) -> Output {
             ("PARTNER_CENTER_TOKEN", "test-token"),
         ],
     )
+    .current_dir(dir)
     .arg(CUSTOMER)
     .args(args)
     .output()
@@ -165,11 +186,11 @@ fn purchase_drops_a_rejected_item_and_exits_3() {
         CartError::new(CartErrorCode::InventoryNotAvailable, "Out of inventory."),
     );
     let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
-    let stderr = text(&output.stderr);
-    assert_eq!(exit_code(&output), Some(3), "{stderr}");
+    let stdout = text(&output.stdout);
+    assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
     assert!(
-        stderr.contains(RESERVED_VM) && stderr.contains("10003"),
-        "{stderr}"
+        stdout.contains(&format!("buy again: {RESERVED_VM} x2")) && stdout.contains("10003"),
+        "{stdout}"
     );
     let orders = fake.orders();
     assert_eq!(orders.len(), 1);
@@ -182,37 +203,49 @@ fn purchase_exits_3_for_failed_groups_cancelled_and_pending_orders() {
     fake.inject_order_error(RESERVED_VM, 800_005, "Order creation did not succeed.");
     let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
     assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("800005"));
+    assert!(text(&output.stdout).contains("800005"));
 
     let fake = quick_fake();
     fake.cancel_orders_with(RESERVED_VM);
     let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
     assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).contains(" cancelled: "));
+    assert!(text(&output.stdout).contains(" cancelled"));
 
     let fake = start();
     fake.set_polls_until_complete(u32::MAX);
     let output = purchase(fake.base_url(), &[OFFICE_LINE, "--wait-seconds=1"]);
     let stderr = text(&output.stderr);
     assert_eq!(exit_code(&output), Some(3), "{stderr}");
-    assert!(stderr.contains("1 order(s) pending"), "{stderr}");
+    assert!(stderr.contains("1 of 1 order pending"), "{stderr}");
+    assert!(
+        stderr.contains("is unfinished: run the same command again"),
+        "{stderr}"
+    );
     let pending = &fake.orders()[0].id;
     let stdout = text(&output.stdout);
     assert!(
-        stdout.contains(&format!("order {pending} pending: ")),
+        stdout.contains(&format!("order {pending} pending (still provisioning)")),
         "{stdout}"
     );
 }
 
 #[test]
-fn purchase_repeats_a_lost_checkout_once_and_buys_once() {
+fn purchase_run_again_after_a_lost_checkout_finishes_it_and_buys_once() {
     let fake = quick_fake();
     fake.cut_checkout_answers(1);
-    let output = purchase(fake.base_url(), &[OFFICE_LINE]);
+    let dir = folder();
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
     let stderr = text(&output.stderr);
-    assert_eq!(exit_code(&output), Some(0), "{stderr}");
-    assert!(stderr.contains("repeating once"), "{stderr}");
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("purchase \"{CUSTOMER} {OFFICE_LINE}\" is unfinished: run the same command again to finish it")),
+        "{stderr}"
+    );
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("unfinished"));
     assert_eq!(fake.orders().len(), 1);
+    assert_eq!(fake.carts(CUSTOMER).len(), 1);
     let checkouts = checkouts(&fake);
     assert_eq!(checkouts.len(), 2);
     assert_eq!(
@@ -223,21 +256,26 @@ fn purchase_repeats_a_lost_checkout_once_and_buys_once() {
 
 #[test]
 fn purchase_exits_1_when_nothing_is_bought() {
-    // The checkout fails for good: more 503s than the client's 4 attempts.
+    // The checkout fails for good: a 503 to each of the client's 4 attempts.
     let fake = quick_fake();
     fake.push_replies(
-        std::iter::repeat_n(Reply::fault(503, 900_192, "Transient failure."), 8)
+        std::iter::repeat_n(Reply::fault(503, 900_192, "Transient failure."), 4)
             .map(|reply| reply.on("POST", CHECKOUT)),
     );
-    let output = purchase(fake.base_url(), &[OFFICE_LINE]);
+    let dir = folder();
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
     let stderr = text(&output.stderr);
     assert_eq!(exit_code(&output), Some(1), "{stderr}");
     assert!(
         stderr.contains("HTTP 503") && stderr.contains("request ID"),
         "{stderr}"
     );
-    assert!(stderr.contains("repeating once"), "{stderr}");
+    assert!(stderr.contains("is unfinished"), "{stderr}");
     assert!(fake.orders().is_empty());
+    // The same command, once the service is back, finishes it.
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert_eq!(fake.orders().len(), 1);
 
     // A refusal is not repeated.
     let fake = quick_fake();
@@ -260,6 +298,7 @@ fn purchase_exits_1_when_nothing_is_bought() {
 
     // No credentials: the message names the variables to set.
     let output = command("purchase", &[])
+        .current_dir(folder())
         .args([CUSTOMER, "X:1=1"])
         .output()
         .unwrap();
@@ -308,7 +347,7 @@ fn fake_server_switches_drive_a_tool_through_its_exit_codes() {
     let runs: [(&[&str], i32); 6] = [
         (&["--pending-polls", "0"], 0),
         (&["--pending-polls", "0", "--fail-checkout", "2:503"], 0),
-        (&["--pending-polls", "0", "--cut-checkout", "1"], 0),
+        (&["--pending-polls", "0", "--cut-checkout", "1"], 1),
         (&["--pending-polls", "0", "--fail-checkout", "8:500"], 1),
         (&["--pending-polls", "0", "--reject", RESERVED_VM], 3),
         (

@@ -56,6 +56,13 @@ impl PurchaseOutcome {
             && self.orders.iter().all(Order::is_completed)
     }
 
+    /// Whether the purchase is finished: nothing left to wait for or to
+    /// look for. An unfinished one (orders still provisioning, or not yet
+    /// listed after 800065) finishes when run again.
+    pub fn is_finished(&self) -> bool {
+        self.orders_visible && self.still_provisioning().next().is_none()
+    }
+
     /// Whether anything was bought: an order that did not fail or get
     /// cancelled, or a cart found already submitted.
     pub fn bought_anything(&self) -> bool {
@@ -151,40 +158,44 @@ impl fmt::Display for ToBuyAgain {
 }
 
 impl fmt::Display for PurchaseOutcome {
-    /// One line: the orders with their statuses, then what to buy again.
+    /// One line: each order with its status and subscriptions, then what to
+    /// buy again: `order 1ab… completed: 5c2… 9f1…; order 7de… pending_po_upload
+    /// (awaits a purchase order); buy again: DZH…:004G:… x2 (rejected: …)`.
+    /// The service's text is escaped.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.orders.is_empty() && self.orders_visible {
-            f.write_str("nothing bought")?;
-        }
-        for (index, order) in self.orders.iter().enumerate() {
-            let status = order
-                .status
-                .as_ref()
-                .map_or("no status", OrderStatus::as_str);
-            if index > 0 {
-                f.write_str(", ")?;
-            }
-            write!(
-                f,
-                "order {} {}",
-                Escaped(order.id.as_str()),
-                Escaped(status)
-            )?;
-            if let Some(note) = order.status.as_ref().and_then(note) {
-                write!(f, " ({note})")?;
-            }
-        }
+        let mut parts: Vec<String> = self.orders.iter().map(describe_order).collect();
         if !self.orders_visible {
-            if !self.orders.is_empty() {
-                f.write_str("; ")?;
-            }
-            f.write_str("bought: the cart is ordered, but not all its orders are listed yet")?;
+            parts.push("bought: the cart is ordered, but not all its orders are listed yet".into());
+        } else if self.orders.is_empty() {
+            parts.push("nothing bought".into());
         }
-        for item in &self.to_buy_again {
-            write!(f, "; buy again: {item}")?;
-        }
-        Ok(())
+        parts.extend(
+            self.to_buy_again
+                .iter()
+                .map(|item| format!("buy again: {item}")),
+        );
+        f.write_str(&parts.join("; "))
     }
+}
+
+/// `order ID STATUS: SUBSCRIPTIONS`, or `order ID STATUS (NOTE)`.
+fn describe_order(order: &Order) -> String {
+    let status = order
+        .status
+        .as_ref()
+        .map_or("no status", OrderStatus::as_str);
+    let mut text = format!("order {} {}", order.id, Escaped(status));
+    if let Some(note) = order.status.as_ref().and_then(note) {
+        text.push_str(&format!(" ({note})"));
+    }
+    let subscriptions: Vec<String> = order
+        .subscription_ids()
+        .map(|id| Escaped(id).to_string())
+        .collect();
+    if !subscriptions.is_empty() {
+        text.push_str(&format!(": {}", subscriptions.join(" ")));
+    }
+    text
 }
 
 /// What a status asks of the partner, when it asks anything.
