@@ -472,7 +472,7 @@ fn difference(
 }
 
 /// Whether two line items buy the same: the same product and SKU (any
-/// availability), and the same everything else.
+/// availability), the same term in any case, and the same everything else.
 fn same_line(old: &CartLineItem, new: &CartLineItem) -> bool {
     let product_and_sku = |item: &CartLineItem| {
         let mut parts = item.catalog_item_id.splitn(3, ':');
@@ -483,6 +483,7 @@ fn same_line(old: &CartLineItem, new: &CartLineItem) -> bool {
     };
     let rest = |item: &CartLineItem| CartLineItem {
         catalog_item_id: String::new(),
+        term_duration: item.term_duration.as_deref().map(str::to_ascii_uppercase),
         addon_items: Vec::new(),
         ..item.clone()
     };
