@@ -21,7 +21,7 @@ impl Journal {
     /// Runs a purchase, or resumes it where it stopped: creates the cart,
     /// drops the line items the service rejects, checks out, and waits for
     /// the orders with `wait`, recording each step; see the
-    /// [module docs](self). A purchase already finished returns its stored
+    /// [module docs](crate::journal). A purchase already finished returns its stored
     /// outcome and sends nothing.
     ///
     /// The outcome is `Ok` whatever part was bought: look at
