@@ -252,6 +252,57 @@ fn fake_server_switches_drive_a_tool_through_its_exit_codes() {
         .unwrap();
     assert_eq!(exit_code(&output), Some(2));
     assert!(text(&output.stderr).contains("usage"));
+    let output = command("fake_server", &[])
+        .args(["--repeated-checkout", "twice"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), Some(2));
+}
+
+#[test]
+fn fake_server_crash_switches_act_without_telling() {
+    // A lost create's answer: the client repeats the create with its
+    // request ID and gets the cart made.
+    let server = fake_server(&["--pending-polls", "0", "--lose-create", "1"]);
+    let output = purchase(&server.url, &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+
+    // A late answer: the checkout acted before it came.
+    let server = fake_server(&["--pending-polls", "0", "--checkout-answer-delay", "300"]);
+    let started = std::time::Instant::now();
+    let output = purchase(&server.url, &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+
+    // An older service refuses the repeat of a checkout whose answer was
+    // lost, and its order list lags: the run again reports it bought, with
+    // its orders not listed yet, and buys nothing.
+    let server = fake_server(&[
+        "--pending-polls",
+        "0",
+        "--cut-checkout",
+        "1",
+        "--repeated-checkout",
+        "800065",
+        "--order-list-lag",
+        "60000",
+    ]);
+    let dir = folder();
+    let output = purchase_in(&dir, &server.url, &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(1), "{}", text(&output.stderr));
+    let output = purchase_in(&dir, &server.url, &[OFFICE_LINE]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        exit_code(&output),
+        Some(3),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("not all its orders are listed yet"),
+        "{stdout}"
+    );
+    assert!(text(&output.stderr).contains("is unfinished"));
 }
 
 #[test]

@@ -93,9 +93,18 @@ impl JournalStore for FileStore {
     fn append(&mut self, record: &Record) -> Result<(), BoxError> {
         let mut line = serde_json::to_vec(record)?;
         line.push(b'\n');
-        self.file.write_all(&line)?;
-        self.file.flush()?;
-        self.file.sync_data()?;
+        let len = self.file.metadata()?.len();
+        let written = self
+            .file
+            .write_all(&line)
+            .and_then(|()| self.file.flush())
+            .and_then(|()| self.file.sync_data());
+        if let Err(error) = written {
+            // A part written (a full disk, say) would glue the next record
+            // onto this one: cut it off, as loading would.
+            let _ = self.truncate(len);
+            return Err(error.into());
+        }
         Ok(())
     }
 }

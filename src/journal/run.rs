@@ -116,7 +116,8 @@ impl Run<'_> {
             // Submitted before, its orders not listed then: look again.
             Some((_, false)) => {
                 let cart_id = self.cart_id()?;
-                let found = self.orders_of_submitted_cart(cart_id)?;
+                let cart = self.read_cart(cart_id)?;
+                let found = self.orders_of_submitted(&cart)?;
                 if found.1 {
                     self.record(Event::CheckedOut {
                         result: found.0.clone(),
@@ -206,8 +207,8 @@ impl Run<'_> {
                 if error.service_error().and_then(|e| e.code_number())
                     == Some(ALREADY_SUBMITTED) =>
             {
-                self.confirm_ordered(cart_id, error)?;
-                self.orders_of_submitted_cart(cart_id)?
+                let cart = self.confirm_ordered(cart_id, error)?;
+                self.orders_of_submitted(&cart)?
             }
             Err(error) => return Err(self.failed(error)),
         };
@@ -223,10 +224,7 @@ impl Run<'_> {
     fn prepared_cart(&mut self) -> Result<Cart, JournalError> {
         let customer = self.purchase.customer;
         let mut cart = match self.progress.cart_id {
-            Some(cart_id) => self
-                .client
-                .get_cart(customer, cart_id)
-                .map_err(|error| self.failed(error))?,
+            Some(cart_id) => self.read_cart(cart_id)?,
             None => self.create()?,
         };
         let cart_id = self.cart_id()?;
@@ -270,40 +268,36 @@ impl Run<'_> {
         Ok(created)
     }
 
+    /// Reads a cart of the purchase.
+    fn read_cart(&self, cart_id: CartId) -> Result<Cart, JournalError> {
+        self.client
+            .get_cart(self.purchase.customer, cart_id)
+            .map_err(|error| self.failed(error))
+    }
+
     /// Reads the cart after a checkout answered 800065: ordered, it was
     /// bought; anything else leaves the refusal standing.
-    fn confirm_ordered(&self, cart_id: CartId, refusal: Error) -> Result<(), JournalError> {
-        let cart = self
-            .client
-            .get_cart(self.purchase.customer, cart_id)
-            .map_err(|error| self.failed(error))?;
-        if cart.status == Some(CartStatus::Ordered) {
-            log::info!(
-                target: LOG_TARGET,
-                "purchase {}: cart {cart_id} was already checked out; looking for its orders",
-                Escaped(&self.purchase.key)
-            );
-            return Ok(());
+    fn confirm_ordered(&self, cart_id: CartId, refusal: Error) -> Result<Cart, JournalError> {
+        let cart = self.read_cart(cart_id)?;
+        if cart.status != Some(CartStatus::Ordered) {
+            return Err(self.failed(refusal));
         }
-        Err(self.failed(refusal))
+        log::info!(
+            target: LOG_TARGET,
+            "purchase {}: cart {cart_id} was already checked out; looking for its orders",
+            Escaped(&self.purchase.key)
+        );
+        Ok(cart)
     }
 
     /// The orders of a cart checked out before, found in the customer's
     /// order list, and whether they cover every line checked out.
-    fn orders_of_submitted_cart(
-        &self,
-        cart_id: CartId,
-    ) -> Result<(CartCheckoutResult, bool), JournalError> {
-        let customer = self.purchase.customer;
-        let cart = self
-            .client
-            .get_cart(customer, cart_id)
-            .map_err(|error| self.failed(error))?;
+    fn orders_of_submitted(&self, cart: &Cart) -> Result<(CartCheckoutResult, bool), JournalError> {
         let listed = self
             .client
-            .list_orders(customer)
+            .list_orders(self.purchase.customer)
             .map_err(|error| self.failed(error))?;
-        let (orders, covered) = orders_of_cart(&cart, &self.progress.checkout_lines, listed);
+        let (orders, covered) = orders_of_cart(cart, &self.progress.checkout_lines, listed);
         let result = CartCheckoutResult {
             orders,
             ..CartCheckoutResult::default()
