@@ -30,12 +30,11 @@
 //! early it names each unfinished purchase: running the same command again
 //! finishes them.
 
-use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Mutex;
 
 use partner_center_cart::model::Segment;
-use partner_center_cart::{BillingCycle, CartLineItem, Client, Journal, NewCart, Purchase};
+use partner_center_cart::{BillingCycle, CartLineItem, Client, Error, Journal, NewCart, Purchase};
 use partner_center_cart::{PurchaseOutcome, WaitOptions};
 
 const USAGE: &str = "usage: bulk <csv> [--journal=PATH] [--parallel=N]";
@@ -69,10 +68,10 @@ fn main() -> ExitCode {
         Ok(orders) => orders,
         Err(problem) => return usage(&format!("{csv}: {problem}")),
     };
-    let (client, journal) = match (Client::from_env(), Journal::open(&journal_path)) {
-        (Ok(client), Ok(journal)) => (client, journal),
-        (Err(error), _) => return fail(&error),
-        (_, Err(error)) => return fail(&error),
+    let opened = Client::from_env().and_then(|client| Ok((client, Journal::open(&journal_path)?)));
+    let (client, journal) = match opened {
+        Ok(opened) => opened,
+        Err(error) => return fail(&error),
     };
     let codes = buy_all(&client, &journal, &csv, &orders, parallel);
     for key in journal.unfinished() {
@@ -88,7 +87,7 @@ fn usage(problem: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn fail(error: &dyn Error) -> ExitCode {
+fn fail(error: &Error) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::FAILURE
 }
@@ -181,7 +180,7 @@ fn buy(
     key: &str,
     customer: &str,
     rows: &[Row],
-) -> Result<PurchaseOutcome, Box<dyn Error>> {
+) -> Result<PurchaseOutcome, Error> {
     let started = journal.started_cart(key).is_some();
     let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
     for (product, sku, quantity, billing, term) in rows {
@@ -194,9 +193,9 @@ fn buy(
         };
         cart = cart.line_item(item);
     }
-    Ok(journal.run(
+    journal.run(
         client,
         &Purchase::new(key, customer, cart)?,
         WaitOptions::default(),
-    )?)
+    )
 }

@@ -32,12 +32,11 @@
 //! lose a checkout, answer late...) and set `PARTNER_CENTER_BASE_URL` to
 //! the URL it prints.
 
-use std::error::Error;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use partner_center_cart::model::Segment;
-use partner_center_cart::{BillingCycle, Client, Journal, NewCart, Purchase};
+use partner_center_cart::{BillingCycle, Client, Error, Journal, NewCart, Purchase};
 use partner_center_cart::{PurchaseOutcome, WaitOptions};
 
 const USAGE: &str = "usage: purchase <customer> <product>:<sku>=<quantity>[,<billing>,<term>]... \
@@ -62,7 +61,7 @@ fn main() -> ExitCode {
             let partly = if outcome.bought_anything() { 3 } else { 1 };
             ExitCode::from(if outcome.is_complete() { 0 } else { partly })
         }
-        Err(error) => fail(error.as_ref()),
+        Err(error) => fail(&error),
     };
     if journal.unfinished().contains(&key) {
         eprintln!("purchase {key:?} is unfinished: run the same command again to finish it");
@@ -70,7 +69,7 @@ fn main() -> ExitCode {
     code
 }
 
-fn fail(error: &dyn Error) -> ExitCode {
+fn fail(error: &Error) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::FAILURE
 }
@@ -105,7 +104,7 @@ fn purchase(
     wanted: &[Wanted],
     key: &str,
     wait: WaitOptions,
-) -> Result<PurchaseOutcome, Box<dyn Error>> {
+) -> Result<PurchaseOutcome, Error> {
     let client = Client::from_env()?;
     // A purchase started before resumes with its cart as it was: availability
     // IDs are reissued from time to time, so a new one looks them up now.
@@ -121,5 +120,5 @@ fn purchase(
             cart
         }
     };
-    Ok(journal.run(&client, &Purchase::new(key, customer, cart)?, wait)?)
+    journal.run(&client, &Purchase::new(key, customer, cart)?, wait)
 }

@@ -67,7 +67,7 @@
 //! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
 //! use partner_center_cart::{Client, Journal, Purchase, WaitOptions};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # fn main() -> Result<(), partner_center_cart::Error> {
 //! let client = Client::from_env()?;
 //! let journal = Journal::open("purchases.journal")?;
 //! let cart = NewCart::new()
@@ -146,7 +146,7 @@ pub use config::{
 };
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};
-pub use journal::{Journal, JournalError, Purchase, PurchaseOutcome};
+pub use journal::{Journal, Purchase, PurchaseOutcome};
 pub use model::{
     Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
     OrderLineItem, OrderStatus, Product, Sku,

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use common::{CUSTOMER, checkouts, client, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
+use partner_center_cart::journal::JournalError;
 use partner_center_cart::journal::{Event, JournalStore, Record};
 use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode, CartLineItem, NewCart};
-use partner_center_cart::{BoxError, Journal, JournalError, Purchase};
+use partner_center_cart::{BoxError, Error, Journal, Purchase};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
@@ -163,7 +164,7 @@ fn a_crash_before_each_recorded_step_resumes_without_buying_twice() {
             .run(&client, &purchase("k"), quick_wait())
             .unwrap_err();
         assert!(
-            matches!(error, JournalError::Store(_)),
+            matches!(error, Error::Journal(JournalError::Store(_))),
             "{stop_at}: {error}"
         );
         drop(journal);
@@ -282,7 +283,7 @@ fn other_contents_under_a_started_key_are_refused_naming_key_and_difference() {
         .unwrap_err();
     let text = error.to_string();
     assert!(
-        matches!(error, JournalError::ContentDiffers { .. }),
+        matches!(error, Error::Journal(JournalError::ContentDiffers { .. })),
         "{text}"
     );
     assert!(
@@ -313,7 +314,10 @@ fn a_second_opening_of_the_file_is_refused_and_a_torn_last_line_ignored() {
     let path = journal_path("lock");
     let journal = Journal::open(&path).unwrap();
     let error = Journal::open(&path).unwrap_err();
-    assert!(matches!(error, JournalError::Locked { .. }), "{error}");
+    assert!(
+        matches!(error, Error::Journal(JournalError::Locked { .. })),
+        "{error}"
+    );
     assert!(
         error.to_string().contains("in use by another process"),
         "{error}"

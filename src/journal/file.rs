@@ -5,7 +5,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::{JournalError, JournalStore, Record};
-use crate::error::BoxError;
+use crate::error::{BoxError, Error};
 
 /// A journal kept in a file, one JSON record a line, for
 /// [`Journal::open`](super::Journal::open).
@@ -36,10 +36,10 @@ impl FileStore {
     ///
     /// # Errors
     ///
-    /// [`JournalError::Locked`] when another process (or another store)
-    /// holds the file; [`JournalError::Store`] when it cannot be created,
-    /// opened or locked.
-    pub fn open(path: impl AsRef<Path>) -> Result<FileStore, JournalError> {
+    /// [`Error::Journal`] with [`JournalError::Locked`] when another
+    /// process (or another store) holds the file, or
+    /// [`JournalError::Store`] when it cannot be created, opened or locked.
+    pub fn open(path: impl AsRef<Path>) -> Result<FileStore, Error> {
         let path = path.as_ref().to_path_buf();
         let existed = path.exists();
         let file = OpenOptions::new()
@@ -50,7 +50,7 @@ impl FileStore {
             .map_err(|error| store_error(&path, "open", error))?;
         match file.try_lock() {
             Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(JournalError::Locked { path }),
+            Err(TryLockError::WouldBlock) => return Err(JournalError::Locked { path }.into()),
             Err(TryLockError::Error(error)) => return Err(store_error(&path, "lock", error)),
         }
         if !existed {
@@ -147,10 +147,11 @@ fn sync_parent(path: &Path) -> io::Result<()> {
     }
 }
 
-fn store_error(path: &Path, action: &str, error: io::Error) -> JournalError {
+fn store_error(path: &Path, action: &str, error: io::Error) -> Error {
     JournalError::Store(
         format!("could not {action} the journal {}: {error}", path.display()).into(),
     )
+    .into()
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@
 //! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
 //! use partner_center_cart::{Client, WaitOptions};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # fn main() -> Result<(), partner_center_cart::Error> {
 //! let client = Client::from_env()?;
 //! let journal = Journal::open("purchases.journal")?;
 //! let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
@@ -196,7 +196,7 @@ pub trait JournalStore: Send {
     fn append(&mut self, record: &Record) -> Result<(), BoxError>;
 }
 
-/// What went wrong in a journal.
+/// What went wrong in a journal, as [`Error::Journal`] carries it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JournalError {
@@ -229,28 +229,6 @@ pub enum JournalError {
         /// The key.
         key: String,
     },
-
-    /// A call of the purchase failed. The purchase is unfinished, and
-    /// safe to run again: the journal holds what it did.
-    #[error("purchase {} is unfinished: {source}", Escaped(.key))]
-    Call {
-        /// The key.
-        key: String,
-        /// The call's error.
-        #[source]
-        source: Error,
-    },
-}
-
-impl JournalError {
-    /// The key of the purchase left unfinished, when a call failed or the
-    /// journal could not record a step: run it again to finish it.
-    pub fn unfinished(&self) -> Option<&str> {
-        match self {
-            JournalError::Call { key, .. } => Some(key),
-            _ => None,
-        }
-    }
 }
 
 /// A durable record of purchases; see the [module docs](self).
@@ -278,10 +256,10 @@ impl Journal {
     ///
     /// # Errors
     ///
-    /// [`JournalError::Locked`] when another process has it open;
-    /// [`JournalError::Store`] when it cannot be opened or read, or a line
-    /// other than a torn last one cannot be read.
-    pub fn open(path: impl AsRef<Path>) -> Result<Journal, JournalError> {
+    /// [`Error::Journal`] with [`JournalError::Locked`] when another
+    /// process has it open, or [`JournalError::Store`] when it cannot be
+    /// opened or read, or a line other than a torn last one cannot be read.
+    pub fn open(path: impl AsRef<Path>) -> Result<Journal, Error> {
         Journal::with_store(FileStore::open(path)?)
     }
 
@@ -289,8 +267,9 @@ impl Journal {
     ///
     /// # Errors
     ///
-    /// [`JournalError::Store`] when the store cannot load its records.
-    pub fn with_store(store: impl JournalStore + 'static) -> Result<Journal, JournalError> {
+    /// [`Error::Journal`] with [`JournalError::Store`] when the store
+    /// cannot load its records.
+    pub fn with_store(store: impl JournalStore + 'static) -> Result<Journal, Error> {
         let mut store: Box<dyn JournalStore> = Box::new(store);
         let records = store.load().map_err(JournalError::Store)?;
         let mut purchases: HashMap<String, Progress> = HashMap::new();

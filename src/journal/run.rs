@@ -32,19 +32,20 @@ impl Journal {
     ///
     /// # Errors
     ///
-    /// - [`JournalError::ContentDiffers`] when the key was started with
-    ///   another customer or cart; nothing is sent.
-    /// - [`JournalError::Busy`] when another thread runs the same key.
-    /// - [`JournalError::Call`] when a call fails; the purchase is
-    ///   unfinished, and running it again finishes it.
-    /// - [`JournalError::Store`] when a record cannot be stored; the call
-    ///   it guarded was not sent.
+    /// - [`Error::Journal`] with [`JournalError::ContentDiffers`] when the
+    ///   key was started with another customer or cart (nothing is sent),
+    ///   [`JournalError::Busy`] when another thread runs the same key, or
+    ///   [`JournalError::Store`] when a record cannot be stored (the call it
+    ///   guarded was not sent).
+    /// - The error of a call that fails, as the [`Client`] gives it. The
+    ///   purchase is unfinished ([`Journal::unfinished`] names it), and
+    ///   running it again finishes it.
     pub fn run(
         &self,
         client: &Client,
         purchase: &Purchase,
         wait: WaitOptions,
-    ) -> Result<PurchaseOutcome, JournalError> {
+    ) -> Result<PurchaseOutcome, Error> {
         let _claim = self.claim(&purchase.key)?;
         let progress = self.progress(&purchase.key);
         if let (Some(customer), Some(cart)) = (progress.customer, &progress.cart)
@@ -53,7 +54,8 @@ impl Journal {
             return Err(JournalError::ContentDiffers {
                 key: purchase.key.clone(),
                 difference,
-            });
+            }
+            .into());
         }
         if let Some(outcome) = &progress.outcome {
             return Ok(outcome.clone());
@@ -82,23 +84,15 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Records a step, then counts it done.
-    fn record(&mut self, event: Event) -> Result<(), JournalError> {
+    fn record(&mut self, event: Event) -> Result<(), Error> {
         self.journal.record(&self.purchase.key, event.clone())?;
         self.progress.apply(event);
         Ok(())
     }
 
-    /// A failed call, which leaves the purchase unfinished.
-    fn failed(&self, source: Error) -> JournalError {
-        JournalError::Call {
-            key: self.purchase.key.clone(),
-            source,
-        }
-    }
-
     /// Records the start of a new purchase: the cart and the create's
     /// request ID, before anything is sent.
-    fn start(&mut self) -> Result<(), JournalError> {
+    fn start(&mut self) -> Result<(), Error> {
         if self.progress.cart.is_some() {
             return Ok(());
         }
@@ -110,7 +104,7 @@ impl Run<'_> {
     }
 
     /// Checks out (unless done before) and waits for the orders.
-    fn finish(mut self, wait: WaitOptions) -> Result<PurchaseOutcome, JournalError> {
+    fn finish(mut self, wait: WaitOptions) -> Result<PurchaseOutcome, Error> {
         let (result, visible) = match self.progress.checked_out.clone() {
             Some((result, true)) => (result, true),
             // Submitted before, its orders not listed then: look again.
@@ -139,7 +133,7 @@ impl Run<'_> {
             Ok(orders) => self.finished(&result, orders),
             // Still provisioning: unfinished, so a run again waits again.
             Err(Error::WaitTimedOut { orders, .. }) => Ok(self.outcome(&result, orders, true)),
-            Err(error) => Err(self.failed(error)),
+            Err(error) => Err(error),
         }
     }
 
@@ -157,7 +151,7 @@ impl Run<'_> {
         &mut self,
         result: &CartCheckoutResult,
         orders: Vec<Order>,
-    ) -> Result<PurchaseOutcome, JournalError> {
+    ) -> Result<PurchaseOutcome, Error> {
         let outcome = self.outcome(result, orders, true);
         self.record(Event::Finished {
             outcome: outcome.clone(),
@@ -166,15 +160,15 @@ impl Run<'_> {
     }
 
     /// The cart's ID, which the journal holds once the cart is created.
-    fn cart_id(&self) -> Result<CartId, JournalError> {
+    fn cart_id(&self) -> Result<CartId, Error> {
         self.progress.cart_id.ok_or_else(|| {
-            JournalError::Store(
+            Error::from(JournalError::Store(
                 format!(
                     "the journal records a checkout of purchase {} but no cart",
                     Escaped(&self.purchase.key)
                 )
                 .into(),
-            )
+            ))
         })
     }
 
@@ -182,7 +176,7 @@ impl Run<'_> {
     /// before it is sent, after that the same cart with the same ID, which
     /// the service answers with the first result. `None` when no line item
     /// is left to buy.
-    fn checkout(&mut self) -> Result<Option<(CartCheckoutResult, bool)>, JournalError> {
+    fn checkout(&mut self) -> Result<Option<(CartCheckoutResult, bool)>, Error> {
         let request_id = match self.progress.checkout_request_id {
             Some(request_id) => request_id,
             None => {
@@ -210,7 +204,7 @@ impl Run<'_> {
                 let cart = self.confirm_ordered(cart_id, error)?;
                 self.orders_of_submitted(&cart)?
             }
-            Err(error) => return Err(self.failed(error)),
+            Err(error) => return Err(error),
         };
         self.record(Event::CheckedOut {
             result: result.clone(),
@@ -221,7 +215,7 @@ impl Run<'_> {
 
     /// The cart to check out: created (or the create repeated with its
     /// request ID), or read again, with the rejected line items dropped.
-    fn prepared_cart(&mut self) -> Result<Cart, JournalError> {
+    fn prepared_cart(&mut self) -> Result<Cart, Error> {
         let customer = self.purchase.customer;
         let mut cart = match self.progress.cart_id {
             Some(cart_id) => self.read_cart(cart_id)?,
@@ -235,10 +229,7 @@ impl Run<'_> {
             }
             self.record(Event::Dropped { items })?;
             if !cart.line_items.is_empty() {
-                cart = self
-                    .client
-                    .update_cart(customer, cart_id, &cart)
-                    .map_err(|error| self.failed(error))?;
+                cart = self.client.update_cart(customer, cart_id, &cart)?;
             }
         }
         Ok(cart)
@@ -246,41 +237,38 @@ impl Run<'_> {
 
     /// Creates the cart with the request ID recorded at the start, so that
     /// a repeat after a crash returns the cart the first one made.
-    fn create(&mut self) -> Result<Cart, JournalError> {
+    fn create(&mut self) -> Result<Cart, Error> {
         let (Some(cart), Some(request_id)) = (&self.progress.cart, self.progress.create_request_id)
         else {
-            return Err(JournalError::Store(
-                "the journal lost the start of a purchase".into(),
-            ));
+            return Err(
+                JournalError::Store("the journal lost the start of a purchase".into()).into(),
+            );
         };
-        let created = self
-            .client
-            .create_cart_with_request_id(self.purchase.customer, cart, request_id)
-            .map_err(|error| self.failed(error))?;
+        let created =
+            self.client
+                .create_cart_with_request_id(self.purchase.customer, cart, request_id)?;
         let Some(cart_id) = created.id else {
-            return Err(self.failed(Error::InvalidId {
+            return Err(Error::InvalidId {
                 kind: "cart ID",
                 value: String::new(),
                 reason: "Partner Center answered the create with a cart that has none",
-            }));
+            });
         };
         self.record(Event::Created { cart_id })?;
         Ok(created)
     }
 
     /// Reads a cart of the purchase.
-    fn read_cart(&self, cart_id: CartId) -> Result<Cart, JournalError> {
-        self.client
-            .get_cart(self.purchase.customer, cart_id)
-            .map_err(|error| self.failed(error))
+    fn read_cart(&self, cart_id: CartId) -> Result<Cart, Error> {
+        self.client.get_cart(self.purchase.customer, cart_id)
     }
 
     /// Reads the cart after a checkout answered 800065: ordered, it was
     /// bought; anything else leaves the refusal standing.
-    fn confirm_ordered(&self, cart_id: CartId, refusal: Error) -> Result<Cart, JournalError> {
+    fn confirm_ordered(&self, cart_id: CartId, refusal: Error) -> Result<Cart, Error> {
         let cart = self.read_cart(cart_id)?;
         if cart.status != Some(CartStatus::Ordered) {
-            return Err(self.failed(refusal));
+            return Err(refusal);
         }
         log::info!(
             target: LOG_TARGET,
@@ -292,11 +280,8 @@ impl Run<'_> {
 
     /// The orders of a cart checked out before, found in the customer's
     /// order list, and whether they cover every line checked out.
-    fn orders_of_submitted(&self, cart: &Cart) -> Result<(CartCheckoutResult, bool), JournalError> {
-        let listed = self
-            .client
-            .list_orders(self.purchase.customer)
-            .map_err(|error| self.failed(error))?;
+    fn orders_of_submitted(&self, cart: &Cart) -> Result<(CartCheckoutResult, bool), Error> {
+        let listed = self.client.list_orders(self.purchase.customer)?;
         let (orders, covered) = orders_of_cart(cart, &self.progress.checkout_lines, listed);
         let result = CartCheckoutResult {
             orders,
