@@ -245,7 +245,9 @@ fn bulk(dir: &Path, fake: &FakePartnerCenter, args: &[&str]) -> Output {
 fn bulk_buys_several_customers_at_once_one_line_each() {
     let fake = start();
     fake.set_polls_until_complete(0);
-    let delay = Duration::from_secs(1);
+    // Long enough that four customers reach their checkout within it on a
+    // busy machine.
+    let delay = Duration::from_secs(2);
     fake.delay_checkout_answers(delay);
     let dir = folder();
     let customers = customers(8);
