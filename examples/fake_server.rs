@@ -38,6 +38,19 @@
 //! - `--pending-polls <N>`: orders complete at the Nth read, and stay
 //!   pending until then (2 by default; 0 for orders that checkout already
 //!   returns completed).
+//!
+//! Switches for crash tests, where the fake acts and the tool does not
+//! learn of it:
+//!
+//! - `--checkout-answer-delay <MS>`: every checkout takes effect at once
+//!   and answers MS milliseconds later, a window to kill a tool in.
+//! - `--lose-create <N>`: the first N cart creations take effect and close
+//!   the connection without an answer.
+//! - `--repeated-checkout <replay|800065>`: a checkout of a cart already
+//!   checked out replays the first result (the default, as the service
+//!   does) or fails with 800065, as older versions of the service did.
+//! - `--order-list-lag <MS>`: a new order stays out of order lists for MS
+//!   milliseconds (the service's lists lag by up to 15 minutes).
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -47,7 +60,8 @@ use partner_center_cart::model::{CartError, CartErrorCode};
 
 const USAGE: &str = "usage: fake_server [--fail-checkout N[:STATUS]] [--cut-checkout N] \
                      [--reject ITEM] [--fail-order-group ITEM] [--cancel-order-group ITEM] \
-                     [--pending-polls N]
+                     [--pending-polls N] [--checkout-answer-delay MS] [--lose-create N] \
+                     [--repeated-checkout replay|800065] [--order-list-lag MS]
        fake_server -h | --help
 Prints the base URL, a token the fake accepts, and a line to copy that exports
 both; runs until stopped. The switches are described in examples/README.md.";
@@ -123,6 +137,18 @@ fn apply_switches(
             }
             "--cancel-order-group" => fake.cancel_orders_with(value),
             "--pending-polls" => fake.set_polls_until_complete(number(&value)?),
+            "--checkout-answer-delay" => {
+                fake.delay_checkout_answers(Duration::from_millis(number(&value)?.into()));
+            }
+            "--lose-create" => fake.lose_create_answers(number(&value)?),
+            "--repeated-checkout" => match value.as_str() {
+                "replay" => {}
+                "800065" => fake.refuse_repeated_checkouts(),
+                _ => return Err(format!("--repeated-checkout {value:?}: replay or 800065")),
+            },
+            "--order-list-lag" => {
+                fake.delay_order_lists(Duration::from_millis(number(&value)?.into()));
+            }
             other => return Err(format!("unknown switch {other}")),
         }
     }

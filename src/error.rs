@@ -235,6 +235,13 @@ pub enum Error {
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthError),
 
+    /// A purchase [`Journal`](crate::Journal) refused a purchase or could
+    /// not record a step; when a record could not be stored, the call it
+    /// guarded was not sent. A call of a purchase that fails gives that
+    /// call's own error instead.
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+
     /// The request did not get a complete HTTP response.
     #[error("request to Partner Center failed: {kind}{} ({call})", after_status(*.status))]
     Transport {
@@ -360,6 +367,7 @@ impl Error {
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)
             | Error::Auth(_)
+            | Error::Journal(_)
             | Error::CartHasErrors { .. }
             | Error::TermNotOffered { .. }
             | Error::NoPurchasableAvailability { .. }

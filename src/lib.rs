@@ -50,13 +50,47 @@
 //! attempt returned), and
 //! [`Error::request_id`] tells the ID to repeat it with.
 //!
-//! Checkout is idempotent per cart ID: checking out the same cart again
-//! re-attempts it after a failure and returns the first result after a
-//! success, so a checkout whose outcome is unknown is repeated on the same
-//! cart, best with the same request ID: [`Client::checkout_with`] and
-//! [`CheckoutOptions::request_id`] take one chosen before the first send. A
-//! cart creation whose outcome is unknown is repeated with
-//! [`Client::create_cart_with_request_id`] and the ID the error reported.
+//! # Buying exactly once
+//!
+//! What makes a repeat safe after a crash or an unknown outcome:
+//!
+//! - **Keep the cart ID, and check out the same cart again.** Checkout is
+//!   idempotent per cart ID: checking out the same cart again re-attempts it
+//!   after a failure and returns the first result after a success, never a
+//!   second purchase. Store the cart ID before the checkout is sent; a
+//!   re-run that makes a new cart buys again.
+//! - **The request ID protects a create.** Creating a cart is a POST; the
+//!   service recognises a repeat by its `MS-RequestId`. Store the ID before
+//!   the create, and repeat it with
+//!   [`Client::create_cart_with_request_id`] (the ID
+//!   [`Error::request_id`] reports serves the same end within one process).
+//! - **The [`Journal`] does both**, durably, and the rest of the
+//!   bookkeeping: it records each step before the call that may act, so a
+//!   tool killed at any point and run again finishes the purchase, and a
+//!   finished one returns its outcome without a call. It is the recipe:
+//!
+//! ```no_run
+//! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+//! use partner_center_cart::{Client, Journal, Purchase, WaitOptions};
+//!
+//! # fn main() -> Result<(), partner_center_cart::Error> {
+//! let client = Client::from_env()?;
+//! let journal = Journal::open("purchases.journal")?;
+//! let cart = NewCart::new()
+//!     .line_item(CartLineItem::new("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 25, BillingCycle::Monthly).term_duration("P1M"))
+//!     .partner_on_record_attestation_accepted(true);
+//! let purchase = Purchase::new("contoso-december", "28045616-f6b9-462f-9701-0d89b5e65c44", cart)?;
+//! let outcome = journal.run(&client, &purchase, WaitOptions::default())?;
+//! println!("{outcome}"); // the orders, and what to buy again
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! An order's [`OrderStatus`] says what it needs:
+//! [`is_final`](OrderStatus::is_final) when it will change no more,
+//! [`needs_action`](OrderStatus::needs_action) when it waits for a purchase
+//! order or asks to buy something again; [`PurchaseOutcome`] lists the line
+//! items to buy again and the orders awaiting a purchase order.
 //!
 //! # Reliability
 //!
@@ -120,6 +154,7 @@ mod error;
 pub mod fake;
 mod fault_probe;
 mod ids;
+pub mod journal;
 pub mod model;
 mod options;
 mod retry;
@@ -135,6 +170,7 @@ pub use config::{
 };
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};
+pub use journal::{Journal, Purchase, PurchaseOutcome};
 pub use model::{
     Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
     OrderLineItem, OrderStatus, Product, Sku,

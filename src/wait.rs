@@ -138,14 +138,35 @@ pub struct WaitProgress<'a> {
     pub orders: &'a [Order],
 }
 
+impl fmt::Display for WaitProgress<'_> {
+    /// `1 of 2 orders pending: A (status "pending_review": under review,
+    /// may take days); next check in 5.0s`, the service's text escaped.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} of {} order{} pending: {}; next check in {:.1?}",
+            self.pending.len(),
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            describe_pending(self.pending, self.orders),
+            self.next_check_in,
+        )
+    }
+}
+
 impl Client {
-    /// Waits until every order of a checkout is completed or cancelled, and
-    /// returns them all as last read, with the subscription IDs of what was
-    /// provisioned.
+    /// Waits until every order of a checkout is final or needs the
+    /// partner's action ([`OrderStatus::is_final`],
+    /// [`OrderStatus::needs_action`]), and returns them all as last read,
+    /// with the subscription IDs of what was provisioned.
     ///
-    /// Cancelled orders come back in `Ok` too, beside the completed ones:
-    /// check [`Order::is_cancelled`] (or [`Order::is_completed`]) on each.
-    /// Only a wait that runs out, or a read that fails, is an `Err`.
+    /// Cancelled, failed and partly failed orders come back in `Ok` too,
+    /// beside the completed ones, and so does an order waiting for a
+    /// purchase order (`pending_po_upload`), which no amount of polling
+    /// moves: check [`Order::is_completed`] and the status of each. Only a
+    /// wait that runs out, or a read that fails, is an `Err`. Orders under
+    /// review (`pending_review`, `po_upload_complete`) may stay so for days;
+    /// the progress, the log and [`Error::WaitTimedOut`] say so.
     ///
     /// Orders that are already final are not read again. The pending ones
     /// are read as by [`get_order`](Self::get_order) at growing intervals,
@@ -159,7 +180,7 @@ impl Client {
     ///
     /// An order whose status this crate does not know (the service has been
     /// seen to send `none`) is not final: it is polled like a pending one
-    /// until it is completed or cancelled or the deadline passes. The first
+    /// until its status is final or the deadline passes. The first
     /// time a wait meets such a status it logs a warning; the progress
     /// records, [`WaitProgress::orders`] and [`Error::WaitTimedOut`] name
     /// it.
@@ -296,7 +317,7 @@ fn warn_of_unknown_statuses(orders: &[Order], warned: &mut HashSet<String>) {
             log::warn!(
                 target: LOG_TARGET,
                 "order {} has the status \"{}\", which this crate does not know; \
-                 it is polled as pending until it is completed or cancelled",
+                 it is polled as pending until its status is final",
                 order.id,
                 Escaped(status),
             );
@@ -305,8 +326,8 @@ fn warn_of_unknown_statuses(orders: &[Order], warned: &mut HashSet<String>) {
 }
 
 /// The pending orders with their statuses, for a log record or an error:
-/// `A (status "pending"), B (status "none")`. Statuses are quoted and
-/// escaped, being the service's text.
+/// `A (status "pending"), B (status "pending_review": under review, may
+/// take days)`. Statuses are quoted and escaped, being the service's text.
 pub(crate) fn describe_pending(pending: &[OrderId], orders: &[Order]) -> String {
     pending
         .iter()
@@ -316,6 +337,10 @@ pub(crate) fn describe_pending(pending: &[OrderId], orders: &[Order]) -> String 
                 .find(|order| order.id == *id)
                 .and_then(|order| order.status.as_ref());
             match status {
+                Some(status) if status.is_under_review() => format!(
+                    "{id} (status \"{}\": under review, may take days)",
+                    Escaped(status.as_str())
+                ),
                 Some(status) => format!("{id} (status \"{}\")", Escaped(status.as_str())),
                 None => format!("{id} (no status)"),
             }

@@ -5,10 +5,9 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::Mutex;
+use std::process::{Child, Output, Stdio};
 
+use common::tools::{command, exit_code, folder, purchase, purchase_in, text};
 use common::{CART, CUSTOMER, checkouts, client, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
@@ -23,110 +22,6 @@ const CHECKOUT: &str = "/v1/customers/*/carts/*/checkout";
 /// (another order group).
 const OFFICE_LINE: &str = "CFQ7TTC0LH0Z:0001=5";
 const VM_LINE: &str = "DZH318Z0BQ36:004G=2,one_time,P1Y";
-
-/// The path of an example's binary, built once per run with this test's
-/// features (a no-op after `cargo test`, which builds the examples).
-fn example(name: &str) -> PathBuf {
-    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut built = BUILT
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !built.iter().any(|done| done == name) {
-        build_example(name);
-        built.push(name.to_owned());
-    }
-    // This test runs from target/<profile>/deps; examples are beside it.
-    let deps = std::env::current_exe().unwrap();
-    let profile = deps.parent().and_then(|dir| dir.parent()).unwrap();
-    profile
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
-}
-
-fn build_example(name: &str) {
-    let features: Vec<&str> = [
-        ("rustls", cfg!(feature = "rustls")),
-        ("native-tls", cfg!(feature = "native-tls")),
-        ("platform-verifier", cfg!(feature = "platform-verifier")),
-        ("gzip", cfg!(feature = "gzip")),
-        ("fake", cfg!(feature = "fake")),
-    ]
-    .into_iter()
-    .filter_map(|(feature, on)| on.then_some(feature))
-    .collect();
-    let mut cargo = Command::new(env!("CARGO"));
-    // What cargo sets for this test would reach build scripts that watch it
-    // and make cargo rebuild their crates, here and in the next `cargo test`.
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        let set_for_this_crate = [
-            "CARGO_PKG_",
-            "CARGO_MANIFEST_",
-            "CARGO_CRATE_",
-            "CARGO_BIN_",
-        ]
-        .iter()
-        .any(|prefix| name.starts_with(prefix))
-            || [
-                "CARGO_PRIMARY_PACKAGE",
-                "CARGO_TARGET_TMPDIR",
-                "CARGO_RUSTC_CURRENT_DIR",
-                "OUT_DIR",
-            ]
-            .contains(&name.as_ref());
-        if set_for_this_crate {
-            cargo.env_remove(name.as_ref());
-        }
-    }
-    let status = cargo
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "build",
-            "--quiet",
-            "--example",
-            name,
-            "--no-default-features",
-        ])
-        .args(["--features", &features.join(",")])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build --example {name} failed");
-}
-
-/// A command for an example, with an environment that holds only the
-/// variables given (and no proxy).
-fn command(name: &str, vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(example(name));
-    command.env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        command.env("PATH", path);
-    }
-    command.envs(vars.iter().copied());
-    command
-}
-
-/// Runs `purchase` against a fake with a token from the environment.
-fn purchase(fake_url: &str, args: &[&str]) -> Output {
-    command(
-        "purchase",
-        &[
-            ("PARTNER_CENTER_BASE_URL", fake_url),
-            ("PARTNER_CENTER_TOKEN", "test-token"),
-        ],
-    )
-    .arg(CUSTOMER)
-    .args(args)
-    .output()
-    .expect("purchase runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn exit_code(output: &Output) -> Option<i32> {
-    output.status.code()
-}
 
 /// A fake whose orders settle at once, so that no run waits.
 fn quick_fake() -> FakePartnerCenter {
@@ -167,11 +62,11 @@ fn purchase_drops_a_rejected_item_and_exits_3() {
         CartError::new(CartErrorCode::InventoryNotAvailable, "Out of inventory."),
     );
     let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
-    let stderr = text(&output.stderr);
-    assert_eq!(exit_code(&output), Some(3), "{stderr}");
+    let stdout = text(&output.stdout);
+    assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
     assert!(
-        stderr.contains(RESERVED_VM) && stderr.contains("10003"),
-        "{stderr}"
+        stdout.contains(&format!("buy again: {RESERVED_VM} x2")) && stdout.contains("10003"),
+        "{stdout}"
     );
     let orders = fake.orders();
     assert_eq!(orders.len(), 1);
@@ -184,37 +79,49 @@ fn purchase_exits_3_for_failed_groups_cancelled_and_pending_orders() {
     fake.inject_order_error(RESERVED_VM, 800_005, "Order creation did not succeed.");
     let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
     assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("800005"));
+    assert!(text(&output.stdout).contains("800005"));
 
     let fake = quick_fake();
     fake.cancel_orders_with(RESERVED_VM);
     let output = purchase(fake.base_url(), &[OFFICE_LINE, VM_LINE]);
     assert_eq!(exit_code(&output), Some(3), "{}", text(&output.stderr));
-    assert!(text(&output.stdout).contains(" cancelled: "));
+    assert!(text(&output.stdout).contains(" cancelled"));
 
     let fake = start();
     fake.set_polls_until_complete(u32::MAX);
     let output = purchase(fake.base_url(), &[OFFICE_LINE, "--wait-seconds=1"]);
     let stderr = text(&output.stderr);
     assert_eq!(exit_code(&output), Some(3), "{stderr}");
-    assert!(stderr.contains("1 order(s) pending"), "{stderr}");
+    assert!(stderr.contains("1 of 1 order pending"), "{stderr}");
+    assert!(
+        stderr.contains("is unfinished: run the same command again"),
+        "{stderr}"
+    );
     let pending = &fake.orders()[0].id;
     let stdout = text(&output.stdout);
     assert!(
-        stdout.contains(&format!("order {pending} pending: ")),
+        stdout.contains(&format!("order {pending} pending (still provisioning)")),
         "{stdout}"
     );
 }
 
 #[test]
-fn purchase_repeats_a_lost_checkout_once_and_buys_once() {
+fn purchase_run_again_after_a_lost_checkout_finishes_it_and_buys_once() {
     let fake = quick_fake();
     fake.cut_checkout_answers(1);
-    let output = purchase(fake.base_url(), &[OFFICE_LINE]);
+    let dir = folder();
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
     let stderr = text(&output.stderr);
-    assert_eq!(exit_code(&output), Some(0), "{stderr}");
-    assert!(stderr.contains("repeating once"), "{stderr}");
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("purchase \"{CUSTOMER} {OFFICE_LINE}\" is unfinished: run the same command again to finish it")),
+        "{stderr}"
+    );
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert!(!text(&output.stderr).contains("unfinished"));
     assert_eq!(fake.orders().len(), 1);
+    assert_eq!(fake.carts(CUSTOMER).len(), 1);
     let checkouts = checkouts(&fake);
     assert_eq!(checkouts.len(), 2);
     assert_eq!(
@@ -225,29 +132,35 @@ fn purchase_repeats_a_lost_checkout_once_and_buys_once() {
 
 #[test]
 fn purchase_exits_1_when_nothing_is_bought() {
-    // The checkout fails for good: more 503s than the client's 4 attempts.
+    // The checkout fails for good: a 503 to each of the client's 4 attempts.
     let fake = quick_fake();
     fake.push_replies(
-        std::iter::repeat_n(Reply::fault(503, 900_192, "Transient failure."), 8)
+        std::iter::repeat_n(Reply::fault(503, 900_192, "Transient failure."), 4)
             .map(|reply| reply.on("POST", CHECKOUT)),
     );
-    let output = purchase(fake.base_url(), &[OFFICE_LINE]);
+    let dir = folder();
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
     let stderr = text(&output.stderr);
     assert_eq!(exit_code(&output), Some(1), "{stderr}");
     assert!(
         stderr.contains("HTTP 503") && stderr.contains("request ID"),
         "{stderr}"
     );
-    assert!(stderr.contains("repeating once"), "{stderr}");
+    assert!(stderr.contains("is unfinished"), "{stderr}");
     assert!(fake.orders().is_empty());
+    // The same command, once the service is back, finishes it.
+    let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert_eq!(fake.orders().len(), 1);
 
-    // A refusal is not repeated.
+    // A refusal is not repeated within the run: one checkout, reported.
     let fake = quick_fake();
     fake.push_reply(Reply::fault(403, 900_121, "Credit limit too low.").on("POST", CHECKOUT));
     let output = purchase(fake.base_url(), &[OFFICE_LINE]);
     let stderr = text(&output.stderr);
     assert_eq!(exit_code(&output), Some(1), "{stderr}");
-    assert!(!stderr.contains("repeating"), "{stderr}");
+    assert!(stderr.contains("900121"), "{stderr}");
+    assert_eq!(checkouts(&fake).len(), 1);
 
     // Every item rejected.
     let fake = quick_fake();
@@ -262,6 +175,7 @@ fn purchase_exits_1_when_nothing_is_bought() {
 
     // No credentials: the message names the variables to set.
     let output = command("purchase", &[])
+        .current_dir(folder())
         .args([CUSTOMER, "X:1=1"])
         .output()
         .unwrap();
@@ -310,7 +224,7 @@ fn fake_server_switches_drive_a_tool_through_its_exit_codes() {
     let runs: [(&[&str], i32); 6] = [
         (&["--pending-polls", "0"], 0),
         (&["--pending-polls", "0", "--fail-checkout", "2:503"], 0),
-        (&["--pending-polls", "0", "--cut-checkout", "1"], 0),
+        (&["--pending-polls", "0", "--cut-checkout", "1"], 1),
         (&["--pending-polls", "0", "--fail-checkout", "8:500"], 1),
         (&["--pending-polls", "0", "--reject", RESERVED_VM], 3),
         (
@@ -341,6 +255,57 @@ fn fake_server_switches_drive_a_tool_through_its_exit_codes() {
         .unwrap();
     assert_eq!(exit_code(&output), Some(2));
     assert!(text(&output.stderr).contains("usage"));
+    let output = command("fake_server", &[])
+        .args(["--repeated-checkout", "twice"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), Some(2));
+}
+
+#[test]
+fn fake_server_crash_switches_act_without_telling() {
+    // A lost create's answer: the client repeats the create with its
+    // request ID and gets the cart made.
+    let server = fake_server(&["--pending-polls", "0", "--lose-create", "1"]);
+    let output = purchase(&server.url, &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+
+    // A late answer: the checkout acted before it came.
+    let server = fake_server(&["--pending-polls", "0", "--checkout-answer-delay", "300"]);
+    let started = std::time::Instant::now();
+    let output = purchase(&server.url, &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+
+    // An older service refuses the repeat of a checkout whose answer was
+    // lost, and its order list lags: the run again reports it bought, with
+    // its orders not listed yet, and buys nothing.
+    let server = fake_server(&[
+        "--pending-polls",
+        "0",
+        "--cut-checkout",
+        "1",
+        "--repeated-checkout",
+        "800065",
+        "--order-list-lag",
+        "60000",
+    ]);
+    let dir = folder();
+    let output = purchase_in(&dir, &server.url, &[OFFICE_LINE]);
+    assert_eq!(exit_code(&output), Some(1), "{}", text(&output.stderr));
+    let output = purchase_in(&dir, &server.url, &[OFFICE_LINE]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        exit_code(&output),
+        Some(3),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("not all its orders are listed yet"),
+        "{stdout}"
+    );
+    assert!(text(&output.stderr).contains("is unfinished"));
 }
 
 #[test]

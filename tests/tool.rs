@@ -391,6 +391,7 @@ fn the_readme_snippets_return_one_error_type() {
             "{line}"
         );
     }
-    // The retry sample repeats where the README's prose says to.
-    assert!(readme.contains("Err(error) if error.should_repeat() =>"));
+    // One recipe for safe repeats: the journal, which keeps the cart ID and
+    // the create's request ID.
+    assert!(readme.contains("journal.run(&client, &purchase, WaitOptions::default())?"));
 }

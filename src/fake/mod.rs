@@ -28,6 +28,15 @@
 //! 200, cancelled orders and checkout answers that are lost on the way can
 //! be injected.
 //!
+//! For crash tests, the fake can act and then answer late
+//! ([`delay_checkout_answers`](FakePartnerCenter::delay_checkout_answers))
+//! or not at all
+//! ([`lose_create_answers`](FakePartnerCenter::lose_create_answers)),
+//! refuse a repeated checkout with 800065 like an older service
+//! ([`refuse_repeated_checkouts`](FakePartnerCenter::refuse_repeated_checkouts)),
+//! and keep new orders out of order lists for a while
+//! ([`delay_order_lists`](FakePartnerCenter::delay_order_lists)).
+//!
 //! It refuses what the service refuses, and keeps what it keeps: 415 to a
 //! POST or PUT without `Content-Type: application/json` (before any scripted
 //! reply, so that a script cannot hide it), 400 to a cart whose line item
@@ -256,6 +265,37 @@ impl FakePartnerCenter {
     /// service does.
     pub fn cut_checkout_answers(&self, count: u32) {
         self.state.lock().store.cut_checkout_answers = count;
+    }
+
+    /// Makes every checkout from now on take effect at once (orders made,
+    /// cart ordered) and answer only after `delay`: the window in which a
+    /// tool killed has bought without knowing it. Replayed checkouts are
+    /// delayed too.
+    pub fn delay_checkout_answers(&self, delay: Duration) {
+        self.state.lock().store.checkout_answer_delay = Some(delay);
+    }
+
+    /// Makes the next `count` cart creations take effect while their
+    /// connection closes without an answer. A repeat with the same
+    /// `MS-RequestId` returns the cart made; one with a new ID makes
+    /// another.
+    pub fn lose_create_answers(&self, count: u32) {
+        self.state.lock().store.lost_create_answers = count;
+    }
+
+    /// Makes a checkout of a cart already checked out fail with HTTP 400
+    /// and code 800065 ("this cart has already been checked out"), as
+    /// older versions of the service did, instead of replaying the first
+    /// result.
+    pub fn refuse_repeated_checkouts(&self) {
+        self.state.lock().store.refuse_repeated_checkouts = true;
+    }
+
+    /// Keeps each new order out of the customer's order lists for `lag`
+    /// after it is made, as Partner Center's lists lag by up to 15 minutes.
+    /// The order can be read by its ID at once.
+    pub fn delay_order_lists(&self, lag: Duration) {
+        self.state.lock().store.order_list_lag = lag;
     }
 
     /// Gives every availability in the fake's catalog a new ID, as Partner

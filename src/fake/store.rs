@@ -2,7 +2,7 @@
 //! endpoints.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -48,6 +48,15 @@ pub(super) struct Store {
     cancelled_items: HashSet<String>,
     /// How many more checkouts answer with a body cut short.
     pub(super) cut_checkout_answers: u32,
+    /// How long a checkout's answer takes to leave, after it took effect.
+    pub(super) checkout_answer_delay: Option<Duration>,
+    /// How many more creates take effect and lose their answer.
+    pub(super) lost_create_answers: u32,
+    /// Whether a repeated checkout is refused with 800065, as older
+    /// versions of the service did, instead of replaying the first result.
+    pub(super) refuse_repeated_checkouts: bool,
+    /// How long a new order stays out of order lists.
+    pub(super) order_list_lag: Duration,
     /// What the fake sells.
     pub(super) catalog: Catalog,
     /// How many items a page of a collection holds.
@@ -72,6 +81,10 @@ impl Default for Store {
             polls_until_complete: 2,
             cancelled_items: HashSet::new(),
             cut_checkout_answers: 0,
+            checkout_answer_delay: None,
+            lost_create_answers: 0,
+            refuse_repeated_checkouts: false,
+            order_list_lag: Duration::ZERO,
             catalog: Catalog::default(),
             page_size: DEFAULT_PAGE_SIZE,
             continuations: HashMap::new(),
@@ -92,6 +105,7 @@ struct StoredOrder {
     /// For each line, the line of the base it is an add-on to, if any.
     bases: Vec<Option<usize>>,
     polls: u32,
+    made_at: Instant,
 }
 
 impl Store {
@@ -174,12 +188,20 @@ impl Store {
                 None => cart_not_found(cart),
             },
             ("PUT", ["carts", cart]) => self.update_cart(customer, cart, &request.body),
-            ("POST", ["carts", cart, "checkout"]) => self.checkout(customer, cart),
+            ("POST", ["carts", cart, "checkout"]) => {
+                let reply = self.checkout(customer, cart);
+                Reply {
+                    delay: self.checkout_answer_delay,
+                    ..reply
+                }
+            }
             ("GET", ["orders"]) => {
+                let lag = self.order_list_lag;
                 let items: Vec<Order> = self
                     .orders
                     .iter()
                     .filter(|stored| stored.customer == customer)
+                    .filter(|stored| stored.made_at.elapsed() >= lag)
                     .map(|stored| priced(stored.order.clone(), include_price))
                     .collect();
                 self.page(request, items)
@@ -359,6 +381,11 @@ impl Store {
         if let Some(key) = request_id {
             self.created.insert(key, cart.clone());
         }
+        if self.lost_create_answers > 0 {
+            // The cart is made; only its answer is lost on the way.
+            self.lost_create_answers -= 1;
+            return Reply::drop_connection();
+        }
         Reply::json(201, &cart)
     }
 
@@ -496,6 +523,7 @@ impl Store {
         let (polls_until_complete, cancelled_items) =
             (self.polls_until_complete, self.cancelled_items.clone());
         let success_faults = self.success_faults.clone();
+        let refuse_repeats = self.refuse_repeated_checkouts;
         // The cart and the catalog, borrowed apart.
         let catalog = &self.catalog;
         let Some(stored) = Uuid::try_parse(cart_id)
@@ -504,8 +532,12 @@ impl Store {
         else {
             return cart_not_found(cart_id);
         };
-        // Checkout is idempotent per cart: a repeat replays the first result.
+        // Checkout is idempotent per cart: a repeat replays the first result,
+        // where older versions of the service refused it.
         if let Some(result) = &stored.checkout {
+            if refuse_repeats {
+                return Reply::fault(400, 800_065, "This cart has already been checked out.");
+            }
             return Reply::json(201, result);
         }
         if stored.cart.has_errors() {
@@ -562,6 +594,7 @@ impl Store {
                 order,
                 bases,
                 polls: 0,
+                made_at: Instant::now(),
             }));
         let reply = Reply::json(201, &result);
         if self.cut_checkout_answers == 0 {

@@ -1,10 +1,12 @@
 //! Open enumerations: known values as variants, anything else kept as sent.
 
 /// Compares a wire value with a known spelling, ignoring ASCII case and
-/// underscores, so that `one_time`, `OneTime` and `onetime` all match.
+/// the separators `_`, `-` and space, so that `one_time`, `OneTime`,
+/// `one-time` and `one time` all match.
 pub(crate) fn loose_eq(value: &str, known: &str) -> bool {
-    let mut value = value.bytes().filter(|b| *b != b'_');
-    let mut known = known.bytes().filter(|b| *b != b'_');
+    let is_letter = |b: &u8| !matches!(b, b'_' | b'-' | b' ');
+    let mut value = value.bytes().filter(is_letter);
+    let mut known = known.bytes().filter(is_letter);
     loop {
         match (value.next(), known.next()) {
             (None, None) => return true,
@@ -18,7 +20,7 @@ pub(crate) fn loose_eq(value: &str, known: &str) -> bool {
 ///
 /// Each variant names its usual wire spelling. Decoding tries the exact
 /// spellings first (the fast path), then the same spellings ignoring case and
-/// underscores; anything else lands in `Other` with the text as sent, and is
+/// the separators `_`, `-` and space; anything else lands in `Other` with the text as sent, and is
 /// written back unchanged.
 macro_rules! wire_enum {
     (
@@ -152,11 +154,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loose_match_ignores_case_and_underscores_only() {
+    fn loose_match_ignores_case_and_separators_only() {
         assert!(loose_eq("one_time", "one_time"));
         assert!(loose_eq("OneTime", "one_time"));
         assert!(loose_eq("ONETIME", "one_time"));
-        assert!(!loose_eq("one-time", "one_time"));
+        assert!(loose_eq("one-time", "one_time"));
+        assert!(loose_eq("One Time", "one_time"));
+        assert!(!loose_eq("one.time", "one_time"));
         assert!(!loose_eq("one_times", "one_time"));
         assert!(!loose_eq("", "none"));
     }

@@ -11,9 +11,16 @@ use super::{
 use crate::ids::OrderId;
 
 wire_enum! {
-    /// Where an order stands (`OrderStatus`).
+    /// Where an order stands (`OrderStatus`): the eleven statuses Partner
+    /// Center documents, read leniently (any case, with `_`, `-` and space
+    /// alike: `partial success`, `partial_success` and `PartialSuccess` are
+    /// one value).
+    ///
+    /// [`is_final`](Self::is_final) tells whether the order will change no
+    /// more; [`needs_action`](Self::needs_action) whether it waits for the
+    /// partner or asks the partner to buy something again.
     pub enum OrderStatus {
-        /// `unknown`.
+        /// `unknown`: the service's initial value.
         Unknown = "unknown",
         /// `completed`: every line item is provisioned.
         Completed = "completed",
@@ -21,13 +28,69 @@ wire_enum! {
         Pending = "pending",
         /// `cancelled`.
         Cancelled = "cancelled",
+        /// `suspended`: the partner suspended the subscription, which is
+        /// still billed. Not a failure, and reversible.
+        Suspended = "suspended",
+        /// `pending_review`: a secondary deal review, which may ask for
+        /// documents and may take days.
+        PendingReview = "pending_review",
+        /// `pending_po_upload`: waits for the partner to upload the
+        /// customer's purchase order.
+        PendingPoUpload = "pending_po_upload",
+        /// `po_upload_complete`: Microsoft reviews the purchase order, which
+        /// may take days; nothing to do.
+        PoUploadComplete = "po_upload_complete",
+        /// `po review rejected`: the purchase order failed its review; the
+        /// order will not be processed.
+        PoReviewRejected = "po_review_rejected",
+        /// `partial success`: some subscriptions failed; buy those again.
+        PartialSuccess = "partial_success",
+        /// `error`: the order failed; buy it again.
+        Error = "error",
     }
 }
 
 impl OrderStatus {
-    /// Whether the order will not change any more: completed or cancelled.
+    /// Whether the order will not change any more: completed, cancelled,
+    /// suspended, po review rejected, partial success or error.
     pub fn is_final(&self) -> bool {
-        matches!(self, OrderStatus::Completed | OrderStatus::Cancelled)
+        matches!(
+            self,
+            OrderStatus::Completed
+                | OrderStatus::Cancelled
+                | OrderStatus::Suspended
+                | OrderStatus::PoReviewRejected
+                | OrderStatus::PartialSuccess
+                | OrderStatus::Error
+        )
+    }
+
+    /// Whether the order needs the partner's hand: a purchase order to
+    /// upload (`pending_po_upload`), or something to buy again (po review
+    /// rejected, partial success, error).
+    pub fn needs_action(&self) -> bool {
+        matches!(
+            self,
+            OrderStatus::PendingPoUpload
+                | OrderStatus::PoReviewRejected
+                | OrderStatus::PartialSuccess
+                | OrderStatus::Error
+        )
+    }
+
+    /// Whether Microsoft is reviewing the order (`pending_review`,
+    /// `po_upload_complete`): it is not final, and may stay so for days.
+    pub fn is_under_review(&self) -> bool {
+        matches!(
+            self,
+            OrderStatus::PendingReview | OrderStatus::PoUploadComplete
+        )
+    }
+
+    /// Whether the order asks the partner to buy its items again: po
+    /// review rejected, partial success or error.
+    pub fn needs_buying_again(&self) -> bool {
+        self.is_final() && self.needs_action()
     }
 }
 
@@ -119,10 +182,14 @@ pub struct Order {
 }
 
 impl Order {
-    /// Whether the order is still being provisioned (or its status is not
-    /// known yet).
+    /// Whether the order is still in the service's hands: its status is
+    /// neither final nor one that waits for the partner
+    /// ([`OrderStatus::needs_action`]), or it is not known yet.
     pub fn is_pending(&self) -> bool {
-        !self.status.as_ref().is_some_and(OrderStatus::is_final)
+        !self
+            .status
+            .as_ref()
+            .is_some_and(|status| status.is_final() || status.needs_action())
     }
 
     /// Whether the order is completed: everything in it is provisioned.
@@ -468,6 +535,73 @@ impl OrderLineItemLinks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_documented_status_reads_leniently() {
+        let spellings = [
+            ("partial success", OrderStatus::PartialSuccess),
+            ("partial_success", OrderStatus::PartialSuccess),
+            ("PartialSuccess", OrderStatus::PartialSuccess),
+            ("Partial-Success", OrderStatus::PartialSuccess),
+            ("po review rejected", OrderStatus::PoReviewRejected),
+            ("PO_REVIEW_REJECTED", OrderStatus::PoReviewRejected),
+            ("pending_po_upload", OrderStatus::PendingPoUpload),
+            ("PendingPoUpload", OrderStatus::PendingPoUpload),
+            ("po_upload_complete", OrderStatus::PoUploadComplete),
+            ("pending review", OrderStatus::PendingReview),
+            ("Suspended", OrderStatus::Suspended),
+            ("ERROR", OrderStatus::Error),
+            ("unknown", OrderStatus::Unknown),
+        ];
+        for (text, status) in spellings {
+            let read: OrderStatus = serde_json::from_value(serde_json::json!(text)).unwrap();
+            assert_eq!(read, status, "{text}");
+        }
+        assert_eq!(
+            OrderStatus::from_wire("none"),
+            OrderStatus::Other("none".into())
+        );
+    }
+
+    #[test]
+    fn final_and_needs_action_are_as_documented() {
+        use OrderStatus::*;
+        let final_ = [
+            Completed,
+            Cancelled,
+            Suspended,
+            PoReviewRejected,
+            PartialSuccess,
+            Error,
+        ];
+        let action = [PendingPoUpload, PoReviewRejected, PartialSuccess, Error];
+        let all = [
+            Unknown,
+            Completed,
+            Pending,
+            Cancelled,
+            Suspended,
+            PendingReview,
+            PendingPoUpload,
+            PoUploadComplete,
+            PoReviewRejected,
+            PartialSuccess,
+            Error,
+            Other("none".into()),
+        ];
+        for status in &all {
+            assert_eq!(status.is_final(), final_.contains(status), "{status}");
+            assert_eq!(status.needs_action(), action.contains(status), "{status}");
+            let order = Order {
+                status: Some(status.clone()),
+                ..Order::default()
+            };
+            let waits = !final_.contains(status) && !action.contains(status);
+            assert_eq!(order.is_pending(), waits, "{status}");
+        }
+        assert!(PendingReview.is_under_review() && PoUploadComplete.is_under_review());
+        assert!(!PendingPoUpload.needs_buying_again() && Error.needs_buying_again());
+    }
 
     #[test]
     fn every_documented_line_field_is_read_and_written_back() {

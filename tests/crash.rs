@@ -1,0 +1,346 @@
+//! Exactly once, shown with real processes and real signals: each tool is
+//! killed with SIGKILL at a point of its purchase (the create acted, a
+//! checkout's answer on its way, the wait), run again with the same
+//! command, and the fake counts what was bought: every item exactly once.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Output};
+use std::time::{Duration, Instant};
+
+use common::tools::{command, exit_code, folder, purchase_in, text};
+use common::{CUSTOMER, start};
+use partner_center_cart::Journal;
+use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest, Reply};
+
+const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
+const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
+/// Two order groups: monthly and one-time billing.
+const ITEMS: [&str; 2] = ["CFQ7TTC0LH0Z:0001=5", "DZH318Z0BQ36:004G=2,one_time,P1Y"];
+
+fn env(fake: &FakePartnerCenter) -> [(&str, &str); 2] {
+    [
+        ("PARTNER_CENTER_BASE_URL", fake.base_url()),
+        ("PARTNER_CENTER_TOKEN", "test-token"),
+    ]
+}
+
+/// Starts `purchase` in `dir`, to be killed.
+fn spawn_purchase(dir: &Path, fake: &FakePartnerCenter) -> Child {
+    command("purchase", &env(fake))
+        .current_dir(dir)
+        .arg(CUSTOMER)
+        .args(ITEMS)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("purchase starts")
+}
+
+/// Waits until the fake has received a request that `point` picks, then
+/// kills the tool with SIGKILL. The fake acts under the lock that records
+/// the request, so a request seen has taken effect.
+fn kill_at(tool: &mut Child, fake: &FakePartnerCenter, point: impl Fn(&RecordedRequest) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !fake.requests().iter().any(&point) {
+        assert!(
+            Instant::now() < deadline,
+            "the tool never reached the point"
+        );
+        assert!(
+            tool.try_wait().unwrap().is_none(),
+            "the tool ended before the point"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    tool.kill().expect("SIGKILL");
+    let status = tool.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9),
+        "killed by SIGKILL"
+    );
+}
+
+fn is_create(request: &RecordedRequest) -> bool {
+    request.method == "POST" && request.path.ends_with("/carts")
+}
+
+fn is_checkout(request: &RecordedRequest) -> bool {
+    request.path.ends_with("/checkout")
+}
+
+fn is_order_read(request: &RecordedRequest) -> bool {
+    request.method == "GET" && request.path.contains("/orders/")
+}
+
+/// Every item bought once: one cart for the customer, one order per group,
+/// each line bought in its quantity once.
+fn assert_bought_once(fake: &FakePartnerCenter, customer: &str) {
+    assert_eq!(fake.carts(customer).len(), 1, "one cart for {customer}");
+    let lines: Vec<(String, i64)> = fake
+        .orders()
+        .into_iter()
+        .filter(|order| {
+            order
+                .reference_customer_id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(customer))
+        })
+        .flat_map(|order| order.line_items)
+        .map(|line| {
+            (
+                line.offer_id.as_deref().unwrap_or_default().to_owned(),
+                line.quantity,
+            )
+        })
+        .collect();
+    let mut lines = lines;
+    lines.sort();
+    assert_eq!(
+        lines,
+        [(OFFICE.to_owned(), 5), (RESERVED_VM.to_owned(), 2)],
+        "each item once for {customer}"
+    );
+}
+
+fn finish(dir: &Path, fake: &FakePartnerCenter) -> Output {
+    let output = purchase_in(dir, fake.base_url(), &ITEMS);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    output
+}
+
+#[test]
+fn purchase_killed_after_the_create_acted_finishes_with_one_cart() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    // The create acts at once and answers after a while: a kill then leaves
+    // a cart the tool never heard of.
+    fake.push_reply(
+        Reply::built_in()
+            .delay(Duration::from_secs(5))
+            .on("POST", "/v1/customers/*/carts"),
+    );
+    let dir = folder();
+    let mut tool = spawn_purchase(&dir, &fake);
+    kill_at(&mut tool, &fake, is_create);
+    assert_eq!(fake.carts(CUSTOMER).len(), 1);
+
+    finish(&dir, &fake);
+    assert_bought_once(&fake, CUSTOMER);
+    let creates: Vec<RecordedRequest> = fake.requests().into_iter().filter(is_create).collect();
+    assert_eq!(creates.len(), 2);
+    assert_eq!(
+        creates[0].header("ms-requestid"),
+        creates[1].header("ms-requestid")
+    );
+}
+
+#[test]
+fn purchase_killed_while_a_checkouts_answer_is_on_its_way_buys_once() {
+    for repeat in ["replay", "800065"] {
+        let fake = start();
+        fake.set_polls_until_complete(0);
+        fake.delay_checkout_answers(Duration::from_secs(5));
+        if repeat == "800065" {
+            fake.refuse_repeated_checkouts();
+        }
+        let dir = folder();
+        let mut tool = spawn_purchase(&dir, &fake);
+        kill_at(&mut tool, &fake, is_checkout);
+        assert_eq!(fake.orders().len(), 2, "{repeat}: the checkout acted");
+
+        fake.delay_checkout_answers(Duration::ZERO);
+        let output = finish(&dir, &fake);
+        assert_bought_once(&fake, CUSTOMER);
+        for order in fake.orders() {
+            assert!(text(&output.stdout).contains(order.id.as_str()), "{repeat}");
+        }
+        let checkouts: Vec<RecordedRequest> =
+            fake.requests().into_iter().filter(is_checkout).collect();
+        assert_eq!(checkouts.len(), 2, "{repeat}");
+        assert_eq!(
+            checkouts[0].path, checkouts[1].path,
+            "{repeat}: the same cart"
+        );
+        assert_eq!(
+            checkouts[0].header("ms-requestid"),
+            checkouts[1].header("ms-requestid")
+        );
+    }
+}
+
+#[test]
+fn purchase_killed_during_the_wait_resumes_the_wait_and_buys_nothing() {
+    let fake = start();
+    fake.set_polls_until_complete(2);
+    let dir = folder();
+    let mut tool = spawn_purchase(&dir, &fake);
+    kill_at(&mut tool, &fake, is_order_read);
+    fake.clear_requests();
+
+    let output = finish(&dir, &fake);
+    assert_bought_once(&fake, CUSTOMER);
+    assert!(
+        text(&output.stderr).contains("pending"),
+        "{}",
+        text(&output.stderr)
+    );
+    let requests = fake.requests();
+    assert!(
+        !requests.iter().any(|r| is_create(r) || is_checkout(r)),
+        "{requests:?}"
+    );
+
+    // Finished: the same command prints the outcome again and sends nothing.
+    fake.clear_requests();
+    let again = finish(&dir, &fake);
+    assert_eq!(text(&again.stdout), text(&output.stdout));
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}
+
+#[test]
+fn a_second_process_on_the_same_journal_is_refused() {
+    let fake = start();
+    let dir = folder();
+    let journal = Journal::open(dir.join("purchase.journal")).unwrap();
+    let output = purchase_in(&dir, fake.base_url(), &ITEMS);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(stderr.contains("in use by another process"), "{stderr}");
+    assert!(fake.requests().is_empty());
+    drop(journal);
+}
+
+/// A CSV of `customers`, each buying both items.
+fn csv(dir: &Path, customers: &[String]) -> String {
+    let mut text = "customer,product,sku,quantity,billing,term\n".to_owned();
+    for customer in customers {
+        text.push_str(&format!("{customer},CFQ7TTC0LH0Z,0001,5,,\n"));
+        text.push_str(&format!("{customer},DZH318Z0BQ36,004G,2,one_time,P1Y\n"));
+    }
+    let path = dir.join("batch.csv");
+    std::fs::write(&path, text).unwrap();
+    "batch.csv".to_owned()
+}
+
+fn customers(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|n| format!("28045616-f6b9-462f-9701-{n:012}"))
+        .collect()
+}
+
+fn bulk(dir: &Path, fake: &FakePartnerCenter, args: &[&str]) -> Output {
+    command("bulk", &env(fake))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("bulk runs")
+}
+
+#[test]
+fn bulk_buys_several_customers_at_once_one_line_each() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    // Long enough that four customers reach their checkout within it on a
+    // busy machine.
+    let delay = Duration::from_secs(2);
+    fake.delay_checkout_answers(delay);
+    let dir = folder();
+    let customers = customers(8);
+    let file = csv(&dir, &customers);
+    let output = bulk(&dir, &fake, &[&file, "--parallel=4"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        exit_code(&output),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    for customer in &customers {
+        assert_bought_once(&fake, customer);
+        assert_eq!(
+            stdout
+                .lines()
+                .filter(|line| line.starts_with(customer.as_str()))
+                .count(),
+            1
+        );
+    }
+    // Four customers at once: four checkouts arrive before the first is
+    // answered, and no fifth.
+    let checkouts: Vec<RecordedRequest> = fake.requests().into_iter().filter(is_checkout).collect();
+    let first = checkouts[0].received_at;
+    let at_once = checkouts
+        .iter()
+        .filter(|request| request.received_at.duration_since(first) < delay)
+        .count();
+    assert_eq!(at_once, 4, "{checkouts:?}");
+}
+
+#[test]
+fn bulk_killed_mid_batch_finishes_every_customer_once() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    fake.delay_checkout_answers(Duration::from_secs(5));
+    let dir = folder();
+    let customers = customers(3);
+    let file = csv(&dir, &customers);
+    let mut tool = command("bulk", &env(&fake))
+        .current_dir(&dir)
+        .args([file.as_str(), "--parallel=2"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    kill_at(&mut tool, &fake, is_checkout);
+
+    fake.delay_checkout_answers(Duration::ZERO);
+    let output = bulk(&dir, &fake, &[&file]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    for customer in &customers {
+        assert_bought_once(&fake, customer);
+    }
+}
+
+#[test]
+fn bulk_says_what_is_left_and_exits_as_purchase_does() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    fake.inject_order_error(RESERVED_VM, 800_005, "Order creation did not succeed.");
+    let dir = folder();
+    let file = csv(&dir, &customers(2));
+    let output = bulk(&dir, &fake, &[&file]);
+    let stdout = text(&output.stdout);
+    assert_eq!(exit_code(&output), Some(3), "{stdout}");
+    assert_eq!(
+        stdout.matches("buy again: DZH318Z0BQ36:004G").count(),
+        2,
+        "{stdout}"
+    );
+
+    // A call that fails for good leaves the purchase unfinished, named.
+    let fake = start();
+    fake.push_replies(
+        std::iter::repeat_n(Reply::fault(403, 900_121, "Credit limit too low."), 1)
+            .map(|reply| reply.on("POST", "/v1/customers/*/carts/*/checkout")),
+    );
+    let dir = folder();
+    let file = csv(&dir, &customers(1));
+    let output = bulk(&dir, &fake, &[&file]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is unfinished: run the same command again"),
+        "{stderr}"
+    );
+
+    let output = bulk(&dir, &fake, &["missing.csv"]);
+    assert_eq!(exit_code(&output), Some(1));
+    assert!(text(&output.stderr).contains("usage"));
+    std::fs::write(dir.join("bad.csv"), "customer,sku\n").unwrap();
+    let output = bulk(&dir, &fake, &["bad.csv"]);
+    assert!(text(&output.stderr).contains("customer,product,sku,quantity,billing,term"));
+}
