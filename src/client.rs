@@ -319,7 +319,10 @@ impl Client {
     ///
     /// [`Error::InvalidId`] when the customer ID is not a GUID; otherwise as
     /// [`checkout`](Self::checkout). A cart whose items the service rejects
-    /// is still created: look at [`Cart::line_item_errors`].
+    /// is still created: look at [`Cart::line_item_errors`]. A success
+    /// whose cart has no ID gives [`Error::Decode`], which
+    /// [`should_repeat`](Error::should_repeat): its
+    /// [`request_id`](Error::request_id) recovers the cart.
     pub fn create_cart(
         &self,
         customer_id: impl IntoId<CustomerId>,
@@ -342,8 +345,16 @@ impl Client {
     ) -> Result<Cart, Error> {
         let customer_id = customer_id.into_id()?;
         let path = format!("/v1/customers/{customer_id}/carts");
-        self.transport
-            .send_json(&ApiRequest::new(Method::Post, path, request_id).json(cart)?)
+        let reply = self
+            .transport
+            .send(&ApiRequest::new(Method::Post, path, request_id).json(cart)?)?;
+        let created: Cart = reply.decode()?;
+        if created.id.is_none() {
+            // The cart may exist: repeating the create with this request ID
+            // returns it, so this is the error `should_repeat` says yes to.
+            return Err(reply.undecodable("the created cart has no ID"));
+        }
+        Ok(created)
     }
 
     /// Reads a cart.

@@ -11,7 +11,7 @@ use ureq::http;
 use uuid::Uuid;
 
 use crate::config::Settings;
-use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
+use crate::error::{ApiFault, BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::fault_probe::is_fault;
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Bounds, Stop, Verdict, classify, parse_http_date, parse_retry_after};
@@ -115,11 +115,17 @@ impl Reply {
                 self.call,
             ))));
         }
-        from_body(&self.body).map_err(|source| Error::Decode {
+        from_body(&self.body).map_err(|source| self.undecodable(source))
+    }
+
+    /// The error for a body that is not the resource asked for. It keeps
+    /// the call's IDs, so that the call can be repeated as the same request.
+    pub(crate) fn undecodable(&self, source: impl Into<BoxError>) -> Error {
+        Error::Decode {
             status: self.status,
             call: self.call,
             source: source.into(),
-        })
+        }
     }
 }
 
@@ -617,9 +623,7 @@ pub(crate) fn parse_error_body(body: &[u8]) -> (Option<ApiFault>, Option<String>
     let Some(object) = value.as_object() else {
         return (None, Some(snippet(&value.to_string(), SNIPPET_CHARS)));
     };
-    if (object.contains_key("code") || object.contains_key("description"))
-        && let Ok(fault) = serde_json::from_value::<ApiFault>(value.clone())
-    {
+    if let Some(fault) = fault_of(object) {
         return (Some(fault), None);
     }
     let message = object
@@ -632,6 +636,35 @@ pub(crate) fn parse_error_body(body: &[u8]) -> (Option<ApiFault>, Option<String>
         None,
         message.or_else(|| Some(snippet(&value.to_string(), SNIPPET_CHARS))),
     )
+}
+
+/// The fault an error object holds, in any of the service's shapes: `code`
+/// with `description` or `message`, or `description` alone, keys in any
+/// case. A `message` without a `code` is a throttling reply, not a fault.
+fn fault_of(object: &serde_json::Map<String, serde_json::Value>) -> Option<ApiFault> {
+    let field = |name: &str| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    };
+    let code = field("code");
+    let description = field("description").or_else(|| code.and(field("message")));
+    if code.is_none() && description.is_none() {
+        return None;
+    }
+    let mut fault = serde_json::Map::new();
+    for (name, value) in [
+        ("code", code),
+        ("description", description),
+        ("data", field("data")),
+        ("source", field("source")),
+    ] {
+        if let Some(value) = value {
+            fault.insert(name.to_owned(), value.clone());
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(fault)).ok()
 }
 
 /// The readable start of a body that is not JSON: the title of an HTML page,
@@ -697,6 +730,20 @@ mod tests {
         let (fault, _) =
             parse_error_body(b"\xEF\xBB\xBF{\"code\":\"800064\",\"description\":\"busy\"}");
         assert_eq!(fault.unwrap().code, Some(FaultCode::Text("800064".into())));
+
+        for body in [
+            &br#"{"code":400072,"message":"The item is unavailable."}"#[..],
+            br#"{"Code":400072,"Description":"The item is unavailable.","Source":"PartnerFD"}"#,
+        ] {
+            let (fault, message) = parse_error_body(body);
+            let fault = fault.unwrap();
+            assert_eq!(fault.code, Some(FaultCode::Number(400_072)));
+            assert_eq!(
+                fault.description.as_deref(),
+                Some("The item is unavailable.")
+            );
+            assert_eq!(message, None);
+        }
 
         let html = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
         assert_eq!(
