@@ -95,6 +95,7 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 mod fault_probe;
+mod footprint;
 mod ids;
 pub mod model;
 mod options;
@@ -107,7 +108,8 @@ mod wait;
 pub use client::Client;
 pub use cloud::Cloud;
 pub use config::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Proxy,
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, Proxy,
 };
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::config::Settings;
 use crate::error::{ApiFault, BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
 use crate::fault_probe::is_fault;
+use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Bounds, Stop, Verdict, classify, parse_http_date, parse_retry_after};
 use crate::token::TokenProvider;
@@ -99,14 +100,35 @@ pub(crate) struct Reply {
     pub(crate) headers: http::HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) call: CallInfo,
+    /// The most memory the decoded body may take, in bytes.
+    pub(crate) memory_limit: u64,
 }
 
 impl Reply {
     /// Decodes the body. A failure keeps the call's IDs: the call itself
     /// went through, so it must not be retried blindly. A body that is a
     /// fault rather than a `T` (code 400072 comes with HTTP 200) is the
-    /// service's error, as with any other status.
+    /// service's error, as with any other status. A body that could take
+    /// more than the memory limit decoded is refused before decoding.
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        self.decode_weighed(self.footprint())
+    }
+
+    /// An upper bound of the memory the body takes decoded, in bytes.
+    pub(crate) fn footprint(&self) -> u64 {
+        decoded_bound(&self.body)
+    }
+
+    /// [`decode`](Self::decode), for a body whose
+    /// [`footprint`](Self::footprint) is known.
+    pub(crate) fn decode_weighed<T: DeserializeOwned>(&self, footprint: u64) -> Result<T, Error> {
+        if footprint > self.memory_limit {
+            return Err(Error::ResponseTooDense {
+                status: self.status,
+                limit: self.memory_limit,
+                call: self.call,
+            });
+        }
         if is_fault::<T>(&self.body) {
             return Err(Error::Service(Box::new(service_error(
                 self.status,
@@ -452,6 +474,7 @@ impl Transport {
             headers: response.headers,
             body: response.body,
             call: *call,
+            memory_limit: settings.max_response_bytes.saturating_mul(MEMORY_MULTIPLE),
         })
     }
 }
