@@ -52,6 +52,26 @@
 //! cart creation whose outcome is unknown is repeated with
 //! [`Client::create_cart_with_request_id`] and the ID the error reported.
 //!
+//! # Responses that cannot hurt
+//!
+//! - A success whose body is a fault in any of the service's shapes (`code`
+//!   with `description` or `message`, keys in any case) is an
+//!   [`Error::Service`], not an empty result.
+//! - A cart creation answered without a cart ID is an [`Error::Decode`] that
+//!   [`should_repeat`](Error::should_repeat), with the create's request ID.
+//! - A success body is read up to
+//!   [`max_response_bytes`](ClientBuilder::max_response_bytes) (16 MiB by
+//!   default), and one that could take more than 16 times that decoded is
+//!   refused before decoding ([`Error::ResponseTooDense`]): a call holds at
+//!   most about 17 times the cap, whatever the body.
+//! - A list reads at most 1000 pages, and its pages together at most
+//!   [`max_list_bytes`](ClientBuilder::max_list_bytes), and 16 times that
+//!   decoded ([`Error::ListTooLarge`]). [`list_timeout`](ClientBuilder::list_timeout)
+//!   bounds all its pages and retries ([`Error::ListTimedOut`]). A next-page
+//!   link is followed only below the base URL and only to a page not yet
+//!   read, and it may add one `MS-ContinuationToken` header and nothing
+//!   else.
+//!
 //! # Tokens
 //!
 //! The client asks its [`TokenProvider`] for a token before every attempt;

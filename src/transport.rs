@@ -122,13 +122,7 @@ impl Reply {
     /// [`decode`](Self::decode), for a body whose
     /// [`footprint`](Self::footprint) is known.
     pub(crate) fn decode_weighed<T: DeserializeOwned>(&self, footprint: u64) -> Result<T, Error> {
-        if footprint > self.memory_limit {
-            return Err(Error::ResponseTooDense {
-                status: self.status,
-                limit: self.memory_limit,
-                call: self.call,
-            });
-        }
+        self.check_footprint(footprint)?;
         if is_fault::<T>(&self.body) {
             return Err(Error::Service(Box::new(service_error(
                 self.status,
@@ -138,6 +132,18 @@ impl Reply {
             ))));
         }
         from_body(&self.body).map_err(|source| self.undecodable(source))
+    }
+
+    /// Refuses a body whose footprint is over the memory limit.
+    pub(crate) fn check_footprint(&self, footprint: u64) -> Result<(), Error> {
+        if footprint > self.memory_limit {
+            return Err(Error::ResponseTooDense {
+                status: self.status,
+                limit: self.memory_limit,
+                call: self.call,
+            });
+        }
+        Ok(())
     }
 
     /// The error for a body that is not the resource asked for. It keeps

@@ -8,10 +8,12 @@
 //! link back to a page already read, and more than [`MAX_PAGES`] pages end
 //! the list with [`Error::BadNextLink`] instead of a request.
 //!
-//! A list as a whole is bounded too: its pages together by the list's byte
-//! budget, and by 16 times it in decoded memory ([`Error::ListTooLarge`]),
-//! and all its pages and retries by the list timeout
-//! ([`Error::ListTimedOut`]), through the same deadline as any bounded call.
+//! A list as a whole is bounded too. Its pages together are held to the
+//! list's byte budget, and to 16 times it in decoded memory
+//! ([`Error::ListTooLarge`]); joining the pages' items at the end takes at
+//! most their size again. All its pages and retries are held to the list
+//! timeout ([`Error::ListTimedOut`]), through the same deadline as any
+//! bounded call.
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -56,7 +58,7 @@ impl Transport {
             deadline,
             pacer: None,
         };
-        let mut items = Vec::new();
+        let mut pages = Vec::new();
         let mut request = first;
         let mut followed: HashSet<(String, Vec<(String, String)>)> = HashSet::new();
         let mut spent = Spent::default();
@@ -72,9 +74,9 @@ impl Transport {
                     },
                 })?;
             let page: Collection<T> = self.decode_page(&reply, &mut spent)?;
-            items.extend(page.items);
+            pages.push(page.items);
             let Some(next) = page.links.and_then(|links| links.next) else {
-                return Ok(items);
+                return Ok(join(pages));
             };
             let refuse = |reason: &'static str| Error::BadNextLink {
                 uri: snippet(&next.uri, 200),
@@ -114,6 +116,8 @@ impl Transport {
     ) -> Result<Collection<T>, Error> {
         let budget = self.settings().max_list_bytes;
         let footprint = reply.footprint();
+        // A page over the limit of any response is refused as such.
+        reply.check_footprint(footprint)?;
         spent.pages += 1;
         spent.bytes = spent.bytes.saturating_add(reply.body.len() as u64);
         spent.memory = spent.memory.saturating_add(footprint);
@@ -126,6 +130,20 @@ impl Transport {
         }
         reply.decode_weighed(footprint)
     }
+}
+
+/// The items of every page, in order, in one vector of the exact size. A
+/// single page is returned as it is; pages are joined one by one, each
+/// freed once moved, so that joining takes at most the items' size again.
+fn join<T>(mut pages: Vec<Vec<T>>) -> Vec<T> {
+    if pages.len() == 1 {
+        return pages.pop().unwrap_or_default();
+    }
+    let mut items = Vec::with_capacity(pages.iter().map(Vec::len).sum());
+    for page in pages {
+        items.extend(page);
+    }
+    items
 }
 
 /// The request for a next link, with its headers.
@@ -259,6 +277,17 @@ mod tests {
         ] {
             assert!(resolve(uri, BASE).is_err(), "{uri:?}");
         }
+    }
+
+    #[test]
+    fn pages_are_joined_in_order_into_the_exact_room() {
+        let joined = join(vec![vec![1, 2], Vec::new(), vec![3]]);
+        assert_eq!(joined, [1, 2, 3]);
+        assert_eq!(joined.capacity(), 3);
+        let mut single = Vec::with_capacity(8);
+        single.push(1);
+        assert_eq!(join(vec![single]).capacity(), 8, "a single page is not copied");
+        assert!(join::<u8>(Vec::new()).is_empty());
     }
 
     #[test]
