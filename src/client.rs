@@ -165,9 +165,10 @@ impl Client {
     ///   the policy allows; [`Error::RetryAfterTooLong`] when it asks for a
     ///   longer wait than the policy allows.
     /// - [`Error::Token`] when the token provider fails.
-    /// - [`Error::Decode`] or [`Error::ResponseTooLarge`] when the success
-    ///   response cannot be read. The checkout may have gone through: repeat
-    ///   it on the same cart to get its result.
+    /// - [`Error::Decode`], [`Error::ResponseTooLarge`] or
+    ///   [`Error::ResponseTooDense`] when the success response cannot be
+    ///   read. The checkout may have gone through: repeat it on the same
+    ///   cart to get its result (after raising the cap, for the last two).
     pub fn checkout(
         &self,
         customer_id: impl IntoId<CustomerId>,
@@ -470,7 +471,9 @@ impl Client {
     ///
     /// As [`get_cart`](Self::get_cart), and [`Error::BadNextLink`] when a
     /// next-page link leads away from the base URL, back to a page already
-    /// read, or past the page limit.
+    /// read, or past the page limit; [`Error::ListTooLarge`] past the
+    /// list's budget, and [`Error::ListTimedOut`] past its timeout (see
+    /// [`ClientBuilder::max_list_bytes`] and [`ClientBuilder::list_timeout`]).
     pub fn list_orders(&self, customer_id: impl IntoId<CustomerId>) -> Result<Vec<Order>, Error> {
         self.read_orders(customer_id, "")
     }
@@ -480,7 +483,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`get_cart`](Self::get_cart).
+    /// As [`list_orders`](Self::list_orders).
     pub fn list_orders_with_price(
         &self,
         customer_id: impl IntoId<CustomerId>,

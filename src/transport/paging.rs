@@ -286,7 +286,11 @@ mod tests {
         assert_eq!(joined.capacity(), 3);
         let mut single = Vec::with_capacity(8);
         single.push(1);
-        assert_eq!(join(vec![single]).capacity(), 8, "a single page is not copied");
+        assert_eq!(
+            join(vec![single]).capacity(),
+            8,
+            "a single page is not copied"
+        );
         assert!(join::<u8>(Vec::new()).is_empty());
     }
 
