@@ -37,6 +37,13 @@ pub(crate) fn is_fault<T: DeserializeOwned>(body: &[u8]) -> bool {
         && deserializer.end().is_ok()
 }
 
+/// Whether `T` decodes as a plain struct, reading a body as it goes. A type
+/// that declares no fields, such as a struct with a flattened part, may
+/// first buffer the whole body in the decoder's own tree.
+pub(crate) fn declares_fields<T: DeserializeOwned>() -> bool {
+    !field_names::<T>().is_empty()
+}
+
 /// The field names a derived `Deserialize` declares for `T`, or none when
 /// `T` is not decoded as a plain struct.
 fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
@@ -224,5 +231,7 @@ mod tests {
         // A flattened struct declares no names; the probe then reads the
         // whole body and goes by `code` and `description` alone.
         assert!(field_names::<Cart>().is_empty());
+        assert!(!declares_fields::<Cart>());
+        assert!(declares_fields::<Collection<Order>>());
     }
 }

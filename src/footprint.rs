@@ -9,7 +9,8 @@
 //! upper bound of it:
 //!
 //! - every array holds its elements in a vector with room for at most
-//!   `max(4, len.next_power_of_two())` of them, each at most
+//!   `max(4, len.next_power_of_two())` of them, and half as many again
+//!   while the vector last grew, each at most
 //!   [`ELEMENT_BYTES`], the size of the largest type an element becomes,
 //!   or [`SCALAR_BYTES`] when no element is an object (a string, number or
 //!   array becomes a string, an enum, an ID, a vector or a JSON value);
@@ -100,9 +101,10 @@ const OBJECT_BYTES: u64 = largest(&[
 ]);
 
 /// The most one object member may take as an entry of a map: a key and a
-/// value, or the decoder's buffered pair for a flattened struct, with its
-/// share of the map's room.
-const MEMBER_BYTES: u64 = 2 * size_of::<serde_json::Value>() as u64;
+/// JSON value with its share of a B-tree node (which is at least half
+/// full), or the decoder's buffered pair for a flattened struct with its
+/// vector's room.
+const MEMBER_BYTES: u64 = 2 * size_of::<(String, serde_json::Value)>() as u64;
 
 /// Arrays and objects nested deeper than this are not counted: the decoder
 /// refuses a body nested past 128 levels.
@@ -197,9 +199,13 @@ impl Open {
     /// What the decode may allocate for it, its contents aside.
     fn cost(&self) -> u64 {
         if self.array {
+            // The last time the vector grew, it held its old half too.
             let room = match self.count {
                 0 => 0,
-                count => count.checked_next_power_of_two().unwrap_or(u64::MAX).max(4),
+                count => {
+                    let room = count.checked_next_power_of_two().unwrap_or(u64::MAX).max(4);
+                    room.saturating_add(room / 2)
+                }
             };
             let element = if self.holds_objects {
                 ELEMENT_BYTES
@@ -224,13 +230,13 @@ mod tests {
         assert_eq!(text_only, 8);
         assert_eq!(decoded_bound(b"[]"), 2);
         assert_eq!(decoded_bound(b"[ ]"), 3);
-        assert_eq!(decoded_bound(b"[1]"), 3 + 4 * SCALAR_BYTES);
-        assert_eq!(decoded_bound(b"[1,2,3,4,5]"), 11 + 8 * SCALAR_BYTES);
-        assert_eq!(decoded_bound(br#"[1,"{",[]]"#), 10 + 4 * SCALAR_BYTES);
-        assert_eq!(decoded_bound(b"[1,{}]"), 6 + 4 * ELEMENT_BYTES);
+        assert_eq!(decoded_bound(b"[1]"), 3 + 6 * SCALAR_BYTES);
+        assert_eq!(decoded_bound(b"[1,2,3,4,5]"), 11 + 12 * SCALAR_BYTES);
+        assert_eq!(decoded_bound(br#"[1,"{",[]]"#), 10 + 6 * SCALAR_BYTES);
+        assert_eq!(decoded_bound(b"[1,{}]"), 6 + 6 * ELEMENT_BYTES);
         assert_eq!(decoded_bound(b"{}"), 2 + OBJECT_BYTES);
         // An object in an array is charged in the array's room.
-        assert_eq!(decoded_bound(b"[{}]"), 4 + 4 * ELEMENT_BYTES);
+        assert_eq!(decoded_bound(b"[{}]"), 4 + 6 * ELEMENT_BYTES);
         assert_eq!(
             decoded_bound(br#"{"a":"x:y","b":[]}"#),
             18 + OBJECT_BYTES + 2 * MEMBER_BYTES
@@ -238,14 +244,14 @@ mod tests {
         let escaped = br#"["\"]", "\\"]"#;
         assert_eq!(
             decoded_bound(escaped),
-            escaped.len() as u64 + 4 * SCALAR_BYTES
+            escaped.len() as u64 + 6 * SCALAR_BYTES
         );
     }
 
     #[test]
     fn a_body_of_empty_objects_weighs_what_it_becomes() {
         let body = format!("[{}{{}}]", "{},".repeat(999));
-        let elements = 1024 * ELEMENT_BYTES;
+        let elements = 1536 * ELEMENT_BYTES;
         assert_eq!(decoded_bound(body.as_bytes()), body.len() as u64 + elements);
         assert!(ELEMENT_BYTES >= size_of::<Order>() as u64);
     }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::error::{ApiFault, BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
-use crate::fault_probe::is_fault;
+use crate::fault_probe::{declares_fields, is_fault};
 use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Bounds, Stop, Verdict, classify, parse_http_date, parse_retry_after};
@@ -111,12 +111,19 @@ impl Reply {
     /// service's error, as with any other status. A body that could take
     /// more than the memory limit decoded is refused before decoding.
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        self.decode_weighed(self.footprint())
+        self.decode_weighed(self.footprint::<T>())
     }
 
-    /// An upper bound of the memory the body takes decoded, in bytes.
-    pub(crate) fn footprint(&self) -> u64 {
-        decoded_bound(&self.body)
+    /// An upper bound of the memory the body takes decoded as a `T`, in
+    /// bytes: twice the body's bound when `T` may buffer the whole body in
+    /// the decoder's tree first.
+    pub(crate) fn footprint<T: DeserializeOwned>(&self) -> u64 {
+        let bound = decoded_bound(&self.body);
+        if declares_fields::<T>() {
+            bound
+        } else {
+            bound.saturating_mul(2)
+        }
     }
 
     /// [`decode`](Self::decode), for a body whose

@@ -306,7 +306,7 @@ fn a_list_has_a_byte_budget_besides_its_page_cap() {
     let fake = start();
     let budget = 64 * 1024;
     let client = builder(&fake).max_list_bytes(budget).build().unwrap();
-    fake.push_replies((0..5).map(|token| page_of(&empty_objects(2000), token)));
+    fake.push_replies((0..5).map(|token| page_of(&empty_objects(1000), token)));
     let error = client.list_orders(CUSTOMER).unwrap_err();
     assert!(
         matches!(error, Error::ListTooLarge { pages: 2, .. }),

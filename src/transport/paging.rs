@@ -115,7 +115,7 @@ impl Transport {
         spent: &mut Spent,
     ) -> Result<Collection<T>, Error> {
         let budget = self.settings().max_list_bytes;
-        let footprint = reply.footprint();
+        let footprint = reply.footprint::<Collection<T>>();
         // A page over the limit of any response is refused as such.
         reply.check_footprint(footprint)?;
         spent.pages += 1;
