@@ -20,18 +20,26 @@
 //!   flattened struct);
 //! - text is copied once, so the body's length counts once.
 //!
-//! A response whose bound is over [`MEMORY_MULTIPLE`] times the byte cap is
-//! refused before it is decoded. The bound is generous: the documented
-//! bodies come to a few times their size (tiny arrays are charged room for
-//! four), while what they really take is about their size.
+//! A type that declares no fields, such as a cart with its flattened
+//! unknown fields, has the decoder buffer the whole body first, so its
+//! bound counts twice (see `Reply::footprint`). A response whose bound is
+//! over [`MEMORY_MULTIPLE`] times the byte cap is refused before it is
+//! decoded.
+//!
+//! The bound is generous: real bodies come to about ten times their size
+//! (tiny arrays are charged room for four, and objects as if boxed), while
+//! they take about their size. Measured with a counting allocator, no body
+//! of empty objects, maps or tiny arrays peaked at more than 0.8 of it.
 
 use std::mem::size_of;
 
+use crate::error::FaultCode;
+use crate::ids::{CartId, OrderId};
 use crate::model::{
-    Availability, AvailabilityTerm, CancellationPolicy, Cart, CartLineItem, LineItemError, Link,
-    LinkHeader, OfferedTerm, Order, OrderError, OrderLineItem, OrderLineItemDetails,
-    OrderLineItemProvisioningStatus, Participant, Pricing, Product, ProductType,
-    QuantityProvisioningStatus, RefundOption, RenewalInstruction, RenewalOption, Sku,
+    Availability, AvailabilityTerm, BillingCycle, CancellationPolicy, Cart, CartLineItem,
+    LineItemError, Link, LinkHeader, OfferedTerm, Order, OrderError, OrderLineItem,
+    OrderLineItemDetails, OrderLineItemProvisioningStatus, Participant, Pricing, Product,
+    ProductType, QuantityProvisioningStatus, RefundOption, RenewalInstruction, RenewalOption, Sku,
 };
 
 /// How many times the byte cap a decoded response may take: with the body
@@ -83,10 +91,10 @@ const SCALAR_BYTES: u64 = largest(&[
     size_of::<String>(),
     size_of::<std::borrow::Cow<'static, str>>(),
     size_of::<Vec<String>>(),
-    size_of::<crate::ids::OrderId>(),
-    size_of::<crate::ids::CartId>(),
-    size_of::<crate::model::BillingCycle>(),
-    size_of::<crate::error::FaultCode>(),
+    size_of::<OrderId>(),
+    size_of::<CartId>(),
+    size_of::<BillingCycle>(),
+    size_of::<FaultCode>(),
 ]);
 
 /// The most one object may take boxed on its own: the largest type a field

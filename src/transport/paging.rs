@@ -103,9 +103,7 @@ impl Transport {
             }
         }
     }
-}
 
-impl Transport {
     /// Decodes a page, after counting it against the list's budget: its
     /// bytes against the byte budget, and what it may take decoded against
     /// 16 times that.
