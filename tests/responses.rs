@@ -117,6 +117,7 @@ fn all_headers<'a>(request: &'a RecordedRequest, name: &str) -> Vec<&'a str> {
 
 #[test]
 fn a_next_link_adds_only_its_continuation_token() {
+    let records = common::records::records();
     let fake = start();
     fake.push_replies([
         page_linking(
@@ -128,6 +129,7 @@ fn a_next_link_adds_only_its_continuation_token() {
                 {"key": "Authorization", "value": "Bearer forged"},
                 {"key": "MS-ContinuationToken", "value": "page-2"},
                 {"key": "MS-ContinuationToken", "value": "forged"},
+                {"key": "X-Forged\r\nHost: evil", "value": "x"},
             ]),
         ),
         last_page("o2"),
@@ -143,6 +145,27 @@ fn a_next_link_adds_only_its_continuation_token() {
         assert_eq!(all_headers(next, own), all_headers(first, own), "{own}");
         assert_eq!(all_headers(next, own).len(), 1, "{own}");
     }
+    // Each dropped header leaves a debug record, its name escaped.
+    let dropped: Vec<String> = records
+        .all()
+        .into_iter()
+        .filter(|record| record.starts_with("DEBUG") && record.contains("is dropped"))
+        .collect();
+    for name in [
+        "X-HTTP-Method-Override",
+        "User-Agent",
+        "Authorization",
+        "X-Forged\\r\\nHost: evil",
+    ] {
+        assert!(
+            dropped.iter().any(|record| record.contains(name)),
+            "{name}: {dropped:?}"
+        );
+    }
+    assert!(
+        dropped.iter().all(|record| !record.contains('\r')),
+        "{dropped:?}"
+    );
 }
 
 #[test]
