@@ -123,19 +123,9 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
     let mut open = [Open::default(); MAX_DEPTH];
     let mut depth = 0_usize;
     let mut bound = body.len() as u64;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in body {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut next = 0;
+    while let Some(&byte) = body.get(next) {
+        next += 1;
         if byte.is_ascii_whitespace() {
             continue;
         }
@@ -149,7 +139,7 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
             }
         }
         match byte {
-            b'"' => in_string = true,
+            b'"' => next = after_string(body, next),
             b'[' | b'{' => {
                 let parent = depth.checked_sub(1).and_then(|i| open.get_mut(i));
                 let in_array = match parent {
@@ -187,6 +177,21 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
         }
     }
     bound
+}
+
+/// Where the text after a string starts, given where the string's content
+/// starts: past its closing quote, or the end of an unfinished body. The
+/// content is skipped in runs, up to the next quote or backslash.
+fn after_string(body: &[u8], mut at: usize) -> usize {
+    while let Some(rest) = body.get(at..) {
+        match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+            Some(offset) if rest[offset] == b'"' => return at + offset + 1,
+            // A backslash escapes the byte after it.
+            Some(offset) => at += offset + 2,
+            None => break,
+        }
+    }
+    body.len()
 }
 
 /// An array or object being read: how many elements or members it has so
@@ -313,5 +318,8 @@ mod tests {
         assert!(decoded_bound(deep.as_bytes()) >= 100_000);
         assert!(decoded_bound("]]]}}}".as_bytes()) >= 6);
         assert!(decoded_bound(b"\"unterminated \\") > 0);
+        assert_eq!(after_string(b"ab\\", 0), 3);
+        assert_eq!(after_string(b"a\\\"b\"c", 0), 5);
+        assert_eq!(after_string(b"\\", 0), 1);
     }
 }
