@@ -176,7 +176,12 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
             _ => {}
         }
     }
-    bound
+    // A body cut off inside an array is decoded up to there before the
+    // decoder finds it unfinished: what is still open counts too.
+    let unclosed = open.get(..depth).unwrap_or(&open);
+    unclosed
+        .iter()
+        .fold(bound, |bound, open| bound.saturating_add(open.cost()))
 }
 
 /// Where the text after a string starts, given where the string's content
@@ -310,6 +315,18 @@ mod tests {
             let ratio = decoded_bound(&body) as f64 / body.len() as f64;
             assert!(ratio < MEMORY_MULTIPLE as f64, "{field}: {ratio}");
         }
+    }
+
+    #[test]
+    fn what_is_left_open_counts_too() {
+        let cut_off = format!(r#"{{"orders": [{}"#, "{},".repeat(1000));
+        let closed = format!("{cut_off}{{}}]}}");
+        assert!(decoded_bound(cut_off.as_bytes()) >= 1536 * ELEMENT_BYTES);
+        assert_eq!(
+            decoded_bound(cut_off.as_bytes()) + 4,
+            decoded_bound(closed.as_bytes()),
+            "the same room, open or closed, one element short"
+        );
     }
 
     #[test]

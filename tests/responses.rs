@@ -259,6 +259,8 @@ fn a_body_of_empty_objects_is_refused_before_it_is_decoded() {
         format!(r#"{{"orders": [{objects}]}}"#),
         format!(r#"{{"lineItems": [{objects}]}}"#),
         format!(r#"{{"items": [{objects}]}}"#),
+        // Cut off: the decoder would build it all before finding the end.
+        format!(r#"{{"items": [{objects}"#),
     ];
     assert!(bodies.iter().all(|body| (body.len() as u64) < cap));
     fake.push_replies(
@@ -269,6 +271,7 @@ fn a_body_of_empty_objects_is_refused_before_it_is_decoded() {
     let errors = [
         client.checkout(CUSTOMER, CART).unwrap_err(),
         client.get_cart(CUSTOMER, CART).unwrap_err(),
+        client.list_orders(CUSTOMER).unwrap_err(),
         client.list_orders(CUSTOMER).unwrap_err(),
     ];
     for (error, sent) in errors.iter().zip(fake.requests()) {
