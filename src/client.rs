@@ -172,9 +172,10 @@ impl Client {
     ///   the policy allows; [`Error::RetryAfterTooLong`] when it asks for a
     ///   longer wait than the policy allows.
     /// - [`Error::Token`] when the token provider fails.
-    /// - [`Error::Decode`] or [`Error::ResponseTooLarge`] when the success
-    ///   response cannot be read. The checkout may have gone through: repeat
-    ///   it on the same cart to get its result.
+    /// - [`Error::Decode`], [`Error::ResponseTooLarge`] or
+    ///   [`Error::ResponseTooDense`] when the success response cannot be
+    ///   read. The checkout may have gone through: repeat it on the same
+    ///   cart to get its result (after raising the cap, for the last two).
     pub fn checkout(
         &self,
         customer_id: impl IntoId<CustomerId>,
@@ -252,14 +253,17 @@ impl Client {
     ///
     /// [`Error::InvalidId`] when the customer ID is not a GUID; otherwise as
     /// [`checkout`](Self::checkout). A cart whose items the service rejects
-    /// is still created: look at [`Cart::line_item_errors`].
+    /// is still created: look at [`Cart::line_item_errors`]. A success
+    /// whose cart has no ID gives [`Error::Decode`], which
+    /// [`should_repeat`](Error::should_repeat): its
+    /// [`request_id`](Error::request_id) recovers the cart.
     pub fn create_cart(
         &self,
         customer_id: impl IntoId<CustomerId>,
         cart: &NewCart,
     ) -> Result<Cart, Error> {
         let request = ApiRequest::new(Method::Post, carts_path(customer_id)?, Uuid::new_v4());
-        self.transport.send_json(&request.json(cart)?)
+        self.create(&request.json(cart)?)
     }
 
     /// Creates a cart with a request ID of the caller's, to repeat a creation
@@ -276,8 +280,19 @@ impl Client {
         request_id: Uuid,
     ) -> Result<Cart, Error> {
         let request = ApiRequest::new(Method::Post, carts_path(customer_id)?, request_id);
-        self.transport
-            .send_json(&request.keep_request_id().json(cart)?)
+        self.create(&request.keep_request_id().json(cart)?)
+    }
+
+    /// Sends a cart creation, and refuses a success whose cart has no ID.
+    fn create(&self, request: &ApiRequest) -> Result<Cart, Error> {
+        let reply = self.transport.send(request)?;
+        let created: Cart = reply.decode()?;
+        if created.id.is_none() {
+            // The cart may exist: repeating the create with this request ID
+            // returns it, so this is the error `should_repeat` says yes to.
+            return Err(reply.undecodable("the created cart has no ID"));
+        }
+        Ok(created)
     }
 
     /// Reads a cart.
@@ -393,7 +408,9 @@ impl Client {
     ///
     /// As [`get_cart`](Self::get_cart), and [`Error::BadNextLink`] when a
     /// next-page link leads away from the base URL, back to a page already
-    /// read, or past the page limit.
+    /// read, or past the page limit; [`Error::ListTooLarge`] past the
+    /// list's budget, and [`Error::ListTimedOut`] past its timeout (see
+    /// [`ClientBuilder::max_list_bytes`] and [`ClientBuilder::list_timeout`]).
     pub fn list_orders(&self, customer_id: impl IntoId<CustomerId>) -> Result<Vec<Order>, Error> {
         self.read_orders(customer_id, "")
     }
@@ -403,7 +420,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`get_cart`](Self::get_cart).
+    /// As [`list_orders`](Self::list_orders).
     pub fn list_orders_with_price(
         &self,
         customer_id: impl IntoId<CustomerId>,

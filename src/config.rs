@@ -51,6 +51,10 @@ fn limit(timeout: Duration) -> Option<Duration> {
 /// The default cap on a response body: 16 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The default byte budget of one list call, all its pages together: 64 MiB,
+/// four bodies at the default response cap, or tens of thousands of orders.
+pub const DEFAULT_MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Whether and how requests go through an HTTP proxy.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Proxy(ProxyKind);
@@ -251,6 +255,11 @@ pub(crate) struct Settings {
     pub(crate) application_name: Option<String>,
     pub(crate) correlation_id: Option<Uuid>,
     pub(crate) max_response_bytes: u64,
+    /// The byte budget of one list call, all its pages together.
+    pub(crate) max_list_bytes: u64,
+    /// How long one list call may take, all its pages and retries together;
+    /// `Duration::MAX`: no limit.
+    pub(crate) list_timeout: Duration,
     pub(crate) proxy: Proxy,
     /// The proxy the agent was given for the base URL, credentials hidden.
     pub(crate) proxy_in_use: Option<String>,
@@ -404,6 +413,8 @@ impl ClientBuilder {
                 application_name: None,
                 correlation_id: None,
                 max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+                max_list_bytes: DEFAULT_MAX_LIST_BYTES,
+                list_timeout: Duration::MAX,
                 proxy: Proxy::default(),
                 proxy_in_use: None,
             },
@@ -482,8 +493,36 @@ impl ClientBuilder {
     /// Sets the largest response body the client reads, in bytes. A larger
     /// body is refused with [`Error::ResponseTooLarge`] without being read
     /// whole. Defaults to 16 MiB.
+    ///
+    /// It bounds memory too: a body within the cap that could take more
+    /// than 32 times the cap once decoded (many empty objects, say) is
+    /// refused with [`Error::ResponseTooDense`] before it is decoded. So a
+    /// call holds at most about 17 times the cap: the body and what it
+    /// becomes.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.settings.max_response_bytes = limit;
+        self
+    }
+
+    /// Sets the byte budget of one list call, all its pages together: past
+    /// it, or past 32 times it in decoded memory, the list ends with
+    /// [`Error::ListTooLarge`]. Each page is also held to
+    /// [`max_response_bytes`](Self::max_response_bytes), and a list reads
+    /// at most 1000 pages. Defaults to [`DEFAULT_MAX_LIST_BYTES`] (64 MiB).
+    pub fn max_list_bytes(mut self, limit: u64) -> Self {
+        self.settings.max_list_bytes = limit;
+        self
+    }
+
+    /// Sets how long one list call (such as
+    /// [`Client::list_orders`](crate::Client::list_orders)) may take, all
+    /// its pages and their retries together: no page or retry starts after
+    /// it, no backoff runs past it, and a request under way gets only the
+    /// time left. Past it, the list ends with [`Error::ListTimedOut`].
+    /// Defaults to `Duration::MAX`: no limit but the per-request
+    /// [`timeout`](Self::timeout)s.
+    pub fn list_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.list_timeout = timeout;
         self
     }
 
@@ -501,9 +540,9 @@ impl ClientBuilder {
     /// [`Error::InvalidConfig`] when the base URL is not `https` (or `http`
     /// to loopback), or is `https` in a build without a TLS feature, when the locale or application name cannot go in an HTTP
     /// header, when a timeout is zero or longer than a day (but not
-    /// `Duration::MAX`, which means none), when the response
-    /// cap is zero, when the proxy URL is not valid, or when a proxy from
-    /// the environment is set but `NO_PROXY` is not UTF-8.
+    /// `Duration::MAX`, which means none), when the response cap or the
+    /// list budget is zero, when the proxy URL is not valid, or when a
+    /// proxy from the environment is set but `NO_PROXY` is not UTF-8.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
         settings.base_url = check_base_url(&settings.base_url)?;
@@ -512,12 +551,24 @@ impl ClientBuilder {
         if let Some(name) = &settings.application_name {
             check_header_text("application name", name)?;
         }
-        if !timeout_ok(settings.timeout) || !timeout_ok(settings.connect_timeout) {
+        if ![
+            settings.timeout,
+            settings.connect_timeout,
+            settings.list_timeout,
+        ]
+        .into_iter()
+        .all(timeout_ok)
+        {
             return Err(Error::InvalidConfig(TIMEOUT_RULE.into()));
         }
         if settings.max_response_bytes == 0 {
             return Err(Error::InvalidConfig(
                 "the response cap must be at least one byte".into(),
+            ));
+        }
+        if settings.max_list_bytes == 0 {
+            return Err(Error::InvalidConfig(
+                "the list budget must be at least one byte".into(),
             ));
         }
         let proxy = settings.agent_proxy()?;

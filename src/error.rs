@@ -276,7 +276,9 @@ pub enum Error {
     },
 
     /// The response body was larger than the client's cap; it was not read.
-    #[error("the HTTP {status} response is larger than the {limit}-byte cap ({call})")]
+    #[error(
+        "the HTTP {status} response is larger than the {limit}-byte cap; raise it with ClientBuilder::max_response_bytes ({call})"
+    )]
     ResponseTooLarge {
         /// The response's status.
         status: u16,
@@ -284,6 +286,51 @@ pub enum Error {
         limit: u64,
         /// The call.
         call: CallInfo,
+    },
+
+    /// The response body was within the byte cap, but decoded it could take
+    /// more memory than the client allows: 32 times
+    /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes),
+    /// counted from its bytes before decoding (a body of many empty
+    /// objects, say). It was not decoded.
+    #[error(
+        "the HTTP {status} response could take more than {limit} bytes of memory decoded, over the client's limit of {} times the response cap; raise the cap with ClientBuilder::max_response_bytes ({call})",
+        crate::footprint::MEMORY_MULTIPLE
+    )]
+    ResponseTooDense {
+        /// The response's status.
+        status: u16,
+        /// The memory limit, in bytes.
+        limit: u64,
+        /// The call.
+        call: CallInfo,
+    },
+
+    /// A list's pages together went past the list's byte budget, or could
+    /// take more than 32 times that much memory decoded. The items read so
+    /// far are dropped; the call's ID is that of the page that went past it.
+    #[error("the list is larger than its {limit}-byte budget after {pages} page{}; raise it with ClientBuilder::max_list_bytes ({call})", if *.pages == 1 { "" } else { "s" })]
+    ListTooLarge {
+        /// The budget, in bytes.
+        limit: u64,
+        /// The pages read, the one that went past the budget included.
+        pages: usize,
+        /// The call that read the last page.
+        call: CallInfo,
+    },
+
+    /// A list was not read whole within the list timeout: no page or retry
+    /// starts after it, and none runs past it. The items read so far are
+    /// dropped. Reading a list changes nothing, so it is safe to call again.
+    /// The call's ID is that of the page under way.
+    #[error("the list was not read within the {}s list timeout ({pages} page{} read); raise it with ClientBuilder::list_timeout: {error}", .timeout.as_secs(), if *.pages == 1 { "" } else { "s" })]
+    ListTimedOut {
+        /// The list timeout.
+        timeout: Duration,
+        /// The pages read whole before the timeout.
+        pages: usize,
+        /// The page's last error, or a timeout if no attempt could start.
+        error: Box<Error>,
     },
 
     /// A response body could not be decoded. After a success status the call
@@ -360,9 +407,12 @@ impl Error {
             Error::Token { call, .. }
             | Error::Transport { call, .. }
             | Error::ResponseTooLarge { call, .. }
+            | Error::ResponseTooDense { call, .. }
+            | Error::ListTooLarge { call, .. }
             | Error::Decode { call, .. }
             | Error::OrderMismatch { call, .. } => Some(call),
             Error::BadNextLink { call, .. } => Some(call),
+            Error::ListTimedOut { error, .. } => error.call(),
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&error.call),
             Error::InvalidId { .. }
             | Error::InvalidConfig(_)
@@ -398,7 +448,9 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(error.status),
-            Error::ResponseTooLarge { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::ResponseTooLarge { status, .. }
+            | Error::ResponseTooDense { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
             Error::Transport { status, .. } => *status,
             _ => None,
         }

@@ -4,8 +4,11 @@
 //! HTTP 200, so a 2xx body can be an `ApiFault`. Decoded as the resource
 //! asked for, it would read as an empty result (no orders, a cart with no
 //! ID) and the failure would be lost. A success body is a fault when it is
-//! an object with `code` and `description` and none of the resource's own
-//! fields.
+//! an object with `code` and a `description` or `message` (keys in any
+//! case, as the service's faults come in several shapes) and none of the
+//! resource's own fields. A resource field counts only as the decoder spells
+//! it: a key such as `Orders`, which the decoder would skip, does not make a
+//! fault a resource.
 //!
 //! The probe reads only as far as it must: it stops at the first key that
 //! is one of the resource's fields, which for the resources the service
@@ -32,6 +35,13 @@ pub(crate) fn is_fault<T: DeserializeOwned>(body: &[u8]) -> bool {
     // be the whole body: trailing bytes make it a body that cannot be read.
     de::Deserializer::deserialize_any(&mut deserializer, Probe { fields }).unwrap_or(false)
         && deserializer.end().is_ok()
+}
+
+/// Whether `T` decodes as a plain struct, reading a body as it goes. A type
+/// that declares no fields, such as a struct with a flattened part, may
+/// first buffer the whole body in the decoder's own tree.
+pub(crate) fn declares_fields<T: DeserializeOwned>() -> bool {
+    !field_names::<T>().is_empty()
 }
 
 /// The field names a derived `Deserialize` declares for `T`, or none when
@@ -82,6 +92,7 @@ enum Key {
     /// One of the resource's fields: the body is the resource.
     Resource,
     Code,
+    /// `description` or `message`: what the fault says.
     Description,
     /// `attributes`, which faults and resources alike may carry, or a key
     /// neither knows.
@@ -130,11 +141,11 @@ impl Visitor<'_> for KeySeed {
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
         Ok(if key.eq_ignore_ascii_case("code") {
             Key::Code
-        } else if key.eq_ignore_ascii_case("description") {
+        } else if key.eq_ignore_ascii_case("description") || key.eq_ignore_ascii_case("message") {
             Key::Description
         } else if key.eq_ignore_ascii_case("attributes") {
             Key::Other
-        } else if self.0.iter().any(|field| field.eq_ignore_ascii_case(key)) {
+        } else if self.0.contains(&key) {
             Key::Resource
         } else {
             Key::Other
@@ -158,6 +169,27 @@ mod tests {
         assert!(is_fault::<Collection<Order>>(FAULT));
         let with_bom_and_attributes = b"\xEF\xBB\xBF{\"attributes\": {\"objectType\": \"ApiFault\"}, \"Description\": \"x\", \"code\": \"400072\", \"traceId\": 1}";
         assert!(is_fault::<CartCheckoutResult>(with_bom_and_attributes));
+    }
+
+    #[test]
+    fn a_fault_with_a_message_or_in_another_case_is_recognised() {
+        for body in [
+            &br#"{"code": 400072, "message": "The item is unavailable."}"#[..],
+            br#"{"Code": "400072", "Message": "The item is unavailable."}"#,
+            br#"{"CODE": 400072, "DESCRIPTION": "x"}"#,
+            // The decoder would skip `Orders`, so the body would read as a
+            // result with no orders: it is still the fault.
+            br#"{"Orders": [], "code": 400072, "description": "x"}"#,
+            br#"{"code": 400072, "description": "x", "OrderErrors": []}"#,
+        ] {
+            assert!(is_fault::<CartCheckoutResult>(body), "{body:?}");
+            assert!(is_fault::<Collection<Order>>(body), "{body:?}");
+            assert!(is_fault::<Cart>(body), "{body:?}");
+        }
+        assert!(!is_fault::<CartCheckoutResult>(
+            br#"{"code": 1, "message": "x", "orders": []}"#
+        ));
+        assert!(!is_fault::<Cart>(br#"{"message": "x"}"#));
     }
 
     #[test]
@@ -199,5 +231,7 @@ mod tests {
         // A flattened struct declares no names; the probe then reads the
         // whole body and goes by `code` and `description` alone.
         assert!(field_names::<Cart>().is_empty());
+        assert!(!declares_fields::<Cart>());
+        assert!(declares_fields::<Collection<Order>>());
     }
 }

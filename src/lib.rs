@@ -110,6 +110,26 @@
 //!   accepting fails, and ends every thread it started when dropped; its
 //!   module docs list the limits.
 //!
+//! # Responses that cannot hurt
+//!
+//! - A success whose body is a fault in any of the service's shapes (`code`
+//!   with `description` or `message`, keys in any case) is an
+//!   [`Error::Service`], not an empty result.
+//! - A cart creation answered without a cart ID is an [`Error::Decode`] that
+//!   [`should_repeat`](Error::should_repeat), with the create's request ID.
+//! - A success body is read up to
+//!   [`max_response_bytes`](ClientBuilder::max_response_bytes) (16 MiB by
+//!   default), and one that could take more than 32 times that decoded is
+//!   refused before decoding ([`Error::ResponseTooDense`]): a call holds at
+//!   most about 17 times the cap, whatever the body.
+//! - A list reads at most 1000 pages, and its pages together at most
+//!   [`max_list_bytes`](ClientBuilder::max_list_bytes), and 32 times that
+//!   decoded ([`Error::ListTooLarge`]). [`list_timeout`](ClientBuilder::list_timeout)
+//!   bounds all its pages and retries ([`Error::ListTimedOut`]). A next-page
+//!   link is followed only below the base URL and only to a page not yet
+//!   read, and it may add one `MS-ContinuationToken` header and nothing
+//!   else.
+//!
 //! # Tokens
 //!
 //! The client asks its [`TokenProvider`] for a token before every attempt;
@@ -153,6 +173,7 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
 mod fault_probe;
+mod footprint;
 mod ids;
 pub mod journal;
 pub mod model;
@@ -166,7 +187,8 @@ mod wait;
 pub use client::Client;
 pub use cloud::Cloud;
 pub use config::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Proxy,
+    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT, Proxy,
 };
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, OrderId};

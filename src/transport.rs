@@ -11,8 +11,9 @@ use ureq::http;
 use uuid::Uuid;
 
 use crate::config::Settings;
-use crate::error::{ApiFault, CallInfo, Error, ServiceError, TransportErrorKind};
-use crate::fault_probe::is_fault;
+use crate::error::{ApiFault, BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
+use crate::fault_probe::{declares_fields, is_fault};
+use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Bounds, Stop, Verdict, classify, parse_http_date, parse_retry_after};
 use crate::token::TokenProvider;
@@ -109,14 +110,36 @@ pub(crate) struct Reply {
     pub(crate) headers: http::HeaderMap,
     pub(crate) body: Vec<u8>,
     pub(crate) call: CallInfo,
+    /// The most memory the decoded body may take, in bytes.
+    pub(crate) memory_limit: u64,
 }
 
 impl Reply {
     /// Decodes the body. A failure keeps the call's IDs: the call itself
     /// went through, so it must not be retried blindly. A body that is a
     /// fault rather than a `T` (code 400072 comes with HTTP 200) is the
-    /// service's error, as with any other status.
+    /// service's error, as with any other status. A body that could take
+    /// more than the memory limit decoded is refused before decoding.
     pub(crate) fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        self.decode_weighed(self.footprint::<T>())
+    }
+
+    /// An upper bound of the memory the body takes decoded as a `T`, in
+    /// bytes: twice the body's bound when `T` may buffer the whole body in
+    /// the decoder's tree first.
+    pub(crate) fn footprint<T: DeserializeOwned>(&self) -> u64 {
+        let bound = decoded_bound(&self.body);
+        if declares_fields::<T>() {
+            bound
+        } else {
+            bound.saturating_mul(2)
+        }
+    }
+
+    /// [`decode`](Self::decode), for a body whose
+    /// [`footprint`](Self::footprint) is known.
+    pub(crate) fn decode_weighed<T: DeserializeOwned>(&self, footprint: u64) -> Result<T, Error> {
+        self.check_footprint(footprint)?;
         if is_fault::<T>(&self.body) {
             return Err(Error::Service(Box::new(service_error(
                 self.status,
@@ -125,11 +148,29 @@ impl Reply {
                 self.call,
             ))));
         }
-        from_body(&self.body).map_err(|source| Error::Decode {
+        from_body(&self.body).map_err(|source| self.undecodable(source))
+    }
+
+    /// Refuses a body whose footprint is over the memory limit.
+    pub(crate) fn check_footprint(&self, footprint: u64) -> Result<(), Error> {
+        if footprint > self.memory_limit {
+            return Err(Error::ResponseTooDense {
+                status: self.status,
+                limit: self.memory_limit,
+                call: self.call,
+            });
+        }
+        Ok(())
+    }
+
+    /// The error for a body that is not the resource asked for. It keeps
+    /// the call's IDs, so that the call can be repeated as the same request.
+    pub(crate) fn undecodable(&self, source: impl Into<BoxError>) -> Error {
+        Error::Decode {
             status: self.status,
             call: self.call,
             source: source.into(),
-        })
+        }
     }
 }
 
@@ -485,6 +526,7 @@ impl Transport {
             headers: response.headers,
             body: response.body,
             call: *call,
+            memory_limit: settings.max_response_bytes.saturating_mul(MEMORY_MULTIPLE),
         })
     }
 }
@@ -674,9 +716,7 @@ pub(crate) fn parse_error_body(body: &[u8]) -> (Option<ApiFault>, Option<String>
     let Some(object) = value.as_object() else {
         return (None, Some(snippet(&value.to_string(), SNIPPET_CHARS)));
     };
-    if (object.contains_key("code") || object.contains_key("description"))
-        && let Ok(fault) = serde_json::from_value::<ApiFault>(value.clone())
-    {
+    if let Some(fault) = fault_of(object) {
         return (Some(fault), None);
     }
     let message = object
@@ -689,6 +729,35 @@ pub(crate) fn parse_error_body(body: &[u8]) -> (Option<ApiFault>, Option<String>
         None,
         message.or_else(|| Some(snippet(&value.to_string(), SNIPPET_CHARS))),
     )
+}
+
+/// The fault an error object holds, in any of the service's shapes: `code`
+/// with `description` or `message`, or `description` alone, keys in any
+/// case. A `message` without a `code` is a throttling reply, not a fault.
+fn fault_of(object: &serde_json::Map<String, serde_json::Value>) -> Option<ApiFault> {
+    let field = |name: &str| {
+        object
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value)
+    };
+    let code = field("code");
+    let description = field("description").or_else(|| code.and(field("message")));
+    if code.is_none() && description.is_none() {
+        return None;
+    }
+    let mut fault = serde_json::Map::new();
+    for (name, value) in [
+        ("code", code),
+        ("description", description),
+        ("data", field("data")),
+        ("source", field("source")),
+    ] {
+        if let Some(value) = value {
+            fault.insert(name.to_owned(), value.clone());
+        }
+    }
+    serde_json::from_value(serde_json::Value::Object(fault)).ok()
 }
 
 /// The readable start of a body that is not JSON: the title of an HTML page,
@@ -754,6 +823,20 @@ mod tests {
         let (fault, _) =
             parse_error_body(b"\xEF\xBB\xBF{\"code\":\"800064\",\"description\":\"busy\"}");
         assert_eq!(fault.unwrap().code, Some(FaultCode::Text("800064".into())));
+
+        for body in [
+            &br#"{"code":400072,"message":"The item is unavailable."}"#[..],
+            br#"{"Code":400072,"Description":"The item is unavailable.","Source":"PartnerFD"}"#,
+        ] {
+            let (fault, message) = parse_error_body(body);
+            let fault = fault.unwrap();
+            assert_eq!(fault.code, Some(FaultCode::Number(400_072)));
+            assert_eq!(
+                fault.description.as_deref(),
+                Some("The item is unavailable.")
+            );
+            assert_eq!(message, None);
+        }
 
         let html = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
         assert_eq!(

@@ -963,6 +963,8 @@ fn bad_settings_are_refused() {
             .build(),
         make().connect_timeout(Duration::from_secs(86_401)).build(),
         make().max_response_bytes(0).build(),
+        make().max_list_bytes(0).build(),
+        make().list_timeout(Duration::ZERO).build(),
         make()
             .proxy(partner_center_cart::Proxy::url("::not a proxy::"))
             .build(),
@@ -974,6 +976,7 @@ fn bad_settings_are_refused() {
         make()
             .timeout(Duration::MAX)
             .connect_timeout(Duration::MAX)
+            .list_timeout(Duration::MAX)
             .build()
             .is_ok()
     );

@@ -472,14 +472,18 @@ fn property_client(base_url: &str) -> Client {
         .expect("a client for the fake")
 }
 
-/// Whether a body is an object with `code` and `description` and none of a
-/// checkout result's fields: a fault, whatever the status.
+/// Whether a body is an object with `code` and a `description` or `message`
+/// (in any case) and none of a checkout result's fields as the decoder
+/// spells them: a fault, whatever the status.
 fn is_fault_shaped(body: &[u8]) -> bool {
     let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
         return false;
     };
     let has = |name: &str| object.keys().any(|key| key.eq_ignore_ascii_case(name));
-    has("code") && has("description") && !has("orders") && !has("orderErrors")
+    has("code")
+        && (has("description") || has("message"))
+        && !object.contains_key("orders")
+        && !object.contains_key("orderErrors")
 }
 
 /// Checks that an error says what happened and names the call.

@@ -1,74 +1,89 @@
 //! Lists: follows a collection's `links.next` until there is none, through
 //! the one send path, for every list call.
 //!
-//! A next link is relative to `{base}/v1` and may carry headers to replay,
-//! such as `MS-ContinuationToken`. A link that would leave the base URL, a
+//! A next link is relative to `{base}/v1` and may carry headers to replay:
+//! only `MS-ContinuationToken` is, once; any other header of a link is
+//! dropped with a debug record, so that a link cannot add a header nor
+//! replace one the client sends. A link that would leave the base URL, a
 //! link back to a page already read, and more than [`MAX_PAGES`] pages end
 //! the list with [`Error::BadNextLink`] instead of a request.
+//!
+//! A list as a whole is bounded too. Its pages together are held to the
+//! list's byte budget, and to 32 times it in decoded memory
+//! ([`Error::ListTooLarge`]); joining the pages' items at the end takes at
+//! most their size again. All its pages and retries are held to the list
+//! timeout ([`Error::ListTimedOut`]), through the same deadline as any
+//! bounded call.
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use serde::de::DeserializeOwned;
 use ureq::http::{HeaderName, HeaderValue};
 use uuid::Uuid;
 
-use super::{ApiRequest, Method, Transport, snippet};
+use super::{ApiRequest, LOG_TARGET, Method, Reply, Transport, Unsent, snippet};
 use crate::error::Error;
+use crate::footprint::MEMORY_MULTIPLE;
 use crate::model::{Collection, Link, LinkHeader};
+use crate::retry::Bounds;
+use crate::text::Escaped;
 
 /// The most pages one list call reads.
 pub(crate) const MAX_PAGES: usize = 1_000;
 
-/// Headers the client sets itself, which a link may not replace.
-const OWN_HEADERS: &[&str] = &[
-    "authorization",
-    "host",
-    "content-length",
-    "content-type",
-    "transfer-encoding",
-    "connection",
-    "accept",
-    "accept-encoding",
-    "ms-requestid",
-    "ms-correlationid",
-    "x-locale",
-    "ms-partnercenter-client",
-    "ms-partnercenter-application",
-    "proxy-authorization",
-    "proxy-connection",
-    "cookie",
-    "te",
-    "upgrade",
-    "expect",
-    "keep-alive",
-];
+/// The one header a next link may carry: the service's place in the list.
+const CONTINUATION_TOKEN: &str = "ms-continuationtoken";
+
+/// What a list has taken so far, against its budget.
+#[derive(Debug, Default)]
+struct Spent {
+    pages: usize,
+    bytes: u64,
+    memory: u64,
+}
 
 impl Transport {
     /// Sends a list call and every next page it links to, and returns all
     /// their items in order. Each page is its own call, with its own
-    /// request ID and retries.
+    /// request ID and retries, all within the list's timeout and budget.
     pub(crate) fn send_paged<T: DeserializeOwned>(
         &self,
         first: ApiRequest,
     ) -> Result<Vec<T>, Error> {
-        let mut items = Vec::new();
+        let settings = self.settings();
+        // A timeout too long to add to the clock means no deadline.
+        let deadline = Instant::now().checked_add(settings.list_timeout);
+        let bounds = Bounds {
+            deadline,
+            pacer: None,
+        };
+        let mut pages = Vec::new();
         let mut request = first;
         let mut followed: HashSet<(String, Vec<(String, String)>)> = HashSet::new();
-        let mut pages = 0_usize;
+        let mut spent = Spent::default();
         loop {
-            let reply = self.send(&request)?;
-            let page: Collection<T> = reply.decode()?;
-            pages += 1;
-            items.extend(page.items);
+            let reply = self
+                .send_within(&request, bounds)
+                .map_err(|unsent| match unsent {
+                    Unsent::Failed(error) => error,
+                    Unsent::OutOfTime(error) => Error::ListTimedOut {
+                        timeout: settings.list_timeout,
+                        pages: spent.pages,
+                        error: Box::new(error),
+                    },
+                })?;
+            let page: Collection<T> = self.decode_page(&reply, &mut spent)?;
+            pages.push(page.items);
             let Some(next) = page.links.and_then(|links| links.next) else {
-                return Ok(items);
+                return Ok(join(pages));
             };
             let refuse = |reason: &'static str| Error::BadNextLink {
                 uri: snippet(&next.uri, 200),
                 reason,
                 call: reply.call,
             };
-            if pages >= MAX_PAGES {
+            if spent.pages >= MAX_PAGES {
                 return Err(refuse("the list has more than 1000 pages"));
             }
             request = next_request(&next, &self.settings().base_url).map_err(refuse)?;
@@ -88,6 +103,45 @@ impl Transport {
             }
         }
     }
+
+    /// Decodes a page, after counting it against the list's budget: its
+    /// bytes against the byte budget, and what it may take decoded against
+    /// 32 times that.
+    fn decode_page<T: DeserializeOwned>(
+        &self,
+        reply: &Reply,
+        spent: &mut Spent,
+    ) -> Result<Collection<T>, Error> {
+        let budget = self.settings().max_list_bytes;
+        let footprint = reply.footprint::<Collection<T>>();
+        // A page over the limit of any response is refused as such.
+        reply.check_footprint(footprint)?;
+        spent.pages += 1;
+        spent.bytes = spent.bytes.saturating_add(reply.body.len() as u64);
+        spent.memory = spent.memory.saturating_add(footprint);
+        if spent.bytes > budget || spent.memory > budget.saturating_mul(MEMORY_MULTIPLE) {
+            return Err(Error::ListTooLarge {
+                limit: budget,
+                pages: spent.pages,
+                call: reply.call,
+            });
+        }
+        reply.decode_weighed(footprint)
+    }
+}
+
+/// The items of every page, in order, in one vector of the exact size. A
+/// single page is returned as it is; pages are joined one by one, each
+/// freed once moved, so that joining takes at most the items' size again.
+fn join<T>(mut pages: Vec<Vec<T>>) -> Vec<T> {
+    if pages.len() == 1 {
+        return pages.pop().unwrap_or_default();
+    }
+    let mut items = Vec::with_capacity(pages.iter().map(Vec::len).sum());
+    for page in pages {
+        items.extend(page);
+    }
+    items
 }
 
 /// The request for a next link, with its headers.
@@ -105,19 +159,24 @@ fn next_request(link: &Link, base_url: &str) -> Result<ApiRequest, &'static str>
     Ok(request)
 }
 
-/// The headers of a link to replay: the client's own are left out, and a
-/// name or value that cannot go in a header refuses the link.
+/// The headers of a link to replay: its first `MS-ContinuationToken`, and
+/// nothing else. Any other header, a second token among them, is dropped
+/// with a debug record; a token that cannot go in a header refuses the link.
 fn link_headers(headers: &[LinkHeader]) -> Result<Vec<(HeaderName, HeaderValue)>, &'static str> {
     let mut replay = Vec::new();
     for header in headers {
-        let name = HeaderName::from_bytes(header.key.trim().as_bytes())
-            .map_err(|_| "one of its header names is not valid")?;
-        if OWN_HEADERS.contains(&name.as_str()) {
+        let name = header.key.trim();
+        if !name.eq_ignore_ascii_case(CONTINUATION_TOKEN) || !replay.is_empty() {
+            log::debug!(
+                target: LOG_TARGET,
+                "a next-page link's {} header is dropped: a link may carry only one MS-ContinuationToken",
+                Escaped(name),
+            );
             continue;
         }
         let value = HeaderValue::from_str(&header.value)
-            .map_err(|_| "one of its header values is not valid")?;
-        replay.push((name, value));
+            .map_err(|_| "its continuation token cannot go in a header")?;
+        replay.push((HeaderName::from_static(CONTINUATION_TOKEN), value));
     }
     Ok(replay)
 }
@@ -219,21 +278,42 @@ mod tests {
     }
 
     #[test]
-    fn link_headers_keep_the_clients_own() {
+    fn pages_are_joined_in_order_into_the_exact_room() {
+        let joined = join(vec![vec![1, 2], Vec::new(), vec![3]]);
+        assert_eq!(joined, [1, 2, 3]);
+        assert_eq!(joined.capacity(), 3);
+        let mut single = Vec::with_capacity(8);
+        single.push(1);
+        assert_eq!(
+            join(vec![single]).capacity(),
+            8,
+            "a single page is not copied"
+        );
+        assert!(join::<u8>(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn links_may_carry_only_one_continuation_token() {
         let header = |key: &str, value: &str| LinkHeader {
             key: key.into(),
             value: value.into(),
         };
         let replay = link_headers(&[
-            header("MS-ContinuationToken", "abc=="),
             header("Authorization", "Bearer stolen"),
+            header(" ms-continuationTOKEN ", "abc=="),
+            header("X-HTTP-Method-Override", "POST"),
+            header("User-Agent", "evil"),
+            header("MS-Contract-Version", "v2"),
             header("ms-requestid", "x"),
+            header("MS-ContinuationToken", "second"),
+            header("bad name", "x"),
+            header("X-Token", "a\r\nb"),
         ])
         .unwrap();
         assert_eq!(replay.len(), 1);
         assert_eq!(replay[0].0.as_str(), "ms-continuationtoken");
-        assert!(link_headers(&[header("bad name", "x")]).is_err());
-        assert!(link_headers(&[header("X-Token", "a\r\nb")]).is_err());
+        assert_eq!(replay[0].1.as_bytes(), b"abc==");
+        assert!(link_headers(&[header("MS-ContinuationToken", "a\r\nb")]).is_err());
         let post = Link {
             uri: "/customers/c/orders".into(),
             method: Some("POST".into()),

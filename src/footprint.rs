@@ -1,0 +1,342 @@
+//! How much memory a success body may take once decoded, counted from its
+//! bytes before it is decoded.
+//!
+//! The byte cap bounds what is read, not what it becomes: `{}` is two bytes,
+//! and as an element of an order list it becomes a whole [`Order`], hundreds
+//! of bytes, in a vector that may hold twice the room it uses. So a body
+//! within the cap could take gigabytes. One pass over the bytes, much
+//! cheaper than the decode, counts what the decode can allocate and gives an
+//! upper bound of it:
+//!
+//! - every array holds its elements in a vector with room for at most
+//!   `max(4, len.next_power_of_two())` of them, and half as many again
+//!   while the vector last grew, each at most
+//!   [`ELEMENT_BYTES`], the size of the largest type an element becomes,
+//!   or [`SCALAR_BYTES`] when no element is an object (a string, number or
+//!   array becomes a string, an enum, an ID, a vector or a JSON value);
+//! - every object that is not an array element may be boxed on its own
+//!   ([`OBJECT_BYTES`]), and every member may be a map entry
+//!   ([`MEMBER_BYTES`]: a string map's, or the decoder's buffered pair for a
+//!   flattened struct);
+//! - text is copied once, so the body's length counts once.
+//!
+//! A type that declares no fields, such as a cart with its flattened
+//! unknown fields, has the decoder buffer the whole body first, so its
+//! bound counts twice (see `Reply::footprint`). A response whose bound is
+//! over [`MEMORY_MULTIPLE`] times the byte cap is refused before it is
+//! decoded.
+//!
+//! The bound is generous: real bodies come to ten to eighteen times their
+//! size (tiny arrays are charged room for four of the largest element, and
+//! objects as if boxed), while they take about three times their size; the
+//! multiple leaves room above the densest real body. Measured with a counting allocator, no body
+//! of empty objects, maps or tiny arrays peaked at more than 0.8 of it.
+
+use std::mem::size_of;
+
+use crate::error::FaultCode;
+use crate::ids::{CartId, OrderId};
+use crate::model::{
+    Availability, AvailabilityTerm, BillingCycle, CancellationPolicy, Cart, CartLineItem,
+    LineItemError, Link, LinkHeader, OfferedTerm, Order, OrderError, OrderLineItem,
+    OrderLineItemProvisioningStatus, Participant, Pricing, Product, ProductType,
+    QuantityProvisioningStatus, RefundOption, RenewalInstruction, RenewalOption, Sku,
+};
+
+/// How many times the byte cap a decoded response may take: with the body
+/// itself, a call holds at most one more cap's worth.
+pub(crate) const MEMORY_MULTIPLE: u64 = 32;
+
+/// The largest of `sizes`, in a constant.
+const fn largest(sizes: &[usize]) -> u64 {
+    let mut largest = 0;
+    let mut i = 0;
+    while i < sizes.len() {
+        if sizes[i] > largest {
+            largest = sizes[i];
+        }
+        i += 1;
+    }
+    largest as u64
+}
+
+/// The most one array element may take in its vector: the largest type any
+/// list holds.
+const ELEMENT_BYTES: u64 = largest(&[
+    size_of::<Order>(),
+    size_of::<OrderLineItem>(),
+    size_of::<OrderError>(),
+    size_of::<OrderLineItemProvisioningStatus>(),
+    size_of::<QuantityProvisioningStatus>(),
+    size_of::<Cart>(),
+    size_of::<CartLineItem>(),
+    size_of::<LineItemError>(),
+    size_of::<Participant>(),
+    size_of::<Product>(),
+    size_of::<Sku>(),
+    size_of::<Availability>(),
+    size_of::<AvailabilityTerm>(),
+    size_of::<OfferedTerm>(),
+    size_of::<CancellationPolicy>(),
+    size_of::<RefundOption>(),
+    size_of::<RenewalOption>(),
+    size_of::<RenewalInstruction>(),
+    size_of::<LinkHeader>(),
+    size_of::<serde_json::Value>(),
+]);
+
+/// The most one array element that is not an object may take in its
+/// vector: what a string, a number or an array becomes.
+const SCALAR_BYTES: u64 = largest(&[
+    size_of::<serde_json::Value>(),
+    size_of::<String>(),
+    size_of::<std::borrow::Cow<'static, str>>(),
+    size_of::<Vec<String>>(),
+    size_of::<OrderId>(),
+    size_of::<CartId>(),
+    size_of::<BillingCycle>(),
+    size_of::<FaultCode>(),
+]);
+
+/// The most one object may take boxed on its own: the largest type a field
+/// keeps in a box.
+const OBJECT_BYTES: u64 = largest(&[
+    size_of::<Link>(),
+    size_of::<Pricing>(),
+    size_of::<Product>(),
+    size_of::<ProductType>(),
+    size_of::<Sku>(),
+]);
+
+/// The most one object member may take as an entry of a map: a key and a
+/// JSON value with its share of a B-tree node (which is at least half
+/// full), or the decoder's buffered pair for a flattened struct with its
+/// vector's room.
+const MEMBER_BYTES: u64 = 2 * size_of::<(String, serde_json::Value)>() as u64;
+
+/// Arrays and objects nested deeper than this are not counted: the decoder
+/// refuses a body nested past 128 levels.
+const MAX_DEPTH: usize = 256;
+
+/// An upper bound of the memory that decoding `body` may allocate, in bytes.
+pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
+    let mut open = [Open::default(); MAX_DEPTH];
+    let mut depth = 0_usize;
+    let mut bound = body.len() as u64;
+    let mut next = 0;
+    while let Some(&byte) = body.get(next) {
+        next += 1;
+        if byte.is_ascii_whitespace() {
+            continue;
+        }
+        // The first byte after `[` that is not `]` starts its first element.
+        if let Some(top) = depth.checked_sub(1).and_then(|i| open.get_mut(i))
+            && top.awaits_first
+        {
+            top.awaits_first = false;
+            if byte != b']' {
+                top.count = 1;
+            }
+        }
+        match byte {
+            b'"' => next = after_string(body, next),
+            b'[' | b'{' => {
+                let parent = depth.checked_sub(1).and_then(|i| open.get_mut(i));
+                let in_array = match parent {
+                    Some(parent) if parent.array => {
+                        parent.holds_objects |= byte == b'{';
+                        true
+                    }
+                    _ => false,
+                };
+                if let Some(slot) = open.get_mut(depth) {
+                    *slot = Open {
+                        array: byte == b'[',
+                        awaits_first: byte == b'[',
+                        element: in_array,
+                        holds_objects: false,
+                        count: 0,
+                    };
+                }
+                depth = depth.saturating_add(1);
+            }
+            b',' | b':' => {
+                if let Some(top) = depth.checked_sub(1).and_then(|i| open.get_mut(i))
+                    && top.array == (byte == b',')
+                {
+                    top.count = top.count.saturating_add(1);
+                }
+            }
+            b']' | b'}' => {
+                if let Some(top) = depth.checked_sub(1).and_then(|i| open.get(i)) {
+                    bound = bound.saturating_add(top.cost());
+                }
+                depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    // A body cut off inside an array is decoded up to there before the
+    // decoder finds it unfinished: what is still open counts too.
+    let unclosed = open.get(..depth).unwrap_or(&open);
+    unclosed
+        .iter()
+        .fold(bound, |bound, open| bound.saturating_add(open.cost()))
+}
+
+/// Where the text after a string starts, given where the string's content
+/// starts: past its closing quote, or the end of an unfinished body. The
+/// content is skipped in runs, up to the next quote or backslash.
+fn after_string(body: &[u8], mut at: usize) -> usize {
+    while let Some(rest) = body.get(at..) {
+        match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+            Some(offset) if rest[offset] == b'"' => return at + offset + 1,
+            // A backslash escapes the byte after it.
+            Some(offset) => at += offset + 2,
+            None => break,
+        }
+    }
+    body.len()
+}
+
+/// An array or object being read: how many elements or members it has so
+/// far.
+#[derive(Debug, Clone, Copy, Default)]
+struct Open {
+    array: bool,
+    /// An array just opened: its first element is not counted by a comma.
+    awaits_first: bool,
+    /// An element of an array, which is charged in the array's room.
+    element: bool,
+    /// An array with an object among its elements.
+    holds_objects: bool,
+    count: u64,
+}
+
+impl Open {
+    /// What the decode may allocate for it, its contents aside.
+    fn cost(&self) -> u64 {
+        if self.array {
+            // The last time the vector grew, it held its old half too.
+            let room = match self.count {
+                0 => 0,
+                count => {
+                    let room = count.checked_next_power_of_two().unwrap_or(u64::MAX).max(4);
+                    room.saturating_add(room / 2)
+                }
+            };
+            let element = if self.holds_objects {
+                ELEMENT_BYTES
+            } else {
+                SCALAR_BYTES
+            };
+            room.saturating_mul(element)
+        } else {
+            let boxed = if self.element { 0 } else { OBJECT_BYTES };
+            boxed.saturating_add(self.count.saturating_mul(MEMBER_BYTES))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_cost_their_room_and_objects_their_members() {
+        let text_only = decoded_bound(br#""[{,:}]""#);
+        assert_eq!(text_only, 8);
+        assert_eq!(decoded_bound(b"[]"), 2);
+        assert_eq!(decoded_bound(b"[ ]"), 3);
+        assert_eq!(decoded_bound(b"[1]"), 3 + 6 * SCALAR_BYTES);
+        assert_eq!(decoded_bound(b"[1,2,3,4,5]"), 11 + 12 * SCALAR_BYTES);
+        assert_eq!(decoded_bound(br#"[1,"{",[]]"#), 10 + 6 * SCALAR_BYTES);
+        assert_eq!(decoded_bound(b"[1,{}]"), 6 + 6 * ELEMENT_BYTES);
+        assert_eq!(decoded_bound(b"{}"), 2 + OBJECT_BYTES);
+        // An object in an array is charged in the array's room.
+        assert_eq!(decoded_bound(b"[{}]"), 4 + 6 * ELEMENT_BYTES);
+        assert_eq!(
+            decoded_bound(br#"{"a":"x:y","b":[]}"#),
+            18 + OBJECT_BYTES + 2 * MEMBER_BYTES
+        );
+        let escaped = br#"["\"]", "\\"]"#;
+        assert_eq!(
+            decoded_bound(escaped),
+            escaped.len() as u64 + 6 * SCALAR_BYTES
+        );
+    }
+
+    #[test]
+    fn a_body_of_empty_objects_weighs_what_it_becomes() {
+        let body = format!("[{}{{}}]", "{},".repeat(999));
+        let elements = 1536 * ELEMENT_BYTES;
+        assert_eq!(decoded_bound(body.as_bytes()), body.len() as u64 + elements);
+        assert!(ELEMENT_BYTES >= size_of::<Order>() as u64);
+    }
+
+    /// A compact list of `count` copies of the first element of each array
+    /// `field` of a fixture.
+    fn large_list(fixture: &[u8], field: &str, count: usize) -> Vec<u8> {
+        let value: serde_json::Value = crate::model::from_body(fixture).unwrap();
+        let item = value[field][0].clone();
+        assert!(item.is_object(), "{field}");
+        serde_json::to_vec(&serde_json::json!({ field: vec![item; count] })).unwrap()
+    }
+
+    #[test]
+    fn large_bodies_of_real_resources_are_within_the_multiple() {
+        for (fixture, field) in [
+            (
+                &include_bytes!("../tests/fixtures/orders-list-response.json")[..],
+                "items",
+            ),
+            (
+                include_bytes!("../tests/fixtures/checkout-doc-example.json"),
+                "orders",
+            ),
+            (
+                include_bytes!("../tests/fixtures/catalog-availabilities-example.json"),
+                "items",
+            ),
+            (
+                include_bytes!("../tests/fixtures/catalog-skus-example.json"),
+                "items",
+            ),
+            (
+                include_bytes!("../tests/fixtures/catalog-products-example.json"),
+                "items",
+            ),
+            (
+                include_bytes!("../tests/fixtures/cart-create-response.json"),
+                "lineItems",
+            ),
+        ] {
+            let body = large_list(fixture, field, 1000);
+            let ratio = decoded_bound(&body) as f64 / body.len() as f64;
+            assert!(ratio < MEMORY_MULTIPLE as f64, "{field}: {ratio}");
+        }
+    }
+
+    #[test]
+    fn what_is_left_open_counts_too() {
+        let cut_off = format!(r#"{{"orders": [{}"#, "{},".repeat(1000));
+        let closed = format!("{cut_off}{{}}]}}");
+        assert!(decoded_bound(cut_off.as_bytes()) >= 1536 * ELEMENT_BYTES);
+        assert_eq!(
+            decoded_bound(cut_off.as_bytes()) + 4,
+            decoded_bound(closed.as_bytes()),
+            "the same room, open or closed, one element short"
+        );
+    }
+
+    #[test]
+    fn odd_bodies_do_not_panic() {
+        let deep = "[".repeat(100_000);
+        assert!(decoded_bound(deep.as_bytes()) >= 100_000);
+        assert!(decoded_bound("]]]}}}".as_bytes()) >= 6);
+        assert!(decoded_bound(b"\"unterminated \\") > 0);
+        assert_eq!(after_string(b"ab\\", 0), 3);
+        assert_eq!(after_string(b"a\\\"b\"c", 0), 5);
+        assert_eq!(after_string(b"\\", 0), 1);
+    }
+}
