@@ -311,18 +311,7 @@ fn fake_server_crash_switches_act_without_telling() {
 #[test]
 fn the_checkout_tool_offers_a_repeat_only_where_it_can_help() {
     let fake = start();
-    let run = |args: &[&str]| {
-        command(
-            "checkout",
-            &[
-                ("PARTNER_CENTER_BASE_URL", fake.base_url()),
-                ("PARTNER_CENTER_TOKEN", "test-token"),
-            ],
-        )
-        .args(args)
-        .output()
-        .expect("checkout runs")
-    };
+    let run = |args: &[&str]| checkout_tool(&fake, args);
     let unknown_cart = "3655b1a0-b1c9-4268-9824-577fdbc4d0be";
     let output = run(&["checkout", CUSTOMER, unknown_cart]);
     let stderr = text(&output.stderr);
