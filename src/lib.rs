@@ -242,9 +242,8 @@
 //! subscription IDs included. Orders under review (`pending_review`,
 //! `po_upload_complete`) may stay so for days; the progress and
 //! [`Error::WaitTimedOut`] say so. It spaces its requests, retries included,
-//! to stay under 60 a minute by default and never more than
-//! [`MAX_REQUESTS_PER_MINUTE`] (half of what Partner Center allows per
-//! tenant), logs each check at `info`, and tells a progress callback
+//! to stay under 60 a minute by default and never more than 250 (half of
+//! what Partner Center allows per tenant), logs each check at `info`, and tells a progress callback
 //! ([`WaitOptions::on_progress`]) what it is waiting for. When its deadline
 //! (30 minutes by default) passes first, it fails with
 //! [`Error::WaitTimedOut`], which names the orders still pending and holds
@@ -317,7 +316,8 @@
 //!
 //! ```no_run
 //! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
-//! use partner_center_cart::{Client, Journal, Purchase, WaitOptions};
+//! use partner_center_cart::journal::{Journal, Purchase};
+//! use partner_center_cart::{Client, WaitOptions};
 //!
 //! # fn main() -> Result<(), partner_center_cart::Error> {
 //! let client = Client::from_env()?;
@@ -398,12 +398,12 @@
 //! | Setting | Default |
 //! |---|---|
 //! | base URL | `https://api.partnercenter.microsoft.com` ([`Cloud::Global`], also [`Cloud::UsGov`]; [`Cloud::China`] is 21Vianet's). Only `https`, or `http` to loopback for tests |
-//! | [`timeout`](ClientBuilder::timeout) | [`DEFAULT_TIMEOUT`], 180 s, for each of sending, waiting for the response and reading its body, as long as the official SDK waits for a checkout |
-//! | [`connect_timeout`](ClientBuilder::connect_timeout) | [`DEFAULT_CONNECT_TIMEOUT`], 10 s, for the name lookup and, apart, for connecting (TCP, proxy and TLS set-up) |
+//! | [`timeout`](ClientBuilder::timeout) | 180 s, for each of sending, waiting for the response and reading its body, as long as the official SDK waits for a checkout |
+//! | [`connect_timeout`](ClientBuilder::connect_timeout) | 10 s, for the name lookup and, apart, for connecting (TCP, proxy and TLS set-up) |
 //! | [`retry_policy`](ClientBuilder::retry_policy) | [`RetryPolicy::default`], see [Retries and idempotency](#retries-and-idempotency) |
 //! | [`locale`](ClientBuilder::locale) | `en-US` |
-//! | [`max_response_bytes`](ClientBuilder::max_response_bytes) | [`DEFAULT_MAX_RESPONSE_BYTES`], 16 MiB |
-//! | [`max_list_bytes`](ClientBuilder::max_list_bytes) | [`DEFAULT_MAX_LIST_BYTES`], 64 MiB for all the pages of one list call together |
+//! | [`max_response_bytes`](ClientBuilder::max_response_bytes) | 16 MiB |
+//! | [`max_list_bytes`](ClientBuilder::max_list_bytes) | 64 MiB for all the pages of one list call together |
 //! | [`list_timeout`](ClientBuilder::list_timeout) | none |
 //! | [`proxy`](ClientBuilder::proxy) | the first usable one of `HTTPS_PROXY`, `ALL_PROXY`, `HTTP_PROXY` (each before its lowercase form) unless `NO_PROXY` covers the host; never for a loopback base URL. [`Proxy::url`] takes `http`, `https`, `socks4`, `socks4a`, `socks5` and `socks5h` URLs, and so do the variables (SOCKS from `ALL_PROXY` included) |
 //!
@@ -441,7 +441,7 @@
 //! | a list call, whole | `max_list_bytes` (bytes, and 32 times that decoded: [`Error::ListTooLarge`]), 1,000 pages, and `list_timeout` ([`Error::ListTimedOut`]): no page or retry starts after it, and a request under way gets only the time left |
 //! | the attempts of one call | [`RetryPolicy`]: attempts, backoff, and `Retry-After` up to its cap |
 //! | `wait_for_orders`, whole | its timeout: no sleep, pacing gap or backoff runs past the deadline, no request starts after it, and a request under way gets only the time left, name lookup to last byte |
-//! | the requests of a wait | its requests per minute (at most [`MAX_REQUESTS_PER_MINUTE`]): every request counts, retries included |
+//! | the requests of a wait | its requests per minute (at most 250): every request counts, retries included |
 //! | a token request | the provider's timeout, connect timeout and `RetryPolicy`, as above |
 //! | a run of `az` | the provider's timeout, its output included; at the timeout, `az` and every process it started are stopped (its process group on Unix, its process tree on Windows) |
 //!
@@ -529,6 +529,9 @@
 //! With no TLS feature at all, only `http` to loopback works: an `https`
 //! base URL is refused at [`build`](ClientBuilder::build), naming the
 //! features to enable.
+//!
+//! [`Journal`]: journal::Journal
+//! [`PurchaseOutcome`]: journal::PurchaseOutcome
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

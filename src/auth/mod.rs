@@ -121,8 +121,9 @@
 //!
 //! # Caching
 //!
-//! The caching providers keep a token until [`DEFAULT_REFRESH_MARGIN`] (5
-//! minutes, or the margin set on their builder) before it expires, or until
+//! The caching providers keep a token until 5 minutes
+//! ([`DEFAULT_REFRESH_MARGIN`], or the margin set on their builder) before
+//! it expires, or until
 //! Partner Center refuses it with 401 (see [`TokenProvider::token_refused`]).
 //! They check each token before keeping it: one that cannot go in an
 //! `Authorization` header (empty, or holding anything but visible ASCII) is
