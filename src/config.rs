@@ -288,7 +288,7 @@ impl Settings {
 ///
 /// Timeouts are set per phase (connect, then send and receive each bounded
 /// by `timeout`) rather than as ureq's single global deadline, which costs
-/// several times as much per call; see the README.
+/// several times as much per call; `benches/README.md` has the figures.
 ///
 /// A name lookup is bounded by the connect timeout. ureq looks the host up
 /// for every request, pooled connection or not, and bounds each lookup on

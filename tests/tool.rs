@@ -378,10 +378,17 @@ fn a_tool_main_needs_one_error_type() {
 }
 
 #[test]
-fn the_readme_snippets_return_one_error_type() {
+fn the_manual_snippets_return_one_error_type() {
+    // The manual is the crate docs, with the quick start in the README too.
     let readme = include_str!("../README.md");
-    let mains: Vec<&str> = readme
-        .lines()
+    let manual = [
+        readme,
+        include_str!("../src/lib.rs"),
+        include_str!("../src/auth/mod.rs"),
+    ];
+    let mains: Vec<&str> = manual
+        .iter()
+        .flat_map(|text| text.lines())
         .filter(|line| line.contains("fn main() -> Result<"))
         .collect();
     assert!(mains.len() >= 8, "{mains:?}");
@@ -393,5 +400,6 @@ fn the_readme_snippets_return_one_error_type() {
     }
     // One recipe for safe repeats: the journal, which keeps the cart ID and
     // the create's request ID.
-    assert!(readme.contains("journal.run(&client, &purchase, WaitOptions::default())?"));
+    let recipe = "journal.run(&client, &purchase, WaitOptions::default())?";
+    assert!(readme.contains(recipe) && manual[1].contains(recipe));
 }

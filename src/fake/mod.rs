@@ -28,6 +28,16 @@
 //! 200, cancelled orders and checkout answers that are lost on the way can
 //! be injected.
 //!
+//! It sells a small catalog: new-commerce Microsoft 365 SKUs with
+//! P1M/monthly, P1Y/annual and P1Y/monthly terms, a new-commerce add-on that
+//! needs one of them, perpetual software, a reserved VM instance, the Azure
+//! plan, Azure savings plans and a nonprofit-only availability. It pages
+//! collections with `MS-ContinuationToken` next links
+//! ([`set_page_size`](FakePartnerCenter::set_page_size)), puts line items in
+//! error whose catalog item it does not sell on their term and billing
+//! cycle, and reissues its availability IDs on demand
+//! ([`rotate_availability_ids`](FakePartnerCenter::rotate_availability_ids)).
+//!
 //! For crash tests, the fake can act and then answer late
 //! ([`delay_checkout_answers`](FakePartnerCenter::delay_checkout_answers))
 //! or not at all
@@ -69,6 +79,39 @@
 //! reply, as the service does, only when they are plain header text
 //! (visible ASCII and spaces): a line break in one cannot forge a header.
 //! The headers of a scripted [`Reply`] are sent as given.
+//!
+//! # Testing your code against the fake
+//!
+//! A test starts a fake, points a client at it, scripts what should go
+//! wrong and inspects what was sent. Here the checkout fails once with 503,
+//! and the client's retry sends the same request ID:
+//!
+//! ```
+//! use partner_center_cart::fake::{FakePartnerCenter, Reply};
+//! use partner_center_cart::{BillingCycle, CartLineItem, Client, NewCart};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let fake = FakePartnerCenter::start()?;
+//! fake.push_reply(Reply::fault(503, 900_192, "Try again later.").on("POST", "/v1/customers/*/carts/*/checkout"));
+//! let client = Client::builder(|| Ok::<_, std::io::Error>("test-token"))
+//!     .base_url(fake.base_url())
+//!     .build()?;
+//! let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
+//! let item = CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 5, BillingCycle::Monthly).term_duration("P1M");
+//! let cart = client.create_cart(customer, &NewCart::new().line_item(item))?;
+//! client.checkout(customer, &cart)?;
+//!
+//! let checkouts: Vec<_> = fake.requests().into_iter().filter(|r| r.path.ends_with("/checkout")).collect();
+//! assert_eq!(checkouts.len(), 2);
+//! assert_eq!(checkouts[0].header("ms-requestid"), checkouts[1].header("ms-requestid"));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! To run a whole tool through its exit codes without writing a server,
+//! the `fake_server` example serves this fake until stopped, with a switch
+//! for each injected failure, and prints the variables that point a tool at
+//! it (see `examples/README.md`).
 //!
 //! Aimed replies and injected failures let a test drive a whole tool through
 //! each of its outcomes:

@@ -1,17 +1,30 @@
 //! The resources Partner Center sends and takes, as plain Rust values.
 //!
 //! Every type derives `Debug`, `Clone`, `PartialEq`, `Serialize` and
-//! `Deserialize`. Decoding is lenient in the ways the live service needs:
-//! unknown fields are ignored, `null` or absent arrays read as empty, links
-//! and other irregular parts of an odd shape read as absent, and an enum
-//! value this crate does not know is kept in an `Other` variant and written
-//! back unchanged. Serializing gives the wire JSON: camelCase names, enum
-//! values as the service spells them.
+//! `Deserialize`. Serializing gives the wire JSON: camelCase names, enum
+//! values as the service spells them. Fields are plain `String`s, `Vec`s,
+//! `Option`s and maps. Decoding of carts, orders and checkout results is one
+//! pass with no intermediate `serde_json::Value`; only fields whose shape
+//! the documentation leaves open are kept as JSON.
 //!
-//! Fields are plain `String`s, `Vec`s, `Option`s and maps. Decoding of
-//! carts, orders and checkout results is one pass with no intermediate
-//! `serde_json::Value`; only fields whose shape the documentation leaves
-//! open are kept as JSON.
+//! | Resource | Types |
+//! |---|---|
+//! | the catalog | [`Product`], [`Sku`], [`Availability`], filtered with [`CatalogFilter`] in a [`TargetView`] and a [`Segment`] |
+//! | carts | [`NewCart`] to create one, [`Cart`] as the service returns it, [`CartLineItem`] and its [`CartError`] |
+//! | checkout | [`CartCheckoutResult`]: the [`Order`]s made and the [`OrderError`]s of the order groups that failed |
+//! | orders | [`Order`], [`OrderLineItem`], [`OrderStatus`], and an order's [`ProvisioningStatus`] |
+//!
+//! # Lenient where the service is loose
+//!
+//! Decoding is lenient in the ways the live service needs: unknown fields
+//! are ignored, `null` or absent arrays read as empty, links and other
+//! irregular parts of an odd shape read as absent, and an enum value this
+//! crate does not know is kept in an `Other` variant and written back
+//! unchanged (the client also skips a leading byte order mark). [`Cart`]
+//! and [`CartLineItem`] keep the fields the crate does not model (such as
+//! `coterminousSubscriptionId`) in `extra`, so that
+//! [`Client::update_cart`](crate::Client::update_cart) sends them back
+//! unchanged.
 //!
 //! # Quantities are `i64`
 //!
