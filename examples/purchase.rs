@@ -4,7 +4,7 @@
 //! and buys nothing twice.
 //!
 //! ```text
-//! export PARTNER_CENTER_TOKEN=eyJ...   # or app credentials: see the README's table of variables
+//! export PARTNER_CENTER_TOKEN=eyJ...   # or app credentials: see the `auth` module docs for the variables
 //! cargo run --example purchase -- <customer> <product>:<sku>=<quantity>[,<billing>,<term>]... \
 //!     [--journal=PATH] [--wait-seconds=N]
 //! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 \

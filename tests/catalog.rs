@@ -641,7 +641,7 @@ fn the_fake_puts_line_items_in_error_as_the_service_does() {
     assert_eq!(error.service_error().unwrap().code_number(), Some(800_009));
 }
 
-/// What the README's "Finding what to buy" section shows: a line item whose
+/// What the crate docs' "Finding what to buy" section shows: a line item whose
 /// availability ID was reissued is looked up again and replaced.
 #[test]
 fn a_rotated_availability_id_is_looked_up_again() {
