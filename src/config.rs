@@ -497,7 +497,7 @@ impl ClientBuilder {
     /// It bounds memory too: a body within the cap that could take more
     /// than 32 times the cap once decoded (many empty objects, say) is
     /// refused with [`Error::ResponseTooDense`] before it is decoded. So a
-    /// call holds at most about 17 times the cap: the body and what it
+    /// call holds at most about 33 times the cap: the body and what it
     /// becomes.
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.settings.max_response_bytes = limit;

@@ -437,7 +437,7 @@
 //! | opening the connection: TCP, proxy and TLS set-up | `connect_timeout`, apart from the lookup |
 //! | sending a request; waiting for the response; reading its body | `timeout`, each phase on its own |
 //! | a success body; an error body | `max_response_bytes`; the first 64 KiB |
-//! | the memory a success body takes decoded | 32 × `max_response_bytes`, counted from the bytes before decoding ([`Error::ResponseTooDense`]): a call holds at most about 17 times the cap |
+//! | the memory a success body takes decoded | 32 × `max_response_bytes`, counted from the bytes before decoding ([`Error::ResponseTooDense`]): a call holds at most about 33 times the cap, the body included |
 //! | a list call, whole | `max_list_bytes` (bytes, and 32 times that decoded: [`Error::ListTooLarge`]), 1,000 pages, and `list_timeout` ([`Error::ListTimedOut`]): no page or retry starts after it, and a request under way gets only the time left |
 //! | the attempts of one call | [`RetryPolicy`]: attempts, backoff, and `Retry-After` up to its cap |
 //! | `wait_for_orders`, whole | its timeout: no sleep, pacing gap or backoff runs past the deadline, no request starts after it, and a request under way gets only the time left, name lookup to last byte |
