@@ -189,7 +189,7 @@ fn proxy_in(lookup: Lookup<'_>, name: &str) -> Option<ureq::Proxy> {
     };
     proxy
         .map_err(|problem| {
-            log::warn!(target: crate::transport::LOG_TARGET, "ignoring the environment variable {name}: {problem}");
+            log::warn!(target: crate::logging::LOG_TARGET, "ignoring the environment variable {name}: {problem}");
         })
         .ok()
 }
@@ -588,7 +588,7 @@ impl ClientBuilder {
     /// says so in a warning.
     pub(crate) fn build_default(self) -> Client {
         let proxy = self.settings.agent_proxy().unwrap_or_else(|error| {
-            log::warn!(target: crate::transport::LOG_TARGET, "connecting without a proxy: {error}");
+            log::warn!(target: crate::logging::LOG_TARGET, "connecting without a proxy: {error}");
             None
         });
         self.finish(proxy)

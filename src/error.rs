@@ -7,13 +7,18 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
-use crate::model::null_as_default;
+pub use crate::error_kind::{BoxError, TransportErrorKind};
+use crate::error_kind::{Verdict, classify_status, classify_transport};
+use crate::ids::InvalidId;
+use crate::model::{TermNotOffered, null_as_default};
 use crate::text::Escaped;
 
+pub(crate) mod auth;
 mod hints;
+pub(crate) mod journal;
 
-/// A boxed error from a token provider or another source beyond this crate.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub(crate) use auth::{AuthError, EntraError};
+pub(crate) use journal::JournalError;
 
 /// The identity of one logical call: what to quote to Microsoft support, and
 /// the request ID to pass back to retry the call safely.
@@ -82,36 +87,6 @@ fn doubt_note(call: &CallInfo) -> &'static str {
     }
 }
 
-/// What went wrong below HTTP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// The host could not be resolved or the connection was refused or reset
-    /// before the request was sent.
-    Connect,
-    /// A connect or response timeout ran out.
-    Timeout,
-    /// The connection could not be made (a failed name lookup lands here)
-    /// or broke while the request or response was in flight.
-    Io,
-    /// TLS could not be set up.
-    Tls,
-    /// Anything else the HTTP stack reported.
-    Other,
-}
-
-impl fmt::Display for TransportErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TransportErrorKind::Connect => "could not connect",
-            TransportErrorKind::Timeout => "timed out",
-            TransportErrorKind::Io => "the connection failed",
-            TransportErrorKind::Tls => "TLS failed",
-            TransportErrorKind::Other => "HTTP error",
-        })
-    }
-}
-
 /// Everything that can go wrong in a call.
 ///
 /// Every error raised after a call has started carries its [`CallInfo`]: the
@@ -151,7 +126,7 @@ pub enum Error {
     /// that finished are in `orders` with the rest, as last seen. The
     /// message names each pending order's status, one this crate does not
     /// know (such as `none`) included.
-    #[error("{} of {} order{} still pending after {}s: {}", .pending.len(), .orders.len(), if .orders.len() == 1 { "" } else { "s" }, .waited.as_secs(), crate::wait::describe_pending(.pending, .orders))]
+    #[error("{} of {} order{} still pending after {}s: {}", .pending.len(), .orders.len(), if .orders.len() == 1 { "" } else { "s" }, .waited.as_secs(), crate::model::describe_pending(.pending, .orders))]
     WaitTimedOut {
         /// The orders still pending.
         pending: Vec<crate::ids::OrderId>,
@@ -177,7 +152,7 @@ pub enum Error {
     /// An availability is not sold on the term and billing cycle asked for
     /// (see [`Availability::line_item`](crate::model::Availability::line_item));
     /// nothing was sent.
-    #[error("catalog item {} is not offered as {requested}; it is offered as {}", Escaped(.catalog_item_id), join_terms(.offered))]
+    #[error("catalog item {} is not offered as {requested}; it is offered as {}", Escaped(.catalog_item_id), crate::model::join_terms(.offered))]
     TermNotOffered {
         /// The catalog item.
         catalog_item_id: String,
@@ -231,16 +206,16 @@ pub enum Error {
     /// A token provider could not be set up or could not give a token
     /// outside a call, as when [`auth::from_env`](crate::auth::from_env)
     /// finds no credentials; nothing was sent to Partner Center. This is how
-    /// `?` turns an [`AuthError`](crate::auth::AuthError) into an `Error`.
+    /// `?` turns an [`AuthError`](crate::error::AuthError) into an `Error`.
     #[error(transparent)]
-    Auth(#[from] crate::auth::AuthError),
+    Auth(#[from] crate::error::AuthError),
 
     /// A purchase [`Journal`](crate::Journal) refused a purchase or could
     /// not record a step; when a record could not be stored, the call it
     /// guarded was not sent. A call of a purchase that fails gives that
     /// call's own error instead.
     #[error(transparent)]
-    Journal(#[from] crate::journal::JournalError),
+    Journal(#[from] crate::error::JournalError),
 
     /// The request did not get a complete HTTP response.
     #[error("request to Partner Center failed: {kind}{} ({call})", after_status(*.status))]
@@ -382,21 +357,40 @@ fn token_failure_message(call: &CallInfo) -> String {
     }
 }
 
-fn join_terms(terms: &[crate::model::OfferedTerm]) -> String {
-    if terms.is_empty() {
-        return "nothing".to_owned();
-    }
-    terms
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn after_status(status: Option<u16>) -> String {
     match status {
         Some(status) => format!(" after an HTTP {status} status"),
         None => String::new(),
+    }
+}
+
+impl From<InvalidId> for Error {
+    fn from(error: InvalidId) -> Self {
+        let InvalidId {
+            kind,
+            value,
+            reason,
+        } = error;
+        Error::InvalidId {
+            kind,
+            value,
+            reason,
+        }
+    }
+}
+
+impl From<TermNotOffered> for Error {
+    fn from(error: TermNotOffered) -> Self {
+        let TermNotOffered {
+            catalog_item_id,
+            requested,
+            offered,
+        } = error;
+        Error::TermNotOffered {
+            catalog_item_id,
+            requested,
+            offered,
+        }
     }
 }
 
@@ -488,7 +482,7 @@ impl Error {
     /// [`request_id`](Self::request_id). It looks at the last attempt only;
     /// [`should_repeat`](Self::should_repeat) weighs every attempt.
     pub fn is_retryable(&self) -> bool {
-        crate::retry::classify(self).is_retryable()
+        classify(self).is_retryable()
     }
 
     /// Whether repeating the same call with the same request ID (see
@@ -531,7 +525,7 @@ impl Error {
     /// # }
     /// ```
     pub fn should_repeat(&self) -> bool {
-        crate::retry::should_repeat(self)
+        should_repeat(self)
     }
 }
 
@@ -739,6 +733,49 @@ impl<'de> Deserialize<'de> for FaultCode {
     }
 }
 
+/// The verdict on a failed Partner Center call.
+pub(crate) fn classify(error: &Error) -> Verdict {
+    match error {
+        // A status that arrived before the body broke off was a success's
+        // (error bodies are read as far as they go): the call took effect.
+        Error::Transport { kind, status, .. } => match status {
+            None => classify_transport(*kind),
+            Some(_) => Verdict::Final,
+        },
+        Error::Service(error) | Error::RetryAfterTooLong { error, .. } => {
+            classify_status(error.status, error.code_number())
+        }
+        _ => Verdict::Final,
+    }
+}
+
+/// Whether a failed call may succeed, or give back its result, when it is
+/// repeated with the same request ID. The verdict on a call is the worst of
+/// its attempts: a call one of whose earlier attempts was in doubt is
+/// repeated whatever the last one returned. Otherwise, what `classify`
+/// lets the policy retry, and the calls that took effect though their
+/// answer was lost (a success status whose body broke off or could not be
+/// decoded), which the policy itself must not retry blindly.
+///
+/// This decides [`Error::should_repeat`](crate::Error::should_repeat).
+/// Everything else cannot change by repeating: other 4xx statuses, a fault
+/// under a 2xx, invalid input, a body over the cap (the repeat would be
+/// refused alike), a failed token provider (nothing was sent, and the
+/// provider already retried).
+pub(crate) fn should_repeat(error: &Error) -> bool {
+    if error.call().is_some_and(|call| call.in_doubt) {
+        return true;
+    }
+    match error {
+        Error::Decode { status, .. }
+        | Error::Transport {
+            status: Some(status),
+            ..
+        } => (200..300).contains(status),
+        other => classify(other).is_retryable(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -866,7 +903,7 @@ mod tests {
                 call: call(),
                 source: "no token".into(),
             },
-            Error::Auth(crate::auth::AuthError::InvalidConfig("unset".into())),
+            Error::Auth(crate::error::AuthError::InvalidConfig("unset".into())),
         ];
         for error in &final_errors {
             assert!(!error.should_repeat(), "{error:?}");
@@ -932,7 +969,7 @@ mod tests {
     #[test]
     fn an_auth_error_converts_for_one_question_mark() {
         fn setup() -> Result<(), Error> {
-            Err(crate::auth::AuthError::InvalidConfig(
+            Err(crate::error::AuthError::InvalidConfig(
                 "set PARTNER_CENTER_TOKEN".into(),
             ))?;
             Ok(())
@@ -1008,6 +1045,7 @@ mod tests {
         .unwrap();
         let refusal = availability
             .line_item(1, "P1Y", BillingCycle::Monthly)
+            .map_err(Error::from)
             .unwrap_err();
         assert!(
             matches!(refusal, Error::TermNotOffered { .. }),

@@ -168,7 +168,10 @@ pub mod auth;
 mod client;
 mod cloud;
 mod config;
+mod dates;
+mod encoding;
 mod error;
+mod error_kind;
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
@@ -176,6 +179,7 @@ mod fault_probe;
 mod footprint;
 mod ids;
 pub mod journal;
+mod logging;
 pub mod model;
 mod options;
 mod retry;
@@ -191,7 +195,7 @@ pub use config::{
     DEFAULT_TIMEOUT, Proxy,
 };
 pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
-pub use ids::{CartId, CustomerId, IntoId, OrderId};
+pub use ids::{CartId, CustomerId, IntoId, InvalidId, OrderId};
 pub use journal::{Journal, Purchase, PurchaseOutcome};
 pub use model::{
     Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,

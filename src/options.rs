@@ -24,7 +24,7 @@ pub trait CheckoutCart {
 
 impl<T: IntoId<CartId>> CheckoutCart for T {
     fn into_checked_id(self) -> Result<CartId, Error> {
-        self.into_id()
+        Ok(self.into_id()?)
     }
 }
 

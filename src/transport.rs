@@ -11,23 +11,21 @@ use ureq::http;
 use uuid::Uuid;
 
 use crate::config::Settings;
-use crate::error::{ApiFault, BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
+use crate::dates::{parse_http_date, parse_retry_after};
+use crate::error::{ApiFault, CallInfo, Error, ServiceError, classify};
+use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
 use crate::fault_probe::{declares_fields, is_fault};
 use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
+use crate::logging::LOG_TARGET;
 use crate::model::{from_body, strip_bom};
-use crate::retry::{Bounds, Stop, Verdict, classify, parse_http_date, parse_retry_after};
+use crate::retry::{Bounds, Stop};
+use crate::text::{SNIPPET_CHARS, snippet};
 use crate::token::TokenProvider;
 
 mod paging;
 
-/// The `log` target of every record this crate writes.
-pub(crate) const LOG_TARGET: &str = "partner_center_cart";
-
 /// How much of an error body is read; the rest is left unread.
 const ERROR_BODY_LIMIT: u64 = 64 * 1024;
-
-/// How much of a body that is not JSON an error quotes.
-const SNIPPET_CHARS: usize = 300;
 
 /// The HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -771,31 +769,6 @@ fn text_snippet(body: &[u8]) -> String {
         return snippet(&text[start + 7..end], SNIPPET_CHARS);
     }
     snippet(&text, SNIPPET_CHARS)
-}
-
-/// Folds white space and the characters [`crate::text::is_unsafe`] names
-/// into single spaces, and shortens the text.
-pub(crate) fn snippet(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    let mut chars = 0;
-    for word in text.split(|c: char| c.is_whitespace() || crate::text::is_unsafe(c)) {
-        if word.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-            chars += 1;
-        }
-        for c in word.chars() {
-            if chars == max_chars {
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            chars += 1;
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 use crate::client::Client;
 use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
-use crate::model::{CartCheckoutResult, Order, OrderStatus};
+use crate::logging::LOG_TARGET;
+use crate::model::{CartCheckoutResult, Order, OrderStatus, describe_pending};
 use crate::retry::{Bounds, Pacer};
 use crate::text::Escaped;
-use crate::transport::{LOG_TARGET, Unsent};
+use crate::transport::Unsent;
 
 /// The most requests a wait sends in a minute, whatever it is told: half of
 /// the 500 a minute that Partner Center documents per tenant for orders.
@@ -323,28 +324,4 @@ fn warn_of_unknown_statuses(orders: &[Order], warned: &mut HashSet<String>) {
             );
         }
     }
-}
-
-/// The pending orders with their statuses, for a log record or an error:
-/// `A (status "pending"), B (status "pending_review": under review, may
-/// take days)`. Statuses are quoted and escaped, being the service's text.
-pub(crate) fn describe_pending(pending: &[OrderId], orders: &[Order]) -> String {
-    pending
-        .iter()
-        .map(|id| {
-            let status = orders
-                .iter()
-                .find(|order| order.id == *id)
-                .and_then(|order| order.status.as_ref());
-            match status {
-                Some(status) if status.is_under_review() => format!(
-                    "{id} (status \"{}\": under review, may take days)",
-                    Escaped(status.as_str())
-                ),
-                Some(status) => format!("{id} (status \"{}\")", Escaped(status.as_str())),
-                None => format!("{id} (no status)"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -11,17 +11,21 @@ use serde::Deserialize;
 use ureq::http;
 
 use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
-use super::error::{AuthError, EntraError};
 use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
 use crate::config::{
     Proxy, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url, timeout_ok,
 };
-use crate::error::BoxError;
-use crate::ids::push_percent_encoded;
+use crate::dates::parse_retry_after;
+use crate::encoding::push_percent_encoded;
+use crate::error::{AuthError, EntraError};
+use crate::error_kind::BoxError;
+use crate::error_kind::{TransportErrorKind, classify_transport};
+use crate::logging::LOG_TARGET;
 use crate::model::strip_bom;
-use crate::retry::{RetryPolicy, Stop, classify_transport, parse_retry_after};
-use crate::transport::{LOG_TARGET, ReadFailure, read_response, snippet, transport_kind};
+use crate::retry::{RetryPolicy, Stop};
+use crate::text::snippet;
+use crate::transport::{ReadFailure, read_response, transport_kind};
 
 /// The default timeout of each phase of a token request.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -693,7 +697,7 @@ impl TokenEndpoint {
             // with an error of their own.
             Stop::OutOfTime(error) => error.unwrap_or_else(|| AuthError::Transport {
                 url: url.to_owned(),
-                kind: crate::error::TransportErrorKind::Timeout,
+                kind: TransportErrorKind::Timeout,
                 source: Arc::new(std::io::Error::from(std::io::ErrorKind::TimedOut)),
             }),
         })

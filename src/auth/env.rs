@@ -3,11 +3,11 @@
 
 use std::ffi::OsString;
 
-use super::error::AuthError;
 use super::{AzureCliProvider, ClientCredentialsProvider, RefreshTokenProvider};
 use super::{StaticTokenProvider, TokenProvider};
 use crate::cloud::Cloud;
-use crate::transport::LOG_TARGET;
+use crate::error::AuthError;
+use crate::logging::LOG_TARGET;
 
 /// A bearer token, used as it is.
 pub(crate) const TOKEN: &str = super::EnvTokenProvider::DEFAULT_VARIABLE;

@@ -96,15 +96,17 @@ pub use cart::{
     LineItemError, NewCart, Participant, ParticipantType,
 };
 pub(crate) use catalog::encode_query_value;
+pub(crate) use catalog::join_terms;
 pub use catalog::{
     Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, CatalogFilter, Currency,
     OfferedTerm, PricingPolicy, Product, ProductLinks, ProductType, RefundOption,
     RenewalInstruction, RenewalOption, Segment, Sku, SkuLinks, SpecializedOfferProperties,
-    TargetView,
+    TargetView, TermNotOffered,
 };
 pub use checkout::{CartCheckoutResult, OrderError};
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
 pub use enums::BillingCycle;
+pub(crate) use order::describe_pending;
 pub use order::{
     LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
     OrderTransactionType, Pricing, PurchaseCommitment, RenewsTo,
