@@ -194,9 +194,10 @@ pub use config::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT, Proxy,
 };
-pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
+pub use error::{BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
 pub use ids::{CartId, CustomerId, IntoId, InvalidId, OrderId};
 pub use journal::{Journal, Purchase, PurchaseOutcome};
+pub use model::{ApiFault, FaultCode};
 pub use model::{
     Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
     OrderLineItem, OrderStatus, Product, Sku,

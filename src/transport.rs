@@ -12,11 +12,12 @@ use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::dates::{parse_http_date, parse_retry_after};
-use crate::error::{ApiFault, CallInfo, Error, ServiceError, classify};
+use crate::error::{CallInfo, Error, ServiceError, classify};
 use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
 use crate::fault_probe::{declares_fields, is_fault};
 use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
 use crate::logging::LOG_TARGET;
+use crate::model::ApiFault;
 use crate::model::{from_body, strip_bom};
 use crate::retry::{Bounds, Stop};
 use crate::text::{SNIPPET_CHARS, snippet};
@@ -774,7 +775,7 @@ fn text_snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::FaultCode;
+    use crate::model::FaultCode;
 
     #[test]
     fn error_bodies_in_every_shape() {

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::error::FaultCode;
+use crate::model::FaultCode;
 use crate::model::{
     Availability, BillingCycle, CartError, CartErrorCode, CartLineItem, Product, Segment, Sku,
 };

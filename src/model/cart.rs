@@ -748,7 +748,7 @@ macro_rules! cart_error_codes {
         pub enum CartErrorCode {
             $( $(#[$doc])* $variant, )+
             /// A code this version of the crate does not know.
-            Other(crate::error::FaultCode),
+            Other(crate::model::FaultCode),
         }
 
         impl CartErrorCode {
@@ -765,7 +765,7 @@ macro_rules! cart_error_codes {
             /// new-commerce add-on without its base); see
             /// [`FaultCode::hint`](crate::FaultCode::hint).
             pub fn hint(&self) -> Option<&'static str> {
-                crate::error::FaultCode::Number(self.code()?).hint()
+                crate::model::FaultCode::Number(self.code()?).hint()
             }
 
             /// The documented name, such as `CatalogItemIdIsNotValid`.
@@ -779,7 +779,7 @@ macro_rules! cart_error_codes {
             fn from_number(number: i64) -> Self {
                 match number {
                     $( $code => CartErrorCode::$variant, )+
-                    other => CartErrorCode::Other(crate::error::FaultCode::Number(other)),
+                    other => CartErrorCode::Other(crate::model::FaultCode::Number(other)),
                 }
             }
 
@@ -792,7 +792,7 @@ macro_rules! cart_error_codes {
                         return CartErrorCode::$variant;
                     }
                 )+
-                CartErrorCode::Other(crate::error::FaultCode::Text(text.to_owned()))
+                CartErrorCode::Other(crate::model::FaultCode::Text(text.to_owned()))
             }
         }
     };
@@ -882,7 +882,7 @@ impl<'de> Deserialize<'de> for CartErrorCode {
 
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<CartErrorCode, E> {
                 Ok(i64::try_from(v).map_or_else(
-                    |_| CartErrorCode::Other(crate::error::FaultCode::Text(v.to_string())),
+                    |_| CartErrorCode::Other(crate::model::FaultCode::Text(v.to_string())),
                     CartErrorCode::from_number,
                 ))
             }
@@ -903,7 +903,7 @@ impl<'de> Deserialize<'de> for CartErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::FaultCode;
+    use crate::model::FaultCode;
 
     #[test]
     fn cart_error_codes_read_numbers_and_names() {
