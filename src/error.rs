@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 pub use crate::error_kind::{BoxError, TransportErrorKind};
 use crate::error_kind::{Verdict, classify_status, classify_transport};
+use crate::http::InvalidConfig;
 use crate::ids::InvalidId;
 use crate::model::{ApiFault, FaultCode, TermNotOffered};
 use crate::text::Escaped;
@@ -358,6 +359,12 @@ fn after_status(status: Option<u16>) -> String {
     match status {
         Some(status) => format!(" after an HTTP {status} status"),
         None => String::new(),
+    }
+}
+
+impl From<InvalidConfig> for Error {
+    fn from(error: InvalidConfig) -> Self {
+        Error::InvalidConfig(error.0)
     }
 }
 

@@ -167,7 +167,6 @@
 pub mod auth;
 mod client;
 mod cloud;
-mod config;
 mod dates;
 mod encoding;
 mod error;
@@ -177,24 +176,26 @@ mod error_kind;
 pub mod fake;
 mod fault_probe;
 mod footprint;
+mod http;
 mod ids;
 pub mod journal;
 mod logging;
 pub mod model;
-mod options;
 mod retry;
 mod text;
 mod token;
 mod transport;
-mod wait;
 
-pub use client::Client;
-pub use cloud::Cloud;
-pub use config::{
+pub use client::builder::{
     ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, Proxy,
+    DEFAULT_TIMEOUT,
 };
+pub use client::{
+    CheckoutCart, CheckoutOptions, Client, MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress,
+};
+pub use cloud::Cloud;
 pub use error::{BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
+pub use http::proxy::Proxy;
 pub use ids::{CartId, CustomerId, IntoId, InvalidId, OrderId};
 pub use journal::{Journal, Purchase, PurchaseOutcome};
 pub use model::{ApiFault, FaultCode};
@@ -202,12 +203,10 @@ pub use model::{
     Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
     OrderLineItem, OrderStatus, Product, Sku,
 };
-pub use options::{CheckoutCart, CheckoutOptions};
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenClaims, TokenProvider};
 pub use transport::ServerTime;
 pub use uuid::Uuid;
-pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

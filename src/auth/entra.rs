@@ -13,19 +13,18 @@ use ureq::http;
 use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
 use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
-use crate::config::{
-    Proxy, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url, timeout_ok,
-};
 use crate::dates::parse_retry_after;
 use crate::encoding::push_percent_encoded;
 use crate::error::{AuthError, EntraError};
-use crate::error_kind::BoxError;
-use crate::error_kind::{TransportErrorKind, classify_transport};
+use crate::error_kind::{BoxError, TransportErrorKind, classify_transport};
+use crate::http::{
+    Proxy, ReadFailure, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url,
+    exchange, timeout_ok, transport_kind,
+};
 use crate::logging::LOG_TARGET;
 use crate::model::strip_bom;
 use crate::retry::{RetryPolicy, Stop};
 use crate::text::snippet;
-use crate::transport::{ReadFailure, read_response, transport_kind};
 
 /// The default timeout of each phase of a token request.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -714,14 +713,17 @@ impl TokenEndpoint {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(form.as_bytes())
             .map_err(|error| transport(ureq::Error::Http(error)))?;
-        let response = self.agent.run(request).map_err(transport)?;
         let response =
-            read_response(response, MAX_RESPONSE_BYTES).map_err(|failure| match failure {
-                ReadFailure::TooLarge { .. } => AuthError::InvalidResponse {
-                    problem: format!("it is larger than {MAX_RESPONSE_BYTES} bytes"),
-                    source: None,
-                },
-                ReadFailure::Broken { error, .. } => transport(error),
+            exchange(&self.agent, request, None, MAX_RESPONSE_BYTES).map_err(|failure| {
+                match failure {
+                    ReadFailure::TooLarge { .. } => AuthError::InvalidResponse {
+                        problem: format!("it is larger than {MAX_RESPONSE_BYTES} bytes"),
+                        source: None,
+                    },
+                    ReadFailure::Unanswered(error) | ReadFailure::Broken { error, .. } => {
+                        transport(error)
+                    }
+                }
             })?;
         if !response.is_success() {
             let retry_after = response

@@ -7,10 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error_kind::{TransportErrorKind, classify_status};
+use crate::http::{InvalidConfig, parse_error_body};
 use crate::model::strip_bom;
-use crate::text::Escaped;
-use crate::text::snippet;
-use crate::transport::parse_error_body;
+use crate::text::{Escaped, snippet};
 
 /// An error shared behind an `Arc`, so that one failed refresh can be handed
 /// to every thread that waited for it.
@@ -134,11 +133,8 @@ impl AuthError {
     }
 
     /// Keeps the message of one of the crate's configuration checks.
-    pub(crate) fn from_config(error: crate::Error) -> Self {
-        match error {
-            crate::Error::InvalidConfig(message) => AuthError::InvalidConfig(message),
-            other => AuthError::InvalidConfig(other.to_string()),
-        }
+    pub(crate) fn from_config(error: InvalidConfig) -> Self {
+        AuthError::InvalidConfig(error.0)
     }
 }
 

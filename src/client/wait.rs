@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::client::Client;
+use super::Client;
 use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
 use crate::logging::LOG_TARGET;
