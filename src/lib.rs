@@ -64,14 +64,14 @@
 //!   the create, and repeat it with
 //!   [`Client::create_cart_with_request_id`] (the ID
 //!   [`Error::request_id`] reports serves the same end within one process).
-//! - **The [`Journal`] does both**, durably, and the rest of the
+//! - **The [`Journal`](journal::Journal) does both**, durably, and the rest of the
 //!   bookkeeping: it records each step before the call that may act, so a
 //!   tool killed at any point and run again finishes the purchase, and a
 //!   finished one returns its outcome without a call. It is the recipe:
 //!
 //! ```no_run
-//! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
-//! use partner_center_cart::{Client, Journal, Purchase, WaitOptions};
+//! use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
+//! use partner_center_cart::{Client, WaitOptions, journal::{Journal, Purchase}};
 //!
 //! # fn main() -> Result<(), partner_center_cart::Error> {
 //! let client = Client::from_env()?;
@@ -89,7 +89,7 @@
 //! An order's [`OrderStatus`] says what it needs:
 //! [`is_final`](OrderStatus::is_final) when it will change no more,
 //! [`needs_action`](OrderStatus::needs_action) when it waits for a purchase
-//! order or asks to buy something again; [`PurchaseOutcome`] lists the line
+//! order or asks to buy something again; [`PurchaseOutcome`](journal::PurchaseOutcome) lists the line
 //! items to buy again and the orders awaiting a purchase order.
 //!
 //! # Reliability
@@ -169,8 +169,9 @@ mod client;
 mod cloud;
 mod dates;
 mod encoding;
-mod error;
+pub mod error;
 mod error_kind;
+mod failure;
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
@@ -186,25 +187,16 @@ mod text;
 mod token;
 mod transport;
 
-pub use client::builder::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
-};
-pub use client::{
-    CheckoutCart, CheckoutOptions, Client, MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress,
-};
+pub use client::{CheckoutCart, CheckoutOptions, Client, ClientBuilder, WaitOptions, WaitProgress};
 pub use cloud::Cloud;
-pub use error::{BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
+pub use failure::Error;
 pub use http::proxy::Proxy;
-pub use ids::{CartId, CustomerId, IntoId, InvalidId, OrderId};
-pub use journal::{Journal, Purchase, PurchaseOutcome};
-pub use model::{ApiFault, FaultCode};
-pub use model::{
-    Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
-    OrderLineItem, OrderStatus, Product, Sku,
-};
+pub use model::cart::{Cart, CartLineItem, NewCart};
+pub use model::checkout::CartCheckoutResult;
+pub use model::enums::BillingCycle;
+pub use model::order::OrderStatus;
 pub use retry::RetryPolicy;
-pub use token::{AccessToken, TokenClaims, TokenProvider};
+pub use token::{AccessToken, TokenProvider};
 pub use transport::ServerTime;
 pub use uuid::Uuid;
 

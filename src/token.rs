@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use crate::error_kind::BoxError;
 
-#[cfg(feature = "fake")]
 pub use claims::TokenClaims;
 
 /// A source of bearer tokens for Partner Center.

@@ -10,8 +10,8 @@ use ureq::http;
 use uuid::Uuid;
 
 use crate::dates::{parse_http_date, parse_retry_after};
-use crate::error::{CallInfo, Error, ServiceError, classify};
 use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
+use crate::failure::{CallInfo, Error, ServiceError, classify};
 use crate::fault_probe::{declares_fields, is_fault};
 use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
 use crate::http::{

@@ -6,9 +6,11 @@ mod common;
 
 use common::{CUSTOMER, client, fixture, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{
-    Availability, BillingCycle, CartErrorCode, CatalogFilter, Collection, Product, Segment, Sku,
-    TargetView,
+use partner_center_cart::{
+    BillingCycle,
+    model::{
+        Availability, CartErrorCode, CatalogFilter, Collection, Product, Segment, Sku, TargetView,
+    },
 };
 use partner_center_cart::{CartLineItem, Error, NewCart};
 use serde_json::{Value, json};

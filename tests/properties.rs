@@ -22,8 +22,9 @@ use common::{CART, CUSTOMER, TOKEN, start};
 use partner_center_cart::fake::{FAKE_TENANT_ID, FakeToken, Reply};
 use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
 use partner_center_cart::{
-    AccessToken, ApiFault, CartCheckoutResult, CartId, CheckoutOptions, Client, CustomerId, Error,
-    InvalidId, OrderId, Proxy, RetryPolicy, Uuid,
+    AccessToken, CartCheckoutResult, CheckoutOptions, Client, Error, Proxy, RetryPolicy, Uuid,
+    error::InvalidId,
+    model::{ApiFault, CartId, CustomerId, OrderId},
 };
 use proptest::prelude::*;
 use proptest::sample::select;

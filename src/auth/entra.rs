@@ -15,8 +15,8 @@ use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
 use crate::dates::parse_retry_after;
 use crate::encoding::push_percent_encoded;
-use crate::error::{AuthError, EntraError};
 use crate::error_kind::{BoxError, TransportErrorKind, classify_transport};
+use crate::failure::{AuthError, EntraError};
 use crate::http::{
     Proxy, ReadFailure, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url,
     exchange, timeout_ok, transport_kind,

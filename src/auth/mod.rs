@@ -71,11 +71,12 @@ mod entra;
 pub(crate) mod env;
 mod simple;
 
-pub use crate::error::auth::{AuthError, EntraError, SharedError};
+pub use crate::failure::auth::{AuthError, EntraError, SharedError};
 pub use azure_cli::{AzureCliBuilder, AzureCliProvider};
 pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
 pub use env::from_env;
 pub use simple::{EnvTokenProvider, StaticTokenProvider};
 
-pub use crate::token::{AccessToken, TokenClaims, TokenProvider};
+pub use crate::token::TokenClaims;
+use crate::token::{AccessToken, TokenProvider};

@@ -7,27 +7,13 @@ use std::time::Duration;
 use super::Client;
 use crate::auth::env;
 use crate::cloud::Cloud;
-use crate::error::Error;
+use crate::failure::Error;
 use crate::http::url::{check_base_url, check_header_text, check_tls_built_in};
 use crate::http::{Lookup, Proxy, TIMEOUT_RULE, describe_proxy, timeout_ok};
 use crate::logging::LOG_TARGET;
 use crate::retry::RetryPolicy;
 use crate::token::TokenProvider;
 use crate::transport::{Settings, Transport};
-
-/// The default per-attempt timeout: as long as the official SDK waits for a
-/// checkout.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
-
-/// The default timeout for opening a connection.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The default cap on a response body: 16 MiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// The default byte budget of one list call, all its pages together: 64 MiB,
-/// four bodies at the default response cap, or tens of thousands of orders.
-pub const DEFAULT_MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Builds a [`Client`] with settings other than the defaults.
 ///
@@ -60,19 +46,33 @@ impl fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The default per-attempt timeout: as long as the official SDK waits for a
+    /// checkout.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(180);
+
+    /// The default timeout for opening a connection.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The default cap on a response body: 16 MiB.
+    pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+
+    /// The default byte budget of one list call, all its pages together: 64 MiB,
+    /// four bodies at the default response cap, or tens of thousands of orders.
+    pub const DEFAULT_MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
+
     pub(crate) fn new(provider: Arc<dyn TokenProvider>) -> Self {
         ClientBuilder {
             provider,
             settings: Settings {
                 base_url: Cloud::Global.api_base_url().to_owned(),
-                timeout: DEFAULT_TIMEOUT,
-                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                timeout: Self::DEFAULT_TIMEOUT,
+                connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
                 retry: RetryPolicy::default(),
                 locale: "en-US".to_owned(),
                 application_name: None,
                 correlation_id: None,
-                max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-                max_list_bytes: DEFAULT_MAX_LIST_BYTES,
+                max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
+                max_list_bytes: Self::DEFAULT_MAX_LIST_BYTES,
                 list_timeout: Duration::MAX,
                 proxy: Proxy::default(),
                 proxy_in_use: None,
@@ -166,7 +166,7 @@ impl ClientBuilder {
     /// it, or past 32 times it in decoded memory, the list ends with
     /// [`Error::ListTooLarge`]. Each page is also held to
     /// [`max_response_bytes`](Self::max_response_bytes), and a list reads
-    /// at most 1000 pages. Defaults to [`DEFAULT_MAX_LIST_BYTES`] (64 MiB).
+    /// at most 1000 pages. Defaults to [`Self::DEFAULT_MAX_LIST_BYTES`] (64 MiB).
     pub fn max_list_bytes(mut self, limit: u64) -> Self {
         self.settings.max_list_bytes = limit;
         self

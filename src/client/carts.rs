@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::Client;
-use crate::error::Error;
+use crate::failure::Error;
 use crate::http::check_header_text;
 use crate::ids::{CartId, CustomerId, IntoId};
 use crate::model::{Cart, CartCheckoutResult, NewCart};

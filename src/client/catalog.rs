@@ -1,7 +1,7 @@
 //! The catalog: products, SKUs and availabilities, and the one to buy.
 
 use super::Client;
-use crate::error::Error;
+use crate::failure::Error;
 use crate::ids::{CustomerId, IntoId, check_path_segment};
 use crate::model::{
     Availability, CatalogFilter, Product, Segment, Sku, TargetView, encode_query_value,
@@ -169,7 +169,7 @@ impl Client {
     ///
     /// ```no_run
     /// use partner_center_cart::Client;
-    /// use partner_center_cart::model::{BillingCycle, Segment};
+    /// use partner_center_cart::{BillingCycle, model::Segment};
     ///
     /// # fn main() -> Result<(), partner_center_cart::Error> {
     /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));

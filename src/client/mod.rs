@@ -14,9 +14,9 @@ mod wait;
 
 pub use builder::ClientBuilder;
 pub use carts::{CheckoutCart, CheckoutOptions};
-pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
+pub use wait::{WaitOptions, WaitProgress};
 
-use crate::error::Error;
+use crate::failure::Error;
 use crate::token::TokenProvider;
 use crate::transport::{ApiRequest, Method, ServerTime, Transport};
 
@@ -41,6 +41,54 @@ use crate::transport::{ApiRequest, Method, ServerTime, Transport};
 /// # Ok(())
 /// # }
 /// ```
+///
+/// Its methods, by resource:
+///
+/// # Making one
+///
+/// [`new`](Self::new), [`builder`](Self::builder) (timeouts, retries, proxy,
+/// limits: see [`ClientBuilder`]), [`from_env`](Self::from_env).
+///
+/// # Carts and checkout
+///
+/// [`create_cart`](Self::create_cart),
+/// [`create_cart_with_request_id`](Self::create_cart_with_request_id),
+/// [`get_cart`](Self::get_cart), [`update_cart`](Self::update_cart),
+/// [`checkout`](Self::checkout) and [`checkout_with`](Self::checkout_with)
+/// (with [`CheckoutOptions`]: a request ID of the caller's, the customer's
+/// user).
+///
+/// # Orders
+///
+/// [`get_order`](Self::get_order),
+/// [`get_order_with_price`](Self::get_order_with_price),
+/// [`list_orders`](Self::list_orders),
+/// [`list_orders_with_price`](Self::list_orders_with_price),
+/// [`get_order_provisioning_status`](Self::get_order_provisioning_status).
+///
+/// # Catalog
+///
+/// [`list_products`](Self::list_products),
+/// [`list_products_filtered`](Self::list_products_filtered),
+/// [`get_product`](Self::get_product), [`list_skus`](Self::list_skus),
+/// [`list_skus_filtered`](Self::list_skus_filtered),
+/// [`get_sku`](Self::get_sku),
+/// [`list_availabilities`](Self::list_availabilities),
+/// [`list_availabilities_filtered`](Self::list_availabilities_filtered),
+/// [`get_availability`](Self::get_availability), and
+/// [`availability_to_buy`](Self::availability_to_buy), which finds the one
+/// to put in a cart.
+///
+/// # Waiting
+///
+/// [`wait_for_orders`](Self::wait_for_orders), paced and bounded by
+/// [`WaitOptions`], until the orders a checkout placed are final.
+///
+/// # Diagnostics
+///
+/// [`base_url`](Self::base_url), [`proxy_url`](Self::proxy_url),
+/// [`tls_backend`](Self::tls_backend),
+/// [`last_server_time`](Self::last_server_time) (the clock skew).
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
@@ -54,6 +102,7 @@ impl fmt::Debug for Client {
     }
 }
 
+/// # Making one
 impl Client {
     /// A client for the global cloud with the default settings, which asks
     /// `provider` for a token before every attempt.
@@ -96,7 +145,10 @@ impl Client {
             transport: Arc::new(transport),
         }
     }
+}
 
+/// # Diagnostics
+impl Client {
     /// The base URL the client sends to.
     pub fn base_url(&self) -> &str {
         &self.transport.settings().base_url
@@ -135,7 +187,10 @@ impl Client {
     pub fn last_server_time(&self) -> Option<ServerTime> {
         self.transport.server_time()
     }
+}
 
+/// The two reads the calls by resource share.
+impl Client {
     /// Reads every page of a list.
     fn list<T: DeserializeOwned>(&self, path: String) -> Result<Vec<T>, Error> {
         self.transport

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::Client;
-use crate::error::Error;
+use crate::failure::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
 use crate::model::{Order, OrderLineItemProvisioningStatus};
 use crate::retry::Bounds;
@@ -93,7 +93,7 @@ impl Client {
     /// next-page link leads away from the base URL, back to a page already
     /// read, or past the page limit; [`Error::ListTooLarge`] past the
     /// list's budget, and [`Error::ListTimedOut`] past its timeout (see
-    /// [`ClientBuilder::max_list_bytes`] and [`ClientBuilder::list_timeout`]).
+    /// [`ClientBuilder::max_list_bytes`](crate::ClientBuilder::max_list_bytes) and [`ClientBuilder::list_timeout`](crate::ClientBuilder::list_timeout)).
     pub fn list_orders(&self, customer_id: impl IntoId<CustomerId>) -> Result<Vec<Order>, Error> {
         self.read_orders(customer_id, "")
     }

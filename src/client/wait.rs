@@ -7,17 +7,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::Client;
-use crate::error::Error;
+use crate::failure::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
 use crate::logging::LOG_TARGET;
 use crate::model::{CartCheckoutResult, Order, OrderStatus, describe_pending};
 use crate::retry::{Bounds, Pacer};
 use crate::text::Escaped;
 use crate::transport::Unsent;
-
-/// The most requests a wait sends in a minute, whatever it is told: half of
-/// the 500 a minute that Partner Center documents per tenant for orders.
-pub const MAX_REQUESTS_PER_MINUTE: u32 = 250;
 
 type ProgressFn = dyn FnMut(&WaitProgress<'_>) + Send;
 
@@ -72,6 +68,10 @@ impl fmt::Debug for WaitOptions {
 }
 
 impl WaitOptions {
+    /// The most requests a wait sends in a minute, whatever it is told: half of
+    /// the 500 a minute that Partner Center documents per tenant for orders.
+    pub const MAX_REQUESTS_PER_MINUTE: u32 = 250;
+
     /// Sets how long to wait in all before giving up with
     /// [`Error::WaitTimedOut`]; `Duration::MAX` waits without a deadline.
     ///
@@ -98,10 +98,10 @@ impl WaitOptions {
     }
 
     /// Sets how many requests the wait may send in a minute, from 1 to
-    /// [`MAX_REQUESTS_PER_MINUTE`]; requests are spaced evenly to keep to it.
+    /// [`MAX_REQUESTS_PER_MINUTE`](Self::MAX_REQUESTS_PER_MINUTE); requests are spaced evenly to keep to it.
     /// Every request counts, retries included.
     pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
-        self.max_requests_per_minute = requests.clamp(1, MAX_REQUESTS_PER_MINUTE);
+        self.max_requests_per_minute = requests.clamp(1, Self::MAX_REQUESTS_PER_MINUTE);
         self
     }
 
@@ -155,6 +155,7 @@ impl fmt::Display for WaitProgress<'_> {
     }
 }
 
+/// # Waiting
 impl Client {
     /// Waits until every order of a checkout is final or needs the
     /// partner's action ([`OrderStatus::is_final`],

@@ -31,8 +31,8 @@ impl Proxy {
     /// host is in `NO_PROXY` (or `no_proxy`): the default. A variable that
     /// is not UTF-8 or whose URL cannot be used is skipped with a warning
     /// that names it. When a proxy is set but `NO_PROXY` is not UTF-8,
-    /// [`ClientBuilder::build`] refuses rather than ignore the exemptions
-    /// (and [`Client::new`] connects directly, with a warning). A loopback
+    /// [`ClientBuilder::build`](crate::ClientBuilder::build) refuses rather than ignore the exemptions
+    /// (and [`Client::new`](crate::Client::new) connects directly, with a warning). A loopback
     /// base URL never goes through a proxy from the environment.
     pub fn from_environment() -> Self {
         Proxy(ProxyKind::Environment)

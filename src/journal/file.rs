@@ -5,8 +5,8 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::{JournalStore, Record};
-use crate::error::{Error, JournalError};
 use crate::error_kind::BoxError;
+use crate::failure::{Error, JournalError};
 
 /// A journal kept in a file, one JSON record a line, for
 /// [`Journal::open`](super::Journal::open).

@@ -26,7 +26,7 @@
 //!
 //! ```no_run
 //! use partner_center_cart::journal::{Journal, Purchase};
-//! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+//! use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
 //! use partner_center_cart::{Client, WaitOptions};
 //!
 //! # fn main() -> Result<(), partner_center_cart::Error> {
@@ -48,7 +48,7 @@ mod file;
 mod outcome;
 mod run;
 
-pub use crate::error::journal::JournalError;
+pub use crate::failure::journal::JournalError;
 pub use file::FileStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
 
@@ -60,8 +60,8 @@ use std::sync::{Mutex, MutexGuard};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::Error;
 use crate::error_kind::BoxError;
+use crate::failure::Error;
 use crate::ids::{CartId, CustomerId, IntoId};
 use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart};
 use crate::text::Escaped;

@@ -6,7 +6,7 @@ use super::outcome::{PurchaseOutcome, flatten};
 use super::{Event, Journal, JournalError, Progress, Purchase, difference};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, WaitOptions};
-use crate::error::Error;
+use crate::failure::Error;
 use crate::ids::CartId;
 use crate::logging::LOG_TARGET;
 use crate::model::{Cart, CartCheckoutResult, CartLineItem, CartStatus, Order};

@@ -291,7 +291,7 @@ pub struct CartLinks {
 /// A cart to create: its line items and the partner-of-record attestation.
 ///
 /// ```
-/// use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart, ParticipantType};
+/// use partner_center_cart::{BillingCycle, CartLineItem, NewCart, model::ParticipantType};
 ///
 /// let cart = NewCart::new()
 ///     .line_item(CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly).term_duration("P1M"))
@@ -344,7 +344,7 @@ impl NewCart {
     /// customer already has, add it with [`line_item`](Self::line_item).
     ///
     /// ```
-    /// use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+    /// use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
     ///
     /// let item = |id: &str| CartLineItem::new(id, 20, BillingCycle::Monthly).term_duration("P1M");
     /// let cart = NewCart::new().line_item_with_new_commerce_addons(
@@ -427,7 +427,7 @@ fn push_with_new_commerce_addons(
 /// Build one with [`CartLineItem::new`] and the setters:
 ///
 /// ```
-/// use partner_center_cart::model::{BillingCycle, CartLineItem};
+/// use partner_center_cart::{BillingCycle, CartLineItem};
 ///
 /// let item = CartLineItem::new("DZH318Z0BQ36:004G:DZH318Z08C0S", 1, BillingCycle::OneTime)
 ///     .term_duration("P1Y")
@@ -763,7 +763,7 @@ macro_rules! cart_error_codes {
             /// What to do about the error, for the codes whose fix is not
             /// obvious from their description, such as 400041 (a
             /// new-commerce add-on without its base); see
-            /// [`FaultCode::hint`](crate::FaultCode::hint).
+            /// [`FaultCode::hint`](super::FaultCode::hint).
             pub fn hint(&self) -> Option<&'static str> {
                 crate::model::FaultCode::Number(self.code()?).hint()
             }

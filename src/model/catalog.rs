@@ -368,7 +368,7 @@ pub struct SkuLinks {
 /// goes into a cart line item.
 ///
 /// ```
-/// use partner_center_cart::model::{Availability, BillingCycle, Segment};
+/// use partner_center_cart::{BillingCycle, model::{Availability, Segment}};
 ///
 /// # fn main() -> Result<(), partner_center_cart::Error> {
 /// let found: Vec<Availability> = serde_json::from_str(r#"[{

@@ -27,19 +27,26 @@
 #[macro_use]
 mod lenient;
 #[macro_use]
-mod enums;
-mod cart;
+pub(crate) mod enums;
+pub(crate) mod cart;
 mod catalog;
-mod checkout;
+pub(crate) mod checkout;
 mod common;
 mod fault;
 mod hints;
-mod order;
+pub(crate) mod order;
 mod provisioning;
 
+// Re-exported at the crate root, their one public path.
+pub(crate) use cart::{Cart, CartLineItem, NewCart};
+pub(crate) use checkout::CartCheckoutResult;
+pub(crate) use enums::BillingCycle;
+pub(crate) use order::OrderStatus;
+
+pub use crate::ids::{CartId, CustomerId, IntoId, OrderId};
 pub use cart::{
-    Cart, CartError, CartErrorCode, CartErrorInformation, CartLineItem, CartLinks, CartStatus,
-    LineItemError, NewCart, Participant, ParticipantType,
+    CartError, CartErrorCode, CartErrorInformation, CartLinks, CartStatus, LineItemError,
+    Participant, ParticipantType,
 };
 pub(crate) use catalog::encode_query_value;
 pub(crate) use catalog::join_terms;
@@ -49,9 +56,8 @@ pub use catalog::{
     RenewalInstruction, RenewalOption, Segment, Sku, SkuLinks, SpecializedOfferProperties,
     TargetView, TermNotOffered,
 };
-pub use checkout::{CartCheckoutResult, OrderError};
+pub use checkout::OrderError;
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
-pub use enums::BillingCycle;
 pub use fault::{ApiFault, FaultCode};
 pub(crate) use lenient::{
     from_body, integer_or_numeric_string, null_as_default, null_as_empty_exact, number_or_none,
@@ -60,7 +66,7 @@ pub(crate) use lenient::{
 };
 pub(crate) use order::describe_pending;
 pub use order::{
-    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
+    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks,
     OrderTransactionType, Pricing, PurchaseCommitment, RenewsTo,
 };
 pub use provisioning::{
