@@ -175,7 +175,6 @@ mod failure;
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
-mod fault_probe;
 mod footprint;
 mod http;
 mod ids;

@@ -12,7 +12,6 @@ use uuid::Uuid;
 use crate::dates::{parse_http_date, parse_retry_after};
 use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
 use crate::failure::{CallInfo, Error, ServiceError, classify};
-use crate::fault_probe::{declares_fields, is_fault};
 use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
 use crate::http::{
     CLIENT_NAME, ReadFailure, ReadResponse, exchange, header_str, parse_error_body, transport_kind,
@@ -22,7 +21,9 @@ use crate::model::from_body;
 use crate::retry::{Bounds, Stop};
 use crate::text::{SNIPPET_CHARS, snippet};
 use crate::token::TokenProvider;
+use fault_probe::{declares_fields, is_fault};
 
+mod fault_probe;
 mod paging;
 mod settings;
 
