@@ -10,12 +10,12 @@ use ureq::http;
 use crate::error_kind::TransportErrorKind;
 use crate::model::{ApiFault, strip_bom};
 use crate::text::{SNIPPET_CHARS, snippet};
-use url::looks_up_names;
 
 pub(crate) mod proxy;
 pub(crate) mod url;
 
 pub(crate) use proxy::{Lookup, Proxy, agent_proxy, describe_proxy};
+use url::looks_up_names;
 pub(crate) use url::{check_header_text, check_url};
 
 /// A setting this layer cannot use, in words that say which and why; `?`
