@@ -50,9 +50,9 @@ const TOKEN: &str = "bench-token-5b1c0e";
 const SMALL_RESULT: &[u8] = include_bytes!("../tests/fixtures/checkout-doc-example.json");
 
 /// The client's defaults, which the raw arm copies.
-const TIMEOUT: Duration = partner_center_cart::DEFAULT_TIMEOUT;
-const CONNECT_TIMEOUT: Duration = partner_center_cart::DEFAULT_CONNECT_TIMEOUT;
-const MAX_RESPONSE_BYTES: u64 = partner_center_cart::DEFAULT_MAX_RESPONSE_BYTES;
+const TIMEOUT: Duration = partner_center_cart::ClientBuilder::DEFAULT_TIMEOUT;
+const CONNECT_TIMEOUT: Duration = partner_center_cart::ClientBuilder::DEFAULT_CONNECT_TIMEOUT;
+const MAX_RESPONSE_BYTES: u64 = partner_center_cart::ClientBuilder::DEFAULT_MAX_RESPONSE_BYTES;
 
 /// The targets: issue 5's per call; issue 17's for decoding, which keeps
 /// the typed decode at least 1.5 times as fast as `serde_json::Value` with
@@ -546,7 +546,7 @@ fn bench_decodes(name: &str, body: &[u8], rounds: usize) -> f64 {
         .filter(|order| {
             matches!(
                 order.status,
-                Some(partner_center_cart::model::OrderStatus::Other(_))
+                Some(partner_center_cart::OrderStatus::Other(_))
             )
         })
         .count();

@@ -34,8 +34,11 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use partner_center_cart::model::Segment;
-use partner_center_cart::{BillingCycle, CartLineItem, Client, Error, Journal, NewCart, Purchase};
-use partner_center_cart::{PurchaseOutcome, WaitOptions};
+use partner_center_cart::{
+    BillingCycle, CartLineItem, Client, Error, NewCart,
+    journal::{Journal, Purchase},
+};
+use partner_center_cart::{WaitOptions, journal::PurchaseOutcome};
 
 const USAGE: &str = "usage: bulk <csv> [--journal=PATH] [--parallel=N]";
 const HEADER: &str = "customer,product,sku,quantity,billing,term";

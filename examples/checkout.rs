@@ -60,10 +60,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_center_cart::model::{BillingCycle, CatalogFilter, Segment, TargetView};
 use partner_center_cart::{
-    CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, Order,
-    TokenProvider, Uuid, WaitOptions,
+    BillingCycle,
+    model::{CatalogFilter, Segment, TargetView},
+};
+use partner_center_cart::{
+    CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, TokenProvider, Uuid,
+    WaitOptions, model::Order,
 };
 use support::doctor;
 use support::provider::{ChosenAuth, SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};

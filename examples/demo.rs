@@ -16,7 +16,10 @@ mod support;
 use std::time::Duration;
 
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode, Segment};
+use partner_center_cart::{
+    BillingCycle,
+    model::{CartError, CartErrorCode, Segment},
+};
 use partner_center_cart::{Client, NewCart, RetryPolicy, WaitOptions};
 
 const CUSTOMER: &str = "28045616-f6b9-462f-9701-0d89b5e65c44";

@@ -36,8 +36,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use partner_center_cart::model::Segment;
-use partner_center_cart::{BillingCycle, Client, Error, Journal, NewCart, Purchase};
-use partner_center_cart::{PurchaseOutcome, WaitOptions};
+use partner_center_cart::{
+    BillingCycle, Client, Error, NewCart,
+    journal::{Journal, Purchase},
+};
+use partner_center_cart::{WaitOptions, journal::PurchaseOutcome};
 
 const USAGE: &str = "usage: purchase <customer> <product>:<sku>=<quantity>[,<billing>,<term>]... \
                      [--journal=PATH] [--wait-seconds=N]";

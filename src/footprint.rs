@@ -34,8 +34,8 @@
 
 use std::mem::size_of;
 
-use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
+use crate::model::FaultCode;
 use crate::model::{
     Availability, AvailabilityTerm, BillingCycle, CancellationPolicy, Cart, CartLineItem,
     LineItemError, Link, LinkHeader, OfferedTerm, Order, OrderError, OrderLineItem,

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use crate::error::Error;
+use crate::encoding::is_unreserved;
 
 /// The longest ID text that is quoted back in an error message.
 const MAX_QUOTED: usize = 64;
@@ -25,16 +25,29 @@ pub trait IntoId<T> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidId`] when the value is not a valid ID of this kind.
-    fn into_id(self) -> Result<T, Error>;
+    /// [`InvalidId`] when the value is not a valid ID of this kind.
+    fn into_id(self) -> Result<T, InvalidId>;
 }
 
-fn invalid(kind: &'static str, value: &str, reason: &'static str) -> Error {
+/// An ID refused before any network traffic; `?` turns it into
+/// [`Error::InvalidId`](crate::Error::InvalidId), with the same fields.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {kind} {value:?}: {reason}")]
+pub struct InvalidId {
+    /// Which ID, such as `"cart ID"`.
+    pub kind: &'static str,
+    /// The value given, shortened when long.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: &'static str,
+}
+
+fn invalid(kind: &'static str, value: &str, reason: &'static str) -> InvalidId {
     let mut quoted: String = value.chars().take(MAX_QUOTED).collect();
     if quoted.len() < value.len() {
         quoted.push('…');
     }
-    Error::InvalidId {
+    InvalidId {
         kind,
         value: quoted,
         reason,
@@ -43,7 +56,7 @@ fn invalid(kind: &'static str, value: &str, reason: &'static str) -> Error {
 
 /// Parses a GUID in its usual text forms: hyphenated (the wire form), with or
 /// without braces, or as 32 hex digits.
-fn parse_guid(kind: &'static str, value: &str) -> Result<Uuid, Error> {
+fn parse_guid(kind: &'static str, value: &str) -> Result<Uuid, InvalidId> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(invalid(kind, value, "it is empty"));
@@ -86,9 +99,9 @@ macro_rules! guid_id {
         }
 
         impl FromStr for $name {
-            type Err = Error;
+            type Err = InvalidId;
 
-            fn from_str(s: &str) -> Result<Self, Error> {
+            fn from_str(s: &str) -> Result<Self, InvalidId> {
                 parse_guid($kind, s).map(Self)
             }
         }
@@ -106,37 +119,37 @@ macro_rules! guid_id {
         }
 
         impl IntoId<$name> for $name {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 Ok(self)
             }
         }
 
         impl IntoId<$name> for &$name {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 Ok(*self)
             }
         }
 
         impl IntoId<$name> for Uuid {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 Ok($name(self))
             }
         }
 
         impl IntoId<$name> for &str {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 self.parse()
             }
         }
 
         impl IntoId<$name> for String {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 self.parse()
             }
         }
 
         impl IntoId<$name> for &String {
-            fn into_id(self) -> Result<$name, Error> {
+            fn into_id(self) -> Result<$name, InvalidId> {
                 self.parse()
             }
         }
@@ -196,7 +209,7 @@ impl OrderId {
     }
 
     /// Checks that this ID is safe to put in a request path.
-    pub(crate) fn check_path_safe(&self) -> Result<(), Error> {
+    pub(crate) fn check_path_safe(&self) -> Result<(), InvalidId> {
         check_path_segment("order ID", &self.0)
     }
 }
@@ -204,7 +217,7 @@ impl OrderId {
 /// Checks that an opaque ID (an order, product, SKU or availability ID) is
 /// safe in a URL path segment unencoded: ASCII letters, digits, `-`, `.`,
 /// `_` and `~`, at most [`OrderId::MAX_LEN`] of them, and not `.` or `..`.
-pub(crate) fn check_path_segment(kind: &'static str, value: &str) -> Result<(), Error> {
+pub(crate) fn check_path_segment(kind: &'static str, value: &str) -> Result<(), InvalidId> {
     if value.is_empty() {
         return Err(invalid(kind, value, "it is empty"));
     }
@@ -224,27 +237,6 @@ pub(crate) fn check_path_segment(kind: &'static str, value: &str) -> Result<(), 
     Ok(())
 }
 
-/// Whether a byte stands for itself in a URL: an unreserved character of
-/// RFC 3986 (ASCII letters, digits, `-`, `.`, `_` and `~`).
-pub(crate) fn is_unreserved(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
-}
-
-/// Appends `text` to `out` percent-encoded: every byte but the unreserved
-/// ones as `%XX`, in upper-case hex.
-pub(crate) fn push_percent_encoded(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in text.bytes() {
-        if is_unreserved(byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-    }
-}
-
 impl fmt::Debug for OrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "OrderId({:?})", self.0)
@@ -260,9 +252,9 @@ impl fmt::Display for OrderId {
 }
 
 impl FromStr for OrderId {
-    type Err = Error;
+    type Err = InvalidId;
 
-    fn from_str(s: &str) -> Result<Self, Error> {
+    fn from_str(s: &str) -> Result<Self, InvalidId> {
         let id = OrderId(s.to_owned());
         id.check_path_safe()?;
         Ok(id)
@@ -276,32 +268,32 @@ impl AsRef<str> for OrderId {
 }
 
 impl IntoId<OrderId> for OrderId {
-    fn into_id(self) -> Result<OrderId, Error> {
+    fn into_id(self) -> Result<OrderId, InvalidId> {
         self.check_path_safe()?;
         Ok(self)
     }
 }
 
 impl IntoId<OrderId> for &OrderId {
-    fn into_id(self) -> Result<OrderId, Error> {
+    fn into_id(self) -> Result<OrderId, InvalidId> {
         self.clone().into_id()
     }
 }
 
 impl IntoId<OrderId> for &str {
-    fn into_id(self) -> Result<OrderId, Error> {
+    fn into_id(self) -> Result<OrderId, InvalidId> {
         self.parse()
     }
 }
 
 impl IntoId<OrderId> for String {
-    fn into_id(self) -> Result<OrderId, Error> {
+    fn into_id(self) -> Result<OrderId, InvalidId> {
         OrderId(self).into_id()
     }
 }
 
 impl IntoId<OrderId> for &String {
-    fn into_id(self) -> Result<OrderId, Error> {
+    fn into_id(self) -> Result<OrderId, InvalidId> {
         self.parse()
     }
 }
@@ -340,7 +332,7 @@ mod tests {
             assert!(text.starts_with("invalid cart ID"), "{text}");
             assert!(matches!(
                 err,
-                Error::InvalidId {
+                InvalidId {
                     kind: "cart ID",
                     ..
                 }
@@ -372,7 +364,7 @@ mod tests {
             assert!(
                 matches!(
                     err,
-                    Error::InvalidId {
+                    InvalidId {
                         kind: "order ID",
                         ..
                     }

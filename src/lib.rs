@@ -41,8 +41,8 @@
 //! }
 //! ```
 //!
-//! IDs are accepted as `&str`, `String`, [`Uuid`] or the typed [`CustomerId`]
-//! and [`CartId`] ([`IntoId`]); anything that is not a GUID is refused with
+//! IDs are accepted as `&str`, `String`, [`Uuid`] or the typed [`CustomerId`](model::CustomerId)
+//! and [`CartId`](model::CartId) ([`IntoId`](model::IntoId)); anything that is not a GUID is refused with
 //! [`Error::InvalidId`] before any network traffic. Every fallible call
 //! returns [`Error`]; an [`auth::AuthError`] converts into it, so one `?`
 //! serves a whole tool.
@@ -127,7 +127,7 @@
 //! from time to time, so look it up when buying:
 //! [`Client::availability_to_buy`] finds the first purchasable availability
 //! in a segment (or fails with [`Error::NoPurchasableAvailability`]), and
-//! [`Availability::line_item`] makes the line item on a term and billing
+//! [`Availability::line_item`](model::Availability::line_item) makes the line item on a term and billing
 //! cycle it offers:
 //!
 //! ```no_run
@@ -169,7 +169,7 @@
 //!
 //! Product, SKU and availability IDs are refused before sending unless they
 //! are path-safe (letters, digits, `-`, `.`, `_`, `~`).
-//! [`Availability::line_item`] matches billing cycles whatever their case
+//! [`Availability::line_item`](model::Availability::line_item) matches billing cycles whatever their case
 //! (the catalog says `Annual`, carts `annual`); a term without a billing
 //! cycle, as reservations have, takes each cycle the SKU supports, and an
 //! availability without terms (perpetual software, the Azure plan) is bought
@@ -261,7 +261,7 @@
 //! line error 400041. Error codes whose fix is not obvious (800073/800074:
 //! the customer is under review, retry in days; 900329: the endpoint wants an
 //! App+User token; and the others the 2023 documentation adds) carry a hint
-//! ([`FaultCode::hint`]) that ends the error's message.
+//! ([`FaultCode::hint`](model::FaultCode::hint)) that ends the error's message.
 //!
 //! # Retries and idempotency
 //!
@@ -308,15 +308,15 @@
 //!   with [`Client::create_cart_with_request_id`] and the ID
 //!   [`Error::request_id`] reported, or one you stored before the first send.
 //!
-//! The [`Journal`] does both, durably: before each call that may act it
+//! The [`Journal`](journal::Journal) does both, durably: before each call that may act it
 //! records what makes the repeat safe, and after it what came back, so a
 //! tool killed at any point and run again finishes the purchase and buys
 //! nothing twice; a finished purchase returns its outcome and sends nothing.
 //! It is the recipe:
 //!
 //! ```no_run
-//! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
 //! use partner_center_cart::journal::{Journal, Purchase};
+//! use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
 //! use partner_center_cart::{Client, WaitOptions};
 //!
 //! # fn main() -> Result<(), partner_center_cart::Error> {
@@ -334,7 +334,7 @@
 //! # }
 //! ```
 //!
-//! [`PurchaseOutcome`] lists the orders, the line items to buy again and the
+//! [`PurchaseOutcome`](journal::PurchaseOutcome) lists the orders, the line items to buy again and the
 //! orders awaiting a purchase order; the [`journal`] module says what is
 //! recorded when, and how to keep it in a store of your own.
 //!
@@ -360,7 +360,7 @@
 //! | [`TermNotOffered`](Error::TermNotOffered), [`NoPurchasableAvailability`](Error::NoPurchasableAvailability) | the availability does not offer the term and billing cycle (those it does are listed), or the segment has none to buy |
 //! | [`Token`](Error::Token), [`Auth`](Error::Auth) | the token provider failed during a call (its error is the `source()`; the message says whether anything had reached Partner Center), or could not be set up |
 //! | [`Transport`](Error::Transport) | no complete response: connect failure, timeout, broken connection (retried before any response) |
-//! | [`Service`](Error::Service) | a status that is not a success, or a fault sent with a 2xx; [`ServiceError::fault`] gives the code, description and data (transient ones are retried) |
+//! | [`Service`](Error::Service) | a status that is not a success, or a fault sent with a 2xx; [`ServiceError::fault`](error::ServiceError::fault) gives the code, description and data (transient ones are retried) |
 //! | [`RetryAfterTooLong`](Error::RetryAfterTooLong) | the service asked for a longer wait than the policy allows |
 //! | [`ResponseTooLarge`](Error::ResponseTooLarge), [`ResponseTooDense`](Error::ResponseTooDense), [`ListTooLarge`](Error::ListTooLarge), [`ListTimedOut`](Error::ListTimedOut), [`BadNextLink`](Error::BadNextLink) | a response or a list went past a bound (see [Reliability and security](#reliability-and-security)) |
 //! | [`WaitTimedOut`](Error::WaitTimedOut), [`OrderMismatch`](Error::OrderMismatch) | orders still pending at the wait's deadline; a read of one order returned another |
@@ -455,7 +455,7 @@
 //! `Display`, `Debug` and log records only with its control characters,
 //! line and paragraph separators and bidirectional marks escaped (`\n`,
 //! `\u{1b}`, `\u{202e}`), so a reply cannot forge a log line or drive a
-//! terminal. Accessors such as [`ServiceError::message`] give the text as it
+//! terminal. Accessors such as [`ServiceError::message`](error::ServiceError::message) give the text as it
 //! came.
 //!
 //! **What stays secret.** Bearer tokens, client secrets, refresh tokens and
@@ -540,42 +540,37 @@
 pub mod auth;
 mod client;
 mod cloud;
-mod config;
-mod error;
+mod dates;
+mod encoding;
+pub mod error;
+mod error_kind;
+mod failure;
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
-mod fault_probe;
 mod footprint;
+mod http;
 mod ids;
 pub mod journal;
+mod logging;
 pub mod model;
-mod options;
 mod retry;
 mod text;
 mod token;
 mod transport;
-mod wait;
 
-pub use client::Client;
+pub use client::{CheckoutCart, CheckoutOptions, Client, ClientBuilder, WaitOptions, WaitProgress};
 pub use cloud::Cloud;
-pub use config::{
-    ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_LIST_BYTES, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT, Proxy,
-};
-pub use error::{ApiFault, BoxError, CallInfo, Error, FaultCode, ServiceError, TransportErrorKind};
-pub use ids::{CartId, CustomerId, IntoId, OrderId};
-pub use journal::{Journal, Purchase, PurchaseOutcome};
-pub use model::{
-    Availability, BillingCycle, Cart, CartCheckoutResult, CartLineItem, NewCart, Order, OrderError,
-    OrderLineItem, OrderStatus, Product, Sku,
-};
-pub use options::{CheckoutCart, CheckoutOptions};
+pub use failure::Error;
+pub use http::proxy::Proxy;
+pub use model::cart::{Cart, CartLineItem, NewCart};
+pub use model::checkout::CartCheckoutResult;
+pub use model::enums::BillingCycle;
+pub use model::order::OrderStatus;
 pub use retry::RetryPolicy;
-pub use token::{AccessToken, TokenClaims, TokenProvider};
+pub use token::{AccessToken, TokenProvider};
 pub use transport::ServerTime;
 pub use uuid::Uuid;
-pub use wait::{MAX_REQUESTS_PER_MINUTE, WaitOptions, WaitProgress};
 
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]

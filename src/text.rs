@@ -41,6 +41,34 @@ impl fmt::Display for Escaped<'_> {
     }
 }
 
+/// How much of a body that is not JSON an error quotes.
+pub(crate) const SNIPPET_CHARS: usize = 300;
+
+/// Folds white space and the characters [`is_unsafe`] names
+/// into single spaces, and shortens the text.
+pub(crate) fn snippet(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    for word in text.split(|c: char| c.is_whitespace() || is_unsafe(c)) {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        for c in word.chars() {
+            if chars == max_chars {
+                out.push('…');
+                return out;
+            }
+            out.push(c);
+            chars += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

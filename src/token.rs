@@ -2,16 +2,13 @@
 //! and the [`AccessToken`] it hands out. The providers themselves live in
 //! [`auth`](crate::auth).
 
-mod base64url;
 mod claims;
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::error::BoxError;
+use crate::error_kind::BoxError;
 
-#[cfg(feature = "fake")]
-pub(crate) use base64url::encode as base64url_encode;
 pub use claims::TokenClaims;
 
 /// A source of bearer tokens for Partner Center.

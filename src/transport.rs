@@ -2,7 +2,6 @@
 //! policy, caps what it reads and turns responses into results or errors.
 
 use std::cell::Cell;
-use std::io::Read;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -10,24 +9,25 @@ use serde::de::DeserializeOwned;
 use ureq::http;
 use uuid::Uuid;
 
-use crate::config::Settings;
-use crate::error::{ApiFault, BoxError, CallInfo, Error, ServiceError, TransportErrorKind};
-use crate::fault_probe::{declares_fields, is_fault};
+use crate::dates::{parse_http_date, parse_retry_after};
+use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
+use crate::failure::{CallInfo, Error, ServiceError, classify};
 use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
-use crate::model::{from_body, strip_bom};
-use crate::retry::{Bounds, Stop, Verdict, classify, parse_http_date, parse_retry_after};
+use crate::http::{
+    CLIENT_NAME, ReadFailure, ReadResponse, exchange, header_str, parse_error_body, transport_kind,
+};
+use crate::logging::LOG_TARGET;
+use crate::model::from_body;
+use crate::retry::{Bounds, Stop};
+use crate::text::{SNIPPET_CHARS, snippet};
 use crate::token::TokenProvider;
+use fault_probe::{declares_fields, is_fault};
 
+mod fault_probe;
 mod paging;
+mod settings;
 
-/// The `log` target of every record this crate writes.
-pub(crate) const LOG_TARGET: &str = "partner_center_cart";
-
-/// How much of an error body is read; the rest is left unread.
-const ERROR_BODY_LIMIT: u64 = 64 * 1024;
-
-/// How much of a body that is not JSON an error quotes.
-const SNIPPET_CHARS: usize = 300;
+pub(crate) use settings::Settings;
 
 /// The HTTP methods the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,24 +415,6 @@ impl Transport {
         })
     }
 
-    /// Runs one exchange. Under a deadline, the whole of it, from the name
-    /// lookup to the last byte of the body, gets only the time left.
-    fn run<B: ureq::AsSendBody>(
-        &self,
-        request: http::Request<B>,
-        time_left: Option<Duration>,
-    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
-        match time_left {
-            None => self.agent.run(request),
-            Some(left) => self.agent.run(
-                self.agent
-                    .configure_request(request)
-                    .timeout_global(Some(left))
-                    .build(),
-            ),
-        }
-    }
-
     /// Makes one attempt, within `time_left` if there is a deadline.
     fn attempt(
         &self,
@@ -467,7 +449,7 @@ impl Transport {
             .header("MS-RequestId", call.request_id.to_string())
             .header("MS-CorrelationId", call.correlation_id.to_string())
             .header("X-Locale", settings.locale.as_str())
-            .header("MS-PartnerCenter-Client", crate::config::CLIENT_NAME);
+            .header("MS-PartnerCenter-Client", CLIENT_NAME);
         if let Some(application) = &settings.application_name {
             builder = builder.header("MS-PartnerCenter-Application", application.as_str());
         }
@@ -487,28 +469,25 @@ impl Transport {
         })?;
         // A GET goes without a body; a POST or PUT always has one, if only an
         // empty one, so that it carries `Content-Length`.
-        let sent = match request.method {
-            Method::Get => self.run(head, time_left),
+        let limit = settings.max_response_bytes;
+        let response = match request.method {
+            Method::Get => exchange(&self.agent, head, time_left, limit),
             Method::Post | Method::Put => {
                 let (parts, ()) = head.into_parts();
                 let body: &[u8] = request.body.as_deref().unwrap_or_default();
-                self.run(http::Request::from_parts(parts, body), time_left)
+                let request = http::Request::from_parts(parts, body);
+                exchange(&self.agent, request, time_left, limit)
             }
-        };
-        let response = sent.map_err(|error| transport_error(error, None, call))?;
-        let response =
-            read_response(response, settings.max_response_bytes).map_err(
-                |failure| match failure {
-                    ReadFailure::TooLarge { status } => Error::ResponseTooLarge {
-                        status,
-                        limit: settings.max_response_bytes,
-                        call: *call,
-                    },
-                    ReadFailure::Broken { status, error } => {
-                        transport_error(error, Some(status), call)
-                    }
-                },
-            )?;
+        }
+        .map_err(|failure| match failure {
+            ReadFailure::Unanswered(error) => transport_error(error, None, call),
+            ReadFailure::TooLarge { status } => Error::ResponseTooLarge {
+                status,
+                limit,
+                call: *call,
+            },
+            ReadFailure::Broken { status, error } => transport_error(error, Some(status), call),
+        })?;
         self.note_date(&response);
         if response.status == 401 {
             self.tokens.token_refused(&token);
@@ -549,71 +528,6 @@ impl Unsent {
     }
 }
 
-/// A response read whole, within the crate's limits.
-pub(crate) struct ReadResponse {
-    pub(crate) status: u16,
-    pub(crate) headers: http::HeaderMap,
-    /// A success's whole body, or the start of a failure's.
-    pub(crate) body: Vec<u8>,
-}
-
-impl ReadResponse {
-    pub(crate) fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        header_str(&self.headers, name)
-    }
-}
-
-/// Why a response could not be read.
-pub(crate) enum ReadFailure {
-    /// A success body over the limit; it was not read whole.
-    TooLarge { status: u16 },
-    /// The connection failed while the body was read.
-    Broken { status: u16, error: ureq::Error },
-}
-
-/// Reads a response the one way this crate reads them: a success body up to
-/// `limit` bytes, refusing a larger one (declared or not) without reading it
-/// whole; of a failure, only the first [`ERROR_BODY_LIMIT`] bytes, which is
-/// all an error reports, and whatever arrived if the body breaks off.
-pub(crate) fn read_response(
-    response: http::Response<ureq::Body>,
-    limit: u64,
-) -> Result<ReadResponse, ReadFailure> {
-    let status = response.status().as_u16();
-    let (parts, mut body) = response.into_parts();
-    let mut read = ReadResponse {
-        status,
-        headers: parts.headers,
-        body: Vec::new(),
-    };
-    if !read.is_success() {
-        let _ = body
-            .as_reader()
-            .take(ERROR_BODY_LIMIT)
-            .read_to_end(&mut read.body);
-        return Ok(read);
-    }
-    let declared = read
-        .header("content-length")
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(ReadFailure::TooLarge { status });
-    }
-    read.body = body
-        .with_config()
-        .limit(limit)
-        .read_to_vec()
-        .map_err(|error| match error {
-            ureq::Error::BodyExceedsLimit(_) => ReadFailure::TooLarge { status },
-            error => ReadFailure::Broken { status, error },
-        })?;
-    Ok(read)
-}
-
 /// What a retry's log record adds about the next attempt.
 fn retry_note(verdict: Verdict, new_request: bool, refusal: bool) -> &'static str {
     if refusal {
@@ -643,10 +557,6 @@ fn retry_reason(error: &Error) -> String {
     }
 }
 
-fn header_str<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
-}
-
 /// Classifies an error of the HTTP stack.
 fn transport_error(error: ureq::Error, status: Option<u16>, call: &CallInfo) -> Error {
     Error::Transport {
@@ -654,25 +564,6 @@ fn transport_error(error: ureq::Error, status: Option<u16>, call: &CallInfo) -> 
         status,
         call: *call,
         source: Box::new(error),
-    }
-}
-
-/// What kind of failure an error of the HTTP stack is.
-pub(crate) fn transport_kind(error: &ureq::Error) -> TransportErrorKind {
-    match error {
-        ureq::Error::Timeout(_) => TransportErrorKind::Timeout,
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => TransportErrorKind::Connect,
-        ureq::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-                TransportErrorKind::Timeout
-            }
-            std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable => {
-                TransportErrorKind::Connect
-            }
-            _ => TransportErrorKind::Io,
-        },
-        ureq::Error::Tls(_) | ureq::Error::TlsRequired => TransportErrorKind::Tls,
-        _ => TransportErrorKind::Other,
     }
 }
 
@@ -699,170 +590,5 @@ fn service_error(
             .then(|| header_str(headers, "location").map(|value| snippet(value, SNIPPET_CHARS)))
             .flatten(),
         call,
-    }
-}
-
-/// Reads an error body in whichever shape it came: the documented fault, the
-/// throttling reply (`statusCode`, `message`), another JSON object with a
-/// message, text or HTML, or nothing.
-pub(crate) fn parse_error_body(body: &[u8]) -> (Option<ApiFault>, Option<String>) {
-    let body = strip_bom(body).trim_ascii();
-    if body.is_empty() {
-        return (None, None);
-    }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return (None, Some(text_snippet(body)));
-    };
-    let Some(object) = value.as_object() else {
-        return (None, Some(snippet(&value.to_string(), SNIPPET_CHARS)));
-    };
-    if let Some(fault) = fault_of(object) {
-        return (Some(fault), None);
-    }
-    let message = object
-        .get("message")
-        .or_else(|| object.get("error").and_then(|error| error.get("message")))
-        .or_else(|| object.get("error_description"))
-        .and_then(serde_json::Value::as_str)
-        .map(|text| snippet(text, 1024));
-    (
-        None,
-        message.or_else(|| Some(snippet(&value.to_string(), SNIPPET_CHARS))),
-    )
-}
-
-/// The fault an error object holds, in any of the service's shapes: `code`
-/// with `description` or `message`, or `description` alone, keys in any
-/// case. A `message` without a `code` is a throttling reply, not a fault.
-fn fault_of(object: &serde_json::Map<String, serde_json::Value>) -> Option<ApiFault> {
-    let field = |name: &str| {
-        object
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
-    };
-    let code = field("code");
-    let description = field("description").or_else(|| code.and(field("message")));
-    if code.is_none() && description.is_none() {
-        return None;
-    }
-    let mut fault = serde_json::Map::new();
-    for (name, value) in [
-        ("code", code),
-        ("description", description),
-        ("data", field("data")),
-        ("source", field("source")),
-    ] {
-        if let Some(value) = value {
-            fault.insert(name.to_owned(), value.clone());
-        }
-    }
-    serde_json::from_value(serde_json::Value::Object(fault)).ok()
-}
-
-/// The readable start of a body that is not JSON: the title of an HTML page,
-/// or the text with its white space folded.
-fn text_snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let lower = text.to_ascii_lowercase();
-    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
-        && start + 7 <= end
-    {
-        return snippet(&text[start + 7..end], SNIPPET_CHARS);
-    }
-    snippet(&text, SNIPPET_CHARS)
-}
-
-/// Folds white space and the characters [`crate::text::is_unsafe`] names
-/// into single spaces, and shortens the text.
-pub(crate) fn snippet(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    let mut chars = 0;
-    for word in text.split(|c: char| c.is_whitespace() || crate::text::is_unsafe(c)) {
-        if word.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-            chars += 1;
-        }
-        for c in word.chars() {
-            if chars == max_chars {
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            chars += 1;
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::FaultCode;
-
-    #[test]
-    fn error_bodies_in_every_shape() {
-        let (fault, message) =
-            parse_error_body(include_bytes!("../tests/fixtures/apifault-404.json"));
-        let fault = fault.unwrap();
-        assert_eq!(fault.code, Some(FaultCode::Number(3000)));
-        assert_eq!(fault.source.as_deref(), Some("PartnerFD"));
-        assert_eq!(message, None);
-
-        let (fault, message) =
-            parse_error_body(include_bytes!("../tests/fixtures/throttled-429.json"));
-        assert_eq!(fault, None);
-        assert_eq!(
-            message.as_deref(),
-            Some("Rate limit is exceeded. Try again in 57 seconds.")
-        );
-
-        let (fault, _) =
-            parse_error_body(b"\xEF\xBB\xBF{\"code\":\"800064\",\"description\":\"busy\"}");
-        assert_eq!(fault.unwrap().code, Some(FaultCode::Text("800064".into())));
-
-        for body in [
-            &br#"{"code":400072,"message":"The item is unavailable."}"#[..],
-            br#"{"Code":400072,"Description":"The item is unavailable.","Source":"PartnerFD"}"#,
-        ] {
-            let (fault, message) = parse_error_body(body);
-            let fault = fault.unwrap();
-            assert_eq!(fault.code, Some(FaultCode::Number(400_072)));
-            assert_eq!(
-                fault.description.as_deref(),
-                Some("The item is unavailable.")
-            );
-            assert_eq!(message, None);
-        }
-
-        let html = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
-        assert_eq!(
-            parse_error_body(html),
-            (None, Some("502 Bad Gateway".into()))
-        );
-        assert_eq!(parse_error_body(b""), (None, None));
-        assert_eq!(parse_error_body(b"  \r\n"), (None, None));
-        assert_eq!(
-            parse_error_body(b"Bad\r\n  request"),
-            (None, Some("Bad request".into()))
-        );
-        assert_eq!(parse_error_body(b"[1,2]"), (None, Some("[1,2]".into())));
-        let (fault, message) = parse_error_body(br#"{"code":{"nested":true},"description":5}"#);
-        assert_eq!(fault, None);
-        assert!(message.is_some());
-    }
-
-    #[test]
-    fn snippets_are_short_and_single_line() {
-        let long = "word ".repeat(1000);
-        let short = snippet(&long, 20);
-        assert_eq!(short.chars().count(), 21);
-        assert!(short.ends_with('…'));
-        assert_eq!(snippet("a\u{0}\u{7}b\n\nc", 20), "a b c");
-        assert_eq!(text_snippet(b"<title></title"), "<title></title");
-        assert_eq!(text_snippet(b"</title><title>"), "</title><title>");
     }
 }

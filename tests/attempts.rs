@@ -15,10 +15,10 @@ use std::time::Duration;
 use common::{CART, CUSTOMER, builder, client, fast_retries, start};
 use partner_center_cart::auth::ClientCredentialsProvider;
 use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, Reply};
-use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
 use partner_center_cart::{
-    AccessToken, BoxError, CheckoutOptions, Client, Error, TokenProvider, Uuid,
+    AccessToken, CheckoutOptions, Client, Error, TokenProvider, Uuid, error::BoxError,
 };
+use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
 use token_endpoint::FakeTokenEndpoint;
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";

@@ -17,7 +17,7 @@ use std::time::Duration;
 use partner_center_cart::auth::{
     AuthError, ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider, StaticTokenProvider,
 };
-use partner_center_cart::{Client, Cloud, RetryPolicy, TokenProvider, TransportErrorKind};
+use partner_center_cart::{Client, Cloud, RetryPolicy, TokenProvider, error::TransportErrorKind};
 use records::records;
 use serde_json::json;
 use token_endpoint::{Answer, FakeTokenEndpoint};

@@ -6,9 +6,11 @@ mod common;
 
 use common::{CUSTOMER, client, fixture, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{
-    Availability, BillingCycle, CartErrorCode, CatalogFilter, Collection, Product, Segment, Sku,
-    TargetView,
+use partner_center_cart::{
+    BillingCycle,
+    model::{
+        Availability, CartErrorCode, CatalogFilter, Collection, Product, Segment, Sku, TargetView,
+    },
 };
 use partner_center_cart::{CartLineItem, Error, NewCart};
 use serde_json::{Value, json};
@@ -544,7 +546,9 @@ fn line_items_built_from_the_catalog_go_through() {
     let availability = client
         .availability_to_buy(CUSTOMER, BASIC.0, BASIC.1, &Segment::Commercial)
         .unwrap();
-    let refused = availability.line_item(25, "P1M", BillingCycle::Annual);
+    let refused = availability
+        .line_item(25, "P1M", BillingCycle::Annual)
+        .map_err(Error::from);
     assert!(
         matches!(refused, Err(Error::TermNotOffered { ref offered, .. }) if offered.len() == 3),
         "{refused:?}"

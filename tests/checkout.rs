@@ -9,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use common::{CART, CUSTOMER, TOKEN, builder, client, fast_retries, fixture, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::model::{BillingCycle, LineItemTransactionType, OrderStatus};
+use partner_center_cart::{BillingCycle, OrderStatus, model::LineItemTransactionType};
 use partner_center_cart::{
-    CartId, CheckoutOptions, Client, Cloud, CustomerId, Error, FaultCode, RetryPolicy,
-    TransportErrorKind, Uuid,
+    CheckoutOptions, Client, Cloud, Error, RetryPolicy, Uuid,
+    error::TransportErrorKind,
+    model::{CartId, CustomerId, FaultCode},
 };
 
 fn request_id_of(fake: &FakePartnerCenter, index: usize) -> Uuid {

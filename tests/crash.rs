@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use common::tools::{command, exit_code, folder, purchase_in, text};
 use common::{CUSTOMER, start};
-use partner_center_cart::Journal;
 use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest, Reply};
+use partner_center_cart::journal::Journal;
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";

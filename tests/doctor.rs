@@ -12,10 +12,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::{CUSTOMER, fast_retries, start};
+use partner_center_cart::BillingCycle;
 use partner_center_cart::auth::ClientCredentialsProvider;
 use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, FakeToken, Reply};
-use partner_center_cart::model::BillingCycle;
-use partner_center_cart::{CartLineItem, Client, Cloud, NewCart, Order, Proxy, TokenProvider};
+use partner_center_cart::{
+    CartLineItem, Client, Cloud, NewCart, Proxy, TokenProvider, model::Order,
+};
 use support::doctor::{Line, Mark, Setup, examine, report};
 use token_endpoint::{Answer, FakeTokenEndpoint};
 

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use common::{CART, CUSTOMER, builder, checkouts, client, fast_retries, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::model::{
-    BillingCycle, CartError, CartErrorCode, CartLineItem, NewCart, OrderStatus,
+use partner_center_cart::{
+    BillingCycle, CartLineItem, NewCart, OrderStatus,
+    model::{CartError, CartErrorCode},
 };
-use partner_center_cart::{CheckoutOptions, Error, Order, Uuid};
+use partner_center_cart::{CheckoutOptions, Error, Uuid, model::Order};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use common::{CUSTOMER, builder, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{
-    BillingCycle, CartError, CartErrorCode, CartLineItem, CartStatus, NewCart, OrderStatus,
-    ParticipantType, ProvisioningStatus,
+use partner_center_cart::{
+    BillingCycle, CartLineItem, NewCart, OrderStatus,
+    model::{CartError, CartErrorCode, CartStatus, ParticipantType, ProvisioningStatus},
 };
 use partner_center_cart::{
-    Cart, CartCheckoutResult, Client, Cloud, Error, FaultCode, Order, OrderId, Uuid,
+    Cart, CartCheckoutResult, Client, Cloud, Error, Uuid,
+    model::{FaultCode, Order, OrderId},
 };
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";

@@ -12,8 +12,15 @@ use common::{CUSTOMER, checkouts, client, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::journal::JournalError;
 use partner_center_cart::journal::{Event, JournalStore, Record};
-use partner_center_cart::model::{BillingCycle, CartError, CartErrorCode, CartLineItem, NewCart};
-use partner_center_cart::{BoxError, Error, Journal, Purchase};
+use partner_center_cart::{
+    BillingCycle, CartLineItem, NewCart,
+    model::{CartError, CartErrorCode},
+};
+use partner_center_cart::{
+    Error,
+    error::BoxError,
+    journal::{Journal, Purchase},
+};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";

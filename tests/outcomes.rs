@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use common::{CUSTOMER, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
-use partner_center_cart::{CartCheckoutResult, Client, Error, Order, OrderStatus};
+use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
+use partner_center_cart::{CartCheckoutResult, Client, Error, OrderStatus, model::Order};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 

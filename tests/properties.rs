@@ -22,8 +22,9 @@ use common::{CART, CUSTOMER, TOKEN, start};
 use partner_center_cart::fake::{FAKE_TENANT_ID, FakeToken, Reply};
 use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
 use partner_center_cart::{
-    AccessToken, ApiFault, CartCheckoutResult, CartId, CheckoutOptions, Client, CustomerId, Error,
-    OrderId, Proxy, RetryPolicy, Uuid,
+    AccessToken, CartCheckoutResult, CheckoutOptions, Client, Error, Proxy, RetryPolicy, Uuid,
+    error::InvalidId,
+    model::{ApiFault, CartId, CustomerId, OrderId},
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -642,7 +643,7 @@ fn is_hyphenated_lower_hex(text: &str) -> bool {
 
 fn check_guid_id<T>(text: &str, kind: &str) -> Result<(), TestCaseError>
 where
-    T: std::str::FromStr<Err = Error> + std::fmt::Display + PartialEq + std::fmt::Debug,
+    T: std::str::FromStr<Err = InvalidId> + std::fmt::Display + PartialEq + std::fmt::Debug,
 {
     match text.parse::<T>() {
         Ok(id) => {
@@ -656,6 +657,8 @@ where
             prop_assert_eq!(spelled, Some(shown));
         }
         Err(error) => {
+            // `?` turns the refusal into this variant, fields unchanged.
+            let error = Error::from(error);
             let Error::InvalidId {
                 kind: got, value, ..
             } = &error
@@ -701,7 +704,7 @@ proptest! {
                 prop_assert_eq!(id.to_string().parse::<OrderId>().ok(), Some(id));
             }
             Err(error) => {
-                prop_assert!(matches!(error, Error::InvalidId { kind: "order ID", .. }), "{:?}", error);
+                prop_assert!(matches!(Error::from(error.clone()), Error::InvalidId { kind: "order ID", .. }), "{:?}", error);
                 prop_assert!(!error.to_string().is_empty());
                 let unreserved = text.bytes().all(is_unreserved);
                 prop_assert!(

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use common::{CART, CUSTOMER, builder, client, start};
 use partner_center_cart::fake::{RecordedRequest, Reply};
 use partner_center_cart::{
-    BillingCycle, CartLineItem, Error, NewCart, RetryPolicy, TransportErrorKind,
+    BillingCycle, CartLineItem, Error, NewCart, RetryPolicy, error::TransportErrorKind,
 };
 use serde_json::json;
 

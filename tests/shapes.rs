@@ -9,10 +9,11 @@ mod common;
 
 use common::{CUSTOMER, client, fixture, quick_wait, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{
-    BillingCycle, CartLineItem, NewCart, ParticipantType, PurchaseCommitment, RenewsTo,
+use partner_center_cart::{
+    BillingCycle, CartLineItem, NewCart,
+    model::{ParticipantType, PurchaseCommitment, RenewsTo},
 };
-use partner_center_cart::{Error, Order};
+use partner_center_cart::{Error, model::Order};
 use serde_json::{Value, json};
 
 const BUSINESS_STANDARD: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
@@ -447,7 +448,7 @@ where
 #[test]
 fn the_documented_order_and_cart_examples_decode_and_encode_back() {
     use partner_center_cart::CartCheckoutResult;
-    use partner_center_cart::model::{Cart, Collection};
+    use partner_center_cart::{Cart, model::Collection};
 
     round_trip::<Order>("order-create-response.json");
     round_trip::<Order>("order-get-response.json");

@@ -20,7 +20,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use partner_center_cart::auth::AuthError;
-use partner_center_cart::{AccessToken, Client, Cloud, Error, TokenClaims, TokenProvider};
+use partner_center_cart::{AccessToken, Client, Cloud, Error, TokenProvider, auth::TokenClaims};
 
 use super::clean;
 
@@ -186,7 +186,7 @@ pub fn report(setup: &Setup<'_>, lines: &[Line]) -> bool {
 
 fn token_line(
     setup: &Setup<'_>,
-    token: &Result<AccessToken, partner_center_cart::BoxError>,
+    token: &Result<AccessToken, partner_center_cart::error::BoxError>,
 ) -> Line {
     let error = match token {
         Ok(token) => {
@@ -466,7 +466,10 @@ fn network_line(client: &Client, error: Option<&Error>) -> Line {
     }
 }
 
-fn access_line(setup: &Setup<'_>, read: &Result<Vec<partner_center_cart::Order>, Error>) -> Line {
+fn access_line(
+    setup: &Setup<'_>,
+    read: &Result<Vec<partner_center_cart::model::Order>, Error>,
+) -> Line {
     let customer = clean(setup.customer);
     let error = match read {
         Ok(orders) => {

@@ -7,7 +7,10 @@ pub mod doctor;
 pub mod provider;
 
 use partner_center_cart::CartCheckoutResult;
-use partner_center_cart::model::{Availability, Cart, Order, Product, Sku};
+use partner_center_cart::{
+    Cart,
+    model::{Availability, Order, Product, Sku},
+};
 
 /// Prints a cart and its line items, with the errors of any in error.
 pub fn print_cart(cart: &Cart) {

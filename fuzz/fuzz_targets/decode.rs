@@ -10,7 +10,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use partner_center_cart::model::{Availability, Collection, Order, OrderLineItem, Product, Sku};
-use partner_center_cart::{ApiFault, CartCheckoutResult};
+use partner_center_cart::{CartCheckoutResult, model::ApiFault};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

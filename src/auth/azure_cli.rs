@@ -12,12 +12,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
 use super::entra::seconds;
-use super::error::AuthError;
 use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
-use crate::error::BoxError;
+use crate::error_kind::BoxError;
+use crate::failure::AuthError;
 use crate::model::strip_bom;
-use crate::transport::snippet;
+use crate::text::snippet;
 
 /// The default time the CLI gets to answer.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -310,7 +310,7 @@ impl AzureCliProvider {
                 Some((index, bytes)) => output[index] = Some(bytes),
                 None if !stopped => {
                     log::warn!(
-                        target: crate::transport::LOG_TARGET,
+                        target: crate::logging::LOG_TARGET,
                         "{} exited, but what it started still held its output at the {:?} timeout; stopping them",
                         self.program_name(),
                         self.timeout,

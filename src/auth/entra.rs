@@ -11,17 +11,20 @@ use serde::Deserialize;
 use ureq::http;
 
 use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
-use super::error::{AuthError, EntraError};
 use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
-use crate::config::{
-    Proxy, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url, timeout_ok,
+use crate::dates::parse_retry_after;
+use crate::encoding::push_percent_encoded;
+use crate::error_kind::{BoxError, TransportErrorKind, classify_transport};
+use crate::failure::{AuthError, EntraError};
+use crate::http::{
+    Proxy, ReadFailure, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url,
+    exchange, timeout_ok, transport_kind,
 };
-use crate::error::BoxError;
-use crate::ids::push_percent_encoded;
+use crate::logging::LOG_TARGET;
 use crate::model::strip_bom;
-use crate::retry::{RetryPolicy, Stop, classify_transport, parse_retry_after};
-use crate::transport::{LOG_TARGET, ReadFailure, read_response, snippet, transport_kind};
+use crate::retry::{RetryPolicy, Stop};
+use crate::text::snippet;
 
 /// The default timeout of each phase of a token request.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -693,7 +696,7 @@ impl TokenEndpoint {
             // with an error of their own.
             Stop::OutOfTime(error) => error.unwrap_or_else(|| AuthError::Transport {
                 url: url.to_owned(),
-                kind: crate::error::TransportErrorKind::Timeout,
+                kind: TransportErrorKind::Timeout,
                 source: Arc::new(std::io::Error::from(std::io::ErrorKind::TimedOut)),
             }),
         })
@@ -710,14 +713,17 @@ impl TokenEndpoint {
             .header("Content-Type", "application/x-www-form-urlencoded")
             .body(form.as_bytes())
             .map_err(|error| transport(ureq::Error::Http(error)))?;
-        let response = self.agent.run(request).map_err(transport)?;
         let response =
-            read_response(response, MAX_RESPONSE_BYTES).map_err(|failure| match failure {
-                ReadFailure::TooLarge { .. } => AuthError::InvalidResponse {
-                    problem: format!("it is larger than {MAX_RESPONSE_BYTES} bytes"),
-                    source: None,
-                },
-                ReadFailure::Broken { error, .. } => transport(error),
+            exchange(&self.agent, request, None, MAX_RESPONSE_BYTES).map_err(|failure| {
+                match failure {
+                    ReadFailure::TooLarge { .. } => AuthError::InvalidResponse {
+                        problem: format!("it is larger than {MAX_RESPONSE_BYTES} bytes"),
+                        source: None,
+                    },
+                    ReadFailure::Unanswered(error) | ReadFailure::Broken { error, .. } => {
+                        transport(error)
+                    }
+                }
             })?;
         if !response.is_success() {
             let retry_after = response

@@ -1,13 +1,12 @@
 //! Choosing a token provider from environment variables, the ones the
 //! `checkout` example reads too.
 
-use std::ffi::OsString;
-
-use super::error::AuthError;
 use super::{AzureCliProvider, ClientCredentialsProvider, RefreshTokenProvider};
 use super::{StaticTokenProvider, TokenProvider};
 use crate::cloud::Cloud;
-use crate::transport::LOG_TARGET;
+use crate::failure::AuthError;
+pub(crate) use crate::http::Lookup;
+use crate::logging::LOG_TARGET;
 
 /// A bearer token, used as it is.
 pub(crate) const TOKEN: &str = super::EnvTokenProvider::DEFAULT_VARIABLE;
@@ -26,9 +25,6 @@ pub(crate) const AUTH: &str = "PARTNER_CENTER_AUTH";
 pub(crate) const CLOUD: &str = "PARTNER_CENTER_CLOUD";
 /// The API's base URL, over the cloud's.
 pub(crate) const BASE_URL: &str = "PARTNER_CENTER_BASE_URL";
-
-/// Reads one variable: the process environment, or a table in tests.
-pub(crate) type Lookup<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 
 /// Picks a token provider from environment variables:
 ///
@@ -248,7 +244,9 @@ fn config(message: String) -> AuthError {
 
 /// A lookup in a table of variables, for tests.
 #[cfg(test)]
-pub(crate) fn lookup_in(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
+pub(crate) fn lookup_in(
+    vars: &[(&str, &str)],
+) -> impl Fn(&str) -> Option<std::ffi::OsString> + use<> {
     let vars: Vec<(String, String)> = vars
         .iter()
         .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
@@ -256,7 +254,7 @@ pub(crate) fn lookup_in(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsStri
     move |name| {
         vars.iter()
             .find(|(n, _)| n == name)
-            .map(|(_, value)| OsString::from(value))
+            .map(|(_, value)| std::ffi::OsString::from(value))
     }
 }
 
@@ -358,6 +356,7 @@ mod tests {
     fn a_value_that_is_not_unicode_is_named() {
         #[cfg(unix)]
         {
+            use std::ffi::OsString;
             use std::os::unix::ffi::OsStringExt;
             let lookup = |name: &str| (name == TOKEN).then(|| OsString::from_vec(vec![0xff, 0xfe]));
             let error = choose(&lookup).unwrap_err();

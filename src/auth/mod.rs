@@ -4,7 +4,7 @@
 //! The client asks its [`TokenProvider`] for a token before every attempt of
 //! every call and never keeps one itself, so a provider decides how long a
 //! token lives. Any closure `Fn() -> Result<T, E>` whose `T` converts into a
-//! `String` and whose `E` into a [`BoxError`](crate::BoxError) is a
+//! `String` and whose `E` into a [`BoxError`](crate::error::BoxError) is a
 //! provider:
 //!
 //! ```
@@ -150,7 +150,7 @@
 //! choose one at run time (the examples do so from `--auth`):
 //!
 //! ```
-//! use partner_center_cart::{AccessToken, BoxError, Client, TokenProvider};
+//! use partner_center_cart::{AccessToken, Client, TokenProvider, error::BoxError};
 //!
 //! struct FromVault;
 //!
@@ -170,14 +170,14 @@ mod azure_cli;
 mod cache;
 mod entra;
 pub(crate) mod env;
-mod error;
 mod simple;
 
+pub use crate::failure::auth::{AuthError, EntraError, SharedError};
 pub use azure_cli::{AzureCliBuilder, AzureCliProvider};
 pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
 pub use env::from_env;
-pub use error::{AuthError, EntraError, SharedError};
 pub use simple::{EnvTokenProvider, StaticTokenProvider};
 
-pub use crate::token::{AccessToken, TokenClaims, TokenProvider};
+pub use crate::token::TokenClaims;
+use crate::token::{AccessToken, TokenProvider};

@@ -4,9 +4,9 @@
 use std::env::{self, VarError};
 use std::fmt;
 
-use super::error::AuthError;
 use super::{AccessToken, TokenProvider};
-use crate::error::BoxError;
+use crate::error_kind::BoxError;
+use crate::failure::AuthError;
 
 /// One fixed token, given every time. It is not checked or refreshed: when
 /// it expires, calls fail with 401.

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::error::{Error, FaultCode};
+use crate::model::FaultCode;
 use crate::model::{
     Availability, BillingCycle, CartError, CartErrorCode, CartLineItem, Product, Segment, Sku,
 };
@@ -391,7 +391,7 @@ impl Catalog {
         };
         let cycle = item.billing_cycle.clone().unwrap_or(BillingCycle::Unknown);
         let term = item.term_duration.as_deref().unwrap_or_default();
-        if let Err(Error::TermNotOffered { offered, .. }) =
+        if let Err(crate::model::TermNotOffered { offered, .. }) =
             availability.line_item(item.quantity, term, cycle.clone())
         {
             let offered: Vec<String> = offered.iter().map(ToString::to_string).collect();

@@ -632,7 +632,7 @@ mod tests {
         );
         for secs in (0..4_000_000_000_u64).step_by(7_777_777) {
             let text = http_date(at(secs));
-            assert_eq!(crate::retry::parse_http_date(&text), Some(secs), "{text}");
+            assert_eq!(crate::dates::parse_http_date(&text), Some(secs), "{text}");
         }
     }
 }

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::catalog::Catalog;
 use super::{RecordedRequest, Reply};
-use crate::error::FaultCode;
 use crate::ids::{CartId, OrderId};
+use crate::model::FaultCode;
 use crate::model::{
     Attributes, Cart, CartCheckoutResult, CartError, CartErrorCode, CartLineItem, CartLinks,
     CartStatus, Collection, CollectionLinks, LineItemTransactionType, Link, LinkHeader, Order,

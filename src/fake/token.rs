@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 
 use super::Reply;
 use crate::cloud::Cloud;
-use crate::token::{AccessToken, base64url_encode};
+use crate::encoding::base64url::encode as base64url_encode;
+use crate::token::AccessToken;
 
 /// The tenant of a [`FakeToken`] unless one is set.
 pub const FAKE_TENANT_ID: &str = "6a1e0b8e-55b5-4b8a-9ad6-0f4e9fbd7cf1";

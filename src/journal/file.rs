@@ -4,8 +4,9 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{JournalError, JournalStore, Record};
-use crate::error::{BoxError, Error};
+use super::{JournalStore, Record};
+use crate::error_kind::BoxError;
+use crate::failure::{Error, JournalError};
 
 /// A journal kept in a file, one JSON record a line, for
 /// [`Journal::open`](super::Journal::open).
@@ -80,7 +81,7 @@ impl JournalStore for FileStore {
             parse_lines(&text).map_err(|problem| format!("{}: {problem}", self.path.display()))?;
         if whole < text.len() {
             log::warn!(
-                target: crate::transport::LOG_TARGET,
+                target: crate::logging::LOG_TARGET,
                 "{}: ignoring a torn last line of {} bytes, left by a crash before its call was sent",
                 self.path.display(),
                 text.len() - whole

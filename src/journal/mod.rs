@@ -26,7 +26,7 @@
 //!
 //! ```no_run
 //! use partner_center_cart::journal::{Journal, Purchase};
-//! use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+//! use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
 //! use partner_center_cart::{Client, WaitOptions};
 //!
 //! # fn main() -> Result<(), partner_center_cart::Error> {
@@ -48,18 +48,20 @@ mod file;
 mod outcome;
 mod run;
 
+pub use crate::failure::journal::JournalError;
 pub use file::FileStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{BoxError, Error};
+use crate::error_kind::BoxError;
+use crate::failure::Error;
 use crate::ids::{CartId, CustomerId, IntoId};
 use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart};
 use crate::text::Escaped;
@@ -194,41 +196,6 @@ pub trait JournalStore: Send {
     /// Whatever kept the record from being stored; the call it guards is
     /// not sent.
     fn append(&mut self, record: &Record) -> Result<(), BoxError>;
-}
-
-/// What went wrong in a journal, as [`Error::Journal`] carries it.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum JournalError {
-    /// Another process (or another journal in this one) holds the journal
-    /// file: two runs at once could buy twice.
-    #[error("the journal {} is in use by another process; wait for it to finish", .path.display())]
-    Locked {
-        /// The file.
-        path: PathBuf,
-    },
-
-    /// The store could not read or write a record. When a write failed, the
-    /// call it guarded was not sent.
-    #[error("the purchase journal failed: {0}")]
-    Store(#[source] BoxError),
-
-    /// A key was run again with other contents than those it was started
-    /// with.
-    #[error("purchase {} was started with other contents: {difference}; give it another key to buy this", Escaped(.key))]
-    ContentDiffers {
-        /// The key.
-        key: String,
-        /// What differs.
-        difference: String,
-    },
-
-    /// The purchase is being run by another thread of this process.
-    #[error("purchase {} is already running in this process", Escaped(.key))]
-    Busy {
-        /// The key.
-        key: String,
-    },
 }
 
 /// A durable record of purchases; see the [module docs](self).

@@ -5,13 +5,12 @@ use uuid::Uuid;
 use super::outcome::{PurchaseOutcome, flatten};
 use super::{Event, Journal, JournalError, Progress, Purchase, difference};
 use crate::client::Client;
-use crate::error::Error;
+use crate::client::{CheckoutOptions, WaitOptions};
+use crate::failure::Error;
 use crate::ids::CartId;
+use crate::logging::LOG_TARGET;
 use crate::model::{Cart, CartCheckoutResult, CartLineItem, CartStatus, Order};
-use crate::options::CheckoutOptions;
 use crate::text::Escaped;
-use crate::transport::LOG_TARGET;
-use crate::wait::WaitOptions;
 
 /// The service's code for a checkout of a cart already checked out, which
 /// older versions of the service sent instead of replaying the result.

@@ -291,7 +291,7 @@ pub struct CartLinks {
 /// A cart to create: its line items and the partner-of-record attestation.
 ///
 /// ```
-/// use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart, ParticipantType};
+/// use partner_center_cart::{BillingCycle, CartLineItem, NewCart, model::ParticipantType};
 ///
 /// let cart = NewCart::new()
 ///     .line_item(CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly).term_duration("P1M"))
@@ -344,7 +344,7 @@ impl NewCart {
     /// customer already has, add it with [`line_item`](Self::line_item).
     ///
     /// ```
-    /// use partner_center_cart::model::{BillingCycle, CartLineItem, NewCart};
+    /// use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
     ///
     /// let item = |id: &str| CartLineItem::new(id, 20, BillingCycle::Monthly).term_duration("P1M");
     /// let cart = NewCart::new().line_item_with_new_commerce_addons(
@@ -427,7 +427,7 @@ fn push_with_new_commerce_addons(
 /// Build one with [`CartLineItem::new`] and the setters:
 ///
 /// ```
-/// use partner_center_cart::model::{BillingCycle, CartLineItem};
+/// use partner_center_cart::{BillingCycle, CartLineItem};
 ///
 /// let item = CartLineItem::new("DZH318Z0BQ36:004G:DZH318Z08C0S", 1, BillingCycle::OneTime)
 ///     .term_duration("P1Y")
@@ -748,7 +748,7 @@ macro_rules! cart_error_codes {
         pub enum CartErrorCode {
             $( $(#[$doc])* $variant, )+
             /// A code this version of the crate does not know.
-            Other(crate::error::FaultCode),
+            Other(crate::model::FaultCode),
         }
 
         impl CartErrorCode {
@@ -763,9 +763,9 @@ macro_rules! cart_error_codes {
             /// What to do about the error, for the codes whose fix is not
             /// obvious from their description, such as 400041 (a
             /// new-commerce add-on without its base); see
-            /// [`FaultCode::hint`](crate::FaultCode::hint).
+            /// [`FaultCode::hint`](super::FaultCode::hint).
             pub fn hint(&self) -> Option<&'static str> {
-                crate::error::FaultCode::Number(self.code()?).hint()
+                crate::model::FaultCode::Number(self.code()?).hint()
             }
 
             /// The documented name, such as `CatalogItemIdIsNotValid`.
@@ -779,7 +779,7 @@ macro_rules! cart_error_codes {
             fn from_number(number: i64) -> Self {
                 match number {
                     $( $code => CartErrorCode::$variant, )+
-                    other => CartErrorCode::Other(crate::error::FaultCode::Number(other)),
+                    other => CartErrorCode::Other(crate::model::FaultCode::Number(other)),
                 }
             }
 
@@ -792,7 +792,7 @@ macro_rules! cart_error_codes {
                         return CartErrorCode::$variant;
                     }
                 )+
-                CartErrorCode::Other(crate::error::FaultCode::Text(text.to_owned()))
+                CartErrorCode::Other(crate::model::FaultCode::Text(text.to_owned()))
             }
         }
     };
@@ -882,7 +882,7 @@ impl<'de> Deserialize<'de> for CartErrorCode {
 
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<CartErrorCode, E> {
                 Ok(i64::try_from(v).map_or_else(
-                    |_| CartErrorCode::Other(crate::error::FaultCode::Text(v.to_string())),
+                    |_| CartErrorCode::Other(crate::model::FaultCode::Text(v.to_string())),
                     CartErrorCode::from_number,
                 ))
             }
@@ -903,7 +903,7 @@ impl<'de> Deserialize<'de> for CartErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::FaultCode;
+    use crate::model::FaultCode;
 
     #[test]
     fn cart_error_codes_read_numbers_and_names() {

@@ -17,7 +17,6 @@ use super::{
     BillingCycle, CartLineItem, Link, null_as_default, object_or_objects, string_or_none,
     text_or_none,
 };
-use crate::error::Error;
 use crate::text::Escaped;
 
 wire_enum! {
@@ -126,7 +125,7 @@ impl CatalogFilter {
 /// Percent-encodes a query value: everything but the unreserved characters.
 pub(crate) fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    crate::ids::push_percent_encoded(&mut out, value);
+    crate::encoding::push_percent_encoded(&mut out, value);
     out
 }
 
@@ -369,7 +368,7 @@ pub struct SkuLinks {
 /// goes into a cart line item.
 ///
 /// ```
-/// use partner_center_cart::model::{Availability, BillingCycle, Segment};
+/// use partner_center_cart::{BillingCycle, model::{Availability, Segment}};
 ///
 /// # fn main() -> Result<(), partner_center_cart::Error> {
 /// let found: Vec<Availability> = serde_json::from_str(r#"[{
@@ -677,7 +676,7 @@ impl Availability {
     ///
     /// # Errors
     ///
-    /// [`Error::TermNotOffered`], listing the pairs that are offered, when
+    /// [`TermNotOffered`], listing the pairs that are offered, when
     /// none of [`offered_terms`](Self::offered_terms) is this term and
     /// billing cycle.
     pub fn line_item(
@@ -685,14 +684,14 @@ impl Availability {
         quantity: impl Into<i64>,
         term_duration: &str,
         billing_cycle: BillingCycle,
-    ) -> Result<CartLineItem, Error> {
+    ) -> Result<CartLineItem, TermNotOffered> {
         let term_duration = Some(term_duration.trim()).filter(|term| !term.is_empty());
         let offered = self.offered_terms();
         let Some(chosen) = offered
             .iter()
             .find(|offer| offer.matches(term_duration, &billing_cycle))
         else {
-            return Err(Error::TermNotOffered {
+            return Err(TermNotOffered {
                 catalog_item_id: self.catalog_item(),
                 requested: OfferedTerm {
                     term_duration: term_duration.map(str::to_owned),
@@ -718,6 +717,32 @@ impl Availability {
             availability.is_purchasable && availability.segment.as_ref() == Some(segment)
         })
     }
+}
+
+/// An availability is not sold on the term and billing cycle asked for;
+/// `?` turns it into [`Error::TermNotOffered`](crate::Error::TermNotOffered),
+/// with the same fields.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("catalog item {} is not offered as {requested}; it is offered as {}", Escaped(.catalog_item_id), join_terms(.offered))]
+pub struct TermNotOffered {
+    /// The catalog item.
+    pub catalog_item_id: String,
+    /// The term and billing cycle asked for.
+    pub requested: OfferedTerm,
+    /// Those the availability offers.
+    pub offered: Vec<OfferedTerm>,
+}
+
+/// The terms an error lists, or "nothing".
+pub(crate) fn join_terms(terms: &[OfferedTerm]) -> String {
+    if terms.is_empty() {
+        return "nothing".to_owned();
+    }
+    terms
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -774,7 +799,7 @@ mod tests {
             "catalog item CFQ7TTC0LH18:0001:CFQ7TTC0K971 is not offered as P1M/annual; \
              it is offered as P1M/monthly, P1Y/annual, P1Y/monthly"
         );
-        assert!(matches!(error, Error::TermNotOffered { ref offered, .. } if offered.len() == 3));
+        assert!(matches!(error, TermNotOffered { ref offered, .. } if offered.len() == 3));
         assert!(
             availability
                 .line_item(1, "", BillingCycle::OneTime)

@@ -3,8 +3,8 @@
 use crate::text::Escaped;
 use serde::{Deserialize, Serialize};
 
+use super::FaultCode;
 use super::{Attributes, Order, null_as_default};
-use crate::error::FaultCode;
 
 /// What a checkout returns: one order per order group that went through, and
 /// one error per order group that did not.

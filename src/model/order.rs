@@ -9,6 +9,7 @@ use super::{
     object_or_none, one_object_or_none, string_map, string_or_list, string_or_none,
 };
 use crate::ids::OrderId;
+use crate::text::Escaped;
 
 wire_enum! {
     /// Where an order stands (`OrderStatus`): the eleven statuses Partner
@@ -530,6 +531,30 @@ impl OrderLineItemLinks {
     pub fn is_empty(&self) -> bool {
         *self == OrderLineItemLinks::default()
     }
+}
+
+/// The pending orders with their statuses, for a log record or an error:
+/// `A (status "pending"), B (status "pending_review": under review, may
+/// take days)`. Statuses are quoted and escaped, being the service's text.
+pub(crate) fn describe_pending(pending: &[OrderId], orders: &[Order]) -> String {
+    pending
+        .iter()
+        .map(|id| {
+            let status = orders
+                .iter()
+                .find(|order| order.id == *id)
+                .and_then(|order| order.status.as_ref());
+            match status {
+                Some(status) if status.is_under_review() => format!(
+                    "{id} (status \"{}\": under review, may take days)",
+                    Escaped(status.as_str())
+                ),
+                Some(status) => format!("{id} (status \"{}\")", Escaped(status.as_str())),
+                None => format!("{id} (no status)"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

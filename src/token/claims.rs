@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
-use super::base64url;
+use crate::encoding::base64url;
 
 /// The longest token whose claims are read, in bytes. Entra ID's tokens are
 /// a few kilobytes; a longer string is refused before any decoding.

@@ -22,12 +22,14 @@ use serde::de::DeserializeOwned;
 use ureq::http::{HeaderName, HeaderValue};
 use uuid::Uuid;
 
-use super::{ApiRequest, LOG_TARGET, Method, Reply, Transport, Unsent, snippet};
-use crate::error::Error;
+use super::{ApiRequest, Method, Reply, Transport, Unsent};
+use crate::failure::Error;
 use crate::footprint::MEMORY_MULTIPLE;
+use crate::logging::LOG_TARGET;
 use crate::model::{Collection, Link, LinkHeader};
 use crate::retry::Bounds;
 use crate::text::Escaped;
+use crate::text::snippet;
 
 /// The most pages one list call reads.
 pub(crate) const MAX_PAGES: usize = 1_000;

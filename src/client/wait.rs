@@ -6,17 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::client::Client;
-use crate::error::Error;
+use super::Client;
+use crate::failure::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
-use crate::model::{CartCheckoutResult, Order, OrderStatus};
+use crate::logging::LOG_TARGET;
+use crate::model::{CartCheckoutResult, Order, OrderStatus, describe_pending};
 use crate::retry::{Bounds, Pacer};
 use crate::text::Escaped;
-use crate::transport::{LOG_TARGET, Unsent};
-
-/// The most requests a wait sends in a minute, whatever it is told: half of
-/// the 500 a minute that Partner Center documents per tenant for orders.
-pub const MAX_REQUESTS_PER_MINUTE: u32 = 250;
+use crate::transport::Unsent;
 
 type ProgressFn = dyn FnMut(&WaitProgress<'_>) + Send;
 
@@ -71,6 +68,10 @@ impl fmt::Debug for WaitOptions {
 }
 
 impl WaitOptions {
+    /// The most requests a wait sends in a minute, whatever it is told: half of
+    /// the 500 a minute that Partner Center documents per tenant for orders.
+    pub const MAX_REQUESTS_PER_MINUTE: u32 = 250;
+
     /// Sets how long to wait in all before giving up with
     /// [`Error::WaitTimedOut`]; `Duration::MAX` waits without a deadline.
     ///
@@ -97,10 +98,10 @@ impl WaitOptions {
     }
 
     /// Sets how many requests the wait may send in a minute, from 1 to
-    /// [`MAX_REQUESTS_PER_MINUTE`]; requests are spaced evenly to keep to it.
+    /// [`MAX_REQUESTS_PER_MINUTE`](Self::MAX_REQUESTS_PER_MINUTE); requests are spaced evenly to keep to it.
     /// Every request counts, retries included.
     pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
-        self.max_requests_per_minute = requests.clamp(1, MAX_REQUESTS_PER_MINUTE);
+        self.max_requests_per_minute = requests.clamp(1, Self::MAX_REQUESTS_PER_MINUTE);
         self
     }
 
@@ -154,6 +155,7 @@ impl fmt::Display for WaitProgress<'_> {
     }
 }
 
+/// # Waiting
 impl Client {
     /// Waits until every order of a checkout is final or needs the
     /// partner's action ([`OrderStatus::is_final`],
@@ -323,28 +325,4 @@ fn warn_of_unknown_statuses(orders: &[Order], warned: &mut HashSet<String>) {
             );
         }
     }
-}
-
-/// The pending orders with their statuses, for a log record or an error:
-/// `A (status "pending"), B (status "pending_review": under review, may
-/// take days)`. Statuses are quoted and escaped, being the service's text.
-pub(crate) fn describe_pending(pending: &[OrderId], orders: &[Order]) -> String {
-    pending
-        .iter()
-        .map(|id| {
-            let status = orders
-                .iter()
-                .find(|order| order.id == *id)
-                .and_then(|order| order.status.as_ref());
-            match status {
-                Some(status) if status.is_under_review() => format!(
-                    "{id} (status \"{}\": under review, may take days)",
-                    Escaped(status.as_str())
-                ),
-                Some(status) => format!("{id} (status \"{}\")", Escaped(status.as_str())),
-                None => format!("{id} (no status)"),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn resources_and_other_bodies_are_not_faults() {
-        let checkout = include_bytes!("../tests/fixtures/checkout-doc-example.json");
+        let checkout = include_bytes!("../../tests/fixtures/checkout-doc-example.json");
         assert!(!is_fault::<CartCheckoutResult>(checkout));
         // A resource with a code and a description of its own is still the
         // resource.

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::error::TransportErrorKind;
+use crate::error_kind::{TransportErrorKind, classify_status};
+use crate::http::{InvalidConfig, parse_error_body};
 use crate::model::strip_bom;
-use crate::text::Escaped;
-use crate::transport::{parse_error_body, snippet};
+use crate::text::{Escaped, snippet};
 
 /// An error shared behind an `Arc`, so that one failed refresh can be handed
 /// to every thread that waited for it.
@@ -133,11 +133,8 @@ impl AuthError {
     }
 
     /// Keeps the message of one of the crate's configuration checks.
-    pub(crate) fn from_config(error: crate::Error) -> Self {
-        match error {
-            crate::Error::InvalidConfig(message) => AuthError::InvalidConfig(message),
-            other => AuthError::InvalidConfig(other.to_string()),
-        }
+    pub(crate) fn from_config(error: InvalidConfig) -> Self {
+        AuthError::InvalidConfig(error.0)
     }
 }
 
@@ -283,7 +280,7 @@ impl EntraError {
     /// Whether the status is a transient one that the provider retries:
     /// 408, 429, 500, 502, 503 and 504. A 400 or 401 never is.
     pub fn is_retryable(&self) -> bool {
-        crate::retry::classify_status(self.status, None).is_retryable()
+        classify_status(self.status, None).is_retryable()
     }
 
     /// What to fix, for the errors whose cause is known.

@@ -1,0 +1,123 @@
+//! HTTP dates and `Retry-After` values, read without a date library.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Reads a `Retry-After` value: delay seconds or an HTTP date, measured from
+/// `now`. A date in the past means no wait. Anything unreadable gives `None`.
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // A number too large for u64 is still a (very long) wait.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let at = parse_http_date(value)?;
+    let now = now.duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Duration::from_secs(at.saturating_sub(now)))
+}
+
+/// Parses an HTTP date in any of its three forms (IMF-fixdate, RFC 850,
+/// asctime) to seconds since the Unix epoch.
+pub(crate) fn parse_http_date(value: &str) -> Option<u64> {
+    let fields: Vec<&str> = value
+        .split([' ', ',', '-'])
+        .filter(|field| !field.is_empty())
+        .collect();
+    // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT; RFC 850: Sunday, 06-Nov-94 08:49:37 GMT.
+    // asctime:     Sun Nov  6 08:49:37 1994
+    let (day, month, year, time) = match fields.as_slice() {
+        [_, day, month, year, time, "GMT"] => (*day, *month, *year, *time),
+        [_, month, day, time, year] => (*day, *month, *year, *time),
+        _ => return None,
+    };
+    let day: u64 = day.parse().ok()?;
+    let month = month_number(month)?;
+    let mut year: u64 = year.parse().ok()?;
+    if year < 100 {
+        year += if year < 70 { 2000 } else { 1900 };
+    }
+    let mut clock = time.split(':').map(|part| part.parse::<u64>().ok());
+    let (hour, minute, second) = (clock.next()??, clock.next()??, clock.next()??);
+    if clock.next().is_some() || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
+    {
+        return None;
+    }
+    let days = days_since_epoch(year, month, day)?;
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+fn month_number(name: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let index = MONTHS
+        .iter()
+        .position(|month| month.eq_ignore_ascii_case(name))?;
+    Some(index as u64 + 1)
+}
+
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian), for dates
+/// from 1970 on.
+fn days_since_epoch(year: u64, month: u64, day: u64) -> Option<u64> {
+    if !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Count years from March, so that the leap day falls at the end of a year.
+    let (year, month) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = year / 400;
+    let year_of_era = year % 400;
+    let day_of_year = (153 * month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    (era * 146_097 + day_of_era).checked_sub(719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_retry_after("57", now), Some(Duration::from_secs(57)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        for date in [
+            "Sun, 06 Nov 1994 08:50:07 GMT",
+            "Sunday, 06-Nov-94 08:50:07 GMT",
+            "Sun Nov  6 08:50:07 1994",
+        ] {
+            assert_eq!(
+                parse_retry_after(date, now),
+                Some(Duration::from_secs(30)),
+                "{date}"
+            );
+        }
+        assert_eq!(
+            parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now),
+            Some(Duration::ZERO)
+        );
+        for junk in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_retry_after(junk, now), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn civil_dates_match_known_epoch_days() {
+        assert_eq!(days_since_epoch(1970, 1, 1), Some(0));
+        assert_eq!(days_since_epoch(2000, 3, 1), Some(11_017));
+        assert_eq!(days_since_epoch(2026, 11, 24), Some(20_781));
+    }
+}

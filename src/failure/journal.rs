@@ -1,0 +1,42 @@
+//! The journal's own failures, which [`Error::Journal`](crate::Error::Journal)
+//! carries.
+
+use std::path::PathBuf;
+
+use crate::error_kind::BoxError;
+use crate::text::Escaped;
+
+/// What went wrong in a journal, as [`Error::Journal`](crate::Error::Journal) carries it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// Another process (or another journal in this one) holds the journal
+    /// file: two runs at once could buy twice.
+    #[error("the journal {} is in use by another process; wait for it to finish", .path.display())]
+    Locked {
+        /// The file.
+        path: PathBuf,
+    },
+
+    /// The store could not read or write a record. When a write failed, the
+    /// call it guarded was not sent.
+    #[error("the purchase journal failed: {0}")]
+    Store(#[source] BoxError),
+
+    /// A key was run again with other contents than those it was started
+    /// with.
+    #[error("purchase {} was started with other contents: {difference}; give it another key to buy this", Escaped(.key))]
+    ContentDiffers {
+        /// The key.
+        key: String,
+        /// What differs.
+        difference: String,
+    },
+
+    /// The purchase is being run by another thread of this process.
+    #[error("purchase {} is already running in this process", Escaped(.key))]
+    Busy {
+        /// The key.
+        key: String,
+    },
+}
