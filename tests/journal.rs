@@ -447,3 +447,38 @@ fn an_outcome_says_which_orders_need_the_partner() {
     );
     assert!(!outcome.is_complete() && outcome.bought_anything());
 }
+
+#[test]
+fn a_key_run_by_two_threads_at_once_is_bought_by_one_and_refused_to_the_other() {
+    let fake = fake();
+    let client = client(&fake);
+    let journal = Journal::with_store(MemoryStore::default()).unwrap();
+    fake.delay_checkout_answers(Duration::from_millis(500));
+    let (journal, client, fake_ref) = (&journal, &client, &fake);
+    std::thread::scope(|scope| {
+        let first = scope.spawn(move || journal.run(client, &purchase("same"), quick_wait()));
+        while checkouts(fake_ref).is_empty() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // The first thread's checkout is on its way: the second must not
+        // start the purchase again.
+        let error = journal
+            .run(client, &purchase("same"), quick_wait())
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Journal(JournalError::Busy { key }) if key == "same"),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("purchase same "), "{error}");
+        assert!(first.join().unwrap().unwrap().is_complete());
+    });
+    assert_eq!(checkouts(&fake).len(), 1);
+    assert_eq!(fake.carts(CUSTOMER).len(), 1);
+    assert_eq!(fake.orders().len(), 2);
+    // Once the first is done, the key is free again: its stored outcome.
+    let outcome = journal
+        .run(client, &purchase("same"), quick_wait())
+        .unwrap();
+    assert!(outcome.is_complete());
+    assert_eq!(checkouts(&fake).len(), 1);
+}
