@@ -35,12 +35,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use partner_center_cart::journal::{Journal, Purchase, PurchaseOutcome};
 use partner_center_cart::model::Segment;
-use partner_center_cart::{
-    BillingCycle, Client, Error, NewCart,
-    journal::{Journal, Purchase},
-};
-use partner_center_cart::{WaitOptions, journal::PurchaseOutcome};
+use partner_center_cart::{BillingCycle, Client, Error, NewCart, WaitOptions};
 
 const USAGE: &str = "usage: purchase <customer> <product>:<sku>=<quantity>[,<billing>,<term>]... \
                      [--journal=PATH] [--wait-seconds=N]";
