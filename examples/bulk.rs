@@ -148,7 +148,7 @@ fn buy_all(
     let queue = Mutex::new(orders.iter());
     let codes = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..parallel.max(1) {
+        for _ in 0..parallel.min(orders.len()).max(1) {
             scope.spawn(|| {
                 loop {
                     // Taken on a line of its own, so that the lock is let go at once.

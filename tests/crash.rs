@@ -344,3 +344,32 @@ fn bulk_says_what_is_left_and_exits_as_purchase_does() {
     let output = bulk(&dir, &fake, &["bad.csv"]);
     assert!(text(&output.stderr).contains("customer,product,sku,quantity,billing,term"));
 }
+
+#[test]
+fn bulk_with_more_workers_than_customers_ends_once_they_are_done() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    let dir = folder();
+    let file = csv(&dir, &customers(1));
+    // A careless --parallel starts no more workers than there are customers.
+    let mut tool = command("bulk", &env(&fake))
+        .current_dir(&dir)
+        .args([file.as_str(), &format!("--parallel={}", usize::MAX)])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = tool.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            tool.kill().unwrap();
+            tool.wait().unwrap();
+            panic!("bulk was still running 30 s after one customer");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+    assert_bought_once(&fake, &customers(1)[0]);
+}
