@@ -482,3 +482,23 @@ fn a_key_run_by_two_threads_at_once_is_bought_by_one_and_refused_to_the_other() 
     assert!(outcome.is_complete());
     assert_eq!(checkouts(&fake).len(), 1);
 }
+
+#[test]
+fn a_journal_line_that_cannot_be_read_is_reported_with_its_text_escaped() {
+    let path = journal_path("hostile");
+    // A complete line, so not torn: an unknown event named with a control
+    // sequence that would clear the screen.
+    std::fs::write(
+        &path,
+        "{\"key\":\"k\",\"event\":\"\\u001b[2J\\u001b[31mforged\"}\n",
+    )
+    .unwrap();
+    let error = Journal::open(&path).unwrap_err();
+    let text = error.to_string();
+    assert!(
+        matches!(error, Error::Journal(JournalError::Store(_))),
+        "{text}"
+    );
+    assert!(text.contains("line 1") && text.contains("forged"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+}

@@ -19,8 +19,9 @@ pub enum JournalError {
     },
 
     /// The store could not read or write a record. When a write failed, the
-    /// call it guarded was not sent.
-    #[error("the purchase journal failed: {0}")]
+    /// call it guarded was not sent. The store's message is escaped: it may
+    /// quote a record, and so the service's text.
+    #[error("the purchase journal failed: {}", Escaped(&.0.to_string()))]
     Store(#[source] BoxError),
 
     /// A key was run again with other contents than those it was started

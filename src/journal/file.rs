@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use super::{JournalStore, Record};
 use crate::error_kind::BoxError;
 use crate::failure::{Error, JournalError};
+use crate::text::Escaped;
 
 /// A journal kept in a file, one JSON record a line, for
 /// [`Journal::open`](super::Journal::open).
@@ -127,7 +128,11 @@ fn parse_lines(text: &[u8]) -> Result<(Vec<Record>, usize), String> {
         match serde_json::from_slice::<Record>(content) {
             Ok(record) => records.push(record),
             Err(_) if !complete => return Ok((records, start)),
-            Err(error) => return Err(format!("line {} cannot be read: {error}", number + 1)),
+            // The message may quote the line, and so the service's text.
+            Err(error) => {
+                let error = Escaped(&error.to_string()).to_string();
+                return Err(format!("line {} cannot be read: {error}", number + 1));
+            }
         }
         start = end;
     }
