@@ -12,7 +12,7 @@ use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
 use common::tools::{command, exit_code, folder, purchase_in, text};
-use common::{CUSTOMER, start};
+use common::{CUSTOMER, assert_one_request_id, checkouts, start};
 use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest, Reply};
 use partner_center_cart::journal::Journal;
 
@@ -133,10 +133,7 @@ fn purchase_killed_after_the_create_acted_finishes_with_one_cart() {
     assert_bought_once(&fake, CUSTOMER);
     let creates: Vec<RecordedRequest> = fake.requests().into_iter().filter(is_create).collect();
     assert_eq!(creates.len(), 2);
-    assert_eq!(
-        creates[0].header("ms-requestid"),
-        creates[1].header("ms-requestid")
-    );
+    assert_one_request_id(&creates);
 }
 
 #[test]
@@ -159,17 +156,13 @@ fn purchase_killed_while_a_checkouts_answer_is_on_its_way_buys_once() {
         for order in fake.orders() {
             assert!(text(&output.stdout).contains(order.id.as_str()), "{repeat}");
         }
-        let checkouts: Vec<RecordedRequest> =
-            fake.requests().into_iter().filter(is_checkout).collect();
+        let checkouts = checkouts(&fake);
         assert_eq!(checkouts.len(), 2, "{repeat}");
         assert_eq!(
             checkouts[0].path, checkouts[1].path,
             "{repeat}: the same cart"
         );
-        assert_eq!(
-            checkouts[0].header("ms-requestid"),
-            checkouts[1].header("ms-requestid")
-        );
+        assert_one_request_id(&checkouts);
     }
 }
 
@@ -272,7 +265,7 @@ fn bulk_buys_several_customers_at_once_one_line_each() {
     }
     // Four customers at once: four checkouts arrive before the first is
     // answered, and no fifth.
-    let checkouts: Vec<RecordedRequest> = fake.requests().into_iter().filter(is_checkout).collect();
+    let checkouts = checkouts(&fake);
     let first = checkouts[0].received_at;
     let at_once = checkouts
         .iter()

@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Output, Stdio};
 
 use common::tools::{command, exit_code, folder, purchase, purchase_in, text};
-use common::{CART, CUSTOMER, checkouts, client, start};
+use common::{CART, CUSTOMER, assert_one_request_id, checkouts, client, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
 use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
@@ -124,10 +124,7 @@ fn purchase_run_again_after_a_lost_checkout_finishes_it_and_buys_once() {
     assert_eq!(fake.carts(CUSTOMER).len(), 1);
     let checkouts = checkouts(&fake);
     assert_eq!(checkouts.len(), 2);
-    assert_eq!(
-        checkouts[0].header("ms-requestid"),
-        checkouts[1].header("ms-requestid")
-    );
+    assert_one_request_id(&checkouts);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{CUSTOMER, checkouts, client, quick_wait, start};
+use common::{CUSTOMER, assert_one_request_id, checkouts, client, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::journal::JournalError;
 use partner_center_cart::journal::{Event, JournalStore, Record};
@@ -189,14 +189,7 @@ fn a_crash_before_each_recorded_step_resumes_without_buying_twice() {
         assert!(outcome.to_string().contains("10003"), "{outcome}");
         assert_eq!(store.kinds().last().map(String::as_str), Some("finished"));
         // Every checkout of the cart carried the one recorded request ID.
-        let ids: Vec<_> = checkouts(&fake)
-            .iter()
-            .map(|request| request.header("ms-requestid").unwrap().to_owned())
-            .collect();
-        assert!(
-            ids.windows(2).all(|pair| pair[0] == pair[1]),
-            "{stop_at}: {ids:?}"
-        );
+        assert_one_request_id(&checkouts(&fake));
     }
 }
 
@@ -215,10 +208,7 @@ fn a_create_whose_answer_was_lost_is_repeated_with_its_request_id() {
         .filter(|request| request.method == "POST" && request.path.ends_with("/carts"))
         .collect();
     assert_eq!(creates.len(), 2);
-    assert_eq!(
-        creates[0].header("ms-requestid"),
-        creates[1].header("ms-requestid")
-    );
+    assert_one_request_id(&creates);
 }
 
 #[test]

@@ -51,6 +51,19 @@ pub fn checkouts(fake: &FakePartnerCenter) -> Vec<RecordedRequest> {
         .collect()
 }
 
+/// Asserts that `requests` are attempts of one call: each carried the same
+/// `MS-RequestId`.
+pub fn assert_one_request_id(requests: &[RecordedRequest]) {
+    let ids: Vec<Option<&str>> = requests
+        .iter()
+        .map(|request| request.header("ms-requestid"))
+        .collect();
+    assert!(
+        ids.first().is_some_and(Option::is_some) && ids.windows(2).all(|pair| pair[0] == pair[1]),
+        "{ids:?}"
+    );
+}
+
 pub fn start() -> FakePartnerCenter {
     FakePartnerCenter::start().expect("a fake Partner Center on loopback")
 }
