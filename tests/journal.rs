@@ -492,3 +492,50 @@ fn a_journal_line_that_cannot_be_read_is_reported_with_its_text_escaped() {
     assert!(text.contains("line 1") && text.contains("forged"), "{text}");
     assert!(!text.contains('\u{1b}'), "{text:?}");
 }
+
+#[test]
+fn a_cart_found_submitted_never_claims_the_orders_of_another_purchase() {
+    let fake = fake();
+    let client = client(&fake);
+    let store = MemoryStore::default();
+    let journal = Journal::with_store(store.clone()).unwrap();
+    // "second" creates its cart and stops before its checkout; "first"
+    // then buys the same for the same customer, while that cart lives.
+    store.refusing("checkout_sent");
+    journal
+        .run(&client, &purchase("second"), quick_wait())
+        .unwrap_err();
+    assert!(
+        journal
+            .run(&client, &purchase("first"), quick_wait())
+            .unwrap()
+            .is_complete()
+    );
+    // Lists lag: the orders of "first" are listed by now, new ones not.
+    let lag = Duration::from_secs(3);
+    fake.delay_order_lists(lag);
+    std::thread::sleep(lag + Duration::from_millis(200));
+    // "second" checks out, and dies before recording the result; its
+    // repeat is answered 800065 while its orders are not listed yet.
+    fake.refuse_repeated_checkouts();
+    store.refusing("checked_out");
+    journal
+        .run(&client, &purchase("second"), quick_wait())
+        .unwrap_err();
+    let outcome = journal
+        .run(&client, &purchase("second"), quick_wait())
+        .unwrap();
+    let first = journal.outcome("first").unwrap();
+    assert!(
+        outcome
+            .orders
+            .iter()
+            .all(|order| first.orders.iter().all(|mine| mine.id != order.id)),
+        "{outcome}"
+    );
+    assert!(
+        !outcome.orders_visible && outcome.bought_anything(),
+        "{outcome}"
+    );
+    assert_eq!(fake.orders().len(), 4, "each bought once");
+}

@@ -18,7 +18,8 @@
 //!
 //! An older service answers a repeated checkout with 800065 ("already
 //! submitted"); the journal then reads the cart, and reports it bought,
-//! with its orders where the order list shows them, never buying again.
+//! with its orders where the order list shows them (never those it holds
+//! for another purchase), never buying again.
 //!
 //! The default store is a file ([`Journal::open`], [`FileStore`]); a
 //! [`JournalStore`] keeps it anywhere else, such as a database. One journal
@@ -62,7 +63,7 @@ use uuid::Uuid;
 
 use crate::error_kind::BoxError;
 use crate::failure::Error;
-use crate::ids::{CartId, CustomerId, IntoId};
+use crate::ids::{CartId, CustomerId, IntoId, OrderId};
 use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart};
 use crate::text::Escaped;
 
@@ -299,6 +300,19 @@ impl Journal {
         Ok(())
     }
 
+    /// The orders the journal holds for purchases other than `key`, which
+    /// a cart of `key` found already submitted must not claim.
+    fn orders_of_others(&self, key: &str) -> HashSet<OrderId> {
+        let inner = self.lock();
+        inner
+            .purchases
+            .iter()
+            .filter(|(other, _)| other.as_str() != key)
+            .flat_map(|(_, progress)| progress.orders())
+            .cloned()
+            .collect()
+    }
+
     fn progress(&self, key: &str) -> Progress {
         self.lock().purchases.get(key).cloned().unwrap_or_default()
     }
@@ -344,6 +358,16 @@ struct Progress {
 }
 
 impl Progress {
+    /// The IDs of the orders recorded for the purchase.
+    fn orders(&self) -> impl Iterator<Item = &OrderId> {
+        let checked_out = self
+            .checked_out
+            .iter()
+            .flat_map(|(result, _)| &result.orders);
+        let finished = self.outcome.iter().flat_map(|outcome| &outcome.orders);
+        checked_out.chain(finished).map(|order| &order.id)
+    }
+
     fn apply(&mut self, event: Event) {
         match event {
             Event::Started {

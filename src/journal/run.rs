@@ -278,9 +278,12 @@ impl Run<'_> {
     }
 
     /// The orders of a cart checked out before, found in the customer's
-    /// order list, and whether they cover every line checked out.
+    /// order list, and whether they cover every line checked out. Orders
+    /// the journal holds for another purchase are never claimed.
     fn orders_of_submitted(&self, cart: &Cart) -> Result<(CartCheckoutResult, bool), Error> {
-        let listed = self.client.list_orders(self.purchase.customer)?;
+        let mut listed = self.client.list_orders(self.purchase.customer)?;
+        let others = self.journal.orders_of_others(&self.purchase.key);
+        listed.retain(|order| !others.contains(&order.id));
         let (orders, covered) = orders_of_cart(cart, &self.progress.checkout_lines, listed);
         let result = CartCheckoutResult {
             orders,
