@@ -19,8 +19,9 @@ use crate::text::Escaped;
 /// - A crash can leave the last line torn (written in part, with no line
 ///   end). Loading ignores that line and cuts it off, so that the next
 ///   record starts on a line of its own: the torn record was never
-///   acknowledged, so the call it guarded was never sent. Any other line
-///   that cannot be read is an error, never skipped.
+///   acknowledged, so the call it guarded was never sent. A last record
+///   written whole but for its line end is kept, and its line ended. Any
+///   other line that cannot be read is an error, never skipped.
 /// - The file is locked ([`File::try_lock`]) for as long as the store
 ///   lives: a second process (or a second store in this one) opening the
 ///   same file is refused with [`JournalError::Locked`]. The lock is the
@@ -88,6 +89,11 @@ impl JournalStore for FileStore {
                 text.len() - whole
             );
             self.truncate(whole as u64)?;
+        } else if text.last().is_some_and(|byte| *byte != b'\n') {
+            // A whole record whose line end was lost: end its line, so that
+            // the next record does not glue onto it.
+            self.file.write_all(b"\n")?;
+            self.file.sync_data()?;
         }
         Ok(records)
     }
