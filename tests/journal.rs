@@ -53,17 +53,24 @@ fn fake() -> FakePartnerCenter {
 }
 
 /// A store in memory, shared with the test, that can fail to store one
-/// kind of record: the crash just before the call that record guards.
+/// kind of record (the crash just before the record is durable), or store
+/// it and fail (the crash after it is durable, before the call it guards).
 #[derive(Clone, Default)]
 struct MemoryStore {
     records: Arc<Mutex<Vec<Record>>>,
     refuse: Arc<Mutex<Option<&'static str>>>,
+    keep_refused: Arc<Mutex<bool>>,
 }
 
 impl MemoryStore {
     fn refusing(&self, event: &'static str) -> MemoryStore {
         *self.refuse.lock().unwrap() = Some(event);
         self.clone()
+    }
+
+    fn storing_then_failing(&self, event: &'static str) -> MemoryStore {
+        *self.keep_refused.lock().unwrap() = true;
+        self.refusing(event)
     }
 
     fn kinds(&self) -> Vec<String> {
@@ -97,6 +104,9 @@ impl JournalStore for MemoryStore {
             .unwrap()
             .take_if(|refused| *refused == kind)
         {
+            if *self.keep_refused.lock().unwrap() {
+                self.records.lock().unwrap().push(record.clone());
+            }
             return Err(format!("the disk is full ({refused})").into());
         }
         self.records.lock().unwrap().push(record.clone());
@@ -190,6 +200,49 @@ fn a_crash_before_each_recorded_step_resumes_without_buying_twice() {
         assert_eq!(store.kinds().last().map(String::as_str), Some("finished"));
         // Every checkout of the cart carried the one recorded request ID.
         assert_one_request_id(&checkouts(&fake));
+    }
+}
+
+#[test]
+fn a_crash_after_each_record_and_before_its_call_resumes_without_buying_twice() {
+    for stop_after in [
+        "started",
+        "created",
+        "dropped",
+        "checkout_sent",
+        "checked_out",
+        "finished",
+    ] {
+        let fake = fake();
+        fake.inject_line_item_error(
+            RESERVED_VM,
+            CartError::new(CartErrorCode::InventoryNotAvailable, "Out of inventory."),
+        );
+        let client = client(&fake);
+        let store = MemoryStore::default();
+        let journal = Journal::with_store(store.storing_then_failing(stop_after)).unwrap();
+        journal
+            .run(&client, &purchase("k"), quick_wait())
+            .unwrap_err();
+        let sent_before = checkouts(&fake).len();
+        drop(journal);
+
+        let journal = Journal::with_store(store.clone()).unwrap();
+        let outcome = journal.run(&client, &purchase("k"), quick_wait()).unwrap();
+        assert_eq!(fake.carts(CUSTOMER).len(), 1, "{stop_after}: one cart");
+        assert_eq!(fake.orders().len(), 1, "{stop_after}: one order");
+        assert_eq!(outcome.orders.len(), 1, "{stop_after}: {outcome}");
+        assert_eq!(outcome.to_buy_again.len(), 1, "{stop_after}: {outcome}");
+        // A checkout recorded but not sent is sent once, on resume.
+        let sent = matches!(stop_after, "checked_out" | "finished");
+        assert_eq!(sent_before, usize::from(sent), "{stop_after}");
+        assert_one_request_id(&checkouts(&fake));
+        let finished = store
+            .kinds()
+            .iter()
+            .filter(|kind| *kind == "finished")
+            .count();
+        assert_eq!(finished, 1, "{stop_after}: finished once");
     }
 }
 
