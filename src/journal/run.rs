@@ -297,13 +297,16 @@ impl Run<'_> {
 /// cart lived (no earlier than its creation, before its expiry, to the
 /// second), each line of them one of the cart's lines not yet matched, by
 /// catalog item and quantity; the oldest first. Also whether they match
-/// every line.
+/// every line. A cart with no readable creation time bounds nothing, so it
+/// claims no order: an older order of the same items is not its own.
 fn orders_of_cart(
     cart: &Cart,
     lines: &[CartLineItem],
     mut listed: Vec<Order>,
 ) -> (Vec<Order>, bool) {
-    let from = cart.creation_timestamp.as_deref().and_then(to_the_second);
+    let Some(from) = cart.creation_timestamp.as_deref().and_then(to_the_second) else {
+        return (Vec::new(), false);
+    };
     let until = cart.expiration_timestamp.as_deref().and_then(to_the_second);
     let mut unmatched: Vec<&CartLineItem> = flatten(lines).collect();
     listed.sort_by(|a, b| a.creation_date.cmp(&b.creation_date));
@@ -312,7 +315,7 @@ fn orders_of_cart(
         let Some(made) = order.creation_date.as_deref().and_then(to_the_second) else {
             continue;
         };
-        if from.is_some_and(|from| made < from) || until.is_some_and(|until| made > until) {
+        if made < from || until.is_some_and(|until| made > until) {
             continue;
         }
         let mut left = unmatched.clone();
@@ -404,6 +407,13 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(!covered, "one line has no order yet");
         assert!(!orders_of_cart(&cart, &lines, Vec::new()).1);
+
+        let timeless = Cart {
+            creation_timestamp: None,
+            ..cart.clone()
+        };
+        let (found, covered) = orders_of_cart(&timeless, &lines, listed);
+        assert!(found.is_empty() && !covered, "{found:?}");
     }
 
     #[test]
