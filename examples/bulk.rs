@@ -19,7 +19,7 @@
 //!
 //! The rows of each customer become one purchase, named in the journal
 //! (`bulk.journal` in the current folder unless `--journal` says otherwise)
-//! by the CSV's path and the customer. N customers are bought at once (4 by
+//! by the CSV's canonical path and the customer. N customers are bought at once (4 by
 //! default), each from creating its cart to its orders being provisioned,
 //! and each gets one line with its outcome on standard output. A purchase
 //! started before resumes with the cart it started with; a row changed
@@ -51,7 +51,10 @@ type Order = (String, Vec<Row>);
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let Some(csv) = args.next() else {
+    // The purchases are named by the CSV's canonical path, however it is typed.
+    let canonical =
+        |csv: String| std::fs::canonicalize(&csv).map_or(csv, |p| p.display().to_string());
+    let Some(csv) = args.next().map(canonical) else {
         return usage("no CSV file given");
     };
     let (mut journal_path, mut parallel) = ("bulk.journal".to_owned(), 4);
@@ -196,9 +199,6 @@ fn buy(
         };
         cart = cart.line_item(item);
     }
-    journal.run(
-        client,
-        &Purchase::new(key, customer, cart)?,
-        WaitOptions::default(),
-    )
+    let purchase = Purchase::new(key, customer, cart)?;
+    journal.run(client, &purchase, WaitOptions::default())
 }

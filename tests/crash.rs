@@ -366,3 +366,24 @@ fn bulk_with_more_workers_than_customers_ends_once_they_are_done() {
     assert_eq!(status.code(), Some(0));
     assert_bought_once(&fake, &customers(1)[0]);
 }
+
+#[test]
+fn bulk_knows_a_batch_however_its_path_is_typed() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    let dir = folder();
+    let customers = customers(2);
+    let file = csv(&dir, &customers);
+    let output = bulk(&dir, &fake, &[&file]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    let sent = fake.requests().len();
+    let absolute = dir.join(&file).display().to_string();
+    for again in [format!("./{file}"), absolute] {
+        let output = bulk(&dir, &fake, &[&again]);
+        assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+        assert_eq!(fake.requests().len(), sent, "{again}: finished, nothing sent");
+    }
+    for customer in &customers {
+        assert_bought_once(&fake, customer);
+    }
+}
