@@ -46,6 +46,7 @@
 //! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>`, or
 //! `--product <ID> --sku <ID>`, starts a line item; `--quantity N` (default
 //! 1), `--billing <CYCLE>` (default `monthly`) and `--term <ISO-DURATION>`
+//! (for a product and SKU, default the first term offered on that cycle)
 //! apply to the item before them. A product and SKU are looked up at once:
 //! the purchasable availability in the segment gives the catalog item ID,
 //! and a term and billing cycle it does not offer is refused, listing those
@@ -62,7 +63,7 @@ use std::time::Duration;
 
 use partner_center_cart::{
     BillingCycle,
-    model::{CatalogFilter, Segment, TargetView},
+    model::{Availability, CatalogFilter, Segment, TargetView},
 };
 use partner_center_cart::{
     CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, TokenProvider, Uuid,
@@ -303,6 +304,18 @@ fn usage() -> String {
     format!("{USAGE}\nauth:    {PROVIDER_USAGE}\n{SECRETS}")
 }
 
+/// The first term an availability offers on a billing cycle, for an item
+/// given without `--term`; `""` when it offers none, which `line_item`
+/// then refuses, listing what it does offer.
+fn first_term(availability: &Availability, billing_cycle: &BillingCycle) -> String {
+    availability
+        .offered_terms()
+        .into_iter()
+        .find(|offered| &offered.billing_cycle == billing_cycle)
+        .and_then(|offered| offered.term_duration)
+        .unwrap_or_default()
+}
+
 /// Turns the items given by product and SKU into line items: the
 /// purchasable availability in the segment, on the term and billing cycle
 /// asked for.
@@ -317,11 +330,12 @@ fn look_up_items(client: &Client, options: &mut Options) -> Result<(), Error> {
             sku.as_deref().unwrap_or_default(),
             &segment,
         )?;
-        let item = availability.line_item(
-            asked.quantity,
-            asked.term_duration.as_deref().unwrap_or_default(),
-            asked.billing_cycle.clone().unwrap_or(BillingCycle::Monthly),
-        )?;
+        let billing_cycle = asked.billing_cycle.clone().unwrap_or(BillingCycle::Monthly);
+        let term = match &asked.term_duration {
+            Some(term) => term.clone(),
+            None => first_term(&availability, &billing_cycle),
+        };
+        let item = availability.line_item(asked.quantity, &term, billing_cycle)?;
         eprintln!(
             "{product} SKU {} -> {}",
             sku.as_deref().unwrap_or_default(),
