@@ -279,7 +279,9 @@
 //!   or an earlier attempt's outcome is unknown;
 //! - `401`, once: the token provider hears that its token was refused
 //!   ([`TokenProvider::token_refused`]), and the call is repeated with a
-//!   fresh token and the same request ID.
+//!   fresh token and the same request ID; a second `401` is final. The
+//!   repeat is an attempt like any other: it counts towards
+//!   [`max_attempts`](RetryPolicy::max_attempts) and waits its backoff.
 //!
 //! It never retries other 4xx statuses, and never after a 2xx, even one
 //! whose body cannot be decoded. `Retry-After` (seconds or an HTTP date) sets

@@ -27,20 +27,16 @@ impl Client {
     /// items in error, or without an ID, is refused before anything is sent.
     ///
     /// Checkout is idempotent per cart ID: checking out the same cart again
-    /// re-attempts it after a failure and returns the first result after a
-    /// success, never a second purchase. So when a checkout fails with an
-    /// outcome unknown ([`Error::should_repeat`], a crash), call it again for
-    /// the same cart, best with the same request ID
-    /// ([`checkout_with`](Self::checkout_with)).
+    /// re-attempts it after a failure and returns the first result, the
+    /// same orders, after a success, never a second purchase. So when a
+    /// checkout fails with an outcome unknown ([`Error::should_repeat`], a
+    /// crash), call it again for the same cart, best with the same request
+    /// ID ([`checkout_with`](Self::checkout_with)). (Older versions of the
+    /// service answered a repeat with 400 and code 800065; then
+    /// [`list_orders`](Self::list_orders) finds the orders.)
     ///
     /// A result with [`order_errors`](CartCheckoutResult::order_errors) is
     /// still `Ok`: some order groups went through and some did not.
-    ///
-    /// Checking out a cart that is already ordered returns the first
-    /// checkout's result again, the same orders, and buys nothing: Partner
-    /// Center's checkout is idempotent per cart. (Older versions of the
-    /// service answered 400 with code 800065 instead; then
-    /// [`list_orders`](Self::list_orders) finds the orders.)
     ///
     /// # Errors
     ///
