@@ -242,6 +242,37 @@ fn interleaved(rounds: usize, warm_up: usize, arms: &mut [&mut dyn FnMut()]) -> 
 // ---------------------------------------------------------------------------
 // Checkout through the client against raw ureq.
 
+/// The two arms of a checkout comparison: the client and a raw agent, both
+/// aimed at one fake, and the checkout URL the raw agent posts to.
+struct Arms {
+    fake: FakePartnerCenter,
+    client: Client,
+    agent: ureq::Agent,
+    url: String,
+}
+
+impl Arms {
+    fn start() -> Arms {
+        let fake = FakePartnerCenter::start().expect("a fake Partner Center on loopback");
+        let client = Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
+            .base_url(fake.base_url())
+            .retry_policy(RetryPolicy::none())
+            .proxy(Proxy::none())
+            .build()
+            .expect("a client for the fake");
+        let url = format!(
+            "{}/v1/customers/{CUSTOMER}/carts/{CART}/checkout",
+            fake.base_url()
+        );
+        Arms {
+            fake,
+            client,
+            agent: raw_agent(),
+            url,
+        }
+    }
+}
+
 /// An agent configured as the client configures its own: per-phase
 /// timeouts, no redirects, statuses as responses, no proxy.
 fn raw_agent() -> ureq::Agent {
@@ -287,18 +318,12 @@ fn raw_checkout<T>(agent: &ureq::Agent, url: &str, decode: impl FnOnce(&[u8]) ->
 }
 
 fn bench_calls(rounds: usize) -> f64 {
-    let fake = FakePartnerCenter::start().expect("a fake Partner Center on loopback");
-    let client = Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
-        .base_url(fake.base_url())
-        .retry_policy(RetryPolicy::none())
-        .proxy(Proxy::none())
-        .build()
-        .expect("a client for the fake");
-    let agent = raw_agent();
-    let url = format!(
-        "{}/v1/customers/{CUSTOMER}/carts/{CART}/checkout",
-        fake.base_url()
-    );
+    let Arms {
+        fake,
+        client,
+        agent,
+        url,
+    } = Arms::start();
     let reply = Reply::status(201).body(SMALL_RESULT);
 
     // Both arms must send the same request; compare what the fake saw.
@@ -612,18 +637,12 @@ fn bench_decodes(name: &str, body: &[u8], rounds: usize) -> f64 {
 /// body may take decoded, the fault check and the typed decode) against raw
 /// ureq with a `Value` decode; returns the throughput ratio client / raw.
 fn bench_large_calls(name: &str, body: &[u8], rounds: usize) -> f64 {
-    let fake = FakePartnerCenter::start().expect("a fake Partner Center on loopback");
-    let client = Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
-        .base_url(fake.base_url())
-        .retry_policy(RetryPolicy::none())
-        .proxy(Proxy::none())
-        .build()
-        .expect("a client for the fake");
-    let agent = raw_agent();
-    let url = format!(
-        "{}/v1/customers/{CUSTOMER}/carts/{CART}/checkout",
-        fake.base_url()
-    );
+    let Arms {
+        fake,
+        client,
+        agent,
+        url,
+    } = Arms::start();
     let reply = Reply::status(201).body(body.to_vec());
     println!("checkout of the {name} result over loopback: {rounds} interleaved calls each");
     let times = interleaved(

@@ -16,43 +16,10 @@
 //! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
 //!
-//! Options anywhere on the line (examples/README.md lists them too):
-//!
-//! - `-h`, `--help`: print the usage and exit 0.
-//! - `--json`: print JSON instead of tables; progress stays on standard
-//!   error.
-//! - `--request-id <GUID>`: repeat an earlier `checkout` or `create` whose
-//!   outcome is not known, with the request ID it printed; Partner Center
-//!   will not buy twice.
-//! - `--wait`: after checkout, name the orders made, then wait until they
-//!   are provisioned.
-//! - `--view <VIEW>`: the catalog view of `products` (default
-//!   `OnlineServices`, which holds new commerce too).
-//! - `--segment <SEGMENT>`: the customer segment to list and buy for
-//!   (`commercial` by default when buying; `nonprofit` must be asked for).
-//! - `--timeout <SECONDS>`: how long `--wait` and `wait` wait (default 1800).
-//! - `--base-url <URL>`: another API host, or a fake on loopback; also read
-//!   from `PARTNER_CENTER_BASE_URL`.
-//! - `--auth static|env|app|refresh|az`, `--tenant`, `--client-id`,
-//!   `--cloud global|usgov|china`: where tokens come from (default: the
-//!   `PARTNER_CENTER_TOKEN` variable); secrets are read from environment
-//!   variables only. See `examples/support/provider.rs`.
-//!
-//! `doctor` checks, before a first purchase, the token (can one be had, its
-//! audience, tenant, kind and expiry), this machine's clock, the proxy and
-//! TLS, and one harmless read of the customer's orders; it creates, changes
-//! and buys nothing. See `examples/support/doctor.rs`.
-//!
-//! For `create` and `buy`, each `--offer <CATALOG-ITEM-ID>`, or
-//! `--product <ID> --sku <ID>`, starts a line item; `--quantity N` (default
-//! 1), `--billing <CYCLE>` (default `monthly`) and `--term <ISO-DURATION>`
-//! apply to the item before them. A product and SKU are looked up at once:
-//! the purchasable availability in the segment gives the catalog item ID,
-//! and a term and billing cycle it does not offer is refused, listing those
-//! it does.
-//!
-//! Exit codes: 0 done (for `doctor`: every check passed); 1 failed; 2 wrong usage; 3 done in part (order
-//! groups failed, line items in error, or orders still pending).
+//! Options go anywhere on the line. Every switch, the default of each, the
+//! exit codes and what `doctor` checks are in examples/README.md, once;
+//! `--help` prints the usage. The doctor is in `examples/support/doctor.rs`,
+//! the choice of token provider in `examples/support/provider.rs`.
 
 mod support;
 
@@ -62,7 +29,7 @@ use std::time::Duration;
 
 use partner_center_cart::{
     BillingCycle,
-    model::{CatalogFilter, Segment, TargetView},
+    model::{Availability, CatalogFilter, Segment, TargetView},
 };
 use partner_center_cart::{
     CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, TokenProvider, Uuid,
@@ -303,6 +270,18 @@ fn usage() -> String {
     format!("{USAGE}\nauth:    {PROVIDER_USAGE}\n{SECRETS}")
 }
 
+/// The first term an availability offers on a billing cycle, for an item
+/// given without `--term`; `""` when it offers none, which `line_item`
+/// then refuses, listing what it does offer.
+fn first_term(availability: &Availability, billing_cycle: &BillingCycle) -> String {
+    availability
+        .offered_terms()
+        .into_iter()
+        .find(|offered| &offered.billing_cycle == billing_cycle)
+        .and_then(|offered| offered.term_duration)
+        .unwrap_or_default()
+}
+
 /// Turns the items given by product and SKU into line items: the
 /// purchasable availability in the segment, on the term and billing cycle
 /// asked for.
@@ -317,11 +296,12 @@ fn look_up_items(client: &Client, options: &mut Options) -> Result<(), Error> {
             sku.as_deref().unwrap_or_default(),
             &segment,
         )?;
-        let item = availability.line_item(
-            asked.quantity,
-            asked.term_duration.as_deref().unwrap_or_default(),
-            asked.billing_cycle.clone().unwrap_or(BillingCycle::Monthly),
-        )?;
+        let billing_cycle = asked.billing_cycle.clone().unwrap_or(BillingCycle::Monthly);
+        let term = match &asked.term_duration {
+            Some(term) => term.clone(),
+            None => first_term(&availability, &billing_cycle),
+        };
+        let item = availability.line_item(asked.quantity, &term, billing_cycle)?;
         eprintln!(
             "{product} SKU {} -> {}",
             sku.as_deref().unwrap_or_default(),

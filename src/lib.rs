@@ -279,7 +279,9 @@
 //!   or an earlier attempt's outcome is unknown;
 //! - `401`, once: the token provider hears that its token was refused
 //!   ([`TokenProvider::token_refused`]), and the call is repeated with a
-//!   fresh token and the same request ID.
+//!   fresh token and the same request ID; a second `401` is final. The
+//!   repeat is an attempt like any other: it counts towards
+//!   [`max_attempts`](RetryPolicy::max_attempts) and waits its backoff.
 //!
 //! It never retries other 4xx statuses, and never after a 2xx, even one
 //! whose body cannot be decoded. `Retry-After` (seconds or an HTTP date) sets
@@ -417,9 +419,11 @@
 //! Each promise here has a test that fails when it breaks.
 //!
 //! **No panic.** No status, header, body or ID makes a call panic; property
-//! tests feed arbitrary ones to the client over loopback. Every duration
-//! setting takes any value from zero to `Duration::MAX`, which means no
-//! limit; no duration arithmetic in the crate can overflow.
+//! tests feed arbitrary ones to the client over loopback. No duration
+//! setting can make a call panic: `build` refuses a timeout of zero and,
+//! but for `Duration::MAX` (none), the client's and Entra ID's timeouts
+//! over a day; the other durations take any value, and no duration
+//! arithmetic in the crate can overflow.
 //!
 //! **Responses that cannot lie.** A success whose body is a fault in any of
 //! the service's shapes (`code` with `description` or `message`, keys in any

@@ -6,44 +6,14 @@ use std::hash::{BuildHasher, Hasher};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// How a client retries a call that failed on the way.
+/// How a client retries a call that failed on the way: how many attempts
+/// in all, the exponential backoff with jitter between them, and how long a
+/// `Retry-After` may ask the client to wait
+/// ([`max_retry_after`](Self::max_retry_after); beyond it the call ends at
+/// once with [`Error::RetryAfterTooLong`](crate::Error::RetryAfterTooLong)).
 ///
-/// The client retries, with the same `MS-RequestId` as the attempt before,
-/// the failures whose outcome is unknown, since the service may have acted:
-///
-/// - connection failures and timeouts before any response arrived;
-/// - `408`, `500`, `502`, `503` and `504`.
-///
-/// It retries with a new `MS-RequestId` the answers that say the service
-/// took nothing, as Partner Center's headers page asks:
-///
-/// - `429` (throttled);
-/// - `409` with service code `800060` or `800064` (an order or the cart is busy).
-///
-/// A call remembers its attempts: once one had an unknown outcome, the call
-/// is in doubt, and every later attempt keeps that attempt's request ID
-/// whatever the service answers, 429 and 409 included; the error then
-/// reports that ID and [`Error::should_repeat`](crate::Error::should_repeat)
-/// is true. A request ID the caller chose is sent on every attempt. Only a
-/// call not in doubt, with an ID of the client's, moves to a new ID. The
-/// same request ID is what lets the service recognise a repeated create; a
-/// checkout is idempotent per cart ID anyway, and a repeat returns the first
-/// result.
-///
-/// A `401` is repeated once, with the same request ID, after the token
-/// provider heard that its token was refused (see
-/// [`TokenProvider::token_refused`](crate::TokenProvider::token_refused)),
-/// so that the repeat carries a fresh token; a second `401` is final. The
-/// repeat is an attempt like any other: it counts towards
-/// [`max_attempts`](Self::max_attempts), waits its backoff, and keeps to a
-/// wait's deadline and pace.
-///
-/// It never retries other 4xx statuses, and never after a 2xx, even when the
-/// body of that 2xx cannot be decoded. Between attempts it waits with
-/// exponential backoff and jitter, or for as long as `Retry-After` asks when
-/// that is longer. A `Retry-After` beyond [`max_retry_after`](Self::max_retry_after)
-/// ends the call at once with [`Error::RetryAfterTooLong`](crate::Error::RetryAfterTooLong),
-/// so a build script never blocks for an hour unasked.
+/// Which failures it retries, and with which `MS-RequestId`: see [retries
+/// and idempotency](crate#retries-and-idempotency) in the crate docs.
 ///
 /// Any duration is accepted: `Duration::MAX` as a backoff or cap means no
 /// limit, and no arithmetic on them can overflow. Within

@@ -217,6 +217,20 @@ fn the_catalog_has_each_kind_of_purchase() {
 }
 
 #[test]
+fn an_availability_embeds_its_product_and_sku_as_plain_models() {
+    let fake = start();
+    let client = client(&fake);
+    let availability = client
+        .availability_to_buy(CUSTOMER, "CFQ7TTC0LH18", "0001", &Segment::Commercial)
+        .unwrap();
+    let product = client.get_product(CUSTOMER, "CFQ7TTC0LH18").unwrap();
+    let sku = client.get_sku(CUSTOMER, "CFQ7TTC0LH18", "0001").unwrap();
+    // Plain `Option<Product>` and `Option<Sku>`, as every model field is.
+    assert_eq!(availability.product, Some(product));
+    assert_eq!(availability.sku, Some(sku));
+}
+
+#[test]
 fn unknown_views_and_resources_are_the_services_errors() {
     let fake = start();
     let client = client(&fake);

@@ -424,6 +424,47 @@ fn checkout_wait_names_the_orders_before_waiting_and_reports_progress_under_json
 }
 
 #[test]
+fn a_product_without_a_term_is_bought_on_the_first_term_it_offers() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    let output = checkout_tool(
+        &fake,
+        &[
+            "buy",
+            CUSTOMER,
+            "--product",
+            "CFQ7TTC0LH18",
+            "--sku",
+            "0001",
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(0), "{stderr}");
+    let carts = fake.carts(CUSTOMER);
+    let item = &carts[0].line_items[0];
+    assert_eq!(item.term_duration.as_deref(), Some("P1M"), "{stderr}");
+    assert_eq!(item.billing_cycle, Some(BillingCycle::Monthly));
+
+    // A term given is kept, and one not offered is still refused.
+    let output = checkout_tool(
+        &fake,
+        &[
+            "create",
+            CUSTOMER,
+            "--product",
+            "CFQ7TTC0LH18",
+            "--sku",
+            "0001",
+            "--term",
+            "P3Y",
+        ],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(2), "{stderr}");
+    assert!(stderr.contains("is not offered as P3Y/monthly"), "{stderr}");
+}
+
+#[test]
 fn fake_server_prints_help_and_a_line_to_export() {
     for help in ["--help", "-h"] {
         let output = command("fake_server", &[]).arg(help).output().unwrap();

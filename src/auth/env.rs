@@ -26,28 +26,16 @@ pub(crate) const CLOUD: &str = "PARTNER_CENTER_CLOUD";
 /// The API's base URL, over the cloud's.
 pub(crate) const BASE_URL: &str = "PARTNER_CENTER_BASE_URL";
 
-/// Picks a token provider from environment variables:
+/// Picks a token provider from the environment variables that the
+/// [`auth`](super#from-the-environment) module's table lists (all but
+/// `PARTNER_CENTER_BASE_URL`, which only
+/// [`Client::from_env`](crate::Client::from_env) reads). White space around
+/// a value is dropped, and a token or secret with white space inside is
+/// refused.
 ///
-/// | Variables set | Provider |
-/// |---|---|
-/// | `PARTNER_CENTER_TOKEN` | [`StaticTokenProvider`]: the token as it is |
-/// | `PARTNER_CENTER_TENANT`, `PARTNER_CENTER_CLIENT_ID`, `PARTNER_CENTER_CLIENT_SECRET` | [`ClientCredentialsProvider`]: app-only |
-/// | the same and `PARTNER_CENTER_REFRESH_TOKEN` | [`RefreshTokenProvider`]: app+user |
-/// | `PARTNER_CENTER_TENANT`, `PARTNER_CENTER_CLIENT_ID`, `PARTNER_CENTER_REFRESH_TOKEN` | [`RefreshTokenProvider::public_client`]: app+user for a public (native) app registration, which has no secret |
-/// | `PARTNER_CENTER_AUTH=az` (`PARTNER_CENTER_TENANT` optional) | [`AzureCliProvider`]: the signed-in user of `az login` |
-///
-/// `PARTNER_CENTER_CLOUD` (`global`, `usgov` or `china`; `global` when
-/// unset) sets where tokens come from. When both a token and app
-/// credentials are set, `PARTNER_CENTER_AUTH` (`static`, `app`, `refresh` or
-/// `az`) says which to use. Blank variables count as unset, white space
-/// around a value is dropped, and a token or secret with white space
-/// inside is refused.
-///
-/// The app+user provider made here cannot store a refresh token that Entra
-/// ID rotates (the old one keeps working until it expires); it logs a
-/// warning when that happens. Build a [`RefreshTokenProvider`] with
-/// [`on_refresh_token_rotated`](super::EntraBuilder::on_refresh_token_rotated)
-/// to keep the new one.
+/// The app+user provider made here logs a warning when Entra ID rotates the
+/// refresh token; to store the new one, build a [`RefreshTokenProvider`]
+/// with [`on_refresh_token_rotated`](super::EntraBuilder::on_refresh_token_rotated).
 ///
 /// ```no_run
 /// use partner_center_cart::{Client, auth};
@@ -59,12 +47,10 @@ pub(crate) const BASE_URL: &str = "PARTNER_CENTER_BASE_URL";
 /// # }
 /// ```
 ///
-/// [`Client::from_env`](crate::Client::from_env) also reads the base URL.
-///
 /// # Errors
 ///
 /// [`AuthError::InvalidConfig`] that names the variables to set when none
-/// of the rows above is complete, when the token and app credentials are
+/// of the table's rows is complete, when the token and app credentials are
 /// both set without `PARTNER_CENTER_AUTH`, or when a variable holds a value
 /// that cannot be used; [`AuthError::EnvVar`] naming the variable when it is
 /// not valid Unicode or a token or secret holds white space inside; the

@@ -27,20 +27,16 @@ impl Client {
     /// items in error, or without an ID, is refused before anything is sent.
     ///
     /// Checkout is idempotent per cart ID: checking out the same cart again
-    /// re-attempts it after a failure and returns the first result after a
-    /// success, never a second purchase. So when a checkout fails with an
-    /// outcome unknown ([`Error::should_repeat`], a crash), call it again for
-    /// the same cart, best with the same request ID
-    /// ([`checkout_with`](Self::checkout_with)).
+    /// re-attempts it after a failure and returns the first result, the
+    /// same orders, after a success, never a second purchase. So when a
+    /// checkout fails with an outcome unknown ([`Error::should_repeat`], a
+    /// crash), call it again for the same cart, best with the same request
+    /// ID ([`checkout_with`](Self::checkout_with)). (Older versions of the
+    /// service answered a repeat with 400 and code 800065; then
+    /// [`list_orders`](Self::list_orders) finds the orders.)
     ///
     /// A result with [`order_errors`](CartCheckoutResult::order_errors) is
     /// still `Ok`: some order groups went through and some did not.
-    ///
-    /// Checking out a cart that is already ordered returns the first
-    /// checkout's result again, the same orders, and buys nothing: Partner
-    /// Center's checkout is idempotent per cart. (Older versions of the
-    /// service answered 400 with code 800065 instead; then
-    /// [`list_orders`](Self::list_orders) finds the orders.)
     ///
     /// # Errors
     ///
@@ -217,7 +213,22 @@ impl Client {
 /// [`Client::checkout_with`](crate::Client::checkout_with) take: its ID in
 /// any form [`IntoId`] takes (`&str`, `String`, [`Uuid`], [`CartId`]), or a
 /// `&Cart` read or updated before, which is checked before anything is sent.
-pub trait CheckoutCart {
+///
+/// The trait is sealed: the crate implements it for those types only, so
+/// that what a checkout checks can grow without breaking anyone's code.
+///
+/// ```compile_fail
+/// use partner_center_cart::{CheckoutCart, Error, model::CartId};
+///
+/// struct Mine;
+///
+/// impl CheckoutCart for Mine {
+///     fn into_checked_id(self) -> Result<CartId, Error> {
+///         "3655b1a0-b1c9-4268-9824-577fdbc4d0be".parse().map_err(Error::from)
+///     }
+/// }
+/// ```
+pub trait CheckoutCart: sealed::Sealed {
     /// The ID of the cart to check out, once the cart passed its checks.
     ///
     /// # Errors
@@ -226,6 +237,18 @@ pub trait CheckoutCart {
     /// [`Error::CartHasErrors`], listing every line item in error, when a
     /// `&Cart` has items in error.
     fn into_checked_id(self) -> Result<CartId, Error>;
+}
+
+/// Keeps [`CheckoutCart`] to the crate's own implementations.
+mod sealed {
+    use crate::ids::{CartId, IntoId};
+    use crate::model::Cart;
+
+    pub trait Sealed {}
+
+    impl<T: IntoId<CartId>> Sealed for T {}
+
+    impl Sealed for &Cart {}
 }
 
 impl<T: IntoId<CartId>> CheckoutCart for T {

@@ -319,10 +319,8 @@ impl Catalog {
 
     fn embedded(&self, availability: &Availability) -> Availability {
         let mut availability = availability.clone();
-        availability.product = self.product(&availability.product_id).map(Box::new);
-        availability.sku = self
-            .sku(&availability.product_id, &availability.sku_id)
-            .map(Box::new);
+        availability.product = self.product(&availability.product_id);
+        availability.sku = self.sku(&availability.product_id, &availability.sku_id);
         availability
     }
 

@@ -433,10 +433,10 @@ pub struct Availability {
     pub included_quantity_options: Vec<serde_json::Value>,
     /// The product, when the service embeds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<Box<Product>>,
+    pub product: Option<Product>,
     /// The SKU, when the service embeds it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<Box<Sku>>,
+    pub sku: Option<Sku>,
     /// A link to the availability itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<AvailabilityLinks>,
@@ -830,10 +830,10 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["P1Y/one_time", "P3Y/one_time"]
         );
-        reservation.sku = Some(Box::new(Sku {
+        reservation.sku = Some(Sku {
             supported_billing_cycles: vec![BillingCycle::OneTime, BillingCycle::Monthly],
             ..Sku::default()
-        }));
+        });
         let item = reservation
             .line_item(2, "P3Y", BillingCycle::Monthly)
             .unwrap();
