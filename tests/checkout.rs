@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::{CART, CUSTOMER, TOKEN, builder, client, fast_retries, fixture, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
-use partner_center_cart::{BillingCycle, OrderStatus, model::LineItemTransactionType};
+use partner_center_cart::model::{LineItemTransactionType, LinkMethod};
+use partner_center_cart::{BillingCycle, OrderStatus};
 use partner_center_cart::{
     CheckoutOptions, Client, Cloud, Error, RetryPolicy, Uuid,
     error::TransportErrorKind,
@@ -274,7 +275,7 @@ fn odd_links_and_irregular_fields_read_as_absent() {
     assert_eq!(order.links.self_link, None);
     let status = order.links.provisioning_status.as_ref().unwrap();
     assert_eq!(
-        (&*status.uri, status.method.as_deref(), status.headers.len()),
+        (&*status.uri, status.method.as_ref(), status.headers.len()),
         ("", None, 0)
     );
     let items = &order.line_items;
@@ -287,7 +288,7 @@ fn odd_links_and_irregular_fields_read_as_absent() {
     let links = &items[2].links;
     let subscription = links.subscription.as_ref().unwrap();
     assert_eq!(subscription.api_path(), "/v1/customers/c/subscriptions/s");
-    assert_eq!(subscription.method.as_deref(), Some("GET"));
+    assert_eq!(subscription.method, Some(LinkMethod::Get));
     assert_eq!(subscription.headers.len(), 1);
     assert_eq!(
         (

@@ -381,7 +381,11 @@ fn bulk_knows_a_batch_however_its_path_is_typed() {
     for again in [format!("./{file}"), absolute] {
         let output = bulk(&dir, &fake, &[&again]);
         assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
-        assert_eq!(fake.requests().len(), sent, "{again}: finished, nothing sent");
+        assert_eq!(
+            fake.requests().len(),
+            sent,
+            "{again}: finished, nothing sent"
+        );
     }
     for customer in &customers {
         assert_bought_once(&fake, customer);

@@ -4,6 +4,23 @@ use serde::{Deserialize, Serialize};
 
 use super::{null_as_default, object_or_none, objects_or_empty, string_or_empty, string_or_none};
 
+wire_enum! {
+    /// The HTTP method of a [`Link`]. Links come by the thousand in a large
+    /// result, so a method the crate knows takes no allocation.
+    pub enum LinkMethod {
+        /// `GET`.
+        Get = "GET",
+        /// `POST`.
+        Post = "POST",
+        /// `PUT`.
+        Put = "PUT",
+        /// `PATCH`, as an order's `patchOperation` link uses.
+        Patch = "PATCH",
+        /// `DELETE`.
+        Delete = "DELETE",
+    }
+}
+
 /// A link from one resource to a related one.
 ///
 /// Every field may be missing or of another shape on the wire: a field that
@@ -17,13 +34,13 @@ pub struct Link {
     /// such as `/customers/{c}/orders/{o}/provisioningstatus`.
     #[serde(default, deserialize_with = "string_or_empty")]
     pub uri: String,
-    /// The HTTP method to use, such as `GET`.
+    /// The HTTP method to use, such as [`LinkMethod::Get`].
     #[serde(
         default,
         deserialize_with = "string_or_none",
         skip_serializing_if = "Option::is_none"
     )]
-    pub method: Option<String>,
+    pub method: Option<LinkMethod>,
     /// Headers to send with the request; entries that are not objects are
     /// left out.
     #[serde(default, deserialize_with = "objects_or_empty")]
@@ -148,5 +165,23 @@ mod tests {
             "/v1/customers/c/carts/k"
         );
         assert_eq!(link("customers/c").api_path(), "/v1/customers/c");
+    }
+
+    #[test]
+    fn a_link_method_reads_in_any_case_and_keeps_what_it_does_not_know() {
+        let method = |json: &str| {
+            serde_json::from_str::<Link>(&format!(r#"{{"uri": "/x", "method": {json}}}"#))
+                .unwrap()
+                .method
+        };
+        assert_eq!(method(r#""GET""#), Some(LinkMethod::Get));
+        assert_eq!(method(r#""patch""#), Some(LinkMethod::Patch));
+        assert_eq!(
+            method(r#""MERGE""#),
+            Some(LinkMethod::Other("MERGE".into()))
+        );
+        assert_eq!(method("7"), None);
+        let link: Link = serde_json::from_str(r#"{"uri": "/x", "method": "MERGE"}"#).unwrap();
+        assert_eq!(serde_json::to_value(&link).unwrap()["method"], "MERGE");
     }
 }

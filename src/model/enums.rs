@@ -89,6 +89,12 @@ macro_rules! wire_enum {
             }
         }
 
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                Self::known(&text).unwrap_or($name::Other(text))
+            }
+        }
+
         impl ::serde::Serialize for $name {
             fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())

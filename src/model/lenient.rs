@@ -227,15 +227,17 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Objects<T> {
     }
 }
 
-/// A string, or `None` for any other shape, skipped in the same pass.
-pub(crate) fn string_or_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+/// A string, as a `String` or an open enum, or `None` for any other shape,
+/// skipped in the same pass.
+pub(crate) fn string_or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
+    T: for<'a> From<&'a str> + From<String>,
 {
-    struct Text;
+    struct Text<T>(PhantomData<T>);
 
-    impl<'de> Visitor<'de> for Text {
-        type Value = Option<String>;
+    impl<'de, T: for<'a> From<&'a str> + From<String>> Visitor<'de> for Text<T> {
+        type Value = Option<T>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a string, or any other value read as absent")
@@ -244,11 +246,11 @@ where
         other_shapes_read_as!(None, but strings);
 
         fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-            Ok(Some(text.to_owned()))
+            Ok(Some(T::from(text)))
         }
 
         fn visit_string<E: de::Error>(self, text: String) -> Result<Self::Value, E> {
-            Ok(Some(text))
+            Ok(Some(T::from(text)))
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
@@ -260,7 +262,7 @@ where
         }
     }
 
-    deserializer.deserialize_any(Text)
+    deserializer.deserialize_any(Text(PhantomData))
 }
 
 /// A number, or a string that parses as one (amounts are sometimes sent as

@@ -75,7 +75,7 @@ pub use catalog::{
     TargetView, TermNotOffered,
 };
 pub use checkout::OrderError;
-pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader};
+pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader, LinkMethod};
 pub use fault::{ApiFault, FaultCode};
 pub(crate) use lenient::{
     from_body, integer_or_numeric_string, null_as_default, null_as_empty_exact, number_or_none,

@@ -26,7 +26,7 @@ use super::{ApiRequest, Method, Reply, Transport, Unsent};
 use crate::failure::Error;
 use crate::footprint::MEMORY_MULTIPLE;
 use crate::logging::LOG_TARGET;
-use crate::model::{Collection, Link, LinkHeader};
+use crate::model::{Collection, Link, LinkHeader, LinkMethod};
 use crate::retry::Bounds;
 use crate::text::Escaped;
 use crate::text::snippet;
@@ -150,8 +150,8 @@ fn join<T>(mut pages: Vec<Vec<T>>) -> Vec<T> {
 fn next_request(link: &Link, base_url: &str) -> Result<ApiRequest, &'static str> {
     if link
         .method
-        .as_deref()
-        .is_some_and(|method| !method.eq_ignore_ascii_case("GET"))
+        .as_ref()
+        .is_some_and(|method| *method != LinkMethod::Get)
     {
         return Err("its method is not GET");
     }
