@@ -456,7 +456,8 @@
 //! line and paragraph separators and bidirectional marks escaped (`\n`,
 //! `\u{1b}`, `\u{202e}`), so a reply cannot forge a log line or drive a
 //! terminal. Accessors such as [`ServiceError::message`](error::ServiceError::message) give the text as it
-//! came.
+//! came; [`text::Escaped`] shows such text, or any field of a model, as the
+//! crate does.
 //!
 //! **What stays secret.** Bearer tokens, client secrets, refresh tokens and
 //! proxy passwords never appear in any `Debug` or `Display` output, error or
@@ -555,7 +556,7 @@ pub mod journal;
 mod logging;
 pub mod model;
 mod retry;
-mod text;
+pub mod text;
 mod token;
 mod transport;
 
