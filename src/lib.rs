@@ -476,7 +476,8 @@
 //! UTF-8 or not a usable URL is skipped with a `warn` record that names it;
 //! when a proxy is set, a `NO_PROXY` that is not UTF-8 makes
 //! [`build`](ClientBuilder::build) refuse, rather than send the hosts it
-//! exempts through the proxy.
+//! exempts through the proxy; when none is, it gets a `warn` record that
+//! names it.
 //!
 //! # Logging
 //!
