@@ -460,7 +460,8 @@
 //! line and paragraph separators and bidirectional marks escaped (`\n`,
 //! `\u{1b}`, `\u{202e}`), so a reply cannot forge a log line or drive a
 //! terminal. Accessors such as [`ServiceError::message`](error::ServiceError::message) give the text as it
-//! came.
+//! came; [`text::Escaped`] shows such text, or any field of a model, as the
+//! crate does.
 //!
 //! **What stays secret.** Bearer tokens, client secrets, refresh tokens and
 //! proxy passwords never appear in any `Debug` or `Display` output, error or
@@ -479,7 +480,8 @@
 //! UTF-8 or not a usable URL is skipped with a `warn` record that names it;
 //! when a proxy is set, a `NO_PROXY` that is not UTF-8 makes
 //! [`build`](ClientBuilder::build) refuse, rather than send the hosts it
-//! exempts through the proxy.
+//! exempts through the proxy; when none is, it gets a `warn` record that
+//! names it.
 //!
 //! # Logging
 //!
@@ -559,7 +561,7 @@ pub mod journal;
 mod logging;
 pub mod model;
 mod retry;
-mod text;
+pub mod text;
 mod token;
 mod transport;
 

@@ -1,5 +1,9 @@
 //! Text from a server, made safe to print: the one place that decides which
 //! characters could forge a log line or drive a terminal, and how they show.
+//!
+//! The crate shows every piece of server text through [`Escaped`]; a program
+//! that prints the fields of a model itself (a product's title, an order's
+//! ID) can do the same.
 
 use std::fmt;
 
@@ -23,8 +27,27 @@ pub(crate) fn is_header_text(value: &str) -> bool {
 /// Shows server text with each unsafe character escaped as Rust writes it
 /// (`\r`, `\n`, `\u{1b}`), so that it stays on one line and inert. Every
 /// `Display` of text from a server goes through it.
-#[derive(Clone, Copy)]
-pub(crate) struct Escaped<'a>(pub(crate) &'a str);
+///
+/// The unsafe characters are the control characters (CR, LF, ESC, NUL, DEL,
+/// C1 ...), the Unicode line and paragraph separators, and the marks that
+/// reorder text; all other text shows as it is.
+///
+/// ```
+/// use partner_center_cart::text::Escaped;
+///
+/// let title = "Office\r\nINFO forged\u{1b}[2J";
+/// assert_eq!(Escaped::new(title).to_string(), r"Office\r\nINFO forged\u{1b}[2J");
+/// assert_eq!(Escaped::new("Käse — 800064").to_string(), "Käse — 800064");
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Escaped<'a>(pub(crate) &'a str);
+
+impl<'a> Escaped<'a> {
+    /// Wraps `text`, to be shown escaped.
+    pub fn new(text: &'a str) -> Self {
+        Escaped(text)
+    }
+}
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

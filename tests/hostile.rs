@@ -261,6 +261,33 @@ fn a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it() {
     assert!(http.lines().is_empty(), "{:?}", http.lines());
 }
 
+#[cfg(unix)]
+#[test]
+fn a_no_proxy_that_is_not_utf8_is_named_in_a_warning_without_a_proxy() {
+    if common::child::in_child() {
+        log::set_logger(&WARNINGS).unwrap();
+        log::set_max_level(log::LevelFilter::Warn);
+        let client = Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
+            .base_url("https://192.0.2.1")
+            .build()
+            .unwrap();
+        assert_eq!(client.proxy_url(), None);
+        let warnings = WARNINGS.0.lock().unwrap().clone();
+        assert!(
+            warnings
+                .iter()
+                .any(|text| text.contains("environment variable NO_PROXY: it is not valid UTF-8")),
+            "{warnings:?}"
+        );
+        return;
+    }
+    common::child::run_in_child_os(
+        "a_no_proxy_that_is_not_utf8_is_named_in_a_warning_without_a_proxy",
+        &[("NO_PROXY", &not_utf8())],
+        &without(&["NO_PROXY"]),
+    );
+}
+
 // 2. The wait's deadline bounds every request, sleep and retry --------------
 
 #[test]

@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod provider;
 
 use partner_center_cart::CartCheckoutResult;
+use partner_center_cart::text::Escaped;
 use partner_center_cart::{
     Cart,
     model::{Availability, Order, Product, Sku},
@@ -163,28 +164,12 @@ pub fn print_availabilities(availabilities: &[Availability]) {
     }
 }
 
-/// Text from a token or a server, with control characters, line and
-/// paragraph separators and bidirectional marks escaped, as the crate
-/// escapes server text, so that it stays on its line and reads as sent: an
-/// escape sequence in a product's title cannot clear the screen, and a line
-/// break in an order ID cannot forge a line of the table.
+/// Text from a token or a server, escaped as the crate escapes server text
+/// ([`Escaped`]), so that it stays on its line and reads as sent: an escape
+/// sequence in a product's title cannot clear the screen, and a line break
+/// in an order ID cannot forge a line of the table.
 pub fn clean(text: &str) -> String {
-    let unsafe_char = |c: char| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-            )
-    };
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if unsafe_char(c) {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    Escaped::new(text).to_string()
 }
 
 /// A value shown through its `Display`, escaped, or `-` when there is none.

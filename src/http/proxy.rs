@@ -109,7 +109,8 @@ const PROXY_VARIABLES: [&str; 6] = [
 ///
 /// A proxy variable that is not UTF-8 or holds no usable URL is skipped
 /// with a warning that names it. A `NO_PROXY` that is not UTF-8 is an
-/// error when a proxy is set, since the hosts it exempts cannot be known.
+/// error when a proxy is set, since the hosts it exempts cannot be known,
+/// and a warning that names it when none is.
 fn proxy_from_env(lookup: Lookup<'_>, url: &str) -> Result<Option<ureq::Proxy>, InvalidConfig> {
     let Some(host) = url
         .parse::<Uri>()
@@ -128,10 +129,20 @@ fn proxy_from_env(lookup: Lookup<'_>, url: &str) -> Result<Option<ureq::Proxy>, 
         .into_iter()
         .find_map(|name| proxy_in(lookup, name))
     else {
+        // With no proxy, the exemptions change nothing: name the variable
+        // all the same, before a proxy is set.
+        if let Err(name) = no_proxy {
+            log::warn!(target: LOG_TARGET, "ignoring the environment variable {name}: it is not valid UTF-8");
+        }
         return Ok(None);
     };
-    no_proxy?;
-    Ok(Some(proxy))
+    match no_proxy {
+        Ok(_) => Ok(Some(proxy)),
+        Err(name) => Err(InvalidConfig(format!(
+            "the environment variable {name} is not valid UTF-8, so the hosts it exempts from \
+             the proxy cannot be known: fix or unset it, or choose Proxy::none() or Proxy::url"
+        ))),
+    }
 }
 
 /// The proxy the variable `name` names; `None` when it is unset or blank,
@@ -155,20 +166,15 @@ fn proxy_in(lookup: Lookup<'_>, name: &str) -> Option<ureq::Proxy> {
 ///
 /// # Errors
 ///
-/// [`InvalidConfig`] naming the variable when it is not UTF-8.
-fn no_proxy_list(lookup: Lookup<'_>) -> Result<Option<String>, InvalidConfig> {
+/// The variable's name when it is not UTF-8.
+fn no_proxy_list(lookup: Lookup<'_>) -> Result<Option<String>, &'static str> {
     let Some((name, value)) = ["NO_PROXY", "no_proxy"]
         .into_iter()
         .find_map(|name| lookup(name).map(|value| (name, value)))
     else {
         return Ok(None);
     };
-    value.into_string().map(Some).map_err(|_| {
-        InvalidConfig(format!(
-            "the environment variable {name} is not valid UTF-8, so the hosts it exempts from \
-             the proxy cannot be known: fix or unset it, or choose Proxy::none() or Proxy::url"
-        ))
-    })
+    value.into_string().map(Some).map_err(|_| name)
 }
 
 /// Whether a `NO_PROXY` list (comma-separated; `*` for every host; a name

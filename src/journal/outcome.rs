@@ -231,7 +231,7 @@ fn unfulfilled(order: &Order) -> Vec<ToBuyAgain> {
         .map(|line| ToBuyAgain {
             catalog_item_id: line.offer_id.as_deref().unwrap_or_default().to_owned(),
             quantity: line.quantity,
-            reason: format!("order {} is {}", order.id.as_str(), status.as_str()),
+            reason: format!("order {} is {}", order.id, status),
         })
         .collect()
 }
@@ -261,4 +261,32 @@ pub(super) fn flatten(items: &[CartLineItem]) -> impl Iterator<Item = &CartLineI
             return Some(item);
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_to_buy_again_holds_the_service_s_text_escaped() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "ord1\r\nINFO forged\u{1b}[2J\u{202e}",
+            "status": "error",
+            "lineItems": [{"offerId": "A:B:C", "quantity": 2}],
+        }))
+        .unwrap();
+        let outcome = PurchaseOutcome::new(
+            "key",
+            &Progress::default(),
+            &CartCheckoutResult::default(),
+            vec![order],
+            true,
+        );
+        let reason = &outcome.to_buy_again[0].reason;
+        assert!(!reason.contains(crate::text::is_unsafe), "{reason:?}");
+        assert_eq!(
+            reason,
+            r"order ord1\r\nINFO forged\u{1b}[2J\u{202e} is error"
+        );
+    }
 }
