@@ -7,6 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::proxies::{HttpProxy, Socks5};
+use common::records::{Records, records};
 use common::{CART, CUSTOMER, TOKEN, builder, client, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::{CartCheckoutResult, Client, Error, Proxy, RetryPolicy, WaitOptions};
@@ -108,32 +109,22 @@ fn a_socks_all_proxy_in_the_environment_is_honoured() {
     assert_eq!(socks.targets(), ["192.0.2.1:443"]);
 }
 
-/// Keeps the `warn` records of this crate, in a child process.
-struct Warnings(std::sync::Mutex<Vec<String>>);
-
-impl log::Log for Warnings {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Warn && metadata.target() == "partner_center_cart"
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if self.enabled(record.metadata()) {
-            self.0.lock().unwrap().push(record.args().to_string());
-        }
-    }
-
-    fn flush(&self) {}
+/// The `warn` records of this crate kept so far, in a child process that
+/// installed the tests' logger with [`records`] before acting.
+fn warnings(records: &Records) -> Vec<String> {
+    records
+        .all()
+        .into_iter()
+        .filter(|record| record.starts_with("WARN "))
+        .collect()
 }
-
-static WARNINGS: Warnings = Warnings(std::sync::Mutex::new(Vec::new()));
 
 #[test]
 fn https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped() {
     if common::child::in_child() {
-        log::set_logger(&WARNINGS).unwrap();
-        log::set_max_level(log::LevelFilter::Warn);
+        let records = records();
         assert!(client_for_a_remote_host().get_cart(CUSTOMER, CART).is_err());
-        let warnings = WARNINGS.0.lock().unwrap().clone();
+        let warnings = warnings(records);
         let bad = std::env::var("HTTPS_PROXY").unwrap().starts_with("ftp:");
         let named = warnings
             .iter()
@@ -201,10 +192,9 @@ fn not_utf8() -> std::ffi::OsString {
 #[test]
 fn a_proxy_variable_that_is_not_utf8_is_named_in_a_warning_and_skipped() {
     if common::child::in_child() {
-        log::set_logger(&WARNINGS).unwrap();
-        log::set_max_level(log::LevelFilter::Warn);
+        let records = records();
         assert!(client_for_a_remote_host().get_cart(CUSTOMER, CART).is_err());
-        let warnings = WARNINGS.0.lock().unwrap().clone();
+        let warnings = warnings(records);
         assert!(
             warnings.iter().any(
                 |text| text.contains("environment variable HTTPS_PROXY: it is not valid UTF-8")
@@ -236,11 +226,10 @@ fn a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it() {
         assert!(matches!(error, Error::InvalidConfig(_)), "{error:?}");
         assert!(error.to_string().contains("NO_PROXY"), "{error}");
         // The constructor that cannot fail goes direct, and says so.
-        log::set_logger(&WARNINGS).unwrap();
-        log::set_max_level(log::LevelFilter::Warn);
+        let records = records();
         let client = Client::new(|| Ok::<_, std::io::Error>(TOKEN));
         assert_eq!(client.proxy_url(), None);
-        let warnings = WARNINGS.0.lock().unwrap().clone();
+        let warnings = warnings(records);
         assert!(
             warnings
                 .iter()
@@ -265,14 +254,13 @@ fn a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it() {
 #[test]
 fn a_no_proxy_that_is_not_utf8_is_named_in_a_warning_without_a_proxy() {
     if common::child::in_child() {
-        log::set_logger(&WARNINGS).unwrap();
-        log::set_max_level(log::LevelFilter::Warn);
+        let records = records();
         let client = Client::builder(|| Ok::<_, std::io::Error>(TOKEN))
             .base_url("https://192.0.2.1")
             .build()
             .unwrap();
         assert_eq!(client.proxy_url(), None);
-        let warnings = WARNINGS.0.lock().unwrap().clone();
+        let warnings = warnings(records);
         assert!(
             warnings
                 .iter()
