@@ -130,7 +130,7 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
             continue;
         }
         // The first byte after `[` that is not `]` starts its first element.
-        if let Some(top) = depth.checked_sub(1).and_then(|i| open.get_mut(i))
+        if let Some(top) = innermost(&mut open, depth)
             && top.awaits_first
         {
             top.awaits_first = false;
@@ -141,7 +141,7 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
         match byte {
             b'"' => next = after_string(body, next),
             b'[' | b'{' => {
-                let parent = depth.checked_sub(1).and_then(|i| open.get_mut(i));
+                let parent = innermost(&mut open, depth);
                 let in_array = match parent {
                     Some(parent) if parent.array => {
                         parent.holds_objects |= byte == b'{';
@@ -161,14 +161,14 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
                 depth = depth.saturating_add(1);
             }
             b',' | b':' => {
-                if let Some(top) = depth.checked_sub(1).and_then(|i| open.get_mut(i))
+                if let Some(top) = innermost(&mut open, depth)
                     && top.array == (byte == b',')
                 {
                     top.count = top.count.saturating_add(1);
                 }
             }
             b']' | b'}' => {
-                if let Some(top) = depth.checked_sub(1).and_then(|i| open.get(i)) {
+                if let Some(top) = innermost(&mut open, depth) {
                     bound = bound.saturating_add(top.cost());
                 }
                 depth = depth.saturating_sub(1);
@@ -182,6 +182,12 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
     unclosed
         .iter()
         .fold(bound, |bound, open| bound.saturating_add(open.cost()))
+}
+
+/// The innermost array or object still open, if any (none past
+/// [`MAX_DEPTH`]).
+fn innermost(open: &mut [Open], depth: usize) -> Option<&mut Open> {
+    open.get_mut(depth.checked_sub(1)?)
 }
 
 /// Where the text after a string starts, given where the string's content
