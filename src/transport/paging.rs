@@ -62,7 +62,7 @@ impl Transport {
         };
         let mut pages = Vec::new();
         let mut request = first;
-        let mut followed: HashSet<(String, Vec<(String, String)>)> = HashSet::new();
+        let mut followed: HashSet<(String, Vec<(HeaderName, HeaderValue)>)> = HashSet::new();
         let mut spent = Spent::default();
         loop {
             let reply = self
@@ -89,18 +89,7 @@ impl Transport {
                 return Err(refuse("the list has more than 1000 pages"));
             }
             request = next_request(&next, &self.settings().base_url).map_err(refuse)?;
-            let key = (
-                request.path.clone(),
-                request
-                    .headers
-                    .iter()
-                    .map(|(name, value)| {
-                        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                        (name.as_str().to_owned(), value)
-                    })
-                    .collect(),
-            );
-            if !followed.insert(key) {
+            if !followed.insert((request.path.clone(), request.headers.clone())) {
                 return Err(refuse("it leads back to a page already read"));
             }
         }
