@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
-use common::tools::{command, exit_code, folder, purchase_in, text};
+use common::tools::{against_fake, exit_code, folder, purchase_in, text};
 use common::{CUSTOMER, assert_one_request_id, checkouts, start};
 use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest, Reply};
 use partner_center_cart::journal::Journal;
@@ -21,16 +21,9 @@ const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
 /// Two order groups: monthly and one-time billing.
 const ITEMS: [&str; 2] = ["CFQ7TTC0LH0Z:0001=5", "DZH318Z0BQ36:004G=2,one_time,P1Y"];
 
-fn env(fake: &FakePartnerCenter) -> [(&str, &str); 2] {
-    [
-        ("PARTNER_CENTER_BASE_URL", fake.base_url()),
-        ("PARTNER_CENTER_TOKEN", "test-token"),
-    ]
-}
-
 /// Starts `purchase` in `dir`, to be killed.
 fn spawn_purchase(dir: &Path, fake: &FakePartnerCenter) -> Child {
-    command("purchase", &env(fake))
+    against_fake("purchase", fake.base_url())
         .current_dir(dir)
         .arg(CUSTOMER)
         .args(ITEMS)
@@ -227,7 +220,7 @@ fn customers(count: usize) -> Vec<String> {
 }
 
 fn bulk(dir: &Path, fake: &FakePartnerCenter, args: &[&str]) -> Output {
-    command("bulk", &env(fake))
+    against_fake("bulk", fake.base_url())
         .current_dir(dir)
         .args(args)
         .output()
@@ -282,7 +275,7 @@ fn bulk_killed_mid_batch_finishes_every_customer_once() {
     let dir = folder();
     let customers = customers(3);
     let file = csv(&dir, &customers);
-    let mut tool = command("bulk", &env(&fake))
+    let mut tool = against_fake("bulk", fake.base_url())
         .current_dir(&dir)
         .args([file.as_str(), "--parallel=2"])
         .stdout(std::process::Stdio::null())
@@ -345,7 +338,7 @@ fn bulk_with_more_workers_than_customers_ends_once_they_are_done() {
     let dir = folder();
     let file = csv(&dir, &customers(1));
     // A careless --parallel starts no more workers than there are customers.
-    let mut tool = command("bulk", &env(&fake))
+    let mut tool = against_fake("bulk", fake.base_url())
         .current_dir(&dir)
         .args([file.as_str(), &format!("--parallel={}", usize::MAX)])
         .stdout(std::process::Stdio::null())

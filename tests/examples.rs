@@ -7,7 +7,7 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Output, Stdio};
 
-use common::tools::{command, exit_code, folder, purchase, purchase_in, text};
+use common::tools::{against_fake, command, exit_code, folder, purchase, purchase_in, text};
 use common::{CART, CUSTOMER, assert_one_request_id, checkouts, client, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
@@ -338,16 +338,10 @@ fn the_checkout_tool_offers_a_repeat_only_where_it_can_help() {
 /// Runs the `checkout` tool against a fake with a token from the
 /// environment.
 fn checkout_tool(fake: &FakePartnerCenter, args: &[&str]) -> Output {
-    command(
-        "checkout",
-        &[
-            ("PARTNER_CENTER_BASE_URL", fake.base_url()),
-            ("PARTNER_CENTER_TOKEN", "test-token"),
-        ],
-    )
-    .args(args)
-    .output()
-    .expect("checkout runs")
+    against_fake("checkout", fake.base_url())
+        .args(args)
+        .output()
+        .expect("checkout runs")
 }
 
 #[test]

@@ -236,26 +236,15 @@ impl Client {
         };
         let mut interval = options.initial_interval.min(options.max_interval);
         let mut unknown_statuses = HashSet::new();
-        let timed_out = |orders: Vec<Order>| {
-            let pending = orders
-                .iter()
-                .filter(|order| order.is_pending())
-                .map(|order| order.id.clone())
-                .collect();
-            Error::WaitTimedOut {
-                pending,
-                orders,
-                waited: started.elapsed(),
-            }
+        let timed_out = |orders: Vec<Order>| Error::WaitTimedOut {
+            pending: pending_ids(&orders),
+            orders,
+            waited: started.elapsed(),
         };
 
         loop {
             warn_of_unknown_statuses(&orders, &mut unknown_statuses);
-            let pending: Vec<OrderId> = orders
-                .iter()
-                .filter(|order| order.is_pending())
-                .map(|order| order.id.clone())
-                .collect();
+            let pending = pending_ids(&orders);
             if pending.is_empty() {
                 log::info!(target: LOG_TARGET, "all {} orders are final after {:.0?}", orders.len(), started.elapsed());
                 return Ok(orders);
@@ -307,6 +296,15 @@ impl Client {
                 .min(options.max_interval);
         }
     }
+}
+
+/// The IDs of the orders still pending.
+fn pending_ids(orders: &[Order]) -> Vec<OrderId> {
+    orders
+        .iter()
+        .filter(|order| order.is_pending())
+        .map(|order| order.id.clone())
+        .collect()
 }
 
 /// Logs a warning for each status this crate does not know, the first time

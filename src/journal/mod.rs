@@ -432,12 +432,7 @@ fn difference(
             ));
         }
     }
-    let attestation = |cart: &NewCart| {
-        serde_json::to_value(cart)
-            .ok()
-            .and_then(|json| json.get("partnerOnRecordAttestationAccepted").cloned())
-    };
-    (attestation(stored) != attestation(&purchase.cart))
+    (stored.attestation_accepted() != purchase.cart.attestation_accepted())
         .then(|| "the partner-of-record attestation differs".to_owned())
 }
 
@@ -477,4 +472,28 @@ fn describe_line(item: &CartLineItem) -> String {
             .map_or("-", |cycle| cycle.as_str()),
         Escaped(item.term_duration.as_deref().unwrap_or("-")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BillingCycle;
+
+    #[test]
+    fn a_changed_attestation_is_another_purchase() {
+        let cart = NewCart::new().line_item(CartLineItem::new("A:1:x", 1, BillingCycle::Monthly));
+        let purchase = |cart: NewCart| {
+            Purchase::new("k", "28045616-f6b9-462f-9701-0d89b5e65c44", cart).unwrap()
+        };
+        let accepted = cart.clone().partner_on_record_attestation_accepted(true);
+        let stored = purchase(accepted.clone());
+        assert_eq!(difference(stored.customer, &accepted, &stored), None);
+        let declined = cart.clone().partner_on_record_attestation_accepted(false);
+        for other in [cart, declined] {
+            assert_eq!(
+                difference(stored.customer, &accepted, &purchase(other)).as_deref(),
+                Some("the partner-of-record attestation differs")
+            );
+        }
+    }
 }

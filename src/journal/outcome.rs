@@ -5,9 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::CartId;
-use crate::model::{
-    CartCheckoutResult, CartLineItem, LineItemError, NewCart, Order, OrderError, OrderStatus,
-};
+use crate::model::cart::with_addons;
+use crate::model::{CartCheckoutResult, LineItemError, NewCart, Order, OrderError, OrderStatus};
 use crate::text::Escaped;
 
 use super::Progress;
@@ -104,7 +103,7 @@ impl PurchaseOutcome {
         for error in &result.order_errors {
             let group = error.order_group_id.as_deref();
             to_buy_again.extend(
-                flatten(&progress.checkout_lines)
+                with_addons(&progress.checkout_lines)
                     .filter(|item| item.order_group.as_deref() == group)
                     .map(|item| ToBuyAgain {
                         catalog_item_id: item.catalog_item_id.clone(),
@@ -239,28 +238,10 @@ fn unfulfilled(order: &Order) -> Vec<ToBuyAgain> {
 /// The quantity of a rejected line item, from the cart as asked for.
 fn quantity_of(cart: Option<&NewCart>, item: &LineItemError) -> i64 {
     let lines = cart.map_or(&[][..], NewCart::line_items);
-    flatten(lines)
+    with_addons(lines)
         .find(|line| line.id == item.line_item_id)
-        .or_else(|| flatten(lines).find(|line| line.catalog_item_id == item.catalog_item_id))
+        .or_else(|| with_addons(lines).find(|line| line.catalog_item_id == item.catalog_item_id))
         .map_or(0, |line| line.quantity)
-}
-
-/// Line items with their add-ons, each item before its add-ons.
-pub(super) fn flatten(items: &[CartLineItem]) -> impl Iterator<Item = &CartLineItem> {
-    let mut stack: Vec<std::slice::Iter<'_, CartLineItem>> = vec![items.iter()];
-    std::iter::from_fn(move || {
-        loop {
-            let item = match stack.last_mut()?.next() {
-                Some(item) => item,
-                None => {
-                    stack.pop();
-                    continue;
-                }
-            };
-            stack.push(item.addon_items.iter());
-            return Some(item);
-        }
-    })
 }
 
 #[cfg(test)]

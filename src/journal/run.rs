@@ -2,13 +2,14 @@
 
 use uuid::Uuid;
 
-use super::outcome::{PurchaseOutcome, flatten};
+use super::outcome::PurchaseOutcome;
 use super::{Event, Journal, JournalError, Progress, Purchase, difference};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, WaitOptions};
 use crate::failure::Error;
 use crate::ids::CartId;
 use crate::logging::LOG_TARGET;
+use crate::model::cart::with_addons;
 use crate::model::{Cart, CartCheckoutResult, CartLineItem, CartStatus, Order};
 use crate::text::Escaped;
 
@@ -308,7 +309,7 @@ fn orders_of_cart(
         return (Vec::new(), false);
     };
     let until = cart.expiration_timestamp.as_deref().and_then(to_the_second);
-    let mut unmatched: Vec<&CartLineItem> = flatten(lines).collect();
+    let mut unmatched: Vec<&CartLineItem> = with_addons(lines).collect();
     listed.sort_by(|a, b| a.creation_date.cmp(&b.creation_date));
     let mut found = Vec::new();
     for order in listed {

@@ -134,7 +134,7 @@ impl Cart {
     /// }
     /// ```
     pub fn items_in_error(&self) -> impl Iterator<Item = (&CartLineItem, &CartError)> {
-        ItemsInError::of(&self.line_items)
+        items_in_error(&self.line_items)
     }
 
     /// Every line item in error, add-ons included, with its error, as owned
@@ -187,7 +187,7 @@ impl Cart {
                         error,
                     });
                     removed.extend(
-                        ItemsInError::of(&item.addon_items)
+                        items_in_error(&item.addon_items)
                             .map(|(addon, error)| LineItemError::new(addon, error.clone())),
                     );
                     false
@@ -204,39 +204,27 @@ impl Cart {
     }
 }
 
-/// The line items in error of a cart, depth first.
-struct ItemsInError<'a> {
-    stack: Vec<std::slice::Iter<'a, CartLineItem>>,
+/// The line items in error among `items`, add-ons included, depth first.
+fn items_in_error(items: &[CartLineItem]) -> impl Iterator<Item = (&CartLineItem, &CartError)> {
+    with_addons(items).filter_map(|item| item.error.as_ref().map(|error| (item, error)))
 }
 
-impl<'a> ItemsInError<'a> {
-    fn of(items: &'a [CartLineItem]) -> Self {
-        ItemsInError {
-            stack: vec![items.iter()],
-        }
-    }
-}
-
-impl<'a> Iterator for ItemsInError<'a> {
-    type Item = (&'a CartLineItem, &'a CartError);
-
-    fn next(&mut self) -> Option<Self::Item> {
+/// Line items with their add-ons, depth first: each item before its
+/// add-ons.
+pub(crate) fn with_addons(items: &[CartLineItem]) -> impl Iterator<Item = &CartLineItem> {
+    let mut stack: Vec<std::slice::Iter<'_, CartLineItem>> = vec![items.iter()];
+    std::iter::from_fn(move || {
         loop {
-            let item = match self.stack.last_mut()?.next() {
-                Some(item) => item,
-                None => {
-                    self.stack.pop();
-                    continue;
-                }
+            let Some(item) = stack.last_mut()?.next() else {
+                stack.pop();
+                continue;
             };
             if !item.addon_items.is_empty() {
-                self.stack.push(item.addon_items.iter());
+                stack.push(item.addon_items.iter());
             }
-            if let Some(error) = &item.error {
-                return Some((item, error));
-            }
+            return Some(item);
         }
-    }
+    })
 }
 
 /// A line item in error, as [`Cart::line_item_errors`] lists it and
@@ -381,6 +369,11 @@ impl NewCart {
     /// The line items so far.
     pub fn line_items(&self) -> &[CartLineItem] {
         &self.line_items
+    }
+
+    /// The partner-of-record attestation, when one was set.
+    pub(crate) fn attestation_accepted(&self) -> Option<bool> {
+        self.partner_on_record_attestation_accepted
     }
 }
 

@@ -90,6 +90,18 @@ pub fn command(name: &str, vars: &[(&str, &str)]) -> Command {
     command
 }
 
+/// A command for an example pointed at the fake at `fake_url`, with a
+/// token from the environment.
+pub fn against_fake(name: &str, fake_url: &str) -> Command {
+    command(
+        name,
+        &[
+            ("PARTNER_CENTER_BASE_URL", fake_url),
+            ("PARTNER_CENTER_TOKEN", "test-token"),
+        ],
+    )
+}
+
 /// A new empty folder to run a tool in, where it keeps its journal.
 pub fn folder() -> PathBuf {
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -111,18 +123,12 @@ pub fn purchase(fake_url: &str, args: &[&str]) -> Output {
 
 /// Runs `purchase` in `dir`, with the journal a run before left there.
 pub fn purchase_in(dir: &Path, fake_url: &str, args: &[&str]) -> Output {
-    command(
-        "purchase",
-        &[
-            ("PARTNER_CENTER_BASE_URL", fake_url),
-            ("PARTNER_CENTER_TOKEN", "test-token"),
-        ],
-    )
-    .current_dir(dir)
-    .arg(CUSTOMER)
-    .args(args)
-    .output()
-    .expect("purchase runs")
+    against_fake("purchase", fake_url)
+        .current_dir(dir)
+        .arg(CUSTOMER)
+        .args(args)
+        .output()
+        .expect("purchase runs")
 }
 
 pub fn text(bytes: &[u8]) -> String {
