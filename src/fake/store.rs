@@ -339,8 +339,7 @@ impl Store {
     }
 
     fn stored_cart(&mut self, customer: &str, cart: &str) -> Option<&mut StoredCart> {
-        let cart_id = Uuid::try_parse(cart).ok()?.into();
-        self.carts.get_mut(&(customer.to_owned(), cart_id))
+        self.carts.get_mut(&cart_key(customer, cart)?)
     }
 
     /// Creates a cart, or returns the one created before with the same
@@ -526,9 +525,7 @@ impl Store {
         let refuse_repeats = self.refuse_repeated_checkouts;
         // The cart and the catalog, borrowed apart.
         let catalog = &self.catalog;
-        let Some(stored) = Uuid::try_parse(cart_id)
-            .ok()
-            .and_then(|id| self.carts.get_mut(&(customer.clone(), id.into())))
+        let Some(stored) = cart_key(&customer, cart_id).and_then(|key| self.carts.get_mut(&key))
         else {
             return cart_not_found(cart_id);
         };
@@ -630,6 +627,12 @@ impl Store {
         }
         Some(stored.order.clone())
     }
+}
+
+/// The key of a customer's cart in the store, when `cart` is a cart ID.
+fn cart_key(customer: &str, cart: &str) -> Option<(String, CartId)> {
+    let cart_id = Uuid::try_parse(cart).ok()?.into();
+    Some((customer.to_owned(), cart_id))
 }
 
 /// Ends a pending order: completed with a subscription per line, each
