@@ -45,10 +45,12 @@ pub(crate) fn parse_http_date(value: &str) -> Option<u64> {
     Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
 }
 
+/// The months as HTTP dates name them.
+pub(crate) const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
 fn month_number(name: &str) -> Option<u64> {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let index = MONTHS
         .iter()
         .position(|month| month.eq_ignore_ascii_case(name))?;
@@ -72,6 +74,27 @@ fn days_since_epoch(year: u64, month: u64, day: u64) -> Option<u64> {
     let day_of_year = (153 * month + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     (era * 146_097 + day_of_era).checked_sub(719_468)
+}
+
+/// The civil date (year, month, day) of a day counted from 1970-01-01:
+/// the inverse of [`days_since_epoch`], for the fake's dates.
+#[cfg(any(feature = "fake", test))]
+pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let shifted = days + 719_468;
+    let era = shifted / 146_097;
+    let day_of_era = shifted % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = era * 400 + year_of_era + u64::from(month <= 2);
+    (year, month, day)
 }
 
 #[cfg(test)]
@@ -119,5 +142,12 @@ mod tests {
         assert_eq!(days_since_epoch(1970, 1, 1), Some(0));
         assert_eq!(days_since_epoch(2000, 3, 1), Some(11_017));
         assert_eq!(days_since_epoch(2026, 11, 24), Some(20_781));
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        // Each direction undoes the other, across leap years and centuries.
+        for days in (0..2_932_897).step_by(997) {
+            let (year, month, day) = civil_from_days(days);
+            assert_eq!(days_since_epoch(year, month, day), Some(days), "{days}");
+        }
     }
 }

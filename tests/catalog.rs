@@ -4,7 +4,8 @@
 
 mod common;
 
-use common::{CUSTOMER, client, fixture, start};
+use common::round_trip::round_trip;
+use common::{CUSTOMER, client, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::{
     BillingCycle,
@@ -748,37 +749,6 @@ fn the_demo_resolves_catalog_items_from_product_and_sku() {
                 .all(|item| item.catalog_item_id != stale)
         );
     }
-}
-
-/// Checks that every field of `original` is in `written` with the same
-/// value; `written` may add empty defaults.
-fn assert_keeps(original: &Value, written: &Value, at: &str) {
-    match (original, written) {
-        (Value::Object(fields), Value::Object(written_fields)) => {
-            for (name, value) in fields {
-                let inner = format!("{at}.{name}");
-                let Some(written_value) = written_fields.get(name) else {
-                    panic!("{inner} was lost");
-                };
-                assert_keeps(value, written_value, &inner);
-            }
-        }
-        (Value::Array(items), Value::Array(written_items)) => {
-            assert_eq!(items.len(), written_items.len(), "{at}");
-            for (n, (item, written_item)) in items.iter().zip(written_items).enumerate() {
-                assert_keeps(item, written_item, &format!("{at}[{n}]"));
-            }
-        }
-        _ => assert_eq!(original, written, "{at}"),
-    }
-}
-
-fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(name: &str) -> T {
-    let body = fixture(name);
-    let decoded: T = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let original: Value = serde_json::from_slice(&body).unwrap();
-    assert_keeps(&original, &serde_json::to_value(&decoded).unwrap(), name);
-    decoded
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::round_trip::round_trip_dropping;
 use common::{CUSTOMER, client, fixture, quick_wait, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::{
@@ -403,46 +404,11 @@ fn new_error_codes_come_with_what_to_do() {
     assert_eq!(error.service_error().unwrap().hint(), None);
 }
 
-/// Checks that everything in `original` is in `written`, except what the
-/// models leave out on purpose: the undocumented `client` object and empty
-/// objects (such as `"links": {}`), which carry nothing.
-fn assert_keeps(original: &Value, written: &Value, at: &str) {
-    match (original, written) {
-        (Value::Object(fields), Value::Object(written_fields)) => {
-            for (name, value) in fields {
-                let inner = format!("{at}.{name}");
-                let empty = value.as_object().is_some_and(|object| object.is_empty());
-                match written_fields.get(name) {
-                    Some(written_value) => assert_keeps(value, written_value, &inner),
-                    None => assert!(name == "client" || empty, "{inner} was lost"),
-                }
-            }
-        }
-        (Value::Array(items), Value::Array(written_items)) => {
-            assert_eq!(items.len(), written_items.len(), "{at}");
-            for (n, (item, written_item)) in items.iter().zip(written_items).enumerate() {
-                assert_keeps(item, written_item, &format!("{at}[{n}]"));
-            }
-        }
-        _ => assert_eq!(original, written, "{at}"),
-    }
-}
-
-/// Decodes a fixture, checks that encoding it keeps what it said, and that
-/// decoding the encoding gives the same value.
-fn round_trip<T>(name: &str)
-where
-    T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
-{
-    let body = fixture(name);
-    let decoded: T = serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let written = serde_json::to_value(&decoded).unwrap();
-    assert_keeps(&serde_json::from_slice(&body).unwrap(), &written, name);
-    assert_eq!(
-        serde_json::from_value::<T>(written).unwrap(),
-        decoded,
-        "{name}"
-    );
+/// What the order and cart models leave out on purpose: the undocumented
+/// `client` object and empty objects (such as `"links": {}`), which carry
+/// nothing.
+fn undocumented_or_empty(name: &str, value: &Value) -> bool {
+    name == "client" || value.as_object().is_some_and(|object| object.is_empty())
 }
 
 #[test]
@@ -450,13 +416,16 @@ fn the_documented_order_and_cart_examples_decode_and_encode_back() {
     use partner_center_cart::CartCheckoutResult;
     use partner_center_cart::{Cart, model::Collection};
 
-    round_trip::<Order>("order-create-response.json");
-    round_trip::<Order>("order-get-response.json");
-    round_trip::<Order>("order-cancelled-sandbox-response.json");
-    round_trip::<Collection<Order>>("orders-list-response.json");
-    round_trip::<CartCheckoutResult>("checkout-doc-example.json");
-    round_trip::<Cart>("cart-create-response.json");
-    round_trip::<Cart>("cart-create-response-mixed.json");
+    round_trip_dropping::<Order>("order-create-response.json", undocumented_or_empty);
+    round_trip_dropping::<Order>("order-get-response.json", undocumented_or_empty);
+    round_trip_dropping::<Order>(
+        "order-cancelled-sandbox-response.json",
+        undocumented_or_empty,
+    );
+    round_trip_dropping::<Collection<Order>>("orders-list-response.json", undocumented_or_empty);
+    round_trip_dropping::<CartCheckoutResult>("checkout-doc-example.json", undocumented_or_empty);
+    round_trip_dropping::<Cart>("cart-create-response.json", undocumented_or_empty);
+    round_trip_dropping::<Cart>("cart-create-response-mixed.json", undocumented_or_empty);
 }
 
 #[test]

@@ -4,10 +4,10 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::model::FaultCode;
 use crate::model::{
     Availability, BillingCycle, CartError, CartErrorCode, CartLineItem, Product, Segment, Sku,
 };
+use crate::model::{FaultCode, join_terms};
 
 /// The error code of a line item whose availability does not exist (any
 /// more): look it up again.
@@ -392,14 +392,13 @@ impl Catalog {
         if let Err(crate::model::TermNotOffered { offered, .. }) =
             availability.line_item(item.quantity, term, cycle.clone())
         {
-            let offered: Vec<String> = offered.iter().map(ToString::to_string).collect();
             return Some(CartError::new(
                 CartErrorCode::BillingPlanNotSupported,
                 format!(
                     "The term {:?} with billing cycle {cycle} is not offered for {}; offered: {}.",
                     term,
                     item.catalog_item_id,
-                    offered.join(", ")
+                    join_terms(&offered)
                 ),
             ));
         }

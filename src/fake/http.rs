@@ -15,6 +15,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{Body, RecordedRequest, Reply};
+use crate::dates;
 use crate::text::is_header_text;
 
 /// The largest request head or body the fake accepts.
@@ -350,18 +351,15 @@ fn write_reply(
 /// An HTTP date (IMF-fixdate), such as `Tue, 24 Nov 2026 11:34:01 GMT`.
 pub(super) fn http_date(at: SystemTime) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
     let secs = at
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     let days = secs / 86_400;
-    let (year, month, day) = super::store::civil_from_days(days);
+    let (year, month, day) = dates::civil_from_days(days);
     format!(
         "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
         DAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize % 12],
+        dates::MONTHS[(month - 1) as usize % 12],
         secs % 86_400 / 3_600,
         secs % 3_600 / 60,
         secs % 60,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::catalog::Catalog;
 use super::{RecordedRequest, Reply};
+use crate::dates::civil_from_days;
 use crate::ids::{CartId, OrderId};
 use crate::model::FaultCode;
 use crate::model::{
@@ -339,8 +340,7 @@ impl Store {
     }
 
     fn stored_cart(&mut self, customer: &str, cart: &str) -> Option<&mut StoredCart> {
-        let cart_id = Uuid::try_parse(cart).ok()?.into();
-        self.carts.get_mut(&(customer.to_owned(), cart_id))
+        self.carts.get_mut(&cart_key(customer, cart)?)
     }
 
     /// Creates a cart, or returns the one created before with the same
@@ -526,9 +526,7 @@ impl Store {
         let refuse_repeats = self.refuse_repeated_checkouts;
         // The cart and the catalog, borrowed apart.
         let catalog = &self.catalog;
-        let Some(stored) = Uuid::try_parse(cart_id)
-            .ok()
-            .and_then(|id| self.carts.get_mut(&(customer.clone(), id.into())))
+        let Some(stored) = cart_key(&customer, cart_id).and_then(|key| self.carts.get_mut(&key))
         else {
             return cart_not_found(cart_id);
         };
@@ -630,6 +628,12 @@ impl Store {
         }
         Some(stored.order.clone())
     }
+}
+
+/// The key of a customer's cart in the store, when `cart` is a cart ID.
+fn cart_key(customer: &str, cart: &str) -> Option<(String, CartId)> {
+    let cart_id = Uuid::try_parse(cart).ok()?.into();
+    Some((customer.to_owned(), cart_id))
 }
 
 /// Ends a pending order: completed with a subscription per line, each
@@ -1014,25 +1018,6 @@ fn timestamp(at: SystemTime) -> String {
     )
 }
 
-/// The civil date of a day counted from 1970-01-01.
-pub(super) fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let shifted = days + 719_468;
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = era * 400 + year_of_era + u64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1041,8 +1026,6 @@ mod tests {
     fn timestamps_look_like_the_services() {
         let at = UNIX_EPOCH + Duration::new(1_629_307_792, 351_749_200);
         assert_eq!(timestamp(at), "2021-08-18T17:29:52.3517492Z");
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod child;
 pub mod proxies;
 pub mod records;
+pub mod round_trip;
 pub mod tools;
 
 use std::time::Duration;
