@@ -34,6 +34,27 @@ pub enum JournalError {
         difference: String,
     },
 
+    /// Another holder (a thread, process or machine) has claimed the
+    /// purchase and may be running it now.
+    #[error("purchase {} is being run by {}; it is left to that run", Escaped(.purchase), Escaped(.holder))]
+    Held {
+        /// The purchase.
+        purchase: String,
+        /// Who holds it, as far as the store knows.
+        holder: String,
+    },
+
+    /// The claim on a purchase no longer holds (it lapsed, or another
+    /// holder wrote since): this run stops, and the call the record guarded
+    /// was not sent.
+    #[error("the claim on purchase {} was lost: {}; nothing more is sent for it", Escaped(.purchase), Escaped(.reason))]
+    ClaimLost {
+        /// The purchase.
+        purchase: String,
+        /// What the store said.
+        reason: String,
+    },
+
     /// The purchase is being run by another thread of this process.
     #[error("purchase {} is already running in this process", Escaped(.key))]
     Busy {
