@@ -11,10 +11,13 @@
 //! cargo run --example checkout -- checkout <customer> <cart> --wait
 //! cargo run --example checkout -- order <customer> <order-id>
 //! cargo run --example checkout -- wait <customer> <order-id>...
-//! cargo run --example checkout -- buy <customer> --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
+//! cargo run --example checkout -- orders <customer>
 //! cargo run --example checkout -- doctor <customer>   # check the set-up; buys nothing
 //! cargo run --example checkout -- <customer> <cart>              # same as `checkout`
 //! ```
+//!
+//! To buy, use the `purchase` example: it keeps a journal, so that a run
+//! again after a crash finishes the purchase rather than buying twice.
 //!
 //! Options go anywhere on the line. Every switch, the default of each, the
 //! exit codes and what `doctor` checks are in examples/README.md, once;
@@ -29,7 +32,7 @@ use std::time::Duration;
 
 use partner_center_cart::{
     BillingCycle,
-    model::{Availability, CatalogFilter, Segment, TargetView},
+    model::{Availability, CartStatus, CatalogFilter, Segment, TargetView},
 };
 use partner_center_cart::{
     CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, TokenProvider, Uuid,
@@ -48,7 +51,7 @@ usage: checkout [options] products <customer> [--view VIEW]
        checkout [options] checkout <customer> <cart> [--wait]
        checkout [options] order <customer> <order-id>
        checkout [options] wait <customer> <order-id>...
-       checkout [options] buy <customer> (--offer <ID> | --product <ID> --sku <ID>) ... [--wait]
+       checkout [options] orders <customer>
        checkout [options] doctor <customer>
        checkout [options] <customer> <cart>
        checkout -h | --help
@@ -64,7 +67,7 @@ const COMMANDS: [&str; 10] = [
     "checkout",
     "order",
     "wait",
-    "buy",
+    "orders",
     "doctor",
 ];
 
@@ -181,6 +184,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     }
     // `checkout <customer> <cart>` may leave out the command: a customer ID
     // is a GUID, and any other word is a command this tool does not know.
+    if options.command == "buy" {
+        return Err("`buy` is gone: buy with the purchase example \
+            (cargo run --example purchase -- <customer> <product>:<sku>=<quantity>), \
+            which keeps a journal so that running it again never buys twice"
+            .into());
+    }
     if !options.command.is_empty() && !COMMANDS.contains(&options.command.as_str()) {
         if Uuid::try_parse(&options.command).is_err() {
             return Err(format!("unknown command {:?}", options.command));
@@ -192,7 +201,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     }
     let wanted = match options.command.as_str() {
         "" => return Err("give a command".into()),
-        "create" | "buy" | "products" | "doctor" => 1,
+        "create" | "orders" | "products" | "doctor" => 1,
         "show" | "checkout" | "order" | "skus" => 2,
         "availabilities" => 3,
         _ => usize::MAX,
@@ -205,7 +214,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
     if !count_ok {
         return Err(format!("wrong number of IDs for {}", options.command));
     }
-    if matches!(options.command.as_str(), "create" | "buy") && options.items.is_empty() {
+    if options.command == "create" && options.items.is_empty() {
         return Err("give at least one --offer or --product".into());
     }
     if let Some((_, product, _)) = options.lookups.iter().find(|(_, _, sku)| sku.is_none()) {
@@ -364,6 +373,17 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             })
         }
         "checkout" => {
+            // A cart checked out before is not bought again: the service
+            // answers with the first checkout's result. Only a note: when
+            // the cart cannot be read, the checkout says why.
+            let cart = client.get_cart(customer, options.operands[1].as_str());
+            if cart.is_ok_and(|cart| cart.status == Some(CartStatus::Ordered)) {
+                eprintln!(
+                    "cart {} was checked out before: Partner Center replays the first \
+                     checkout's result below, and buys nothing again",
+                    support::clean(&options.operands[1])
+                );
+            }
             let result = client.checkout_with(
                 customer,
                 options.operands[1].as_str(),
@@ -371,14 +391,10 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             )?;
             finish_checkout(client, options, customer, result)
         }
-        "buy" => {
-            let cart = client.create_cart(customer, &new_cart(options))?;
-            if !options.json {
-                support::print_cart(&cart);
-                println!();
-            }
-            let result = client.checkout(customer, &cart)?;
-            finish_checkout(client, options, customer, result)
+        "orders" => {
+            let orders = client.list_orders(customer)?;
+            print(options, &orders, || support::print_orders(&orders));
+            Ok(Outcome::Done)
         }
         "order" => {
             let order = client.get_order(customer, options.operands[1].as_str())?;

@@ -419,13 +419,64 @@ fn checkout_wait_names_the_orders_before_waiting_and_reports_progress_under_json
 }
 
 #[test]
+fn an_operator_audits_orders_and_a_checkout_again_says_it_replays() {
+    let fake = quick_fake();
+    // `buy` is gone: it points to the tool that keeps a journal.
+    let output = checkout_tool(&fake, &["buy", CUSTOMER, "--offer", OFFICE]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(2), "{stderr}");
+    assert!(stderr.contains("example purchase"), "{stderr}");
+    assert!(fake.requests().is_empty(), "nothing was sent");
+
+    let output = checkout_tool(
+        &fake,
+        &[
+            "create", CUSTOMER, "--offer", OFFICE, "--term", "P1M", "--json",
+        ],
+    );
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    let cart: Value = serde_json::from_slice(&output.stdout).expect("the cart as JSON");
+    let cart = cart["id"].as_str().expect("a cart ID").to_owned();
+    let first = checkout_tool(&fake, &["checkout", CUSTOMER, &cart]);
+    let first_err = text(&first.stderr);
+    assert_eq!(exit_code(&first), Some(0), "{first_err}");
+    assert!(!first_err.contains("checked out before"), "{first_err}");
+
+    // Again: the same orders, said to be a replay, and nothing bought.
+    let again = checkout_tool(&fake, &["checkout", CUSTOMER, &cart]);
+    let again_err = text(&again.stderr);
+    assert_eq!(exit_code(&again), Some(0), "{again_err}");
+    assert!(
+        again_err.contains(&format!("cart {cart} was checked out before"))
+            && again_err.contains("replays the first checkout's result"),
+        "{again_err}"
+    );
+    assert_eq!(text(&again.stdout), text(&first.stdout));
+    assert_eq!(fake.orders().len(), 1);
+
+    // `orders` lists what was bought, by ID, with its date and lines.
+    let output = checkout_tool(&fake, &["orders", CUSTOMER]);
+    let stdout = text(&output.stdout);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    let order = &fake.orders()[0];
+    assert!(stdout.starts_with("Orders (1):"), "{stdout}");
+    assert!(stdout.contains(&order.id.to_string()), "{stdout}");
+    let created = order
+        .creation_date
+        .as_deref()
+        .expect("the fake dates its orders");
+    assert!(stdout.contains(created), "{stdout}");
+    assert!(stdout.contains("CFQ7TTC0LH0Z"), "{stdout}");
+}
+
+#[test]
 fn a_product_without_a_term_is_bought_on_the_first_term_it_offers() {
     let fake = start();
     fake.set_polls_until_complete(0);
     let output = checkout_tool(
         &fake,
         &[
-            "buy",
+            "create",
             CUSTOMER,
             "--product",
             "CFQ7TTC0LH18",
@@ -639,12 +690,14 @@ fn the_checkout_tool_escapes_server_text_in_every_table() {
         assert_inert(what, &text(&output.stdout));
     }
 
-    // `buy` creates the cart on the fake and prints the checkout's answer.
-    on("POST", "/carts/*/checkout", checkout_result);
-    let output = checkout_tool(
-        &fake,
-        &["buy", CUSTOMER, "--offer", OFFICE, "--term", "P1M"],
+    // `orders` lists the customer's orders.
+    on("GET", "/orders", page(json!([hostile_order()])));
+    let output = checkout_tool(&fake, &["orders", CUSTOMER]);
+    assert_eq!(
+        exit_code(&output),
+        Some(0),
+        "orders: {}",
+        text(&output.stderr)
     );
-    assert_eq!(exit_code(&output), Some(3), "buy: {}", text(&output.stderr));
-    assert_inert("buy", &text(&output.stdout));
+    assert_inert("orders", &text(&output.stdout));
 }
