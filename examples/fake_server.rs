@@ -16,7 +16,7 @@
 //! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 CFQ7TTC0LH18:0001=5
 //! cargo run --example checkout -- doctor 28045616-f6b9-462f-9701-0d89b5e65c44
 //! cargo run --example checkout -- products 28045616-f6b9-462f-9701-0d89b5e65c44
-//! cargo run --example checkout -- buy 28045616-f6b9-462f-9701-0d89b5e65c44 --product CFQ7TTC0LH18 --sku 0001 --term P1Y --billing monthly --wait
+//! cargo run --example checkout -- orders 28045616-f6b9-462f-9701-0d89b5e65c44
 //! ```
 //!
 //! Switches (each may be given more than once where it names an item):
