@@ -172,7 +172,7 @@ pub(super) fn refusal(token: &str) -> Option<Reply> {
     {
         (
             Some(900_420),
-            format!("The token's audience {stated:?} was retired; use {audience}."),
+            format!("The token's audience {stated:?} was retired: request one for {audience}."),
         )
     } else if claims.audience.as_deref() != Some(audience) {
         (
