@@ -98,8 +98,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut token =
-        FakeToken::new().expires_at(SystemTime::now() + Duration::from_secs(24 * 3600));
+    let mut token = FakeToken::new().expires_at(SystemTime::now() + Duration::from_secs(24 * 3600));
     if switches.require_mfa {
         token = token.without_mfa();
     }

@@ -49,4 +49,3 @@ impl Cloud {
         self.api_base_url()
     }
 }
-

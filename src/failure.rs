@@ -884,13 +884,12 @@ mod tests {
         };
         assert!(in_progress.request_in_progress());
         assert!(!call().request_in_progress());
-        let failures = [(429, None), (401, Some(800_001)), (400, Some(800_002))].map(
-            |(status, code)| {
+        let failures =
+            [(429, None), (401, Some(800_001)), (400, Some(800_002))].map(|(status, code)| {
                 let mut error = service_error(status, code);
                 error.call = in_progress;
                 Error::Service(Box::new(error))
-            },
-        );
+            });
         for error in &failures {
             assert!(error.should_repeat(), "{error:?}");
             let text = error.to_string();

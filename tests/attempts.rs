@@ -470,7 +470,11 @@ fn later_refusals_do_not_make_a_call_in_progress_final() {
     // The verdict on a call is the worst of its attempts: a 429, a 401 (and
     // its one repeat) or a 400 after the 409 leaves it worth repeating.
     let endings: [Vec<Reply>; 3] = [
-        vec![Reply::throttled(0), Reply::throttled(0), Reply::throttled(0)],
+        vec![
+            Reply::throttled(0),
+            Reply::throttled(0),
+            Reply::throttled(0),
+        ],
         vec![
             Reply::fault(401, 800_001, "Unauthorized"),
             Reply::fault(401, 800_001, "Unauthorized"),
@@ -496,7 +500,10 @@ fn a_retry_after_on_a_409_in_progress_is_honoured() {
     // A wait over the policy's cap ends the call at once: the wait the
     // service asked for is the one taken, not a quick backoff.
     let fake = start();
-    fake.push_replies([in_progress().header("Retry-After", "120"), Reply::status(201)]);
+    fake.push_replies([
+        in_progress().header("Retry-After", "120"),
+        Reply::status(201),
+    ]);
     let error = client(&fake).checkout(CUSTOMER, CART).unwrap_err();
     assert!(
         matches!(error, Error::RetryAfterTooLong { retry_after, .. } if retry_after.as_secs() == 120),
@@ -563,8 +570,14 @@ fn the_fakes_switch_answers_800060_first_then_800064() {
     let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
     fake.checkouts_in_progress(2);
     let code = |error: Error| error.service_error().and_then(|e| e.code_number());
-    assert_eq!(code(client.checkout(CUSTOMER, &cart).unwrap_err()), Some(800_060));
-    assert_eq!(code(client.checkout(CUSTOMER, &cart).unwrap_err()), Some(800_064));
+    assert_eq!(
+        code(client.checkout(CUSTOMER, &cart).unwrap_err()),
+        Some(800_060)
+    );
+    assert_eq!(
+        code(client.checkout(CUSTOMER, &cart).unwrap_err()),
+        Some(800_064)
+    );
     assert_eq!(client.checkout(CUSTOMER, &cart).unwrap().orders.len(), 1);
 }
 
@@ -637,5 +650,8 @@ fn the_fake_refuses_app_user_tokens_without_mfa_when_told_to() {
         .unwrap();
     client.list_orders(CUSTOMER).unwrap();
     fake.require_mfa();
-    assert_eq!(client.list_orders(CUSTOMER).unwrap_err().status(), Some(401));
+    assert_eq!(
+        client.list_orders(CUSTOMER).unwrap_err().status(),
+        Some(401)
+    );
 }

@@ -414,7 +414,10 @@ fn an_mfa_sign_in_that_expired_says_to_sign_in_again_with_mfa() {
             "{code}: {hint:?}"
         );
         let text = error.to_string();
-        assert!(text.contains(&format!("to fix: {}", hint.unwrap())), "{text}");
+        assert!(
+            text.contains(&format!("to fix: {}", hint.unwrap())),
+            "{text}"
+        );
         assert_eq!(endpoint.requests().len(), 1, "not retried");
     }
 }

@@ -306,7 +306,10 @@ fn line_4_warns_of_an_app_user_token_without_mfa() {
         let line = &minted(token)[3];
         assert_eq!(line.mark, Mark::Pass, "{line}");
         let shown = line.to_string();
-        assert!(!shown.contains("900421") && !shown.contains("MFA"), "{shown}");
+        assert!(
+            !shown.contains("900421") && !shown.contains("MFA"),
+            "{shown}"
+        );
         assert!(!shown.contains("multi-factor"), "{shown}");
     }
     // A fake that requires MFA refuses the call, and line 8 points to line 4.

@@ -254,12 +254,12 @@ fn orders_come_with_their_price_only_when_asked() {
 fn answers_that_took_nothing_renew_the_request_id_until_an_outcome_is_unknown() {
     let fake = start();
     fake.push_replies([
-        Reply::throttled(0), // 0: took nothing
-        Reply::throttled(0), // 1: took nothing
-        Reply::fault(503, 900_192, "Try again later."), // 2: unknown outcome
-        Reply::status(408),  // 3: unknown outcome
+        Reply::throttled(0),                                         // 0: took nothing
+        Reply::throttled(0),                                         // 1: took nothing
+        Reply::fault(503, 900_192, "Try again later."),              // 2: unknown outcome
+        Reply::status(408),                                          // 3: unknown outcome
         Reply::status(201).body("{}").delay(Duration::from_secs(2)), // 4: timed out
-        Reply::drop_connection(), // 5: no answer
+        Reply::drop_connection(),                                    // 5: no answer
         Reply::throttled(0), // 6: took nothing, but the call is in doubt
         Reply::status(500),  // 7: unknown outcome
         Reply::status(201).body("{}"), // 8

@@ -93,8 +93,14 @@ fn attempts_and_retries_are_logged_without_secrets() {
         Reply::status(201).body("{}"),
     ]);
     client(&fake).checkout(CUSTOMER, CART).unwrap();
-    let kept = fake.requests()[0].header("ms-requestid").unwrap().to_owned();
-    assert_eq!(fake.requests()[1].header("ms-requestid"), Some(kept.as_str()));
+    let kept = fake.requests()[0]
+        .header("ms-requestid")
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        fake.requests()[1].header("ms-requestid"),
+        Some(kept.as_str())
+    );
     let records = LOGGER.0.lock().unwrap().clone();
     let retry = records
         .iter()

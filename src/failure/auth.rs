@@ -518,7 +518,11 @@ mod tests {
             );
             assert!(error.to_string().contains(hint), "{error}");
         }
-        let expired = EntraError::from_response(400, None, br#"{"error":"invalid_grant","error_codes":[50078]}"#);
+        let expired = EntraError::from_response(
+            400,
+            None,
+            br#"{"error":"invalid_grant","error_codes":[50078]}"#,
+        );
         assert!(expired.hint().unwrap().contains("expired"));
     }
 

@@ -192,7 +192,10 @@ pub(super) fn refusal(token: &str) -> Option<Reply> {
 }
 
 /// The audiences of the retired Azure AD Graph, refused with 900420.
-const RETIRED_AUDIENCES: [&str; 2] = ["https://graph.windows.net", "https://graph.chinacloudapi.cn"];
+const RETIRED_AUDIENCES: [&str; 2] = [
+    "https://graph.windows.net",
+    "https://graph.chinacloudapi.cn",
+];
 
 /// A 401 with this body and the service's `WWW-Authenticate`.
 fn unauthorized(body: &serde_json::Value) -> Reply {
@@ -272,9 +275,10 @@ mod tests {
     /// The service error code of a reply's JSON body.
     fn code(reply: &Reply) -> Option<i64> {
         match &reply.body {
-            super::super::Body::Bytes(bytes) => {
-                serde_json::from_slice::<Value>(bytes).ok()?.get("code")?.as_i64()
-            }
+            super::super::Body::Bytes(bytes) => serde_json::from_slice::<Value>(bytes)
+                .ok()?
+                .get("code")?
+                .as_i64(),
             super::super::Body::Repeated { .. } => None,
         }
     }

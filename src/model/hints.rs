@@ -112,7 +112,10 @@ mod tests {
             assert!(hint.contains(words), "{code}: {hint}");
         }
         let mfa = for_code(900_421).unwrap();
-        assert!(mfa.contains("MFA") && mfa.contains("sign the user in again"), "{mfa}");
+        assert!(
+            mfa.contains("MFA") && mfa.contains("sign the user in again"),
+            "{mfa}"
+        );
         assert!(mfa.contains("app-only tokens are not affected"), "{mfa}");
         assert_eq!(for_code(800_002), None);
     }
