@@ -38,6 +38,15 @@
 //! - `--pending-polls <N>`: orders complete at the Nth read, and stay
 //!   pending until then (2 by default; 0 for orders that checkout already
 //!   returns completed).
+//! - `--checkout-in-progress <N>`: the first N checkouts take effect (the
+//!   orders are made) while answering 409 "in progress": 800060 the first
+//!   time for a cart, 800064 for its repeats. The client keeps the request
+//!   ID and retries; checking out the same cart again later returns the
+//!   orders.
+//! - `--require-mfa`: refuse app+user tokens whose `amr` claim lacks `mfa`
+//!   with 401 and code 900421, as Partner Center does since April 2026; the
+//!   token printed then lacks it, so a tool using it meets the refusal
+//!   (app-only and opaque tokens are taken as before).
 //!
 //! Switches for crash tests, where the fake acts and the tool does not
 //! learn of it:
@@ -61,7 +70,8 @@ use partner_center_cart::model::{CartError, CartErrorCode};
 const USAGE: &str = "usage: fake_server [--fail-checkout N[:STATUS]] [--cut-checkout N] \
                      [--reject ITEM] [--fail-order-group ITEM] [--cancel-order-group ITEM] \
                      [--pending-polls N] [--checkout-answer-delay MS] [--lose-create N] \
-                     [--repeated-checkout replay|800065] [--order-list-lag MS]
+                     [--repeated-checkout replay|800065] [--order-list-lag MS] \
+                     [--checkout-in-progress N] [--require-mfa]
        fake_server -h | --help
 Prints the base URL, a token the fake accepts, and a line to copy that exports
 both; runs until stopped. The switches are described in examples/README.md.";
@@ -81,11 +91,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(problem) = apply_switches(&fake, std::env::args().skip(1)) {
-        eprintln!("error: {problem}\n{USAGE}");
-        return ExitCode::from(2);
+    let switches = match apply_switches(&fake, std::env::args().skip(1)) {
+        Ok(switches) => switches,
+        Err(problem) => {
+            eprintln!("error: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut token = FakeToken::new().expires_at(SystemTime::now() + Duration::from_secs(24 * 3600));
+    if switches.require_mfa {
+        token = token.without_mfa();
     }
-    let token = FakeToken::new().expires_at(SystemTime::now() + Duration::from_secs(24 * 3600));
     let token = token.mint();
     println!("{}", fake.base_url());
     println!("{token}");
@@ -99,12 +115,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// What the switches decided beyond the fake itself.
+#[derive(Default)]
+struct Switches {
+    /// Print a token without MFA, for the fake that requires it.
+    require_mfa: bool,
+}
+
 fn apply_switches(
     fake: &FakePartnerCenter,
     args: impl IntoIterator<Item = String>,
-) -> Result<(), String> {
+) -> Result<Switches, String> {
+    let mut switches = Switches::default();
     let mut args = args.into_iter();
     while let Some(switch) = args.next() {
+        if switch == "--require-mfa" {
+            fake.require_mfa();
+            switches.require_mfa = true;
+            continue;
+        }
         let value = args.next().ok_or(format!("{switch} needs a value"))?;
         let number = |text: &str| {
             text.parse::<u32>()
@@ -149,10 +178,11 @@ fn apply_switches(
             "--order-list-lag" => {
                 fake.delay_order_lists(Duration::from_millis(number(&value)?.into()));
             }
+            "--checkout-in-progress" => fake.checkouts_in_progress(number(&value)?),
             other => return Err(format!("unknown switch {other}")),
         }
     }
-    Ok(())
+    Ok(switches)
 }
 
 /// The reply Partner Center gives with this status, with its error code.
@@ -161,7 +191,7 @@ fn failure(status: u16) -> Reply {
         400 => (800_002, "The request input is invalid."),
         401 => (800_001, "No partner token was found in the request."),
         404 => (800_008, "The cart could not be found."),
-        409 => (800_064, "Another request is already processing this cart."),
+        409 => (800_064, "The cart is being processed by another request."),
         429 => return Reply::throttled(1),
         500 => (800_003, "Unexpected service failure."),
         501..=599 => (900_192, "Transient failure; try again later."),

@@ -9,7 +9,7 @@
 /// |---|---|---|
 /// | `Global` | `https://api.partnercenter.microsoft.com` | `https://login.microsoftonline.com` |
 /// | `UsGov` | `https://api.partnercenter.microsoft.com` | `https://login.microsoftonline.us` |
-/// | `China` (21Vianet) | `https://partner.partnercenterapi.microsoftonline.cn` | `https://login.chinacloudapi.cn` |
+/// | `China` (21Vianet) | `https://partner.partnercenterapi.microsoftonline.cn` | `https://login.partner.microsoftonline.cn` |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Cloud {
@@ -33,11 +33,13 @@ impl Cloud {
     }
 
     /// The Entra ID authority that issues tokens, without a trailing slash.
+    /// 21Vianet's is `https://login.partner.microsoftonline.cn` (before this
+    /// crate's 2026 update it was given as `login.chinacloudapi.cn`).
     pub fn authority(self) -> &'static str {
         match self {
             Cloud::Global => "https://login.microsoftonline.com",
             Cloud::UsGov => "https://login.microsoftonline.us",
-            Cloud::China => "https://login.chinacloudapi.cn",
+            Cloud::China => "https://login.partner.microsoftonline.cn",
         }
     }
 

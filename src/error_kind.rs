@@ -37,10 +37,11 @@ impl fmt::Display for TransportErrorKind {
     }
 }
 
-/// Service codes that come with 409 and mean "busy, try again shortly":
-/// 800060 (an order is already in progress) and 800064 (another request is
-/// processing this cart).
-const RETRYABLE_CONFLICT_CODES: [i64; 2] = [800_060, 800_064];
+/// Service codes that come with 409 and mean "a request is still being
+/// worked on": 800060 (your order is in progress; look in the order history
+/// in a few minutes) and 800064 (the cart is being processed by another
+/// request). The service may still act on it.
+const IN_PROGRESS_CODES: [i64; 2] = [800_060, 800_064];
 
 /// What a failed attempt says about the next one: whether there is one, and
 /// whether it keeps the `MS-RequestId`.
@@ -58,11 +59,16 @@ pub(crate) enum Verdict {
     /// ID, by which the service recognises the repeat, and so does every
     /// later attempt of the call: the call is in doubt.
     SameRequest,
-    /// The service answered that it took nothing (429, or 409 with 800060
-    /// or 800064): the next attempt is a new request with a new request ID,
-    /// as the headers page asks ("reset upon receiving a response"), unless
-    /// the call is in doubt or the caller chose its ID.
+    /// The service answered that it took nothing (429): the next attempt is
+    /// a new request with a new request ID, as the headers page asks ("reset
+    /// upon receiving a response"), unless the call is in doubt or in
+    /// progress, or the caller chose its ID.
     NewRequest,
+    /// The service answered that a request is still being worked on (409
+    /// with 800060 or 800064): it may yet act, so the call waits, keeps its
+    /// request ID for every later attempt, and is worth repeating whatever
+    /// later attempts answer.
+    InProgress,
 }
 
 impl Verdict {
@@ -78,9 +84,7 @@ pub(crate) fn classify_status(status: u16, code: Option<i64>) -> Verdict {
     match status {
         408 | 500 | 502 | 503 | 504 => Verdict::SameRequest,
         429 => Verdict::NewRequest,
-        409 if code.is_some_and(|code| RETRYABLE_CONFLICT_CODES.contains(&code)) => {
-            Verdict::NewRequest
-        }
+        409 if code.is_some_and(|code| IN_PROGRESS_CODES.contains(&code)) => Verdict::InProgress,
         _ => Verdict::Final,
     }
 }
@@ -98,6 +102,7 @@ pub(crate) fn classify_transport(kind: TransportErrorKind) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MFA_REQUIRED;
 
     #[test]
     fn statuses_follow_the_documented_rules() {
@@ -114,8 +119,11 @@ mod tests {
         ] {
             assert_eq!(classify_status(status, None), Verdict::Final, "{status}");
         }
-        assert_eq!(classify_status(409, Some(800_060)), Verdict::NewRequest);
-        assert_eq!(classify_status(409, Some(800_064)), Verdict::NewRequest);
+        // In progress, not "took nothing": the service may still act.
+        assert_eq!(classify_status(409, Some(800_060)), Verdict::InProgress);
+        assert_eq!(classify_status(409, Some(800_064)), Verdict::InProgress);
+        assert!(Verdict::InProgress.is_retryable());
+        assert_eq!(classify_status(401, Some(MFA_REQUIRED)), Verdict::Final);
         assert_eq!(classify_status(409, Some(800_065)), Verdict::Final);
         assert_eq!(classify_status(409, None), Verdict::Final);
         assert_eq!(classify_status(200, Some(400_072)), Verdict::Final);

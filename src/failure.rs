@@ -26,6 +26,7 @@ pub struct CallInfo {
     pub(crate) correlation_id: Uuid,
     pub(crate) attempts: u32,
     pub(crate) in_doubt: bool,
+    pub(crate) in_progress: bool,
 }
 
 impl CallInfo {
@@ -35,9 +36,12 @@ impl CallInfo {
     /// Once an attempt's outcome is unknown (no answer, a timeout, 408, a
     /// 5xx), every later attempt keeps that attempt's ID, whatever the
     /// service answers them, so this is the ID under which the service may
-    /// have acted. A request ID the caller chose is sent on every attempt.
-    /// Only a call none of whose attempts was in doubt moves to a new ID
-    /// after the service answered that it took nothing (429, 409 busy).
+    /// have acted. Once the service answered that the request is in
+    /// progress (409 with 800060 or 800064), every later attempt keeps the
+    /// ID too, so this names the request in progress. A request ID the
+    /// caller chose is sent on every attempt. Only a call none of whose
+    /// attempts was in doubt or in progress moves to a new ID after the
+    /// service answered that it took nothing (429).
     pub fn request_id(&self) -> Uuid {
         self.request_id
     }
@@ -49,6 +53,18 @@ impl CallInfo {
     /// [`request_id`](Self::request_id) (see [`Error::should_repeat`]).
     pub fn earlier_attempt_in_doubt(&self) -> bool {
         self.in_doubt
+    }
+
+    /// Whether Partner Center answered an attempt of this call (of a `POST`
+    /// or `PUT`), the last one included, that the request is still in
+    /// progress: HTTP 409 with code 800060 ("your order is in progress") or
+    /// 800064 ("the cart is being processed by another request"). The
+    /// service may still act on it: an order may yet appear, and checking
+    /// out the same cart again later returns it. Such a call is worth
+    /// repeating with [`request_id`](Self::request_id), after a wait (see
+    /// [`Error::should_repeat`]).
+    pub fn request_in_progress(&self) -> bool {
+        self.in_progress
     }
 
     /// The `MS-CorrelationId` sent with the call.
@@ -76,12 +92,19 @@ impl fmt::Display for CallInfo {
     }
 }
 
-/// What an error adds when an earlier attempt of its call may have acted.
+/// What an error adds when an attempt of its call may have acted.
 fn doubt_note(call: &CallInfo) -> &'static str {
-    if call.in_doubt {
-        "; an earlier attempt may have acted (its outcome is unknown): repeat the call with this request ID"
-    } else {
-        ""
+    match (call.in_doubt, call.in_progress) {
+        (true, true) => {
+            "; an earlier attempt may have acted (its outcome is unknown), and Partner Center answered that the request is still in progress: an order may still be made; checking out the same cart again later, or repeating the call with this request ID after a few minutes, returns it"
+        }
+        (true, false) => {
+            "; an earlier attempt may have acted (its outcome is unknown): repeat the call with this request ID"
+        }
+        (false, true) => {
+            "; Partner Center answered that the request is still in progress: an order may still be made; checking out the same cart again later, or repeating the call with this request ID after a few minutes, returns it"
+        }
+        (false, false) => "",
     }
 }
 
@@ -424,9 +447,11 @@ impl Error {
     }
 
     /// The `MS-RequestId` to repeat the call with: the one under which the
-    /// service may have acted. Once an attempt's outcome was unknown, it is
-    /// that attempt's, which every later attempt kept; a request ID the
-    /// caller chose is never replaced; otherwise it is the last attempt's.
+    /// service may have acted. Once an attempt's outcome was unknown, or the
+    /// service answered that the request is in progress (409 with 800060 or
+    /// 800064), it is that attempt's, which every later attempt kept; a
+    /// request ID the caller chose is never replaced; otherwise it is the
+    /// last attempt's.
     /// Pass it to
     /// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)
     /// to repeat a create whose outcome is unknown without making a second
@@ -480,7 +505,7 @@ impl Error {
     /// Whether the failure is of a kind the retry policy retries: connection
     /// failures and timeouts before a response, and the transient statuses
     /// (408, 429, 500, 502, 503, 504, and 409 with service code 800060 or
-    /// 800064). When the client gives up on such an error, trying again
+    /// 800064, "in progress"). When the client gives up on such an error, trying again
     /// later is safe: for a checkout, with the same cart (checkout is
     /// idempotent per cart ID); for a create, with
     /// [`request_id`](Self::request_id). It looks at the last attempt only;
@@ -497,7 +522,11 @@ impl Error {
     /// True whatever the last attempt returned (a failed token provider, a
     /// 401, another 4xx) when an earlier attempt's outcome was unknown: the
     /// service may have acted on it, and the message says so (see
-    /// [`CallInfo::earlier_attempt_in_doubt`]). True as well for everything
+    /// [`CallInfo::earlier_attempt_in_doubt`]). True alike once the service
+    /// answered that the request is in progress (409 with 800060 or 800064,
+    /// see [`CallInfo::request_in_progress`]): an order may still be made;
+    /// wait a few minutes, then repeat, or check out the same cart again,
+    /// which returns it. True as well for everything
     /// [`is_retryable`](Self::is_retryable) covers (the client's own retries
     /// ran out, or the service asked for a wait longer than the policy
     /// allows), and for the calls that may have taken effect though their
@@ -530,6 +559,23 @@ impl Error {
     /// ```
     pub fn should_repeat(&self) -> bool {
         should_repeat(self)
+    }
+
+    /// The call's identity, to mark what a later look at the call learnt.
+    pub(crate) fn call_mut(&mut self) -> Option<&mut CallInfo> {
+        match self {
+            Error::Token { call, .. }
+            | Error::Transport { call, .. }
+            | Error::ResponseTooLarge { call, .. }
+            | Error::ResponseTooDense { call, .. }
+            | Error::ListTooLarge { call, .. }
+            | Error::Decode { call, .. }
+            | Error::OrderMismatch { call, .. }
+            | Error::BadNextLink { call, .. } => Some(call),
+            Error::ListTimedOut { error, .. } => error.call_mut(),
+            Error::Service(error) | Error::RetryAfterTooLong { error, .. } => Some(&mut error.call),
+            _ => None,
+        }
     }
 }
 
@@ -650,8 +696,8 @@ pub(crate) fn classify(error: &Error) -> Verdict {
 
 /// Whether a failed call may succeed, or give back its result, when it is
 /// repeated with the same request ID. The verdict on a call is the worst of
-/// its attempts: a call one of whose earlier attempts was in doubt is
-/// repeated whatever the last one returned. Otherwise, what `classify`
+/// its attempts: a call one of whose earlier attempts was in doubt, or was
+/// answered in progress, is repeated whatever the last one returned. Otherwise, what `classify`
 /// lets the policy retry, and the calls that took effect though their
 /// answer was lost (a success status whose body broke off or could not be
 /// decoded), which the policy itself must not retry blindly.
@@ -662,7 +708,10 @@ pub(crate) fn classify(error: &Error) -> Verdict {
 /// refused alike), a failed token provider (nothing was sent, and the
 /// provider already retried).
 pub(crate) fn should_repeat(error: &Error) -> bool {
-    if error.call().is_some_and(|call| call.in_doubt) {
+    if error
+        .call()
+        .is_some_and(|call| call.in_doubt || call.in_progress)
+    {
         return true;
     }
     match error {
@@ -685,6 +734,7 @@ mod tests {
             correlation_id: Uuid::from_u128(2),
             attempts: 3,
             in_doubt: false,
+            in_progress: false,
         }
     }
 
@@ -824,6 +874,36 @@ mod tests {
             assert!(text.contains(&Uuid::from_u128(1).to_string()), "{text}");
         }
         assert!(!failures[0].is_retryable());
+    }
+
+    #[test]
+    fn a_request_in_progress_makes_any_later_failure_worth_repeating() {
+        let in_progress = CallInfo {
+            in_progress: true,
+            ..call()
+        };
+        assert!(in_progress.request_in_progress());
+        assert!(!call().request_in_progress());
+        let failures =
+            [(429, None), (401, Some(800_001)), (400, Some(800_002))].map(|(status, code)| {
+                let mut error = service_error(status, code);
+                error.call = in_progress;
+                Error::Service(Box::new(error))
+            });
+        for error in &failures {
+            assert!(error.should_repeat(), "{error:?}");
+            let text = error.to_string();
+            assert!(text.contains("an order may still be made"), "{text}");
+            assert!(
+                text.contains("checking out the same cart again later"),
+                "{text}"
+            );
+            assert!(text.contains(&Uuid::from_u128(1).to_string()), "{text}");
+            assert!(!text.contains("earlier attempt may have acted"), "{text}");
+        }
+        // Without the mark, the same refusals are final.
+        assert!(!service(400, Some(800_002)).should_repeat());
+        assert!(!service(401, Some(800_001)).should_repeat());
     }
 
     #[test]

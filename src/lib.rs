@@ -260,8 +260,13 @@
 //! add-on whose base is neither in the cart nor owned by the customer gets
 //! line error 400041. Error codes whose fix is not obvious (800073/800074:
 //! the customer is under review, retry in days; 900329: the endpoint wants an
-//! App+User token; and the others the 2023 documentation adds) carry a hint
-//! ([`FaultCode::hint`](model::FaultCode::hint)) that ends the error's message.
+//! App+User token; and the others the 2023 documentation adds, and those
+//! added by 2026: 900154, the reseller's PLA ID is not linked; 900416, the
+//! customer's account is locked for transactions; 900419, the customer is
+//! over its subscription limit; 900420, a token for the retired
+//! `graph.windows.net` audience; 900421, an App+User token without MFA)
+//! carry a hint ([`FaultCode::hint`](model::FaultCode::hint)) that ends the
+//! error's message.
 //!
 //! # Retries and idempotency
 //!
@@ -272,16 +277,29 @@
 //!   `408`, `500`, `502`, `503` and `504`: the outcome is unknown (the
 //!   service may have acted), so the retry sends the same `MS-RequestId`,
 //!   Partner Center's idempotency key, and the service recognises the repeat;
-//! - `429`, and `409` with service code `800060` (an order is already in
-//!   progress) or `800064` (another request is processing the cart): the
-//!   service took nothing, so the retry is a new request with a new
-//!   `MS-RequestId`, as Partner Center asks, unless the request ID is yours
-//!   or an earlier attempt's outcome is unknown;
+//! - `429`: the service took nothing, so the retry is a new request with a
+//!   new `MS-RequestId`, as Partner Center asks, unless the request ID is
+//!   yours or an earlier attempt was in doubt or in progress;
+//! - `409` with service code `800060` ("your order is in progress") or
+//!   `800064` ("the cart is being processed by another request"): the
+//!   request is still being worked on and may yet be acted on, so the call
+//!   waits (`Retry-After` when sent, else the backoff) and keeps its
+//!   `MS-RequestId` for every later attempt. When it fails, it stays worth
+//!   repeating whatever later attempts answered
+//!   ([`CallInfo::request_in_progress`](error::CallInfo::request_in_progress)),
+//!   [`Error::request_id`] names the request in progress, and the message
+//!   says that an order may still be made and that checking out the same
+//!   cart again later returns it. (Until the 2026 update this crate took
+//!   such a 409 for "nothing taken" and sent each retry with a new ID.)
 //! - `401`, once: the token provider hears that its token was refused
 //!   ([`TokenProvider::token_refused`]), and the call is repeated with a
 //!   fresh token and the same request ID; a second `401` is final. The
 //!   repeat is an attempt like any other: it counts towards
-//!   [`max_attempts`](RetryPolicy::max_attempts) and waits its backoff.
+//!   [`max_attempts`](RetryPolicy::max_attempts) and waits its backoff. A
+//!   `401` with code `900421` is final at once: since April 2026 Partner
+//!   Center refuses App+User tokens without multi-factor authentication,
+//!   and a fresh token from the same sign-in lacks it alike; its hint says
+//!   to sign the user in again with MFA (app-only tokens are not affected).
 //!
 //! It never retries other 4xx statuses, and never after a 2xx, even one
 //! whose body cannot be decoded. `Retry-After` (seconds or an HTTP date) sets
@@ -291,10 +309,12 @@
 //!
 //! Each call starts with a new request ID, or the one you chose
 //! ([`CheckoutOptions::request_id`], [`Client::create_cart_with_request_id`]),
-//! which every attempt sends. Once an attempt's outcome is unknown, the call
-//! keeps its request ID whatever later attempts answer: when it fails,
+//! which every attempt sends. Once an attempt's outcome is unknown, or the
+//! service answered that the request is in progress, the call keeps its
+//! request ID whatever later attempts answer: when it fails,
 //! [`Error::request_id`] reports that ID, the message says an earlier
-//! attempt may have acted, and [`Error::should_repeat`] stays true.
+//! attempt may have acted (or an order may still be made), and
+//! [`Error::should_repeat`] stays true.
 //! `should_repeat` is false for what repeating cannot change, such as a 404
 //! or a refusal.
 //!
@@ -501,9 +521,12 @@
 //!
 //! Most integrations that fail on day one fail on the token, not the cart:
 //! the retired `graph.windows.net` audience, an app-only token where
-//! app+user is needed, the wrong tenant, an expired token, a proxy that eats
-//! the request, a clock minutes off. [`AccessToken::claims`] reads a JWT's
-//! audience, tenant, app, user, expiry, scopes and roles, **without
+//! app+user is needed, an app+user token signed in without multi-factor
+//! authentication (refused with 900421 since April 2026), the wrong tenant,
+//! an expired token, a proxy that eats the request, a clock minutes off.
+//! [`AccessToken::claims`] reads a JWT's audience, tenant, app, user,
+//! expiry, scopes, roles and sign-in methods (`amr`,
+//! [`TokenClaims::has_mfa`](auth::TokenClaims::has_mfa)), **without
 //! verifying the signature** (a client has no keys; Partner Center checks
 //! it), and gives `None` for anything that is not a JWT;
 //! [`Client::last_server_time`], [`Client::proxy_url`] and

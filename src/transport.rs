@@ -17,7 +17,7 @@ use crate::http::{
     CLIENT_NAME, ReadFailure, ReadResponse, exchange, header_str, parse_error_body, transport_kind,
 };
 use crate::logging::LOG_TARGET;
-use crate::model::from_body;
+use crate::model::{MFA_REQUIRED, from_body};
 use crate::retry::{Bounds, Stop};
 use crate::text::{SNIPPET_CHARS, snippet};
 use crate::token::TokenProvider;
@@ -303,11 +303,15 @@ impl Transport {
     /// The call remembers its attempts. Once one has an unknown outcome
     /// ([`Verdict::SameRequest`]), the call is in doubt: every later attempt
     /// keeps its request ID, whatever the service answers, and the error
-    /// says so. Only a call not in doubt, whose request ID the caller did
-    /// not choose, moves to a new ID after an answer that the service took
-    /// nothing ([`Verdict::NewRequest`]). After a 401 the provider hears
-    /// that its token was refused, and the call is repeated once, as an
-    /// attempt like any other, with a fresh token and the same request ID.
+    /// says so. Once a write is answered that it is in progress
+    /// ([`Verdict::InProgress`]), likewise, and the error says an order may
+    /// still be made. Only a call neither in doubt nor in progress, whose
+    /// request ID the caller did not choose, moves to a new ID after an
+    /// answer that the service took nothing ([`Verdict::NewRequest`]). After
+    /// a 401 the provider hears that its token was refused, and the call is
+    /// repeated once, as an attempt like any other, with a fresh token and
+    /// the same request ID; not after a 401 for want of MFA (900421), which
+    /// is final.
     pub(crate) fn send_within(
         &self,
         request: &ApiRequest,
@@ -318,6 +322,7 @@ impl Transport {
             correlation_id: self.settings.correlation_id.unwrap_or_else(Uuid::new_v4),
             attempts: 0,
             in_doubt: false,
+            in_progress: false,
         });
         let renew = Cell::new(false);
         let refreshed = Cell::new(false);
@@ -332,7 +337,19 @@ impl Transport {
                 }
                 call.set(info);
                 let started = Instant::now();
-                let result = self.attempt(request, &info, time_left);
+                let mut result = self.attempt(request, &info, time_left);
+                // A write answered "in progress" may yet be acted on: the
+                // call, and this attempt's error, say so from now on.
+                if let Err(error) = &mut result
+                    && classify(error) == Verdict::InProgress
+                    && request.method != Method::Get
+                {
+                    info.in_progress = true;
+                    call.set(info);
+                    if let Some(marked) = error.call_mut() {
+                        marked.in_progress = true;
+                    }
+                }
                 let status = match &result {
                     Ok(reply) => Some(reply.status),
                     Err(error) => error.status(),
@@ -364,6 +381,7 @@ impl Transport {
                 call.set(info);
                 let new_request = verdict == Verdict::NewRequest
                     && !info.in_doubt
+                    && !info.in_progress
                     && !request.keep_request_id;
                 renew.set(new_request);
                 let refusal = is_refused_token(error);
@@ -489,16 +507,17 @@ impl Transport {
             ReadFailure::Broken { status, error } => transport_error(error, Some(status), call),
         })?;
         self.note_date(&response);
-        if response.status == 401 {
-            self.tokens.token_refused(&token);
-        }
         if !response.is_success() {
-            return Err(Error::Service(Box::new(service_error(
+            let error = Error::Service(Box::new(service_error(
                 response.status,
                 &response.headers,
                 &response.body,
                 *call,
-            ))));
+            )));
+            if is_refused_token(&error) {
+                self.tokens.token_refused(&token);
+            }
+            return Err(error);
         }
         Ok(Reply {
             status: response.status,
@@ -534,6 +553,8 @@ fn retry_note(verdict: Verdict, new_request: bool, refusal: bool) -> &'static st
         "; the token was refused, so the next attempt asks the provider for a fresh one"
     } else if new_request {
         "; the service took nothing, so the next attempt gets a new one"
+    } else if verdict == Verdict::InProgress {
+        "; the service is still working on the request, so the next attempt keeps it"
     } else if verdict == Verdict::NewRequest {
         "; the next attempt keeps it, as an earlier attempt may have acted or the caller chose it"
     } else {
@@ -541,9 +562,11 @@ fn retry_note(verdict: Verdict, new_request: bool, refusal: bool) -> &'static st
     }
 }
 
-/// Whether Partner Center refused the attempt's token (HTTP 401).
+/// Whether Partner Center refused the attempt's token (HTTP 401) in a way a
+/// fresh token may cure: not for want of MFA (900421), which a token from the
+/// same sign-in lacks alike.
 fn is_refused_token(error: &Error) -> bool {
-    matches!(error, Error::Service(service) if service.status == 401)
+    matches!(error, Error::Service(service) if service.status == 401 && service.code_number() != Some(MFA_REQUIRED))
 }
 
 fn retry_reason(error: &Error) -> String {

@@ -1,8 +1,10 @@
-//! A call remembers its attempts: once one is in doubt, the call keeps its
-//! request ID and stays worth repeating whatever later attempts answer; a
-//! caller's request ID is sent on every attempt; and a refused token is
-//! dropped and the call repeated once with a fresh one. Everything runs
-//! against the fake Partner Center over loopback HTTP.
+//! A call remembers its attempts: once one is in doubt, or answered that
+//! the request is in progress (409 with 800060 or 800064), the call keeps
+//! its request ID and stays worth repeating whatever later attempts answer;
+//! a caller's request ID is sent on every attempt; and a refused token is
+//! dropped and the call repeated once with a fresh one, unless it was
+//! refused for want of MFA (900421). Everything runs against the fake
+//! Partner Center over loopback HTTP.
 
 mod common;
 #[path = "common/token_endpoint.rs"]
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use common::{CART, CUSTOMER, builder, client, fast_retries, start};
 use partner_center_cart::auth::ClientCredentialsProvider;
-use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, Reply};
+use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, FakeToken, Reply};
 use partner_center_cart::{
     AccessToken, CheckoutOptions, Client, Error, TokenProvider, Uuid, error::BoxError,
 };
@@ -25,6 +27,12 @@ const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 
 /// What the error of a call with an attempt in doubt says.
 const IN_DOUBT: &str = "an earlier attempt may have acted";
+
+/// What the error of a call answered "in progress" says.
+const IN_PROGRESS: [&str; 2] = [
+    "an order may still be made",
+    "checking out the same cart again later",
+];
 
 fn one_item_cart() -> NewCart {
     NewCart::new()
@@ -396,4 +404,254 @@ fn a_read_that_timed_out_leaves_nothing_in_doubt() {
     assert!(!error.call().unwrap().earlier_attempt_in_doubt(), "{error}");
     assert!(!error.should_repeat(), "{error}");
     assert!(!error.to_string().contains(IN_DOUBT), "{error}");
+}
+
+// Issue 23, item 1: 409 with 800060 or 800064 means "in progress".
+
+fn in_progress() -> Reply {
+    Reply::fault(
+        409,
+        800_060,
+        "Your order is in progress. Check your order history for recent orders in few minutes.",
+    )
+}
+
+fn busy_cart() -> Reply {
+    Reply::fault(409, 800_064, "Cart is being processed by another request.")
+}
+
+#[track_caller]
+fn assert_in_progress(error: &Error, request_id: Uuid) {
+    assert!(error.should_repeat(), "{error}");
+    assert_eq!(error.request_id(), Some(request_id), "{error}");
+    assert!(error.call().unwrap().request_in_progress(), "{error}");
+    let text = error.to_string();
+    for words in IN_PROGRESS {
+        assert!(text.contains(words), "{text}");
+    }
+    assert!(text.contains(&request_id.to_string()), "{text}");
+}
+
+#[test]
+fn a_409_in_progress_keeps_the_request_id_for_every_later_attempt() {
+    let fake = start();
+    // A throttled answer after the 409 would move a call that is not in
+    // progress to a new ID; this one keeps its ID throughout.
+    fake.push_replies([
+        busy_cart(),
+        in_progress(),
+        Reply::throttled(0),
+        Reply::status(201).body("{}"),
+    ]);
+    client(&fake).checkout(CUSTOMER, CART).unwrap();
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 4);
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+}
+
+#[test]
+fn an_id_renewed_by_throttling_is_kept_from_the_409_on() {
+    let fake = start();
+    fake.push_replies([Reply::throttled(0), busy_cart(), busy_cart(), busy_cart()]);
+    let error = client(&fake).checkout(CUSTOMER, CART).unwrap_err();
+    let ids = request_ids(&fake);
+    assert_eq!(ids.len(), 4);
+    assert_ne!(ids[0], ids[1], "the 429 took nothing: a new ID");
+    assert!(ids[1..].iter().all(|id| *id == ids[1]), "{ids:?}");
+    // The attempts ran out on the 409: the error names the request in
+    // progress, and the call is worth repeating.
+    assert_eq!(error.status(), Some(409));
+    assert_in_progress(&error, ids[1]);
+    assert!(!error.call().unwrap().earlier_attempt_in_doubt());
+}
+
+#[test]
+fn later_refusals_do_not_make_a_call_in_progress_final() {
+    // The verdict on a call is the worst of its attempts: a 429, a 401 (and
+    // its one repeat) or a 400 after the 409 leaves it worth repeating.
+    let endings: [Vec<Reply>; 3] = [
+        vec![
+            Reply::throttled(0),
+            Reply::throttled(0),
+            Reply::throttled(0),
+        ],
+        vec![
+            Reply::fault(401, 800_001, "Unauthorized"),
+            Reply::fault(401, 800_001, "Unauthorized"),
+        ],
+        vec![Reply::fault(400, 800_002, "The request input is invalid.")],
+    ];
+    for ending in endings {
+        let fake = start();
+        let last = ending.len() + 1;
+        fake.push_reply(in_progress());
+        fake.push_replies(ending);
+        let error = client(&fake).checkout(CUSTOMER, CART).unwrap_err();
+        let ids = request_ids(&fake);
+        assert_eq!(ids.len(), last);
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        assert_ne!(error.status(), Some(409));
+        assert_in_progress(&error, ids[0]);
+    }
+}
+
+#[test]
+fn a_retry_after_on_a_409_in_progress_is_honoured() {
+    // A wait over the policy's cap ends the call at once: the wait the
+    // service asked for is the one taken, not a quick backoff.
+    let fake = start();
+    fake.push_replies([
+        in_progress().header("Retry-After", "120"),
+        Reply::status(201),
+    ]);
+    let error = client(&fake).checkout(CUSTOMER, CART).unwrap_err();
+    assert!(
+        matches!(error, Error::RetryAfterTooLong { retry_after, .. } if retry_after.as_secs() == 120),
+        "{error:?}"
+    );
+    assert_eq!(fake.requests().len(), 1);
+    assert_in_progress(&error, request_ids(&fake)[0]);
+}
+
+#[test]
+fn a_read_answered_in_progress_is_retried_but_marks_nothing() {
+    let fake = start();
+    fake.push_replies([busy_cart(), busy_cart(), busy_cart(), busy_cart()]);
+    let error = client(&fake).get_order(CUSTOMER, "ord0").unwrap_err();
+    assert_eq!(fake.requests().len(), 4);
+    assert!(!error.call().unwrap().request_in_progress(), "{error}");
+    assert!(!error.to_string().contains(IN_PROGRESS[0]), "{error}");
+}
+
+#[test]
+fn the_fake_checks_out_while_answering_in_progress_and_a_later_checkout_returns_the_orders() {
+    let fake = FakePartnerCenter::builder()
+        .checkouts_in_progress(2)
+        .start()
+        .unwrap();
+    let client = builder(&fake)
+        .retry_policy(fast_retries().max_attempts(2))
+        .build()
+        .unwrap();
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let error = client.checkout(CUSTOMER, &cart).unwrap_err();
+    let checkouts: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with("/checkout"))
+        .collect();
+    assert_eq!(checkouts.len(), 2);
+    assert_eq!(
+        error.service_error().and_then(|e| e.code_number()),
+        Some(800_064),
+        "the repeat finds the cart busy"
+    );
+    let id = Uuid::parse_str(checkouts[0].header("ms-requestid").unwrap()).unwrap();
+    assert_in_progress(&error, id);
+    // The order was made all the same.
+    let made = fake.orders();
+    assert_eq!(made.len(), 1);
+
+    // Later, the same cart checked out again returns it, and buys nothing
+    // more.
+    let result = client.checkout(CUSTOMER, &cart).unwrap();
+    let returned: Vec<_> = result.orders.iter().map(|order| order.id.clone()).collect();
+    assert_eq!(returned, [made[0].id.clone()]);
+    assert_eq!(fake.orders().len(), 1);
+}
+
+#[test]
+fn the_fakes_switch_answers_800060_first_then_800064() {
+    let fake = start();
+    let client = builder(&fake)
+        .retry_policy(fast_retries().max_attempts(1))
+        .build()
+        .unwrap();
+    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    fake.checkouts_in_progress(2);
+    let code = |error: Error| error.service_error().and_then(|e| e.code_number());
+    assert_eq!(
+        code(client.checkout(CUSTOMER, &cart).unwrap_err()),
+        Some(800_060)
+    );
+    assert_eq!(
+        code(client.checkout(CUSTOMER, &cart).unwrap_err()),
+        Some(800_064)
+    );
+    assert_eq!(client.checkout(CUSTOMER, &cart).unwrap().orders.len(), 1);
+}
+
+// Issue 23, item 2: 900421, an App+User token without MFA, is final.
+
+#[test]
+fn a_401_for_want_of_mfa_is_final_without_a_refresh() {
+    let fake = start();
+    fake.push_replies([
+        Reply::fault(
+            401,
+            900_421,
+            "App+User calls require multi-factor authentication.",
+        ),
+        Reply::status(201).body("{}"),
+    ]);
+    let provider = std::sync::Arc::new(CountingProvider::default());
+    let error = Client::builder(provider.clone())
+        .base_url(fake.base_url())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap()
+        .checkout(CUSTOMER, CART)
+        .unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(fake.requests().len(), 1, "no repeat");
+    assert_eq!(fake.pending_replies(), 1);
+    assert!(
+        provider.refused.lock().unwrap().is_empty(),
+        "a fresh token from the same sign-in lacks MFA alike"
+    );
+    assert!(!error.should_repeat(), "{error}");
+    let text = error.to_string();
+    assert!(text.contains("error 900421"), "{text}");
+    assert!(text.contains("to fix:"), "{text}");
+    assert!(text.contains("multi-factor authentication"), "{text}");
+    assert!(text.contains("app-only tokens are not affected"), "{text}");
+}
+
+#[test]
+fn the_fake_refuses_app_user_tokens_without_mfa_when_told_to() {
+    let fake = FakePartnerCenter::builder().require_mfa().start().unwrap();
+    let with = |token: String| {
+        Client::builder(move || Ok::<_, std::io::Error>(token.clone()))
+            .base_url(fake.base_url())
+            .retry_policy(fast_retries())
+            .build()
+            .unwrap()
+            .list_orders(CUSTOMER)
+    };
+    let error = with(FakeToken::new().without_mfa().mint()).unwrap_err();
+    assert_eq!(error.status(), Some(401));
+    assert_eq!(
+        error.service_error().and_then(|e| e.code_number()),
+        Some(900_421)
+    );
+    assert_eq!(fake.requests().len(), 1, "refused once, not refreshed");
+    assert!(error.to_string().contains("MFA"), "{error}");
+    // With MFA, or app-only, the same calls go through.
+    with(FakeToken::new().mint()).unwrap();
+    with(FakeToken::new().app_only().mint()).unwrap();
+
+    // The switch on a running fake, too; off by default.
+    let fake = start();
+    let no_mfa = FakeToken::new().without_mfa().mint();
+    let client = Client::builder(move || Ok::<_, std::io::Error>(no_mfa.clone()))
+        .base_url(fake.base_url())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    client.list_orders(CUSTOMER).unwrap();
+    fake.require_mfa();
+    assert_eq!(
+        client.list_orders(CUSTOMER).unwrap_err().status(),
+        Some(401)
+    );
 }

@@ -395,6 +395,34 @@ fn invalid_grant_is_not_retried_and_says_to_consent_again() {
 }
 
 #[test]
+fn an_mfa_sign_in_that_expired_says_to_sign_in_again_with_mfa() {
+    for code in [50_078, 50_076, 50_079] {
+        let endpoint = FakeTokenEndpoint::start();
+        endpoint.push(Answer::json(
+            400,
+            json!({
+                "error": "invalid_grant",
+                "error_description": format!("AADSTS{code}: multi-factor authentication is needed."),
+                "error_codes": [code],
+            }),
+        ));
+        let provider = app_user(&endpoint).build().unwrap();
+        let error = provider.access_token().unwrap_err();
+        let hint = error.entra_error().and_then(|entra| entra.hint());
+        assert!(
+            hint.is_some_and(|hint| hint.contains("MFA") && hint.contains("sign")),
+            "{code}: {hint:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("to fix: {}", hint.unwrap())),
+            "{text}"
+        );
+        assert_eq!(endpoint.requests().len(), 1, "not retried");
+    }
+}
+
+#[test]
 fn bodies_that_are_not_entra_json_are_reported_too() {
     let endpoint = FakeTokenEndpoint::start();
     endpoint.push(

@@ -284,6 +284,41 @@ fn line_4_tells_app_only_from_app_user() {
 }
 
 #[test]
+fn line_4_warns_of_an_app_user_token_without_mfa() {
+    for token in [
+        FakeToken::new().without_mfa(),
+        FakeToken::new().without("amr"),
+    ] {
+        let lines = minted(token);
+        assert_line(
+            &lines[3],
+            Mark::Warn,
+            &[
+                "app+user",
+                "no multi-factor authentication",
+                "900421",
+                "sign the user in again with multi-factor authentication",
+            ],
+        );
+    }
+    // With MFA, or app-only (which needs none), nothing is said of it.
+    for token in [FakeToken::new(), FakeToken::new().app_only()] {
+        let line = &minted(token)[3];
+        assert_eq!(line.mark, Mark::Pass, "{line}");
+        let shown = line.to_string();
+        assert!(
+            !shown.contains("900421") && !shown.contains("MFA"),
+            "{shown}"
+        );
+        assert!(!shown.contains("multi-factor"), "{shown}");
+    }
+    // A fake that requires MFA refuses the call, and line 8 points to line 4.
+    let fake = FakePartnerCenter::builder().require_mfa().start().unwrap();
+    let lines = Case::token(FakeToken::new().without_mfa().mint()).run(&fake);
+    assert_line(&lines[7], Mark::Fail, &["HTTP 401", "900421", "see line 4"]);
+}
+
+#[test]
 fn line_5_counts_down_to_expiry() {
     let expired = minted(FakeToken::new().expires_at(ago(600)));
     assert_line(&expired[4], Mark::Fail, &["expired 10 min", "line 6"]);

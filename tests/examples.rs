@@ -511,6 +511,62 @@ fn a_product_without_a_term_is_bought_on_the_first_term_it_offers() {
 }
 
 #[test]
+fn fake_server_answers_checkouts_in_progress_and_a_run_again_finishes() {
+    // The checkout is made while every attempt of the first run is answered
+    // "in progress"; the run again checks the same cart out and gets it.
+    let server = fake_server(&["--pending-polls", "0", "--checkout-in-progress", "4"]);
+    let dir = folder();
+    let output = purchase_in(&dir, &server.url, &[OFFICE_LINE]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(stderr.contains("error 800064"), "{stderr}");
+    assert!(stderr.contains("an order may still be made"), "{stderr}");
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+    let output = purchase_in(&dir, &server.url, &[OFFICE_LINE]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        exit_code(&output),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn fake_server_can_require_mfa_and_prints_a_token_without_it() {
+    let mut child = command("fake_server", &[])
+        .arg("--require-mfa")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("fake_server starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = || lines.next().unwrap().unwrap();
+    let (url, token) = (next(), next());
+    let server = FakeServer { child, url };
+    let claims = partner_center_cart::AccessToken::new(token.clone())
+        .claims()
+        .unwrap();
+    assert!(!claims.is_app_only() && !claims.has_mfa(), "{claims:?}");
+    let output = command(
+        "purchase",
+        &[
+            ("PARTNER_CENTER_BASE_URL", server.url.as_str()),
+            ("PARTNER_CENTER_TOKEN", token.as_str()),
+        ],
+    )
+    .current_dir(folder())
+    .args([CUSTOMER, OFFICE_LINE])
+    .output()
+    .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(stderr.contains("error 900421"), "{stderr}");
+    assert!(stderr.contains("multi-factor authentication"), "{stderr}");
+}
+
+#[test]
 fn fake_server_prints_help_and_a_line_to_export() {
     for help in ["--help", "-h"] {
         let output = command("fake_server", &[]).arg(help).output().unwrap();

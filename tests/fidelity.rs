@@ -254,35 +254,60 @@ fn orders_come_with_their_price_only_when_asked() {
 fn answers_that_took_nothing_renew_the_request_id_until_an_outcome_is_unknown() {
     let fake = start();
     fake.push_replies([
-        Reply::throttled(0), // 0: took nothing
-        Reply::fault(409, 800_064, "Another request is processing this cart."), // 1
-        Reply::fault(409, 800_060, "An order is already in progress."), // 2
-        Reply::fault(503, 900_192, "Try again later."), // 3: unknown outcome
-        Reply::status(408),  // 4: unknown outcome
-        Reply::status(201).body("{}").delay(Duration::from_secs(2)), // 5: timed out
-        Reply::drop_connection(), // 6: no answer
-        Reply::throttled(0), // 7: took nothing, but the call is in doubt
-        Reply::status(500),  // 8: unknown outcome
-        Reply::status(201).body("{}"), // 9
+        Reply::throttled(0),                                         // 0: took nothing
+        Reply::throttled(0),                                         // 1: took nothing
+        Reply::fault(503, 900_192, "Try again later."),              // 2: unknown outcome
+        Reply::status(408),                                          // 3: unknown outcome
+        Reply::status(201).body("{}").delay(Duration::from_secs(2)), // 4: timed out
+        Reply::drop_connection(),                                    // 5: no answer
+        Reply::throttled(0), // 6: took nothing, but the call is in doubt
+        Reply::status(500),  // 7: unknown outcome
+        Reply::status(201).body("{}"), // 8
     ]);
     builder(&fake)
         .timeout(Duration::from_millis(300))
-        .retry_policy(fast_retries().max_attempts(10))
+        .retry_policy(fast_retries().max_attempts(9))
         .build()
         .unwrap()
         .checkout(CUSTOMER, CART)
         .unwrap();
-    let ids: Vec<Uuid> = (0..10).map(|i| request_id(&fake, i)).collect();
-    // A new one after the 429 and after each busy 409 of a call not in doubt.
+    let ids: Vec<Uuid> = (0..9).map(|i| request_id(&fake, i)).collect();
+    // A new one after each 429 of a call not in doubt.
     assert_ne!(ids[1], ids[0]);
     assert_ne!(ids[2], ids[1]);
-    assert_ne!(ids[3], ids[2]);
     // From the 503 on, the call is in doubt: one ID, the 429 included.
-    assert!(ids[3..].iter().all(|id| *id == ids[3]), "{ids:?}");
+    assert!(ids[2..].iter().all(|id| *id == ids[2]), "{ids:?}");
     assert_eq!(
         ids.iter().collect::<std::collections::HashSet<_>>().len(),
-        4
+        3
     );
+}
+
+#[test]
+fn answers_in_progress_keep_the_request_id_they_were_given() {
+    // 409 with 800060 or 800064 says the request is still being worked on,
+    // not that nothing was taken: the call keeps the ID from then on.
+    let fake = start();
+    fake.push_replies([
+        Reply::throttled(0), // 0: took nothing
+        Reply::fault(409, 800_064, "Cart is being processed by another request."), // 1
+        Reply::fault(
+            409,
+            800_060,
+            "Your order is in progress. Check your order history for recent orders in few minutes.",
+        ), // 2
+        Reply::throttled(0), // 3: took nothing, but the call is in progress
+        Reply::status(201).body("{}"), // 4
+    ]);
+    builder(&fake)
+        .retry_policy(fast_retries().max_attempts(5))
+        .build()
+        .unwrap()
+        .checkout(CUSTOMER, CART)
+        .unwrap();
+    let ids: Vec<Uuid> = (0..5).map(|i| request_id(&fake, i)).collect();
+    assert_ne!(ids[1], ids[0]);
+    assert!(ids[1..].iter().all(|id| *id == ids[1]), "{ids:?}");
 }
 
 #[test]

@@ -529,7 +529,10 @@ fn the_whole_flow_in_one_client() {
 fn clouds_name_their_hosts_and_authorities() {
     assert_eq!(Cloud::UsGov.api_base_url(), Cloud::Global.api_base_url());
     assert_eq!(Cloud::UsGov.authority(), "https://login.microsoftonline.us");
-    assert_eq!(Cloud::China.authority(), "https://login.chinacloudapi.cn");
+    assert_eq!(
+        Cloud::China.authority(),
+        "https://login.partner.microsoftonline.cn"
+    );
     assert_eq!(
         Cloud::China.resource(),
         "https://partner.partnercenterapi.microsoftonline.cn"

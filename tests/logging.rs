@@ -36,10 +36,7 @@ fn attempts_and_retries_are_logged_without_secrets() {
     log::set_max_level(LevelFilter::Trace);
 
     let fake = start();
-    fake.push_replies([
-        Reply::fault(409, 800_064, "Another request is processing this cart."),
-        Reply::status(201).body("{}"),
-    ]);
+    fake.push_replies([Reply::throttled(0), Reply::status(201).body("{}")]);
     client(&fake).checkout(CUSTOMER, CART).unwrap();
     // The service answered that it took nothing, so the retry is a new
     // request with a new ID; each attempt's record names its own.
@@ -66,7 +63,7 @@ fn attempts_and_retries_are_logged_without_secrets() {
         .collect();
     assert_eq!(attempts.len(), 2, "{ours:#?}");
     let path = format!("/v1/customers/{CUSTOMER}/carts/{CART}/checkout");
-    for ((expected, id), (_, _, text)) in ["HTTP 409", "HTTP 201"]
+    for ((expected, id), (_, _, text)) in ["HTTP 429", "HTTP 201"]
         .iter()
         .zip(&request_ids)
         .zip(&attempts)
@@ -85,9 +82,33 @@ fn attempts_and_retries_are_logged_without_secrets() {
     assert_eq!(retries.len(), 1, "{ours:#?}");
     let retry = &retries[0].2;
     assert!(retry.contains("retrying in"), "{retry}");
-    assert!(retry.contains("HTTP 409 (error 800064)"), "{retry}");
+    assert!(retry.contains("HTTP 429"), "{retry}");
     assert!(retry.contains(&request_id), "{retry}");
     assert!(retry.contains("gets a new one"), "{retry}");
+
+    // A 409 in progress keeps the ID, and the record says why.
+    fake.clear_requests();
+    fake.push_replies([
+        Reply::fault(409, 800_064, "Cart is being processed by another request."),
+        Reply::status(201).body("{}"),
+    ]);
+    client(&fake).checkout(CUSTOMER, CART).unwrap();
+    let kept = fake.requests()[0]
+        .header("ms-requestid")
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        fake.requests()[1].header("ms-requestid"),
+        Some(kept.as_str())
+    );
+    let records = LOGGER.0.lock().unwrap().clone();
+    let retry = records
+        .iter()
+        .find(|(level, _, text)| *level == Level::Info && text.contains("HTTP 409 (error 800064)"))
+        .map(|(_, _, text)| text.clone())
+        .expect("the retry after the 409 is logged");
+    assert!(retry.contains(&kept), "{retry}");
+    assert!(retry.contains("still working on the request"), "{retry}");
 
     // Server text reaches the log escaped: a 503 whose description tries to
     // forge a line, read by a wait whose deadline then ends it.

@@ -7,7 +7,9 @@
 //! 1. a token can be had from the chosen provider;
 //! 2. its audience is Partner Center's for the chosen cloud;
 //! 3. its tenant is the expected one (and not the customer's);
-//! 4. it is app-only or app+user, and what that cannot do;
+//! 4. it is app-only or app+user, and what that cannot do; an app+user
+//!    token must carry multi-factor authentication (`mfa` in its `amr`
+//!    claim), or Partner Center refuses it with 900421 since April 2026;
 //! 5. how long until it expires;
 //! 6. this machine's clock against Partner Center's `Date`;
 //! 7. the proxy and TLS stack, and whether the route works;
@@ -31,6 +33,9 @@ const RETIRED_AUDIENCES: [&str; 3] = [
     "https://graph.chinacloudapi.cn",
     "00000002-0000-0000-c000-000000000000",
 ];
+
+/// The code of a 401 refusing an App+User token without MFA.
+const MFA_REQUIRED: i64 = 900_421;
 
 /// A token closer than this to its expiry gets a warning.
 const EXPIRY_WARNING: Duration = Duration::from_secs(5 * 60);
@@ -367,20 +372,40 @@ fn identity_line(cloud: Cloud, claims: &TokenClaims) -> Line {
         .as_deref()
         .map_or_else(|| "an unnamed user".to_owned(), clean);
     let scopes = clean(&claims.scopes.join(" "));
-    let text = format!(
+    let mut text = format!(
         "app+user: {user} through {app}, scopes {scopes}; it can do only what the user's Partner Center role allows (Admin agent to buy)"
     );
-    if claims
+    let mut fixes = Vec::new();
+    if !claims
         .scopes
         .iter()
         .any(|scope| scope == "user_impersonation")
     {
-        Line::new(Mark::Pass, "identity", text)
-    } else {
-        Line::new(Mark::Warn, "identity", text).fix(format!(
+        fixes.push(format!(
             "request the scope {}/user_impersonation",
             cloud.resource()
-        ))
+        ));
+    }
+    // Since April 2026 Partner Center refuses App+User calls whose token
+    // does not say the user signed in with MFA.
+    if !claims.has_mfa() {
+        let methods = if claims.auth_methods.is_empty() {
+            "no amr claim".to_owned()
+        } else {
+            format!("amr {}", clean(&claims.auth_methods.join(" ")))
+        };
+        text.push_str(&format!(
+            "; the sign-in carries no multi-factor authentication ({methods}, no mfa), and Partner Center refuses such App+User calls with 401, error 900421"
+        ));
+        fixes.push(
+            "sign the user in again with multi-factor authentication (MFA) and use the new token (for a refresh token, consent again with MFA); app-only tokens need none"
+                .to_owned(),
+        );
+    }
+    if fixes.is_empty() {
+        Line::new(Mark::Pass, "identity", text)
+    } else {
+        Line::new(Mark::Warn, "identity", text).fix(fixes.join("; and "))
     }
 }
 
@@ -495,6 +520,11 @@ fn access_line(
         Error::Token { .. } => line.fix("see line 1"),
         Error::Transport { .. } => line.fix("see line 7"),
         _ => match error.status() {
+            Some(401)
+                if error.service_error().and_then(|e| e.code_number()) == Some(MFA_REQUIRED) =>
+            {
+                line.fix("Partner Center wants an App+User token signed in with MFA: see line 4")
+            }
             Some(401) => line.fix("Partner Center refused the token: see lines 2 to 6"),
             Some(403) => line.fix(
                 "the user needs the Admin agent role (or the app its consent in Partner Center), and the partner a reseller relationship with the customer",

@@ -865,7 +865,7 @@ mod tests {
         );
         assert_eq!(
             provider.inner.endpoint.url,
-            "https://login.chinacloudapi.cn/t/oauth2/v2.0/token"
+            "https://login.partner.microsoftonline.cn/t/oauth2/v2.0/token"
         );
         let provider = RefreshTokenProvider::builder("t", "app", "secret", "rt")
             .cloud(Cloud::UsGov)

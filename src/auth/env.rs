@@ -286,7 +286,10 @@ mod tests {
         let mut china = APP.to_vec();
         china.push((CLOUD, "China"));
         let china = chosen(&china).unwrap();
-        assert!(china.contains("login.chinacloudapi.cn"), "{china}");
+        assert!(
+            china.contains("login.partner.microsoftonline.cn"),
+            "{china}"
+        );
 
         for secret in ["eyJ0eXAi", "s3cret-value", "0.refresh"] {
             assert!(!app.contains(secret) && !user.contains(secret), "{secret}");

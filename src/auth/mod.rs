@@ -53,6 +53,10 @@
 //! | [`StaticTokenProvider`] | one fixed token | no need |
 //! | [`EnvTokenProvider`] | an environment variable, read at every call | no |
 //!
+//! 21Vianet's cloud ([`Cloud::China`](crate::Cloud::China)) signs in at
+//! `https://login.partner.microsoftonline.cn` (it was
+//! `login.chinacloudapi.cn` before this crate's 2026 update).
+//!
 //! The first two ask Entra ID's v2 token endpoint,
 //! `{authority}/{tenant}/oauth2/v2.0/token`, with a form-encoded POST; the
 //! [`Cloud`](crate::Cloud) presets supply the authority and the resource, and
@@ -111,6 +115,16 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! **Multi-factor authentication.** Since April 2026 Partner Center
+//! refuses App+User calls whose token does not carry the MFA claim (`mfa`
+//! in `amr`, see [`TokenClaims::has_mfa`]) with 401 and code 900421. The
+//! client does not refresh the token or repeat the call for it, as a token
+//! traded from the same sign-in lacks the claim alike; the error's hint
+//! says to sign the user in again with MFA (for the secure application
+//! model, consent again with MFA to get a new refresh token). App-only
+//! tokens are not affected. Entra ID's AADSTS50076, 50078 (the MFA sign-in
+//! expired) and 50079 get a hint that names MFA too.
 //!
 //! [`AzureCliProvider`], for tools run by a person, runs
 //! `az account get-access-token --resource <resource> --output json` (never

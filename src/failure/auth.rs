@@ -317,7 +317,10 @@ fn code_hint(code: i64) -> Option<&'static str> {
             "the refresh token was revoked, for example by a password change: consent again to get a new one"
         }
         50_076 | 50_079 => {
-            "the user must sign in with multi-factor authentication: consent again with MFA"
+            "the user must sign in with multi-factor authentication (MFA): consent again, signing in with MFA"
+        }
+        50_078 => {
+            "the user's multi-factor authentication (MFA) has expired: sign in again with MFA and consent again to get a new refresh token"
         }
         53_003 => "a conditional access policy blocked the sign-in: ask the tenant's administrator",
         700_024 | 50_058 => {
@@ -499,6 +502,28 @@ mod tests {
         assert!(error.hint().is_some_and(|hint| hint.contains("authority")));
         let error = EntraError::from_response(418, None, br#"{"error":"teapot"}"#);
         assert_eq!(error.hint(), None);
+    }
+
+    #[test]
+    fn mfa_codes_have_hints_that_name_mfa() {
+        for code in [50_076, 50_078, 50_079] {
+            let body = format!(
+                r#"{{"error":"invalid_grant","error_description":"AADSTS{code}: MFA.","error_codes":[{code}]}}"#
+            );
+            let error = EntraError::from_response(400, None, body.as_bytes());
+            let hint = error.hint().unwrap_or_default();
+            assert!(
+                hint.contains("MFA") && hint.contains("multi-factor authentication"),
+                "{code}: {hint}"
+            );
+            assert!(error.to_string().contains(hint), "{error}");
+        }
+        let expired = EntraError::from_response(
+            400,
+            None,
+            br#"{"error":"invalid_grant","error_codes":[50078]}"#,
+        );
+        assert!(expired.hint().unwrap().contains("expired"));
     }
 
     #[test]

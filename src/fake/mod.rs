@@ -44,8 +44,16 @@
 //! ([`lose_create_answers`](FakePartnerCenter::lose_create_answers)),
 //! refuse a repeated checkout with 800065 like an older service
 //! ([`refuse_repeated_checkouts`](FakePartnerCenter::refuse_repeated_checkouts)),
-//! and keep new orders out of order lists for a while
-//! ([`delay_order_lists`](FakePartnerCenter::delay_order_lists)).
+//! keep new orders out of order lists for a while
+//! ([`delay_order_lists`](FakePartnerCenter::delay_order_lists)), and
+//! answer checkouts that took effect with 409 "in progress" (800060, then
+//! 800064: [`checkouts_in_progress`](FakePartnerCenter::checkouts_in_progress)).
+//!
+//! It can refuse, as Partner Center does since April 2026, app+user tokens
+//! signed in without multi-factor authentication, with 401 and code 900421
+//! ([`require_mfa`](FakePartnerCenter::require_mfa)); it refuses a token for
+//! the retired `graph.windows.net` audience with 900420. Both switches can
+//! be set on the [`FakeBuilder`] too.
 //!
 //! It refuses what the service refuses, and keeps what it keeps: 415 to a
 //! POST or PUT without `Content-Type: application/json` (before any scripted
@@ -341,6 +349,25 @@ impl FakePartnerCenter {
         self.state.lock().store.order_list_lag = lag;
     }
 
+    /// Makes the next `count` checkouts take effect (orders made, cart
+    /// ordered) while answering HTTP 409 "in progress", as Partner Center
+    /// does while it is still working on an order: code 800060 ("your order
+    /// is in progress") the first time for a cart, 800064 ("the cart is
+    /// being processed by another request") for its repeats. Checking the
+    /// same cart out again after them returns the orders made. A checkout
+    /// that fails (an unknown cart, items in error) is answered as ever.
+    pub fn checkouts_in_progress(&self, count: u32) {
+        self.state.lock().store.checkouts_in_progress = count;
+    }
+
+    /// Makes the fake refuse, as Partner Center does since April 2026, every
+    /// app+user JWT whose `amr` claim lacks `mfa`: HTTP 401 with code
+    /// 900421. App-only tokens and opaque test tokens are taken as before.
+    /// Mint such a token with [`FakeToken::without_mfa`].
+    pub fn require_mfa(&self) {
+        self.state.lock().store.require_mfa = true;
+    }
+
     /// Gives every availability in the fake's catalog a new ID, as Partner
     /// Center does from time to time. Carts created from now on with an old
     /// catalog item ID get a line item error with code 400019
@@ -424,6 +451,8 @@ const WAKE_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct FakeBuilder {
     limits: http::Limits,
     recording: Recording,
+    checkouts_in_progress: u32,
+    require_mfa: bool,
 }
 
 impl Default for FakeBuilder {
@@ -439,6 +468,8 @@ impl Default for FakeBuilder {
                 max_requests: 10_000,
                 max_body_bytes: 64 * 1024 * 1024,
             },
+            checkouts_in_progress: 0,
+            require_mfa: false,
         }
     }
 }
@@ -477,6 +508,21 @@ impl FakeBuilder {
         self
     }
 
+    /// Starts the fake with its first `count` checkouts answered 409 "in
+    /// progress" while they take effect (see
+    /// [`FakePartnerCenter::checkouts_in_progress`]).
+    pub fn checkouts_in_progress(mut self, count: u32) -> Self {
+        self.checkouts_in_progress = count;
+        self
+    }
+
+    /// Starts the fake refusing app+user tokens without the MFA claim with
+    /// 401 and code 900421 (see [`FakePartnerCenter::require_mfa`]).
+    pub fn require_mfa(mut self) -> Self {
+        self.require_mfa = true;
+        self
+    }
+
     /// Starts the fake on a free port of `127.0.0.1`.
     ///
     /// # Errors
@@ -486,9 +532,12 @@ impl FakeBuilder {
     pub fn start(self) -> io::Result<FakePartnerCenter> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let address = listener.local_addr()?;
+        let mut inner = Inner::default();
+        inner.store.checkouts_in_progress = self.checkouts_in_progress;
+        inner.store.require_mfa = self.require_mfa;
         let state = Arc::new(State {
             recording: self.recording,
-            inner: Mutex::default(),
+            inner: Mutex::new(inner),
         });
         let server = Arc::new(http::Server::new(self.limits));
         let accept = {

@@ -58,6 +58,14 @@ pub(super) struct Store {
     pub(super) refuse_repeated_checkouts: bool,
     /// How long a new order stays out of order lists.
     pub(super) order_list_lag: Duration,
+    /// How many more checkouts take effect while answering 409 "in
+    /// progress".
+    pub(super) checkouts_in_progress: u32,
+    /// The carts already answered 800060, whose repeats in progress get
+    /// 800064.
+    carts_in_progress: HashSet<(String, CartId)>,
+    /// Whether app+user tokens without the MFA claim are refused (900421).
+    pub(super) require_mfa: bool,
     /// What the fake sells.
     pub(super) catalog: Catalog,
     /// How many items a page of a collection holds.
@@ -86,6 +94,9 @@ impl Default for Store {
             lost_create_answers: 0,
             refuse_repeated_checkouts: false,
             order_list_lag: Duration::ZERO,
+            checkouts_in_progress: 0,
+            carts_in_progress: HashSet::new(),
+            require_mfa: false,
             catalog: Catalog::default(),
             page_size: DEFAULT_PAGE_SIZE,
             continuations: HashMap::new(),
@@ -171,6 +182,11 @@ impl Store {
         if let Some(refusal) = super::token::refusal(token) {
             return refusal;
         }
+        if self.require_mfa
+            && let Some(refusal) = super::token::mfa_refusal(token)
+        {
+            return refusal;
+        }
         let path = request
             .path
             .split_once('?')
@@ -190,7 +206,12 @@ impl Store {
             },
             ("PUT", ["carts", cart]) => self.update_cart(customer, cart, &request.body),
             ("POST", ["carts", cart, "checkout"]) => {
-                let reply = self.checkout(customer, cart);
+                let reply = if self.checkouts_in_progress > 0 {
+                    self.checkouts_in_progress -= 1;
+                    self.checkout_in_progress(customer, cart)
+                } else {
+                    self.checkout(customer, cart)
+                };
                 Reply {
                     delay: self.checkout_answer_delay,
                     ..reply
@@ -606,6 +627,33 @@ impl Store {
                 Reply::status(201).body(bytes)
             }
             super::Body::Repeated { .. } => Reply::status(201),
+        }
+    }
+
+    /// A checkout that takes effect (orders made, cart ordered) while the
+    /// answer is 409 "in progress": 800060 the first time for a cart, 800064
+    /// ("being processed by another request") for its repeats. Checking the
+    /// cart out again once the count has run out returns the result. A
+    /// checkout that fails is answered as ever.
+    fn checkout_in_progress(&mut self, customer: String, cart_id: &str) -> Reply {
+        let key = cart_key(&customer, cart_id);
+        let reply = self.checkout(customer, cart_id);
+        if reply.status != 201 {
+            return reply;
+        }
+        let repeated = key.is_some_and(|key| !self.carts_in_progress.insert(key));
+        if repeated {
+            Reply::fault(
+                409,
+                800_064,
+                &format!("Cart {cart_id} is being processed by another request."),
+            )
+        } else {
+            Reply::fault(
+                409,
+                800_060,
+                "Your order is in progress. Check your order history for recent orders in few minutes.",
+            )
         }
     }
 

@@ -26,10 +26,13 @@ pub const FAKE_USER: &str = "admin@fakepartner.onmicrosoft.com";
 ///
 /// By default it is an app+user token for the global cloud's Partner Center
 /// audience, from [`FAKE_TENANT_ID`] and [`FAKE_APP_ID`] for [`FAKE_USER`]
-/// with the scope `user_impersonation`, valid for an hour. The fake accepts
-/// it; a token with another audience, or expired, it refuses with 401, as
-/// Partner Center does. [`mint`](Self::mint) gives the token to hand a
-/// client:
+/// with the scope `user_impersonation`, signed in with multi-factor
+/// authentication (`amr` is `["pwd", "mfa"]`), valid for an hour. The fake
+/// accepts it; a token with another audience, or expired, it refuses with
+/// 401 (code 900420 for the retired `graph.windows.net` audience), as
+/// Partner Center does, and one without MFA too when told to
+/// ([`require_mfa`](super::FakePartnerCenter::require_mfa)).
+/// [`mint`](Self::mint) gives the token to hand a client:
 ///
 /// ```
 /// use partner_center_cart::fake::FakeToken;
@@ -76,16 +79,25 @@ impl FakeToken {
             .claim("scp", "user_impersonation")
             .tenant_id(FAKE_TENANT_ID)
             .user(FAKE_USER)
+            .claim("amr", ["pwd", "mfa"])
             .claim("ver", "1.0")
     }
 
-    /// Makes it app-only: `idtyp` is `app`, and there is no user and no
-    /// `scp`.
+    /// Makes it app-only: `idtyp` is `app`, and there is no user, no `scp`
+    /// and no `amr`.
     pub fn app_only(self) -> Self {
         self.claim("idtyp", "app")
             .without("scp")
             .without("upn")
             .without("unique_name")
+            .without("amr")
+    }
+
+    /// Makes the user's sign-in one without multi-factor authentication:
+    /// `amr` is `["pwd"]`. Partner Center refuses such an app+user token
+    /// with 401 and code 900421 since April 2026.
+    pub fn without_mfa(self) -> Self {
+        self.claim("amr", ["pwd"])
     }
 
     /// Sets the audience, `aud`.
@@ -153,25 +165,60 @@ fn unix_secs(at: SystemTime) -> u64 {
 pub(super) fn refusal(token: &str) -> Option<Reply> {
     let claims = AccessToken::new(token).claims()?;
     let audience = Cloud::Global.resource();
-    let problem = if claims.audience.as_deref() != Some(audience) {
-        format!(
-            "The token's audience {:?} is not {audience}.",
-            claims.audience.as_deref().unwrap_or_default()
+    let stated = claims.audience.as_deref().unwrap_or_default();
+    let (code, problem) = if RETIRED_AUDIENCES
+        .iter()
+        .any(|retired| stated.trim_end_matches('/').eq_ignore_ascii_case(retired))
+    {
+        (
+            Some(900_420),
+            format!("The token's audience {stated:?} was retired: request one for {audience}."),
+        )
+    } else if claims.audience.as_deref() != Some(audience) {
+        (
+            None,
+            format!("The token's audience {stated:?} is not {audience}."),
         )
     } else if claims.expires_at.is_none_or(|at| at <= SystemTime::now()) {
-        "The token has expired.".to_owned()
+        (None, "The token has expired.".to_owned())
     } else {
         return None;
     };
-    let reply = Reply::json(
-        401,
-        &serde_json::json!({ "description": problem, "data": [], "source": "PartnerFD" }),
-    )
-    .header(
+    let mut body = serde_json::json!({ "description": problem, "data": [], "source": "PartnerFD" });
+    if let Some(code) = code {
+        body["code"] = code.into();
+    }
+    Some(unauthorized(&body))
+}
+
+/// The audiences of the retired Azure AD Graph, refused with 900420.
+const RETIRED_AUDIENCES: [&str; 2] = [
+    "https://graph.windows.net",
+    "https://graph.chinacloudapi.cn",
+];
+
+/// A 401 with this body and the service's `WWW-Authenticate`.
+fn unauthorized(body: &serde_json::Value) -> Reply {
+    Reply::json(401, body).header(
         "WWW-Authenticate",
         "OAuth realm=\"urn:cpsvc:cpid:fake-partner-center\", error=\"invalid_token\"",
-    );
-    Some(reply)
+    )
+}
+
+/// The 401 with code 900421 the fake answers, when it requires MFA, to an
+/// app+user JWT whose `amr` claim lacks `mfa`; `None` for any other token
+/// (app-only tokens need no MFA, and opaque ones cannot be read).
+pub(super) fn mfa_refusal(token: &str) -> Option<Reply> {
+    let claims = AccessToken::new(token).claims()?;
+    if claims.is_app_only() || claims.has_mfa() {
+        return None;
+    }
+    Some(unauthorized(&serde_json::json!({
+        "code": crate::model::MFA_REQUIRED,
+        "description": "App+User calls require multi-factor authentication; the token carries no MFA claim.",
+        "data": [],
+        "source": "PartnerFD",
+    })))
 }
 
 /// The 403 the fake answers when an app-only JWT asks for what Partner
@@ -223,5 +270,37 @@ mod tests {
         for token in [graph, expired, no_expiry] {
             assert_eq!(refusal(&token).map(|reply| reply.status), Some(401));
         }
+    }
+
+    /// The service error code of a reply's JSON body.
+    fn code(reply: &Reply) -> Option<i64> {
+        match &reply.body {
+            super::super::Body::Bytes(bytes) => serde_json::from_slice::<Value>(bytes)
+                .ok()?
+                .get("code")?
+                .as_i64(),
+            super::super::Body::Repeated { .. } => None,
+        }
+    }
+
+    #[test]
+    fn the_graph_audience_is_refused_with_900420() {
+        let graph = FakeToken::new()
+            .audience("https://graph.windows.net/")
+            .mint();
+        assert_eq!(refusal(&graph).as_ref().and_then(code), Some(900_420));
+        let other = FakeToken::new().audience("https://example.com").mint();
+        assert_eq!(refusal(&other).as_ref().and_then(code), None);
+    }
+
+    #[test]
+    fn only_app_user_tokens_without_mfa_are_refused_for_it() {
+        let without = FakeToken::new().without_mfa().mint();
+        let reply = mfa_refusal(&without).expect("refused");
+        assert_eq!((reply.status, code(&reply)), (401, Some(900_421)));
+        assert!(mfa_refusal(&FakeToken::new().without("amr").mint()).is_some());
+        assert!(mfa_refusal(&FakeToken::new().mint()).is_none());
+        assert!(mfa_refusal(&FakeToken::new().app_only().mint()).is_none());
+        assert!(mfa_refusal("opaque-test-token").is_none());
     }
 }

@@ -50,13 +50,15 @@ impl FaultCode {
 
     /// What to do about this code, for the codes whose fix is not obvious
     /// from their description, such as 800074 (the customer's account is
-    /// under review: retry in days, not seconds) or 900329 (the endpoint
-    /// refuses app-only tokens).
+    /// under review: retry in days, not seconds), 900329 (the endpoint
+    /// refuses app-only tokens) or 900421 (an App+User token without
+    /// multi-factor authentication, refused since April 2026).
     ///
     /// ```
     /// use partner_center_cart::model::FaultCode;
     ///
     /// assert!(FaultCode::Number(900_329).hint().unwrap().contains("App+User"));
+    /// assert!(FaultCode::Number(900_421).hint().unwrap().contains("MFA"));
     /// assert_eq!(FaultCode::Number(800_002).hint(), None);
     /// ```
     pub fn hint(&self) -> Option<&'static str> {

@@ -1,9 +1,15 @@
 //! What to do about the service's error codes: one table, shared by
 //! service errors, order errors and line item errors.
 
+/// The code of a 401 that refuses an App+User token without the MFA claim
+/// (since April 2026). A fresh token from the same sign-in carries the same
+/// claims, so neither a refresh nor a repeat helps.
+pub(crate) const MFA_REQUIRED: i64 = 900_421;
+
 /// A short hint at what to do about a Partner Center error code, for the
 /// codes whose fix is not obvious from their description. From the error
-/// code tables of the 2023 documentation.
+/// code tables of the 2023 documentation, and the codes Partner Center
+/// added by 2026.
 pub(crate) fn for_code(code: i64) -> Option<&'static str> {
     Some(match code {
         400_019 => {
@@ -52,6 +58,22 @@ pub(crate) fn for_code(code: i64) -> Option<&'static str> {
         900_322 => "savings plans are not sold in the integration sandbox",
         900_323 => "a savings plan takes the partner of record of its Azure plan",
         900_329 => "this endpoint refuses app-only tokens: call it with an App+User token",
+        // Added by 2026.
+        900_154 => {
+            "the reseller's PLA ID is not linked: link the indirect reseller's Partner Location Account ID in Partner Center, then buy again"
+        }
+        900_416 => {
+            "the customer's account is locked for transactions: nothing can be bought for it until Microsoft unlocks it; ask Partner Center support"
+        }
+        900_419 => {
+            "the customer is over its limit of subscriptions: cancel unused subscriptions or ask Partner Center support to raise the limit"
+        }
+        900_420 => {
+            "the token is for the retired graph.windows.net audience: request one for Partner Center's (scope https://api.partnercenter.microsoft.com/.default, or .../user_impersonation for App+User)"
+        }
+        MFA_REQUIRED => {
+            "App+User calls need multi-factor authentication (MFA) since April 2026, and this token lacks the MFA claim (amr has no mfa): sign the user in again with multi-factor authentication and use the new token (a refresh does not help); app-only tokens are not affected"
+        }
         _ => return None,
     })
 }
@@ -74,6 +96,27 @@ mod tests {
         assert!(for_code(800_074).unwrap().contains("days"));
         assert!(for_code(900_329).unwrap().contains("App+User"));
         assert_eq!(for_code(900_316), None);
+    }
+
+    #[test]
+    fn the_codes_added_by_2026_have_hints() {
+        let expected = [
+            (900_416, "locked"),
+            (900_419, "limit of subscriptions"),
+            (900_420, "graph.windows.net"),
+            (900_154, "PLA ID"),
+            (900_421, "multi-factor authentication"),
+        ];
+        for (code, words) in expected {
+            let hint = for_code(code).unwrap_or_else(|| panic!("{code} has no hint"));
+            assert!(hint.contains(words), "{code}: {hint}");
+        }
+        let mfa = for_code(900_421).unwrap();
+        assert!(
+            mfa.contains("MFA") && mfa.contains("sign the user in again"),
+            "{mfa}"
+        );
+        assert!(mfa.contains("app-only tokens are not affected"), "{mfa}");
         assert_eq!(for_code(800_002), None);
     }
 }

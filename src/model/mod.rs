@@ -77,6 +77,7 @@ pub use catalog::{
 pub use checkout::OrderError;
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader, LinkMethod};
 pub use fault::{ApiFault, FaultCode};
+pub(crate) use hints::MFA_REQUIRED;
 pub(crate) use lenient::{
     from_body, integer_or_numeric_string, null_as_default, null_as_empty_exact, number_or_none,
     object_or_default, object_or_none, object_or_objects, objects_or_empty, one_object_or_none,

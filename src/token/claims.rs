@@ -45,6 +45,10 @@ pub struct TokenClaims {
     pub roles: Vec<String>,
     /// `idtyp`: `app` or `user` when the token says so (an optional claim).
     pub identity_type: Option<String>,
+    /// `amr`: how the user signed in, such as `pwd` and `mfa`; empty for
+    /// app-only tokens. Since April 2026 Partner Center refuses App+User
+    /// calls whose token lacks `mfa` here (401, code 900421).
+    pub auth_methods: Vec<String>,
 }
 
 impl TokenClaims {
@@ -56,6 +60,16 @@ impl TokenClaims {
     pub fn is_app_only(&self) -> bool {
         self.identity_type.as_deref() == Some("app")
             || (!self.roles.is_empty() && self.scopes.is_empty())
+    }
+
+    /// Whether the user signed in with multi-factor authentication: the
+    /// `amr` claim holds `mfa`. Partner Center refuses an App+User token
+    /// without it (401, code 900421) since April 2026; app-only tokens carry
+    /// no `amr` and need none.
+    pub fn has_mfa(&self) -> bool {
+        self.auth_methods
+            .iter()
+            .any(|method| method.eq_ignore_ascii_case("mfa"))
     }
 
     /// Reads the claims of a compact JWS (`header.payload.signature`), or
@@ -82,7 +96,7 @@ impl TokenClaims {
             Some(Value::Array(list)) => list.first().and_then(Value::as_str).map(str::to_owned),
             _ => text("aud"),
         };
-        let roles = match claims.get("roles") {
+        let texts = |name: &str| match claims.get(name) {
             Some(Value::Array(list)) => list
                 .iter()
                 .filter_map(Value::as_str)
@@ -104,8 +118,9 @@ impl TokenClaims {
                         .collect()
                 })
                 .unwrap_or_default(),
-            roles,
+            roles: texts("roles"),
             identity_type: text("idtyp"),
+            auth_methods: texts("amr"),
         }
     }
 }
@@ -136,6 +151,7 @@ impl fmt::Debug for TokenClaims {
             .field("scopes", &self.scopes)
             .field("roles", &self.roles)
             .field("identity_type", &self.identity_type)
+            .field("auth_methods", &self.auth_methods)
             .finish()
     }
 }
@@ -188,6 +204,25 @@ mod tests {
         assert_eq!(claims.scopes, ["user_impersonation", "offline_access"]);
         assert!(claims.roles.is_empty());
         assert!(!claims.is_app_only());
+        assert!(claims.auth_methods.is_empty());
+        assert!(!claims.has_mfa());
+    }
+
+    #[test]
+    fn the_amr_claim_tells_whether_the_user_signed_in_with_mfa() {
+        let with_mfa = jwt(r#"{"scp":"user_impersonation","amr":["pwd","mfa"]}"#);
+        let claims = AccessToken::new(with_mfa).claims().unwrap();
+        assert_eq!(claims.auth_methods, ["pwd", "mfa"]);
+        assert!(claims.has_mfa());
+        for payload in [
+            r#"{"scp":"user_impersonation","amr":["pwd"]}"#,
+            r#"{"scp":"user_impersonation","amr":"mfa"}"#,
+            r#"{"scp":"user_impersonation","amr":[1, null]}"#,
+            r#"{"scp":"user_impersonation"}"#,
+        ] {
+            let claims = AccessToken::new(jwt(payload)).claims().unwrap();
+            assert!(!claims.has_mfa(), "{payload}");
+        }
     }
 
     #[test]
