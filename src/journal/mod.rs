@@ -45,11 +45,16 @@
 //! # }
 //! ```
 
+mod batch;
 mod file;
 mod outcome;
 mod run;
 
 pub use crate::failure::journal::JournalError;
+pub use batch::{
+    BatchError, BatchOptions, BatchOutcome, BatchProgress, BatchStop, BatchTotals, BatchVerdict,
+    DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
+};
 pub use file::FileStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
 
