@@ -238,7 +238,7 @@ fn the_verdict_says_everything_part_nothing_or_failed() {
             20_002,
             "The partner has no relationship with this customer.",
         )
-        .on("POST", &format!("/v1/customers/{}/carts", customer(1))),
+        .on("POST", format!("/v1/customers/{}/carts", customer(1))),
     );
     let outcome = journal().run_batch(
         &client(&fake),

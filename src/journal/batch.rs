@@ -101,14 +101,14 @@ impl BatchOptions {
     /// gives its place up to the next one (see
     /// [`max_waiting`](Self::max_waiting)).
     ///
-    /// The default, 16, is chosen to keep the request rate Partner Center
-    /// allows busy, not to go past it: it documents 500 requests a minute
-    /// (about 8 a second) per partner for orders, and a cart create or a
-    /// checkout takes a second or two to answer, so about 16 calls under
-    /// way at once use that rate up. More purchases at once only queue for
-    /// the same rate. Waiting for provisioning costs almost none of it (a
-    /// read of each pending order every few seconds to a minute), so it
-    /// does not count against this number.
+    /// The default, 16, is meant to keep busy the request rate Partner
+    /// Center allows, not to go past it. The only rate it publishes is 500
+    /// requests a minute per partner for orders, about 8 a second; at a
+    /// second or two per answer to a cart create or a checkout (an
+    /// assumption: no latency is published), about 16 calls under way at
+    /// once use that rate up, and more would only queue for it. Purchases
+    /// waiting for provisioning do not count: a wait reads each pending
+    /// order every few seconds to a minute, which costs little of the rate.
     pub fn parallel(mut self, purchases: usize) -> Self {
         self.parallel = purchases.max(1);
         self
@@ -601,7 +601,7 @@ impl Shared {
         let snapshot = {
             let state = self.state();
             let elapsed = self.started.elapsed();
-            let left = self.total - state.done;
+            let left = self.total.saturating_sub(state.done);
             BatchProgress {
                 done: state.done,
                 total: self.total,
@@ -785,9 +785,9 @@ impl Journal {
     /// [`BatchOutcome::stopped`] says so too. So at most as many purchases
     /// as run at once meet such an error, not hundreds.
     ///
-    /// A purchase's key given twice is run once; the other gets the
-    /// journal's answer ([`JournalError::Busy`] while the first runs, its
-    /// outcome after).
+    /// A key given twice is run once: the other gets what
+    /// [`run`](Self::run) answers for a key under way (an error) or
+    /// finished (its outcome).
     ///
     /// # Panics
     ///
