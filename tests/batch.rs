@@ -302,7 +302,7 @@ fn assert_stops(
             assert_eq!(why, &stop);
             let message = result.as_ref().unwrap_err().to_string();
             assert!(
-                message.starts_with("not started, because purchase"),
+                message.starts_with("not started, because the purchase at index"),
                 "{message}"
             );
             assert!(message.contains(&cause.to_string()), "{message}");
@@ -310,7 +310,9 @@ fn assert_stops(
     }
     assert_eq!(outcome.verdict(), BatchVerdict::Failed);
     assert!(
-        outcome.to_string().contains("stopped: purchase"),
+        outcome
+            .to_string()
+            .contains("stopped: the purchase at index"),
         "{outcome}"
     );
     // Only the purchases started are in the journal, and only they were sent.
@@ -405,16 +407,18 @@ fn a_failing_journal_store_stops_the_batch() {
 
 #[test]
 fn a_purchase_waiting_for_provisioning_gives_its_place_up() {
-    // One purchase at a time sends; the first holds its wait until the
+    // One purchase at a time sends. The first holds its wait until the
     // second has created its cart, which it can only if the waiting one
-    // let it start.
+    // let it start, and until a progress report counts it waiting.
     let fake = Arc::new(fake());
-    let seen = Arc::new(AtomicBool::new(false));
-    let (fake_in_wait, seen_in_wait, once) = (
+    let (options, recorder) = Recorder::options(1);
+    let (fake_in_wait, reports, once) = (
         Arc::clone(&fake),
-        Arc::clone(&seen),
+        Arc::clone(&recorder.progress),
         Arc::new(AtomicBool::new(false)),
     );
+    let seen = Arc::new(Mutex::new((false, false)));
+    let seen_in_wait = Arc::clone(&seen);
     let wait = quick_wait().on_progress(move |_| {
         if once.swap(true, Ordering::SeqCst) {
             return;
@@ -423,19 +427,43 @@ fn a_purchase_waiting_for_provisioning_gives_its_place_up() {
         // rather than hangs.
         let until = Instant::now() + Duration::from_secs(20);
         while Instant::now() < until {
-            if !fake_in_wait.carts(&customer(1)).is_empty() {
-                seen_in_wait.store(true, Ordering::SeqCst);
+            let started = !fake_in_wait.carts(&customer(1)).is_empty();
+            let counted = reports
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|report| report.waiting >= 1);
+            *seen_in_wait.lock().unwrap() = (started, counted);
+            if started && counted {
                 return;
             }
             std::thread::sleep(Duration::from_millis(5));
         }
     });
-    let options = BatchOptions::new().parallel(1).max_waiting(4).wait(wait);
+    let options = options.max_waiting(4).wait(wait);
     let outcome = journal().run_batch(&client(&fake), offices(2), options);
     assert_eq!(outcome.verdict(), BatchVerdict::Complete, "{outcome}");
+    assert_eq!(
+        *seen.lock().unwrap(),
+        (true, true),
+        "(the second purchase started, a report counted the first waiting)"
+    );
+    recorder.assert_consistent(2, 1);
+
+    // With no room to wait, a waiting purchase keeps its place.
+    let fake = self::fake();
+    let (options, recorder) = Recorder::options(1);
+    let outcome = journal().run_batch(&client(&fake), offices(3), options.max_waiting(0));
+    assert_eq!(outcome.verdict(), BatchVerdict::Complete, "{outcome}");
     assert!(
-        seen.load(Ordering::SeqCst),
-        "the second purchase did not start while the first waited"
+        recorder
+            .progress
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|report| report.in_flight + report.waiting <= 1),
+        "{:#?}",
+        recorder.progress.lock().unwrap()
     );
 }
 

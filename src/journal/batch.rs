@@ -268,7 +268,7 @@ impl fmt::Display for BatchStop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "purchase {} of the batch met {}, which every purchase would meet: {}",
+            "the purchase at index {} of the batch met {}, which every purchase would meet: {}",
             self.index, self.cause, self.message
         )
     }
@@ -509,8 +509,8 @@ impl BatchOutcome {
 }
 
 impl fmt::Display for BatchOutcome {
-    /// `failed: 60 purchases: 3 complete, ... 57 not started; stopped:
-    /// purchase 3 of the batch met a refused token, ...`.
+    /// `failed: 60 purchases: 0 complete, ... 57 not started; stopped: the
+    /// purchase at index 2 of the batch met a refused token, ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.verdict(), self.totals)?;
         if let Some(stop) = &self.stopped {
@@ -953,13 +953,13 @@ impl Shared {
             "batch: {} purchases not started, because {stop}",
             left.len()
         );
-        self.report(true);
         if self.finished.is_some() {
             let not_started = Err(BatchError::NotStarted(stop));
             for index in left {
                 self.tell_finished(index, &not_started);
             }
         }
+        self.report(true);
     }
 }
 
