@@ -121,6 +121,29 @@ impl WaitOptions {
     }
 }
 
+impl WaitOptions {
+    /// These options with `callback` called before each wait too, before
+    /// the caller's own callback, if any: how a batch learns that a
+    /// purchase waits for provisioning without taking the caller's callback
+    /// away.
+    pub(crate) fn also_on_progress(
+        mut self,
+        mut callback: impl FnMut(&WaitProgress<'_>) + Send + 'static,
+    ) -> Self {
+        let first = self.progress.take();
+        self.progress = Some(Arc::new(Mutex::new(move |progress: &WaitProgress<'_>| {
+            callback(progress);
+            if let Some(first) = &first {
+                let mut first = first
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                first(progress);
+            }
+        })));
+        self
+    }
+}
+
 /// What a wait is waiting for, as told to its progress callback.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]

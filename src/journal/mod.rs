@@ -44,12 +44,66 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Batches
+//!
+//! [`Journal::run_batch`] runs many purchases on one journal, several at
+//! once, each exactly once as [`Journal::run`] does, and returns each
+//! one's outcome or error in the order given, with totals and a verdict
+//! ([`BatchVerdict`]: everything bought, part, nothing, or failed) that
+//! maps to the tools' exit codes (0, 3, 1). [`BatchOptions`] sets how many
+//! purchases send at once ([`DEFAULT_PARALLEL`], and why that many, in
+//! [`BatchOptions::parallel`]); a purchase waiting for its orders to be
+//! provisioned gives its place to the next. A progress callback hears how
+//! many are done, in flight, waiting for provisioning and throttled, and
+//! an estimate of the time left ([`BatchProgress`]).
+//!
+//! An error that every purchase would meet alike ([`StopCause`]: a failed
+//! token provider, a refused token, a token without multi-factor
+//! authentication, a 403 that refuses the partner, a Partner Center that
+//! cannot be reached, a failed journal store) stops the batch from
+//! starting more: the purchases not started get
+//! [`BatchError::NotStarted`], which names the error, and
+//! [`BatchOutcome::stopped`] says so. Running the batch again resumes each
+//! purchase where it stopped.
+//!
+//! ```no_run
+//! use partner_center_cart::journal::{BatchOptions, Journal, Purchase};
+//! use partner_center_cart::{BillingCycle, CartLineItem, Client, NewCart};
+//!
+//! # fn main() -> Result<(), partner_center_cart::Error> {
+//! let client = Client::from_env()?;
+//! let journal = Journal::open("purchases.journal")?;
+//! let customers = ["28045616-f6b9-462f-9701-0d89b5e65c44", "5f0c1b7e-2a6a-4c2f-9d1a-4b8a9ad60f4e"];
+//! let mut purchases = Vec::new();
+//! for customer in customers {
+//!     let cart = NewCart::new()
+//!         .line_item(CartLineItem::new("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 25, BillingCycle::Monthly).term_duration("P1M"))
+//!         .partner_on_record_attestation_accepted(true);
+//!     purchases.push(Purchase::new(format!("2026-12 {customer}"), customer, cart)?);
+//! }
+//! let options = BatchOptions::default()
+//!     .on_progress(|progress| eprintln!("{progress}"))
+//!     .on_finished(move |index, result| match result {
+//!         Ok(outcome) => println!("{}: {outcome}", customers[index]),
+//!         Err(error) => println!("{}: error: {error}", customers[index]),
+//!     });
+//! let batch = journal.run_batch(&client, purchases, options);
+//! eprintln!("{batch}");
+//! std::process::exit(i32::from(batch.exit_code()));
+//! # }
+//! ```
 
+mod batch;
 mod file;
 mod outcome;
 mod run;
 
 pub use crate::failure::journal::JournalError;
+pub use batch::{
+    BatchError, BatchOptions, BatchOutcome, BatchProgress, BatchStop, BatchTotals, BatchVerdict,
+    DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
+};
 pub use file::FileStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
 
