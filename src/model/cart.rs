@@ -370,11 +370,6 @@ impl NewCart {
     pub fn line_items(&self) -> &[CartLineItem] {
         &self.line_items
     }
-
-    /// The partner-of-record attestation, when one was set.
-    pub(crate) fn attestation_accepted(&self) -> Option<bool> {
-        self.partner_on_record_attestation_accepted
-    }
 }
 
 /// Pushes `item` onto a cart's line items, numbering it and its add-ons
