@@ -195,3 +195,125 @@ pub(crate) fn difference(old: &[String], new: &[String]) -> String {
         (false, false) => format!("it has {}, this one {}", list(only_old), list(only_new)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::BillingCycle;
+
+    const CUSTOMER: &str = "28045616-f6b9-462f-9701-0d89b5e65c44";
+
+    fn cart(lines: &[(&str, i64, BillingCycle, Option<&str>)]) -> NewCart {
+        lines
+            .iter()
+            .fold(NewCart::new(), |cart, (item, quantity, cycle, term)| {
+                let line = CartLineItem::new(*item, *quantity, cycle.clone());
+                cart.line_item(match term {
+                    Some(term) => line.term_duration(*term),
+                    None => line,
+                })
+            })
+    }
+
+    fn key(customer: &str, cart: NewCart) -> PurchaseKey {
+        Purchase::new(customer, cart).unwrap().key().clone()
+    }
+
+    #[test]
+    fn the_same_purchase_however_spelt_has_one_key() {
+        use BillingCycle::{Monthly, OneTime};
+        let first = key(
+            CUSTOMER,
+            cart(&[
+                ("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 5, Monthly, Some("P1M")),
+                ("DZH318Z0BQ36:004G:DZH318Z08C0S", 2, OneTime, Some("P1Y")),
+            ])
+            .partner_on_record_attestation_accepted(true),
+        );
+        let respelt = [
+            // The GUID upper-cased and in braces.
+            key(
+                "{28045616-F6B9-462F-9701-0D89B5E65C44}",
+                cart(&[
+                    ("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 5, Monthly, Some("P1M")),
+                    ("DZH318Z0BQ36:004G:DZH318Z08C0S", 2, OneTime, Some("P1Y")),
+                ]),
+            ),
+            // The lines the other way round, the product lower-cased, the
+            // term in lower case, another availability.
+            key(
+                CUSTOMER,
+                cart(&[
+                    ("dzh318z0bq36:004g:OTHER", 2, OneTime, Some("p1y")),
+                    ("cfq7ttc0lh18:0001:NEWAVAIL", 5, Monthly, Some(" P1M ")),
+                ]),
+            ),
+        ];
+        for other in respelt {
+            assert_eq!(other, first);
+        }
+        assert_eq!(first.digest().len(), 64);
+        assert_eq!(PurchaseKey::from_name(&first.name()), Some(first.clone()));
+    }
+
+    #[test]
+    fn what_is_bought_and_the_label_make_another_purchase() {
+        use BillingCycle::{Annual, Monthly};
+        let base = cart(&[("A:1:x", 5, Monthly, Some("P1M"))]);
+        let first = key(CUSTOMER, base.clone());
+        let others = [
+            key(CUSTOMER, cart(&[("A:1:x", 8, Monthly, Some("P1M"))])),
+            key(CUSTOMER, cart(&[("A:2:x", 5, Monthly, Some("P1M"))])),
+            key(CUSTOMER, cart(&[("A:1:x", 5, Annual, Some("P1M"))])),
+            key(CUSTOMER, cart(&[("A:1:x", 5, Monthly, Some("P1Y"))])),
+            key(CUSTOMER, cart(&[("A:1:x", 5, Monthly, None)])),
+            key("5f0c1b7e-2a6a-4c2f-9d1a-4b8a9ad60f4e", base.clone()),
+            Purchase::new(CUSTOMER, base.clone())
+                .unwrap()
+                .label("2026-12 true-up")
+                .key()
+                .clone(),
+        ];
+        for (index, other) in others.iter().enumerate() {
+            assert_ne!(*other, first, "{index}");
+        }
+        // White space around a label is not part of it; `again` is not.
+        let labelled = |label: &str| {
+            Purchase::new(CUSTOMER, base.clone())
+                .unwrap()
+                .label(label)
+                .again()
+                .key()
+                .clone()
+        };
+        assert_eq!(labelled(" 2026-12 true-up "), others[6]);
+        assert_eq!(labelled(""), first);
+    }
+
+    #[test]
+    fn contents_and_differences_read_as_words() {
+        let purchase = Purchase::new(
+            CUSTOMER,
+            cart(&[("cfq7ttc0lh18:0001:x", 5, BillingCycle::Monthly, Some("p1m"))]),
+        )
+        .unwrap()
+        .label("dec\n");
+        assert_eq!(purchase.contents(), ["CFQ7TTC0LH18:0001 x5 monthly P1M"]);
+        assert_eq!(
+            purchase.to_string(),
+            format!("customer {CUSTOMER}: CFQ7TTC0LH18:0001 x5 monthly P1M (label \"dec\")")
+        );
+        let old = [
+            "A:1 x5 monthly P1M".to_owned(),
+            "B:1 x1 monthly P1M".to_owned(),
+        ];
+        let new = [
+            "A:1 x8 monthly P1M".to_owned(),
+            "B:1 x1 monthly P1M".to_owned(),
+        ];
+        assert_eq!(
+            difference(&old, &new),
+            "it has A:1 x5 monthly P1M, this one A:1 x8 monthly P1M"
+        );
+    }
+}

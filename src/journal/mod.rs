@@ -207,7 +207,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::client::Client;
-use crate::dates::format_utc;
 use crate::failure::Error;
 use crate::ids::CustomerId;
 use crate::logging::LOG_TARGET;
@@ -264,7 +263,7 @@ impl Journal {
                     finished_at,
                     ..
                 } => {
-                    outcome.finished_at = Some(format_utc(finished_at));
+                    outcome.finished_at = Some(state::format_time(finished_at));
                     Some(outcome)
                 }
                 _ => None,
@@ -345,7 +344,7 @@ impl Journal {
             Stage::Finished { finished_at, .. } => {
                 return Err(refuse(format!(
                     "it finished at {}; there is nothing to abandon",
-                    format_utc(*finished_at)
+                    state::format_time(*finished_at)
                 )));
             }
             Stage::Started { .. } | Stage::Created { .. } => "no checkout was sent".to_owned(),

@@ -11,7 +11,6 @@ use super::state::{self, Checkout, FORMAT, Snapshot, Stage};
 use super::{Held, Journal, JournalError, Purchase, describe_snapshot};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, WaitOptions};
-use crate::dates::format_utc;
 use crate::failure::Error;
 use crate::ids::{CartId, OrderId};
 use crate::logging::LOG_TARGET;
@@ -68,7 +67,7 @@ impl Journal {
                     finished_at,
                     ..
                 } => {
-                    outcome.finished_at = Some(format_utc(finished_at));
+                    outcome.finished_at = Some(state::format_time(finished_at));
                     return Ok(outcome);
                 }
                 Stage::Abandoned {
@@ -78,7 +77,7 @@ impl Journal {
                 } => {
                     return Err(JournalError::Abandoned {
                         purchase: purchase.to_string(),
-                        at: format_utc(abandoned_at),
+                        at: state::format_time(abandoned_at),
                         reason,
                     }
                     .into());
@@ -137,12 +136,12 @@ impl Journal {
                 && !purchase.is_again()
                 && other.contents == purchase.contents()
                 && outcome.bought_anything()
-                && now.saturating_sub(*finished_at) < RECENTLY.as_secs()
+                && now.saturating_sub(*finished_at) < millis(RECENTLY)
             {
                 return Err(JournalError::BoughtRecently {
                     customer: purchase.customer().to_string(),
                     other: describe_snapshot(&other),
-                    finished_at: format_utc(*finished_at),
+                    finished_at: state::format_time(*finished_at),
                 }
                 .into());
             }
@@ -382,14 +381,20 @@ impl Run<'_> {
             .filter(|(_, other)| other.stage.orders_unknown())
             .filter_map(|(_, other)| other.stage.checkout().map(|c| c.line_items.clone()))
             .collect();
-        let (found, unmatched) = orders_of_cart(cart, &checkout.line_items, listed);
-        let (shared, own): (Vec<Order>, Vec<Order>) = found.into_iter().partition(|order| {
-            rivals
-                .iter()
-                .any(|lines| matches_lines(order, with_addons(lines).collect()).is_some())
+        // An order another purchase could own as well is no one's: it is
+        // listed apart, and covers a line only as far as not buying it
+        // again goes.
+        let ours: Vec<&CartLineItem> = with_addons(&checkout.line_items).collect();
+        let (shared, rest): (Vec<Order>, Vec<Order>) = listed.into_iter().partition(|order| {
+            matches_lines(order, ours.clone()).is_some()
+                && rivals
+                    .iter()
+                    .any(|lines| matches_lines(order, with_addons(lines).collect()).is_some())
         });
+        let (own, unmatched) = orders_of_cart(cart, &checkout.line_items, rest);
+        let (shared, unmatched) = orders_of_cart_all(cart, &unmatched, shared);
         let lag = self.client.order_list_lag();
-        let known_at = checkout.sent_at.saturating_add(lag.as_secs());
+        let known_at = checkout.sent_at.saturating_add(millis(lag));
         let candidates: Vec<OrderId> = shared.iter().map(|order| order.id.clone()).collect();
         if state::now() < known_at && (!unmatched.is_empty() || !shared.is_empty()) {
             let probe = Snapshot {
@@ -401,7 +406,7 @@ impl Run<'_> {
             let mut outcome =
                 PurchaseOutcome::new(&probe, &CartCheckoutResult::default(), own, false);
             outcome.candidates = candidates;
-            outcome.run_again_after = Some(format_utc(known_at));
+            outcome.run_again_after = Some(state::format_time(known_at));
             return Ok(Some(outcome));
         }
         let minutes = lag.as_secs() / 60;
@@ -437,6 +442,11 @@ impl Run<'_> {
         })?;
         Ok(None)
     }
+}
+
+/// A duration in milliseconds, saturating.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Whether an order's lines are each one of `left` (by catalog item, in
@@ -492,6 +502,33 @@ fn orders_of_cart(
         }
     }
     (found, unmatched.into_iter().cloned().collect())
+}
+
+/// Every order among `shared` made while the cart lived that matches one
+/// of its lines, and the lines left with none.
+fn orders_of_cart_all(
+    cart: &Cart,
+    lines: &[CartLineItem],
+    shared: Vec<Order>,
+) -> (Vec<Order>, Vec<CartLineItem>) {
+    let (first, left) = orders_of_cart(cart, lines, shared.clone());
+    let Some(from) = cart.creation_timestamp.as_deref().and_then(to_the_second) else {
+        return (first, left);
+    };
+    let until = cart.expiration_timestamp.as_deref().and_then(to_the_second);
+    let all: Vec<&CartLineItem> = with_addons(lines).collect();
+    let in_window = shared
+        .into_iter()
+        .filter(|order| {
+            order
+                .creation_date
+                .as_deref()
+                .and_then(to_the_second)
+                .is_some_and(|made| made >= from && until.is_none_or(|until| made <= until))
+        })
+        .filter(|order| matches_lines(order, all.clone()).is_some())
+        .collect();
+    (in_window, left)
 }
 
 /// The `YYYY-MM-DDTHH:MM:SS` start of a timestamp, which compares in time

@@ -32,7 +32,7 @@ pub(crate) struct Snapshot {
     /// The cart as started: a resumed purchase buys it, whatever the
     /// availability IDs are now.
     pub cart: NewCart,
-    /// When the purchase started, in seconds since the Unix epoch.
+    /// When the purchase started, in milliseconds since the Unix epoch.
     pub started_at: u64,
     /// Where it stands.
     #[serde(flatten)]
@@ -94,7 +94,7 @@ pub enum Stage {
         checkout: Option<Checkout>,
         /// The outcome.
         outcome: PurchaseOutcome,
-        /// When it finished, in seconds since the Unix epoch.
+        /// When it finished, in milliseconds since the Unix epoch.
         finished_at: u64,
     },
     /// Retired without buying anything: nothing is sent for it any more.
@@ -104,7 +104,7 @@ pub enum Stage {
         cart_id: Option<CartId>,
         /// Why it was safe to abandon.
         reason: String,
-        /// When, in seconds since the Unix epoch.
+        /// When, in milliseconds since the Unix epoch.
         abandoned_at: u64,
     },
 }
@@ -124,7 +124,7 @@ pub struct Checkout {
     pub request_id: Uuid,
     /// The cart's line items as checked out, with their order groups.
     pub line_items: Vec<CartLineItem>,
-    /// When it was first sent, in seconds since the Unix epoch: the order
+    /// When it was first sent, in milliseconds since the Unix epoch: the order
     /// list's lag counts from here.
     pub sent_at: u64,
 }
@@ -208,11 +208,18 @@ impl Stage {
     }
 }
 
-/// Now, in seconds since the Unix epoch.
+/// Now, in milliseconds since the Unix epoch.
 pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs())
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// A time in milliseconds since the Unix epoch, as `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn format_time(millis: u64) -> String {
+    crate::dates::format_utc(millis / 1_000)
 }
 
 #[cfg(test)]
