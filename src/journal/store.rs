@@ -78,6 +78,12 @@ impl PurchaseKey {
     }
 }
 
+impl AsRef<PurchaseKey> for PurchaseKey {
+    fn as_ref(&self) -> &PurchaseKey {
+        self
+    }
+}
+
 impl fmt::Display for PurchaseKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.customer, self.digest)
