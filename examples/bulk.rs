@@ -19,11 +19,12 @@
 //!
 //! The rows of each customer become one purchase, named in the journal
 //! (`bulk.journal` in the current folder unless `--journal` says otherwise)
-//! by the CSV's canonical path and the customer. N customers are bought at once (4 by
+//! by the customer and what it buys, never by the CSV's path. N customers are bought at once (4 by
 //! default), each from creating its cart to its orders being provisioned,
 //! and each gets one line with its outcome on standard output. A purchase
 //! started before resumes with the cart it started with; a row changed
-//! since is refused, naming the purchase and what differs.
+//! after a crash is refused while the purchase it changes may have bought,
+//! naming it and what differs.
 //!
 //! Exit codes: 0 when everything was bought and provisioned; 3 when only
 //! part of it was; 1 when nothing was bought or a call failed. When it stops
@@ -35,7 +36,7 @@ use std::sync::Mutex;
 
 use partner_center_cart::model::Segment;
 use partner_center_cart::{
-    BillingCycle, CartLineItem, Client, Error, NewCart,
+    BillingCycle, Client, Error, NewCart,
     journal::{Journal, Purchase},
 };
 use partner_center_cart::{WaitOptions, journal::PurchaseOutcome};
@@ -79,9 +80,10 @@ fn main() -> ExitCode {
         Ok(opened) => opened,
         Err(error) => return fail(&error),
     };
-    let codes = buy_all(&client, &journal, &csv, &orders, parallel);
-    for key in journal.unfinished() {
-        eprintln!("purchase {key:?} is unfinished: run the same command again to finish it");
+    let codes = buy_all(&client, &journal, &orders, parallel);
+    for key in journal.unfinished(None).unwrap_or_default() {
+        let purchase = journal.describe(&key);
+        eprintln!("purchase {purchase} is unfinished: run the same command again to finish it");
     }
     // A failed call (1) outweighs a part (3), which outweighs all complete (0).
     let worst = [1, 3, 0].into_iter().find(|code| codes.contains(code));
@@ -141,13 +143,7 @@ fn or(value: &str, default: &str) -> String {
 
 /// Buys for every customer, `parallel` at once, printing a line for each;
 /// returns each one's exit code.
-fn buy_all(
-    client: &Client,
-    journal: &Journal,
-    csv: &str,
-    orders: &[Order],
-    parallel: usize,
-) -> Vec<u8> {
+fn buy_all(client: &Client, journal: &Journal, orders: &[Order], parallel: usize) -> Vec<u8> {
     let queue = Mutex::new(orders.iter());
     let codes = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -157,8 +153,7 @@ fn buy_all(
                     // Taken on a line of its own, so that the lock is let go at once.
                     let next = queue.lock().unwrap().next();
                     let Some((customer, rows)) = next else { break };
-                    let key = format!("{csv} {customer}");
-                    let code = match buy(client, journal, &key, customer, rows) {
+                    let code = match buy(client, journal, customer, rows) {
                         Ok(outcome) => {
                             println!("{customer}: {outcome}");
                             let partly = if outcome.bought_anything() { 3 } else { 1 };
@@ -177,28 +172,19 @@ fn buy_all(
     codes.into_inner().unwrap()
 }
 
-/// Buys a customer's rows. A purchase started before is compared by product
-/// and SKU (availability IDs are reissued) and resumed with its own cart; a
-/// new one looks the availabilities up now.
+/// Buys a customer's rows. The availabilities are looked up now; a purchase
+/// started before resumes with the cart it was started with.
 fn buy(
     client: &Client,
     journal: &Journal,
-    key: &str,
     customer: &str,
     rows: &[Row],
 ) -> Result<PurchaseOutcome, Error> {
-    let started = journal.started_cart(key).is_some();
     let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
     for (product, sku, quantity, billing, term) in rows {
-        let item = if started {
-            CartLineItem::new(format!("{product}:{sku}"), *quantity, billing.clone())
-                .term_duration(term)
-        } else {
-            let offer = client.availability_to_buy(customer, product, sku, &Segment::Commercial)?;
-            offer.line_item(*quantity, term, billing.clone())?
-        };
-        cart = cart.line_item(item);
+        let offer = client.availability_to_buy(customer, product, sku, &Segment::Commercial)?;
+        cart = cart.line_item(offer.line_item(*quantity, term, billing.clone())?);
     }
-    let purchase = Purchase::new(key, customer, cart)?;
+    let purchase = Purchase::new(customer, cart)?;
     journal.run(client, &purchase, WaitOptions::default())
 }
