@@ -93,6 +93,17 @@ impl PurchaseOutcome {
             || self.orders.iter().any(|order| !is_failure(order))
     }
 
+    /// The tools' exit code for the outcome: 0 when everything was bought
+    /// and provisioned, 3 when only part of it was (or it is unfinished),
+    /// 1 when nothing was bought.
+    pub fn exit_code(&self) -> u8 {
+        match (self.is_complete(), self.bought_anything()) {
+            (true, _) => 0,
+            (false, true) => 3,
+            (false, false) => 1,
+        }
+    }
+
     /// The orders still in the service's hands: provisioning, or under a
     /// review that may take days.
     pub fn still_provisioning(&self) -> impl Iterator<Item = &Order> {

@@ -15,7 +15,9 @@ use crate::failure::Error;
 use crate::ids::{CartId, OrderId};
 use crate::logging::LOG_TARGET;
 use crate::model::cart::with_addons;
-use crate::model::{Cart, CartCheckoutResult, CartLineItem, CartStatus, Order};
+use crate::model::{
+    BillingCycle, Cart, CartCheckoutResult, CartLineItem, CartStatus, NewCart, Order, Segment,
+};
 use crate::text::Escaped;
 
 /// The service's code for a checkout of a cart already checked out, which
@@ -89,13 +91,14 @@ impl Journal {
             },
             None => {
                 self.guard(purchase)?;
+                let cart = with_availabilities(client, purchase)?;
                 let snapshot = Snapshot {
                     format: FORMAT,
                     purchase: purchase.key().name(),
                     customer: purchase.customer(),
                     label: purchase.label_text().map(str::to_owned),
                     contents: purchase.contents().to_vec(),
-                    cart: purchase.cart().clone(),
+                    cart,
                     started_at: state::now(),
                     stage: Stage::Started {
                         create_request_id: Uuid::new_v4(),
@@ -148,6 +151,30 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// The cart a new purchase starts with: a line given by product and SKU
+/// alone (`CFQ7TTC0LH18:0001`) is bought from the availability purchasable
+/// now in the commercial segment, on the term and billing cycle it asks
+/// for (or the first offered, when it names no term).
+fn with_availabilities(client: &Client, purchase: &Purchase) -> Result<NewCart, Error> {
+    purchase.cart().try_map_lines(|item| {
+        let mut parts = item.catalog_item_id.split(':');
+        let (Some(product), Some(sku), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(item.clone());
+        };
+        let offer =
+            client.availability_to_buy(purchase.customer(), product, sku, &Segment::Commercial)?;
+        let billing = item.billing_cycle.clone().unwrap_or(BillingCycle::Monthly);
+        let term = item.term_duration.as_deref().unwrap_or_default();
+        let chosen = offer.line_item(item.quantity, term, billing)?;
+        Ok(CartLineItem {
+            catalog_item_id: chosen.catalog_item_id,
+            billing_cycle: chosen.billing_cycle,
+            term_duration: chosen.term_duration,
+            ..item.clone()
+        })
+    })
 }
 
 /// One purchase being run, with its last record.

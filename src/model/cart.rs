@@ -370,6 +370,22 @@ impl NewCart {
     pub fn line_items(&self) -> &[CartLineItem] {
         &self.line_items
     }
+
+    /// The same cart with its top-level line items changed by `change`.
+    pub(crate) fn try_map_lines<E>(
+        &self,
+        mut change: impl FnMut(&CartLineItem) -> Result<CartLineItem, E>,
+    ) -> Result<NewCart, E> {
+        let line_items = self
+            .line_items
+            .iter()
+            .map(&mut change)
+            .collect::<Result<_, E>>()?;
+        Ok(NewCart {
+            line_items,
+            ..self.clone()
+        })
+    }
 }
 
 /// Pushes `item` onto a cart's line items, numbering it and its add-ons
