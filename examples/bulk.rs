@@ -34,9 +34,8 @@
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use partner_center_cart::model::Segment;
 use partner_center_cart::{
-    BillingCycle, Client, Error, NewCart,
+    BillingCycle, CartLineItem, Client, Error, NewCart,
     journal::{Journal, Purchase},
 };
 use partner_center_cart::{WaitOptions, journal::PurchaseOutcome};
@@ -172,8 +171,9 @@ fn buy_all(client: &Client, journal: &Journal, orders: &[Order], parallel: usize
     codes.into_inner().unwrap()
 }
 
-/// Buys a customer's rows. The availabilities are looked up now; a purchase
-/// started before resumes with the cart it was started with.
+/// Buys a customer's rows. A line by product and SKU is bought from the
+/// availability purchasable when the purchase starts; a purchase started
+/// before resumes with the cart it was started with.
 fn buy(
     client: &Client,
     journal: &Journal,
@@ -182,8 +182,8 @@ fn buy(
 ) -> Result<PurchaseOutcome, Error> {
     let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
     for (product, sku, quantity, billing, term) in rows {
-        let offer = client.availability_to_buy(customer, product, sku, &Segment::Commercial)?;
-        cart = cart.line_item(offer.line_item(*quantity, term, billing.clone())?);
+        let item = CartLineItem::new(format!("{product}:{sku}"), *quantity, billing.clone());
+        cart = cart.line_item(item.term_duration(term));
     }
     let purchase = Purchase::new(customer, cart)?;
     journal.run(client, &purchase, WaitOptions::default())

@@ -181,10 +181,18 @@ fn purchase_killed_during_the_wait_resumes_the_wait_and_buys_nothing() {
         "{requests:?}"
     );
 
-    // Finished: the same command prints the outcome again and sends nothing.
+    // Finished: the same command prints the outcome again, says when it
+    // finished and how to buy again, and sends nothing.
     fake.clear_requests();
-    let again = finish(&dir, &fake);
-    assert_eq!(text(&again.stdout), text(&output.stdout));
+    let again = text(&finish(&dir, &fake).stdout);
+    assert!(
+        again.starts_with(text(&output.stdout).trim_end()),
+        "{again}"
+    );
+    assert!(
+        again.contains("finished at") && again.contains("--label=TEXT"),
+        "{again}"
+    );
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
