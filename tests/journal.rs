@@ -221,7 +221,7 @@ fn a_crash_before_each_recorded_step_resumes_without_buying_twice() {
         let key = purchase("k").key().clone();
         assert_eq!(
             journal.unfinished(None).unwrap(),
-            [key.clone()],
+            std::slice::from_ref(&key),
             "{stop_at}"
         );
         let outcome = journal.run(&client, &purchase("k"), quick_wait()).unwrap();
