@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::{CUSTOMER, assert_one_request_id, checkouts, client, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::journal::JournalError;
-use partner_center_cart::journal::{Event, FileStore, JournalStore, Record};
+use partner_center_cart::journal::{Event, JournalStore, LegacyFileStore, Record};
 use partner_center_cart::{
     BillingCycle, CartLineItem, NewCart,
     model::{CartError, CartErrorCode},
@@ -603,13 +603,13 @@ fn a_last_record_that_lost_its_line_end_is_kept_and_the_next_starts_a_line() {
     };
     // The crash kept the record's bytes, not its line end.
     std::fs::write(&path, line("a")).unwrap();
-    let mut store = FileStore::open(&path).unwrap();
+    let mut store = LegacyFileStore::open(&path).unwrap();
     assert_eq!(store.load().unwrap().len(), 1);
     store
         .append(&serde_json::from_str(&line("b")).unwrap())
         .unwrap();
     drop(store);
-    let records = FileStore::open(&path).unwrap().load().unwrap();
+    let records = LegacyFileStore::open(&path).unwrap().load().unwrap();
     let keys: Vec<&str> = records.iter().map(|record| record.key.as_str()).collect();
     assert_eq!(keys, ["a", "b"]);
 }

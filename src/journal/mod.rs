@@ -96,8 +96,10 @@
 
 mod batch;
 mod file;
+mod legacy_file;
 mod outcome;
 mod run;
+mod store;
 
 pub use crate::failure::journal::JournalError;
 pub use batch::{
@@ -105,7 +107,14 @@ pub use batch::{
     DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
 };
 pub use file::FileStore;
+// Until the journal runs over the per-purchase store: the old event-log
+// store keeps `Journal::open` working, and the new contract is exported
+// under a name that does not clash with the old trait.
+pub use legacy_file::LegacyFileStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
+pub use store::{
+    Claim as PurchaseClaim, JournalStore as PurchaseStore, Listed, PurchaseKey, StoredRecord,
+};
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -230,7 +239,7 @@ pub enum Event {
     },
 }
 
-/// Where a journal keeps its records: a file by default ([`FileStore`]),
+/// Where a journal keeps its records: a file by default ([`LegacyFileStore`]),
 /// or anywhere a user's tool can write durably, such as its own database.
 ///
 /// A store serves one journal, which calls it under a lock, one call at a
@@ -274,7 +283,7 @@ impl fmt::Debug for Journal {
 
 impl Journal {
     /// Opens (or creates) the journal file at `path`, and locks it for as
-    /// long as the journal lives; see [`FileStore`].
+    /// long as the journal lives; see [`LegacyFileStore`].
     ///
     /// # Errors
     ///
@@ -282,7 +291,7 @@ impl Journal {
     /// process has it open, or [`JournalError::Store`] when it cannot be
     /// opened or read, or a line other than a torn last one cannot be read.
     pub fn open(path: impl AsRef<Path>) -> Result<Journal, Error> {
-        Journal::with_store(FileStore::open(path)?)
+        Journal::with_store(LegacyFileStore::open(path)?)
     }
 
     /// A journal kept in `store`, with the records it holds.

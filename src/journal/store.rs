@@ -33,7 +33,11 @@ pub struct PurchaseKey {
 impl PurchaseKey {
     /// A key from a customer and a digest of lowercase hex digits.
     pub(crate) fn new(customer: CustomerId, digest: String) -> PurchaseKey {
-        debug_assert!(digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        debug_assert!(
+            digest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
         PurchaseKey { customer, digest }
     }
 
@@ -174,6 +178,10 @@ pub trait JournalStore: Send + Sync + fmt::Debug {
 
     /// The records of `key`, oldest first; none for a purchase never
     /// started. Needs no claim.
+    ///
+    /// Each record the journal appends is a full snapshot of the
+    /// purchase's state, so a store may keep only the last record of a
+    /// purchase, and return only that one.
     ///
     /// # Errors
     ///
