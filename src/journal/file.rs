@@ -886,3 +886,383 @@ fn io_error(path: &Path, action: &str, error: io::Error) -> Error {
 fn store_error(path: &Path, problem: String) -> Error {
     JournalError::Store(format!("the journal {}: {problem}", path.display()).into()).into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder for one test.
+    fn folder(name: &str) -> PathBuf {
+        let folder =
+            std::env::temp_dir().join(format!("pcc-file-store-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&folder);
+        fs::create_dir_all(&folder).unwrap();
+        folder
+    }
+
+    fn key(n: u32) -> PurchaseKey {
+        let customer: CustomerId = format!("28045616-f6b9-462f-9701-{n:012x}").parse().unwrap();
+        PurchaseKey::new(customer, format!("{n:08x}"))
+    }
+
+    fn record(stage: &str, n: u32, ends: bool) -> StoredRecord {
+        StoredRecord {
+            json: format!(r#"{{"stage":"{stage}","n":{n},"text":"a \"quoted\" word"}}"#),
+            ends,
+        }
+    }
+
+    /// Appends `stages` records to purchase `n` under one claim.
+    fn buy(store: &FileStore, n: u32, stages: &[&str]) {
+        let mut claim = store.claim(&key(n), "test").unwrap();
+        for (i, stage) in stages.iter().enumerate() {
+            let ends = i + 1 == stages.len() && *stage == "finished";
+            store.append(&mut claim, &record(stage, n, ends)).unwrap();
+        }
+        store.release(claim).unwrap();
+    }
+
+    fn error_text(error: Error) -> String {
+        error.to_string()
+    }
+
+    #[test]
+    fn a_new_journal_starts_with_its_header_and_is_private() {
+        let path = folder("new").join("purchases.journal");
+        let store = FileStore::open(&path).unwrap();
+        assert_eq!(store.path(), path);
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "{\"partner_center_cart_journal\":1}\n"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        buy(&store, 1, &["started"]);
+        let text = fs::read_to_string(&path).unwrap();
+        let second = text.lines().nth(1).unwrap();
+        assert!(
+            second.starts_with(&format!(
+                "{{\"v\":1,\"purchase\":\"{}\",\"ends\":false,\"record\":{{",
+                key(1).name()
+            )),
+            "{second}"
+        );
+    }
+
+    #[test]
+    fn a_file_without_a_header_is_refused_and_left_as_it_was() {
+        let dir = folder("headerless");
+        for (name, content) in [
+            ("settings.json", &b"{\"theme\":\"dark\"}"[..]),
+            ("notes.txt", b"remember the milk\nand the eggs\n"),
+            (
+                "old.journal",
+                b"{\"key\":\"a\",\"event\":\"created\",\"cartId\":\"3655b1a0-b1c9-4268-9824-577fdbc4d0be\"}\n",
+            ),
+            ("binary", b"\xff\xfe\x00garbage"),
+        ] {
+            let path = dir.join(name);
+            fs::write(&path, content).unwrap();
+            let problem = error_text(FileStore::open(&path).unwrap_err());
+            assert!(problem.contains("not a purchase journal"), "{problem}");
+            assert!(problem.contains(name), "{problem}");
+            assert_eq!(fs::read(&path).unwrap(), content, "{name} was changed");
+        }
+    }
+
+    #[test]
+    fn an_empty_file_or_a_cut_short_header_gets_a_header() {
+        let dir = folder("empty");
+        for (name, content) in [("empty", ""), ("cut", "{\"partner_center_ca")] {
+            let path = dir.join(name);
+            fs::write(&path, content).unwrap();
+            drop(FileStore::open(&path).unwrap());
+            assert_eq!(
+                fs::read_to_string(&path).unwrap(),
+                "{\"partner_center_cart_journal\":1}\n"
+            );
+        }
+    }
+
+    #[test]
+    fn a_newer_version_is_refused_naming_it() {
+        let dir = folder("newer");
+        let header = dir.join("header");
+        fs::write(&header, "{\"partner_center_cart_journal\":7}\n").unwrap();
+        let problem = error_text(FileStore::open(&header).unwrap_err());
+        assert!(problem.contains("format 7"), "{problem}");
+        assert!(problem.contains("newer release"), "{problem}");
+
+        let store = FileStore::open(dir.join("record")).unwrap();
+        buy(&store, 1, &["started"]);
+        drop(store);
+        // A whole record of a newer format that lost its line end: refused,
+        // never dropped as torn.
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(dir.join("record"))
+            .unwrap();
+        let newer = format!(
+            "{{\"v\":3,\"purchase\":\"{}\",\"state\":{{}}}}",
+            key(2).name()
+        );
+        file.write_all(newer.as_bytes()).unwrap();
+        let before = fs::read(dir.join("record")).unwrap();
+        let problem = error_text(FileStore::open(dir.join("record")).unwrap_err());
+        assert!(problem.contains("line 3"), "{problem}");
+        assert!(problem.contains("format 3"), "{problem}");
+        assert_eq!(fs::read(dir.join("record")).unwrap(), before);
+    }
+
+    #[test]
+    fn only_a_cut_short_last_record_is_torn() {
+        let dir = folder("torn");
+        let path = dir.join("journal");
+        let store = FileStore::open(&path).unwrap();
+        buy(&store, 1, &["started"]);
+        buy(&store, 2, &["started"]);
+        drop(store);
+        let whole = fs::read_to_string(&path).unwrap();
+
+        // Cut short: dropped, and the next record starts a line of its own.
+        let line = whole.lines().nth(2).unwrap().to_owned();
+        let kept = whole[..whole.len() - line.len() - 1].to_owned();
+        fs::write(&path, format!("{kept}{}", &line[..line.len() / 2])).unwrap();
+        let store = FileStore::open(&path).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), kept);
+        assert_eq!(store.read(&key(2)).unwrap(), Vec::<String>::new());
+        buy(&store, 3, &["started"]);
+        assert_eq!(
+            store.read(&key(3)).unwrap(),
+            [record("started", 3, false).json]
+        );
+        drop(store);
+
+        // Whole but for its line end: kept, and its line ended before the
+        // next record.
+        fs::write(&path, whole.trim_end()).unwrap();
+        let store = FileStore::open(&path).unwrap();
+        assert_eq!(
+            store.read(&key(2)).unwrap(),
+            [record("started", 2, false).json]
+        );
+        buy(&store, 4, &["started"]);
+        drop(store);
+        let store = FileStore::open(&path).unwrap();
+        for n in [1, 2, 4] {
+            assert_eq!(
+                store.read(&key(n)).unwrap(),
+                [record("started", n, false).json]
+            );
+        }
+        assert_eq!(fs::read_to_string(&path).unwrap().lines().count(), 4);
+        drop(store);
+
+        // A bad line that is not the last: an error naming it, the file
+        // untouched.
+        let bad = format!("{kept}{{\"v\":1,\"purch\n{line}\n");
+        fs::write(&path, &bad).unwrap();
+        let problem = error_text(FileStore::open(&path).unwrap_err());
+        assert!(problem.contains("line 3"), "{problem}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), bad);
+    }
+
+    #[test]
+    fn a_second_store_on_the_same_file_is_refused() {
+        let path = folder("locked").join("journal");
+        let store = FileStore::open(&path).unwrap();
+        let refused = FileStore::open(&path).unwrap_err();
+        assert!(
+            matches!(&refused, Error::Journal(JournalError::Locked { path: named }) if *named == path),
+            "{refused:?}"
+        );
+        assert!(refused.to_string().contains("journal"), "{refused}");
+        drop(store);
+        drop(FileStore::open(&path).unwrap());
+    }
+
+    #[test]
+    fn a_claim_keeps_others_out_and_a_lost_claim_cannot_append() {
+        let path = folder("claims").join("journal");
+        let store = FileStore::open(&path).unwrap();
+        let mut first = store.claim(&key(1), "worker one").unwrap();
+        match store.claim(&key(1), "worker two") {
+            Err(JournalError::Held { purchase, holder }) => {
+                assert_eq!(purchase, key(1).name());
+                assert!(holder.contains("worker one"), "{holder}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Another purchase is free.
+        drop(store.claim(&key(2), "worker two").unwrap());
+        store
+            .append(&mut first, &record("started", 1, false))
+            .unwrap();
+        assert_eq!(first.position(), 1);
+
+        // A claim whose position is behind what is stored.
+        let mut stale = Claim::new(key(1), first.id(), 0);
+        assert!(matches!(
+            store.append(&mut stale, &record("created", 1, false)),
+            Err(JournalError::ClaimLost { .. })
+        ));
+        // A claim the store never gave.
+        let mut forged = Claim::new(key(1), "someone", 1);
+        assert!(matches!(
+            store.append(&mut forged, &record("created", 1, false)),
+            Err(JournalError::ClaimLost { .. })
+        ));
+        let id = first.id().to_owned();
+        store.release(first).unwrap();
+        // Released: the old claim's ID no longer holds.
+        let mut released = Claim::new(key(1), id, 1);
+        assert!(matches!(
+            store.append(&mut released, &record("created", 1, false)),
+            Err(JournalError::ClaimLost { .. })
+        ));
+        // A claim dropped unreleased (its thread panicked) lets go too.
+        let dropped = store.claim(&key(1), "worker three").unwrap();
+        assert_eq!(dropped.position(), 1);
+        drop(dropped);
+        let mut again = store.claim(&key(1), "worker four").unwrap();
+        store
+            .append(&mut again, &record("created", 1, false))
+            .unwrap();
+        assert_eq!(
+            store.read(&key(1)).unwrap(),
+            [record("created", 1, false).json]
+        );
+        // Nothing refused was written.
+        let lines = fs::read_to_string(&path).unwrap().lines().count();
+        assert_eq!(lines, 3);
+    }
+
+    #[test]
+    fn compaction_keeps_each_purchases_latest_record_and_shrinks_the_file() {
+        let path = folder("compact").join("journal");
+        let store = FileStore::open(&path).unwrap();
+        // 100 finished purchases of four records and 20 unfinished ones of
+        // two: 440 records for 120 purchases, past the threshold once.
+        for n in 0..100 {
+            buy(
+                &store,
+                n,
+                &["started", "created", "checkout_sent", "finished"],
+            );
+        }
+        for n in 100..120 {
+            buy(&store, n, &["started", "created"]);
+        }
+        let check = |store: &FileStore, more: usize| {
+            for n in 0..100 {
+                assert_eq!(
+                    store.read(&key(n)).unwrap(),
+                    [record("finished", n, true).json]
+                );
+            }
+            for n in 100..120 {
+                assert_eq!(
+                    store.read(&key(n)).unwrap(),
+                    [record("created", n, false).json]
+                );
+            }
+            let mut listed = store.list(None).unwrap();
+            listed.sort_by(|a, b| a.key.cmp(&b.key));
+            assert_eq!(listed.len(), 120 + more);
+            assert_eq!(listed.iter().filter(|listed| listed.ended).count(), 100);
+            let one = store.list(Some(key(7).customer())).unwrap();
+            assert_eq!(
+                one,
+                [Listed {
+                    key: key(7),
+                    ended: true
+                }]
+            );
+        };
+        check(&store, 0);
+        let records = fs::read_to_string(&path).unwrap().lines().count() - 1;
+        assert!(
+            records < 300,
+            "compacted while appending: {records} records"
+        );
+        drop(store);
+
+        // Written without compaction (as a crash mid-way, or another
+        // release, would leave it): compacted on opening.
+        let header = header_line();
+        let mut text = format!("{header}\n");
+        for stage in ["started", "created", "checkout_sent"] {
+            for n in 0..120 {
+                text.push_str(&record_line(&key(n), &record(stage, n, false)).unwrap());
+                text.push('\n');
+            }
+        }
+        for n in 0..100 {
+            text.push_str(&record_line(&key(n), &record("finished", n, true)).unwrap());
+            text.push('\n');
+        }
+        for n in 100..120 {
+            text.push_str(&record_line(&key(n), &record("created", n, false)).unwrap());
+            text.push('\n');
+        }
+        fs::write(&path, &text).unwrap();
+        let store = FileStore::open(&path).unwrap();
+        check(&store, 0);
+        let compacted = fs::read_to_string(&path).unwrap();
+        assert_eq!(compacted.lines().count(), 121);
+        assert!(
+            compacted.len() * 3 < text.len(),
+            "{} of {}",
+            compacted.len(),
+            text.len()
+        );
+        assert!(!compacting_path(&path).exists());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        // The lock holds across the rename, and the store goes on.
+        assert!(matches!(
+            FileStore::open(&path),
+            Err(Error::Journal(JournalError::Locked { .. }))
+        ));
+        buy(&store, 200, &["started"]);
+        drop(store);
+        let store = FileStore::open(&path).unwrap();
+        check(&store, 1);
+        assert_eq!(
+            store.read(&key(200)).unwrap(),
+            [record("started", 200, false).json]
+        );
+    }
+
+    #[test]
+    fn reopening_after_many_records_keeps_everything() {
+        let path = folder("reopen").join("journal");
+        for round in 0..4 {
+            let store = FileStore::open(&path).unwrap();
+            if round > 0 {
+                for n in 0..150 {
+                    assert_eq!(
+                        store.read(&key(n)).unwrap(),
+                        [record(&format!("round {}", round - 1), n, false).json]
+                    );
+                }
+                assert_eq!(store.list(None).unwrap().len(), 150);
+                // A claim after reopening goes on from the stored records.
+                let claim = store.claim(&key(0), "test").unwrap();
+                assert!(claim.position() > 0);
+                drop(claim);
+            }
+            for n in 0..150 {
+                buy(&store, n, &[&format!("round {round}")]);
+            }
+        }
+    }
+}
