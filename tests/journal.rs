@@ -159,7 +159,7 @@ fn a_purchase_is_recorded_step_by_step_and_a_finished_one_sends_nothing() {
     let stages: Vec<String> = text
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|value| value["stage"].as_str().map(str::to_owned))
+        .filter_map(|value| value["record"]["stage"].as_str().map(str::to_owned))
         .collect();
     assert_eq!(
         stages,

@@ -189,9 +189,12 @@ pub trait JournalStore: Send + Sync + fmt::Debug {
     /// [`JournalError::Store`] when the store cannot be reached.
     fn claim(&self, key: &PurchaseKey, owner: &str) -> Result<Claim, JournalError>;
 
-    /// The records of `key`, oldest first, or at least the last one (a
-    /// store may keep only the last); none for a purchase never started.
-    /// Needs no claim.
+    /// The records of `key`, oldest first; none for a purchase never
+    /// started. Needs no claim.
+    ///
+    /// Each record the journal appends is a full snapshot of the
+    /// purchase's state, so a store may keep only the last record of a
+    /// purchase, and return only that one.
     ///
     /// # Errors
     ///
