@@ -102,6 +102,20 @@
 //! [`to_buy_again`](PurchaseOutcome::to_buy_again), and a purchase none of
 //! whose lines made an order finishes as "nothing bought".
 //!
+//! # The journal file
+//!
+//! [`Journal::open`] keeps the journal in a file ([`FileStore`]): a header
+//! line naming the format version, then one line a record; its
+//! [format](FileStore#format) (header, records, torn lines, compaction,
+//! versions) is described there. Each record the journal writes is a
+//! snapshot of its purchase: `format` (the record's version, 1; a newer
+//! one is refused, named), `purchase` (the key's name), `customer`,
+//! `label`, `contents` (the canonical lines), `cart` (as started),
+//! `startedAt`, then `stage` and that stage's own fields (request IDs,
+//! cart ID, dropped items, the checkout's line items and `sentAt`, its
+//! result, the outcome and `finishedAt`; times in milliseconds since the
+//! Unix epoch).
+//!
 //! # Stores
 //!
 //! The default store is a file ([`Journal::open`], [`FileStore`]).
