@@ -347,7 +347,7 @@
 //! let cart = NewCart::new()
 //!     .line_item(CartLineItem::new("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 25, BillingCycle::Monthly).term_duration("P1M"))
 //!     .partner_on_record_attestation_accepted(true);
-//! let purchase = Purchase::new("contoso-december", "28045616-f6b9-462f-9701-0d89b5e65c44", cart)?;
+//! let purchase = Purchase::new("28045616-f6b9-462f-9701-0d89b5e65c44", cart)?.label("contoso-december");
 //! let outcome = journal.run(&client, &purchase, WaitOptions::default())?;
 //! for item in &outcome.to_buy_again {
 //!     eprintln!("buy again: {item}");
