@@ -98,6 +98,7 @@ mod batch;
 mod file;
 mod outcome;
 mod run;
+mod table;
 
 pub use crate::failure::journal::JournalError;
 pub use batch::{
@@ -106,6 +107,7 @@ pub use batch::{
 };
 pub use file::FileStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
+pub use table::BatchTable;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
