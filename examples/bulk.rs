@@ -3,7 +3,7 @@
 //! purchase and buys nothing twice.
 //!
 //! ```text
-//! cargo run --example bulk -- <csv> [--journal=PATH] [--parallel=N] [--label=TEXT]
+//! cargo run --example bulk -- <csv> [--journal=PATH] [--parallel=N] [--label=TEXT] [--again] [--abandon]
 //! ```
 //!
 //! The CSV file starts with the header `customer,product,sku,quantity,billing,term`;
@@ -23,31 +23,38 @@
 //! column missing) is named with its line and why, all of them at once, and
 //! nothing is bought (exit 1).
 //!
-//! The rows of each customer become one purchase, named in the journal
+//! The rows of each customer become one purchase, kept in the journal
 //! (`bulk.journal` in the current folder unless `--journal` says otherwise)
-//! by the customer and the `--label` (none by default): the CSV's name or
-//! folder does not matter. The purchases run as one batch, as fast as the
-//! service allows (`--parallel=N` sets how many send at once). Each
-//! finished purchase gets one line on standard output; on a terminal, one
-//! live progress line on standard error instead. Standard error ends with a
-//! table of the purchases (orders, subscriptions, what to buy again).
+//! and named by the customer, what it buys and the `--label` (none by
+//! default): never by the CSV's name or folder. Each line's availability is
+//! looked up when its purchase starts. The purchases run as one batch, as
+//! fast as the service allows (`--parallel=N` sets how many send at once).
+//! Each finished purchase gets one line on standard output; on a terminal,
+//! one live progress line on standard error instead. Standard error ends
+//! with a table of the purchases (orders, subscriptions, what to buy again).
 //!
-//! Exit codes: 0 when everything was bought and provisioned; 3 when only
-//! part of it was; 1 when nothing was bought or something failed, a closed
-//! standard output included. Each unfinished purchase is named: running the
-//! same command again finishes it.
+//! Run again, a finished purchase buys nothing and says when it finished;
+//! `--again` buys it again on purpose (or give a new `--label`).
+//! `--abandon` retires the purchases of the file where nothing was bought,
+//! so that a corrected row can start afresh.
+//!
+//! Exit codes: 0 when everything was bought and provisioned (or, with
+//! `--abandon`, every purchase abandoned); 3 when only part of it was; 1
+//! when nothing was bought or something failed, a closed standard output
+//! included. Each unfinished purchase is named: running the same command
+//! again finishes it.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 
-use partner_center_cart::journal::{BatchError, BatchOptions, BatchTable, Journal, Purchase};
-use partner_center_cart::journal::{PurchaseOutcome, StopCause};
+use partner_center_cart::journal::{BatchError, BatchOptions, Journal, Purchase};
 use partner_center_cart::model::{CustomerId, LineRequest};
-use partner_center_cart::{Client, Error, NewCart};
+use partner_center_cart::{Client, NewCart};
 
-const USAGE: &str = "usage: bulk <csv> [--journal=PATH] [--parallel=N] [--label=TEXT]";
+const USAGE: &str =
+    "usage: bulk <csv> [--journal=PATH] [--parallel=N] [--label=TEXT] [--again] [--abandon]";
 const COLUMNS: &str = "customer,product,sku,quantity,billing,term";
 
 /// A row of the CSV file: a customer and a line to buy for it.
@@ -55,27 +62,35 @@ type Row = (CustomerId, LineRequest);
 
 /// Writes a line to standard error; there is nowhere to tell if that fails.
 macro_rules! say {
-    ($($text:tt)*) => { let _ = writeln!(std::io::stderr(), $($text)*); };
+    ($($text:tt)*) => {{ let _ = writeln!(std::io::stderr(), $($text)*); }};
 }
 
 fn main() -> ExitCode {
-    ExitCode::from(run().unwrap_or_else(|problem| {
+    let code = run().unwrap_or_else(|problem| {
         say!("error: {problem}");
         1
-    }))
+    });
+    match CLOSED.get() {
+        Some(error) => say!("error: standard output was closed ({error}): run again to see it all"),
+        None => return ExitCode::from(code),
+    }
+    ExitCode::FAILURE
 }
 
 fn run() -> Result<u8, String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let csv = args.first().ok_or(format!("no CSV file given\n{USAGE}"))?;
-    let (mut journal_path, mut options, mut label) = ("bulk.journal", BatchOptions::new(), None);
+    let (mut journal_path, mut options, mut label) = ("bulk.journal", BatchOptions::new(), "");
+    let (mut again, mut abandon) = (false, false);
     for arg in &args[1..] {
         if let Some(path) = arg.strip_prefix("--journal=") {
             journal_path = path;
         } else if let Some(n) = arg.strip_prefix("--parallel=").and_then(|n| n.parse().ok()) {
             options = options.parallel(n);
         } else if let Some(text) = arg.strip_prefix("--label=") {
-            label = Some(text);
+            label = text;
+        } else if arg == "--again" || arg == "--abandon" {
+            (again, abandon) = (again || arg == "--again", abandon || arg == "--abandon");
         } else {
             return Err(format!("unknown argument {arg:?}\n{USAGE}"));
         }
@@ -87,19 +102,19 @@ fn run() -> Result<u8, String> {
     // On a terminal, a live progress line; elsewhere a line per purchase.
     let live = std::io::stderr().is_terminal();
     let lines = !live || !std::io::stdout().is_terminal();
-    let (mut purchases, mut names, mut early) = (Vec::new(), Vec::new(), Vec::new());
-    for (customer, requests) in &orders {
-        let key = label.map_or(customer.to_string(), |label| format!("{label} {customer}"));
-        match plan(&client, &journal, &key, *customer, requests) {
-            Ok(purchase) => (purchases.push(purchase), names.push(customer.to_string())).0,
-            // Every other customer would meet it too: stop before buying.
-            Err(error) if StopCause::of(&error).is_some() => return Err(error.to_string()),
-            Err(error) => {
-                let failed = Err(BatchError::Failed(error));
-                print(lines, &customer.to_string(), &failed);
-                early.push((customer.to_string(), failed));
-            }
-        }
+    let (mut purchases, mut names) = (Vec::new(), Vec::new());
+    for (customer, requests) in orders {
+        let cart = requests
+            .iter()
+            .map(LineRequest::catalog_item)
+            .fold(NewCart::new(), NewCart::line_item);
+        let purchase = Purchase::new(customer, cart.partner_on_record_attestation_accepted(true));
+        let purchase = purchase.map_err(|e| e.to_string())?.label(label);
+        purchases.push(if again { purchase.again() } else { purchase });
+        names.push(customer.to_string());
+    }
+    if abandon {
+        return Ok(abandon_all(&client, &journal, &purchases));
     }
     let names = Arc::new(names);
     let named = Arc::clone(&names);
@@ -110,19 +125,14 @@ fn run() -> Result<u8, String> {
         });
     }
     let batch = journal.run_batch(&client, purchases, options);
-    let rows = early.iter().map(|(name, result)| (name, result));
-    let table = BatchTable::new(rows.chain(names.iter().zip(&batch.results)));
+    let table = batch.table(names.iter());
     say!("{}{table}", if live { "\n" } else { "" });
     if let Some(stop) = &batch.stopped {
         say!("stopped: {stop}");
     }
-    for key in journal.unfinished() {
-        say!("purchase {key:?} is unfinished: run the same command again to finish it");
-    }
-    if let Some(error) = CLOSED.get() {
-        return Err(format!(
-            "standard output was closed ({error}): run again to see every result"
-        ));
+    for key in journal.unfinished(None).unwrap_or_default() {
+        let purchase = journal.describe(&key);
+        say!("purchase {purchase} is unfinished: run the same command again to finish it");
     }
     Ok(table.verdict().exit_code())
 }
@@ -132,7 +142,7 @@ static CLOSED: OnceLock<std::io::Error> = OnceLock::new();
 
 /// Prints a line for a finished purchase on standard output when `on`,
 /// unless it was closed. Calls never overlap.
-fn print(on: bool, name: &str, result: &Result<PurchaseOutcome, BatchError>) {
+fn print(on: bool, name: &str, result: &Result<impl std::fmt::Display, BatchError>) {
     if on && CLOSED.get().is_none() {
         let written = match result {
             Ok(outcome) => writeln!(std::io::stdout().lock(), "{name}: {outcome}"),
@@ -191,23 +201,15 @@ fn row(record: csv::Result<csv::StringRecord>, text: &[u8]) -> Result<Row, Strin
         .map_err(|problem| format!("line {line}: {problem}"))
 }
 
-/// A customer's purchase. One started before is compared by product and
-/// SKU (availability IDs are reissued) and resumed with its own cart; a
-/// new one looks the availabilities up now.
-fn plan(
-    client: &Client,
-    journal: &Journal,
-    key: &str,
-    customer: CustomerId,
-    lines: &[LineRequest],
-) -> Result<Purchase, Error> {
-    let cart = match journal.started_cart(key) {
-        Some(_) => (lines.iter()).fold(NewCart::new(), |cart, l| cart.line_item(l.catalog_item())),
-        None => client.cart_for(customer, lines)?,
-    };
-    Purchase::new(
-        key,
-        customer,
-        cart.partner_on_record_attestation_accepted(true),
-    )
+/// Abandons each purchase where nothing was bought, with a line for each;
+/// 0 when every one was abandoned.
+fn abandon_all(client: &Client, journal: &Journal, purchases: &[Purchase]) -> u8 {
+    let mut code = 0;
+    for purchase in purchases {
+        let result = journal.abandon(client, purchase).map(|()| "abandoned");
+        let result = result.map_err(BatchError::Failed);
+        code = code.max(u8::from(result.is_err()));
+        print(true, &purchase.customer().to_string(), &result);
+    }
+    code
 }

@@ -77,8 +77,8 @@ fn days_since_epoch(year: u64, month: u64, day: u64) -> Option<u64> {
 }
 
 /// The civil date (year, month, day) of a day counted from 1970-01-01:
-/// the inverse of [`days_since_epoch`], for the fake's dates.
-#[cfg(any(feature = "fake", test))]
+/// the inverse of [`days_since_epoch`], for the fake's and the journal's
+/// dates.
 pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let shifted = days + 719_468;
     let era = shifted / 146_097;
@@ -95,6 +95,18 @@ pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
     };
     let year = era * 400 + year_of_era + u64::from(month <= 2);
     (year, month, day)
+}
+
+/// Seconds since the Unix epoch as `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn format_utc(seconds: u64) -> String {
+    let (year, month, day) = civil_from_days(seconds / 86_400);
+    let time = seconds % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        time / 3_600,
+        time / 60 % 60,
+        time % 60
+    )
 }
 
 #[cfg(test)]

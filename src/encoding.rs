@@ -2,6 +2,7 @@
 //! base64url (RFC 4648 §5).
 
 pub(crate) mod base64url;
+pub(crate) mod sha256;
 
 /// Whether a byte stands for itself in a URL: an unreserved character of
 /// RFC 3986 (ASCII letters, digits, `-`, `.`, `_` and `~`).

@@ -27,6 +27,9 @@ pub struct CallInfo {
     pub(crate) attempts: u32,
     pub(crate) in_doubt: bool,
     pub(crate) in_progress: bool,
+    /// Whether the call is a checkout, so that an unreadable success can
+    /// say that the checkout went through.
+    pub(crate) checkout: bool,
 }
 
 impl CallInfo {
@@ -89,6 +92,16 @@ impl fmt::Display for CallInfo {
             if self.attempts == 1 { "" } else { "s" }
         )?;
         f.write_str(doubt_note(self))
+    }
+}
+
+/// What an error whose success answer could not be read says first when
+/// its call was a checkout: the purchase was made.
+fn went_through(status: u16, call: &CallInfo) -> &'static str {
+    if call.checkout && (200..300).contains(&status) {
+        "the checkout went through (checking out the same cart again replays its result), but "
+    } else {
+        ""
     }
 }
 
@@ -272,8 +285,13 @@ pub enum Error {
     },
 
     /// The response body was larger than the client's cap; it was not read.
+    ///
+    /// After a checkout's success status the checkout went through:
+    /// [`should_repeat`](Error::should_repeat) is true, and checking out the
+    /// same cart again returns its result.
     #[error(
-        "the HTTP {status} response is larger than the {limit}-byte cap; raise it with ClientBuilder::max_response_bytes ({call})"
+        "{}the HTTP {status} response is larger than the {limit}-byte cap; raise it with ClientBuilder::max_response_bytes ({call})",
+        went_through(*.status, call)
     )]
     ResponseTooLarge {
         /// The response's status.
@@ -288,9 +306,12 @@ pub enum Error {
     /// more memory than the client allows: 32 times
     /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes),
     /// counted from its bytes before decoding (a body of many empty
-    /// objects, say). It was not decoded.
+    /// objects, say). It was not decoded. After a checkout's success status
+    /// the checkout went through, as for
+    /// [`ResponseTooLarge`](Error::ResponseTooLarge).
     #[error(
-        "the HTTP {status} response could take more than {limit} bytes of memory decoded, over the client's limit of {} times the response cap; raise the cap with ClientBuilder::max_response_bytes ({call})",
+        "{}the HTTP {status} response could take more than {limit} bytes of memory decoded, over the client's limit of {} times the response cap; raise the cap with ClientBuilder::max_response_bytes ({call})",
+        went_through(*.status, call),
         crate::footprint::MEMORY_MULTIPLE
     )]
     ResponseTooDense {
@@ -561,6 +582,15 @@ impl Error {
         should_repeat(self)
     }
 
+    /// Marks the error as that of a checkout, whose unreadable success
+    /// means the purchase was made.
+    pub(crate) fn of_checkout(mut self) -> Error {
+        if let Some(call) = self.call_mut() {
+            call.checkout = true;
+        }
+        self
+    }
+
     /// The call's identity, to mark what a later look at the call learnt.
     pub(crate) fn call_mut(&mut self) -> Option<&mut CallInfo> {
         match self {
@@ -720,6 +750,12 @@ pub(crate) fn should_repeat(error: &Error) -> bool {
             status: Some(status),
             ..
         } => (200..300).contains(status),
+        // A checkout answered with success whose answer could not be read
+        // was made: checking out the cart again replays it.
+        Error::ResponseTooLarge { status, call, .. }
+        | Error::ResponseTooDense { status, call, .. } => {
+            call.checkout && (200..300).contains(status)
+        }
         other => classify(other).is_retryable(),
     }
 }
@@ -735,6 +771,7 @@ mod tests {
             attempts: 3,
             in_doubt: false,
             in_progress: false,
+            checkout: false,
         }
     }
 

@@ -323,6 +323,7 @@ impl Transport {
             attempts: 0,
             in_doubt: false,
             in_progress: false,
+            checkout: false,
         });
         let renew = Cell::new(false);
         let refreshed = Cell::new(false);

@@ -10,41 +10,46 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{client, fast_retries, quick_wait, start};
-use partner_center_cart::error::BoxError;
 use partner_center_cart::fake::{FakePartnerCenter, FakeToken, Reply};
 use partner_center_cart::journal::{
-    BatchError, BatchOptions, BatchProgress, BatchVerdict, Journal, JournalStore, Purchase, Record,
-    StopCause,
+    BatchError, BatchOptions, BatchProgress, BatchVerdict, Claim, Journal, JournalError,
+    JournalStore, Listed, MemoryStore, Purchase, PurchaseKey, StopCause, StoredRecord,
 };
+use partner_center_cart::model::CustomerId;
 use partner_center_cart::model::{CartError, CartErrorCode};
 use partner_center_cart::{BillingCycle, CartLineItem, Client, NewCart};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const RESERVED_VM: &str = "DZH318Z0BQ36:004G:DZH318Z08C0S";
 
-/// The journal in memory; `failing` refuses every record.
-#[derive(Default)]
-struct MemoryStore {
-    records: Vec<Record>,
-    failing: bool,
-}
+/// A store that refuses every record: the disk is full.
+#[derive(Debug, Default)]
+struct FailingStore(MemoryStore);
 
-impl JournalStore for MemoryStore {
-    fn load(&mut self) -> Result<Vec<Record>, BoxError> {
-        Ok(self.records.clone())
+impl JournalStore for FailingStore {
+    fn claim(&self, key: &PurchaseKey, owner: &str) -> Result<Claim, JournalError> {
+        self.0.claim(key, owner)
     }
 
-    fn append(&mut self, record: &Record) -> Result<(), BoxError> {
-        if self.failing {
-            return Err("the disk is full".into());
-        }
-        self.records.push(record.clone());
-        Ok(())
+    fn read(&self, key: &PurchaseKey) -> Result<Vec<String>, JournalError> {
+        self.0.read(key)
+    }
+
+    fn append(&self, _: &mut Claim, _: &StoredRecord) -> Result<(), JournalError> {
+        Err(JournalError::Store("the disk is full".into()))
+    }
+
+    fn release(&self, claim: Claim) -> Result<(), JournalError> {
+        self.0.release(claim)
+    }
+
+    fn list(&self, customer: Option<CustomerId>) -> Result<Vec<Listed>, JournalError> {
+        self.0.list(customer)
     }
 }
 
 fn journal() -> Journal {
-    Journal::with_store(MemoryStore::default()).unwrap()
+    Journal::with_store(MemoryStore::new())
 }
 
 /// A customer of its own for each purchase.
@@ -67,7 +72,7 @@ fn purchase(index: usize, items: &[CartLineItem]) -> Purchase {
         .iter()
         .fold(NewCart::new(), |cart, item| cart.line_item(item.clone()))
         .partner_on_record_attestation_accepted(true);
-    Purchase::new(format!("k{index}"), customer(index), cart).unwrap()
+    Purchase::new(customer(index), cart).unwrap()
 }
 
 fn offices(count: usize) -> Vec<Purchase> {
@@ -161,7 +166,8 @@ fn results_keep_the_input_order_and_each_purchase_is_bought_once() {
     assert_eq!(outcome.results.len(), 20);
     for (index, result) in outcome.results.iter().enumerate() {
         let purchase = result.as_ref().unwrap_or_else(|e| panic!("{index}: {e}"));
-        assert_eq!(purchase.key, format!("k{index}"));
+        let asked = self::purchase(index, &[office(index as i64 + 1)]);
+        assert_eq!(purchase.key, asked.key().name());
         assert!(purchase.is_complete(), "{index}: {purchase}");
         let ordered: Vec<i64> = purchase.orders[0]
             .line_items
@@ -176,7 +182,7 @@ fn results_keep_the_input_order_and_each_purchase_is_bought_once() {
     assert_eq!(outcome.verdict(), BatchVerdict::Complete);
     assert_eq!(outcome.exit_code(), 0);
     assert!(outcome.stopped.is_none());
-    assert!(journal.unfinished().is_empty());
+    assert!(journal.unfinished(None).unwrap().is_empty());
     recorder.assert_consistent(20, 4);
 
     // Run again: every purchase is finished, so nothing is sent or bought.
@@ -317,9 +323,9 @@ fn assert_stops(
     );
     // Only the purchases started are in the journal, and only they were sent.
     assert!(
-        journal.unfinished().len() <= PARALLEL,
+        journal.unfinished(None).unwrap().len() <= PARALLEL,
         "{:?}",
-        journal.unfinished()
+        journal.unfinished(None).unwrap()
     );
     if let Some(fake) = fake {
         assert!(
@@ -391,11 +397,7 @@ fn a_base_url_nothing_listens_on_stops_the_batch() {
 #[test]
 fn a_failing_journal_store_stops_the_batch() {
     let fake = fake();
-    let journal = Journal::with_store(MemoryStore {
-        failing: true,
-        ..MemoryStore::default()
-    })
-    .unwrap();
+    let journal = Journal::with_store(FailingStore::default());
     assert_stops(
         &client(&fake),
         &journal,
@@ -482,11 +484,12 @@ fn a_panicking_callback_is_raised_again_after_the_batch_ends() {
     assert!(caught.is_err());
     // What ran is in the journal, finished: nothing is left half done.
     assert!(
-        journal.unfinished().is_empty(),
+        journal.unfinished(None).unwrap().is_empty(),
         "{:?}",
-        journal.unfinished()
+        journal.unfinished(None).unwrap()
     );
-    assert!(journal.outcome("k0").is_some());
+    let first = purchase(0, &[office(1)]);
+    assert!(journal.outcome(first.key()).unwrap().is_some());
 }
 
 #[test]

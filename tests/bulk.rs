@@ -311,10 +311,75 @@ fn a_label_names_a_new_purchase_and_the_same_label_finds_it_finished() {
         sent,
         "nothing sent for finished purchases"
     );
-    // Another label: another purchase.
+    // Another label within a week: refused as a likely mistake, naming
+    // --again; with it, another purchase.
     let output = bulk(&dir, &fake, &["done/batch.csv", "--label=2027-01 true-up"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(exit_code(&output), Some(1), "{stdout}");
+    assert!(stdout.contains("--again"), "{stdout}");
+    assert_eq!(
+        fake.requests().len(),
+        sent,
+        "nothing sent for refused purchases"
+    );
+    let again = ["done/batch.csv", "--label=2027-01 true-up", "--again"];
+    let output = bulk(&dir, &fake, &again);
     assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
     for customer in &customers {
         assert_eq!(orders_of(&fake, customer), 2, "{customer}");
+    }
+}
+
+#[test]
+fn abandon_retires_purchases_that_bought_nothing_and_a_corrected_file_starts_afresh() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    // Every checkout refused for good: the purchases end unfinished, with a
+    // cart that is not ordered.
+    fake.push_replies((0..2).map(|_| {
+        partner_center_cart::fake::Reply::fault(403, 900_121, "Credit limit too low.")
+            .on("POST", "/v1/customers/*/carts/*/checkout")
+    }));
+    let dir = folder();
+    let customers = customers(2);
+    let file = one_line_each(&dir, &customers);
+    let output = bulk(&dir, &fake, &[&file, "--parallel=1"]);
+    assert_eq!(exit_code(&output), Some(1), "{}", text(&output.stdout));
+
+    let output = bulk(&dir, &fake, &[&file, "--abandon"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        exit_code(&output),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    for customer in &customers {
+        assert!(
+            stdout.contains(&format!("{customer}: abandoned")),
+            "{stdout}"
+        );
+    }
+    // The same file again: abandoned, nothing sent, and the way on named.
+    let sent = fake.requests().len();
+    let output = bulk(&dir, &fake, &[&file]);
+    assert_eq!(exit_code(&output), Some(1));
+    assert!(
+        text(&output.stdout).contains("--label"),
+        "{}",
+        text(&output.stdout)
+    );
+    assert_eq!(fake.requests().len(), sent);
+    // A corrected file is a purchase of its own: a new cart each, bought.
+    let mut corrected = format!("{HEADER}\n");
+    for customer in &customers {
+        corrected.push_str(&format!("{customer},CFQ7TTC0LH0Z,0001,4,,\n"));
+    }
+    let file = write_csv(&dir, &corrected);
+    let output = bulk(&dir, &fake, &[&file]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    for customer in &customers {
+        assert_eq!(fake.carts(customer).len(), 2, "{customer}");
+        assert_eq!(orders_of(&fake, customer), 1, "{customer}");
     }
 }

@@ -769,6 +769,44 @@ fn a_body_over_the_cap_is_refused_without_reading_it() {
 }
 
 #[test]
+fn a_checkout_whose_success_cannot_be_read_says_it_went_through() {
+    let fake = start();
+    let client = builder(&fake)
+        .max_response_bytes(256 * 1024)
+        .build()
+        .unwrap();
+    // Too large, then too dense: a body of many empty objects.
+    fake.push_reply(Reply::streamed(201, b' ', 1 << 20));
+    let dense = format!(r#"{{"orders": [{}{{}}]}}"#, "{},".repeat(70_000));
+    fake.push_reply(Reply::status(201).body(dense));
+    for expected in ["larger than", "could take more than"] {
+        let error = client.checkout(CUSTOMER, CART).unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(
+                error,
+                Error::ResponseTooLarge { status: 201, .. }
+                    | Error::ResponseTooDense { status: 201, .. }
+            ),
+            "{error:?}"
+        );
+        assert!(error.should_repeat(), "{error:?}");
+        assert!(text.starts_with("the checkout went through"), "{text}");
+        assert!(text.contains("replays its result"), "{text}");
+        assert!(text.contains(expected), "{text}");
+    }
+    // A refusal's unreadable body, and another call's, say no such thing.
+    fake.push_reply(Reply::streamed(400, b' ', 1 << 20));
+    let refused = client.checkout(CUSTOMER, CART).unwrap_err();
+    assert!(!refused.to_string().contains("went through"), "{refused}");
+    assert!(!refused.should_repeat(), "{refused:?}");
+    fake.push_reply(Reply::streamed(200, b' ', 1 << 20));
+    let read = client.get_cart(CUSTOMER, CART).unwrap_err();
+    assert!(!read.to_string().contains("went through"), "{read}");
+    assert!(!read.should_repeat(), "{read:?}");
+}
+
+#[test]
 fn a_chunked_body_over_the_cap_is_refused() {
     let fake = start();
     fake.push_reply(Reply::streamed(201, b' ', 8 << 20).chunked());

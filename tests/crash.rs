@@ -181,10 +181,18 @@ fn purchase_killed_during_the_wait_resumes_the_wait_and_buys_nothing() {
         "{requests:?}"
     );
 
-    // Finished: the same command prints the outcome again and sends nothing.
+    // Finished: the same command prints the outcome again, says when it
+    // finished and how to buy again, and sends nothing.
     fake.clear_requests();
-    let again = finish(&dir, &fake);
-    assert_eq!(text(&again.stdout), text(&output.stdout));
+    let again = text(&finish(&dir, &fake).stdout);
+    assert!(
+        again.starts_with(text(&output.stdout).trim_end()),
+        "{again}"
+    );
+    assert!(
+        again.contains("finished at") && again.contains("--label=TEXT"),
+        "{again}"
+    );
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
 }
 
@@ -401,7 +409,10 @@ fn bulk_killed_during_a_checkout_then_run_on_the_moved_csv_buys_every_customer_o
         .spawn()
         .unwrap();
     kill_at(&mut tool, &fake, is_checkout);
-    assert!(!fake.orders().is_empty(), "a checkout acted before the kill");
+    assert!(
+        !fake.orders().is_empty(),
+        "a checkout acted before the kill"
+    );
 
     // The operator files the CSV away, and runs it from there.
     std::fs::create_dir_all(dir.join("done")).unwrap();
@@ -413,4 +424,168 @@ fn bulk_killed_during_a_checkout_then_run_on_the_moved_csv_buys_every_customer_o
     for customer in &customers {
         assert_bought_once(&fake, customer);
     }
+}
+
+/// Runs `purchase` in `dir` with `args` (the customer first) and the
+/// order list's lag set to `lag_seconds`.
+fn purchase_with(dir: &Path, fake: &FakePartnerCenter, lag_seconds: &str, args: &[&str]) -> Output {
+    against_fake("purchase", fake.base_url())
+        .current_dir(dir)
+        .env("PARTNER_CENTER_ORDER_LIST_LAG_SECONDS", lag_seconds)
+        .args(args)
+        .output()
+        .expect("purchase runs")
+}
+
+/// Starts `purchase` in `dir` with `args` and kills it once its checkout
+/// has acted, its answer still on the way.
+fn kill_during_checkout(dir: &Path, fake: &FakePartnerCenter, args: &[&str]) {
+    fake.delay_checkout_answers(Duration::from_secs(5));
+    let mut tool = against_fake("purchase", fake.base_url())
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("purchase starts");
+    kill_at(&mut tool, fake, is_checkout);
+    fake.delay_checkout_answers(Duration::ZERO);
+}
+
+#[test]
+fn purchase_killed_in_doubt_and_run_again_respelt_buys_once() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    let dir = folder();
+    kill_during_checkout(&dir, &fake, &[CUSTOMER, ITEMS[0], ITEMS[1]]);
+    assert_eq!(fake.orders().len(), 2, "the checkout acted");
+    // The GUID in capitals and braces, the items the other way round, the
+    // defaults written out, a product in lower case.
+    let respelt = format!("{{{}}}", CUSTOMER.to_uppercase());
+    let items = [
+        "dzh318z0bq36:004G=2,one_time,P1Y",
+        "CFQ7TTC0LH0Z:0001=5,monthly,P1M",
+    ];
+    let output = purchase_with(&dir, &fake, "900", &[&respelt, items[0], items[1]]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert_bought_once(&fake, CUSTOMER);
+    assert_one_request_id(&checkouts(&fake));
+}
+
+#[test]
+fn purchase_killed_in_doubt_refuses_a_changed_quantity_until_it_is_finished() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    let dir = folder();
+    kill_during_checkout(&dir, &fake, &[CUSTOMER, ITEMS[0], ITEMS[1]]);
+    fake.clear_requests();
+
+    // 8 seats, not 5: refused, naming the other purchase and the ways on.
+    let output = purchase_with(
+        &dir,
+        &fake,
+        "900",
+        &[CUSTOMER, "CFQ7TTC0LH0Z:0001=8", ITEMS[1]],
+    );
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    for part in ["x5", "x8", "--abandon", "as it was"] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    assert!(!text(&output.stdout).contains("completely"), "{stderr}");
+    // Abandoning it is refused: its cart is ordered.
+    let output = purchase_with(
+        &dir,
+        &fake,
+        "900",
+        &[CUSTOMER, ITEMS[0], ITEMS[1], "--abandon"],
+    );
+    assert_eq!(exit_code(&output), Some(1));
+    assert!(
+        text(&output.stderr).contains("cannot be abandoned"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(checkouts(&fake).is_empty() && fake.carts(CUSTOMER).len() == 1);
+
+    // Finished as it was: 5 seats, once.
+    finish(&dir, &fake);
+    assert_bought_once(&fake, CUSTOMER);
+}
+
+#[test]
+fn purchase_killed_in_doubt_behind_800065_with_a_failed_group_buys_the_rest_once() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    fake.refuse_repeated_checkouts();
+    fake.inject_order_error(RESERVED_VM, 800_005, "Order creation did not succeed.");
+    let dir = folder();
+    kill_during_checkout(&dir, &fake, &[CUSTOMER, ITEMS[0], ITEMS[1]]);
+    assert_eq!(fake.orders().len(), 1, "the office group made its order");
+
+    // Inside the order list's lag: the VM line is not known yet.
+    let args = [CUSTOMER, ITEMS[0], ITEMS[1]];
+    let output = purchase_with(&dir, &fake, "900", &args);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(exit_code(&output), Some(3), "{stderr}");
+    assert!(stdout.contains("run it again after"), "{stdout}");
+    assert!(stderr.contains("is unfinished"), "{stderr}");
+
+    // After it: the VM line made no order and is to buy again; finished.
+    let output = purchase_with(&dir, &fake, "0", &args);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(exit_code(&output), Some(3), "{stderr}");
+    assert!(
+        stdout.contains("buy again") && stdout.contains(RESERVED_VM),
+        "{stdout}"
+    );
+    assert!(stdout.contains(fake.orders()[0].id.as_str()), "{stdout}");
+    assert!(!stderr.contains("unfinished"), "{stderr}");
+    assert_eq!(fake.orders().len(), 1, "nothing bought twice");
+}
+
+#[test]
+fn two_purchases_of_the_same_item_for_one_customer_each_buy_once_and_own_their_orders() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    fake.refuse_repeated_checkouts();
+    let dir = folder();
+    let first = [CUSTOMER, ITEMS[0], "--label=first"];
+    let second = [CUSTOMER, ITEMS[0], "--label=second"];
+    kill_during_checkout(&dir, &fake, &first);
+    // The second is refused while the first is in doubt: nothing sent.
+    fake.clear_requests();
+    let output = purchase_with(&dir, &fake, "0", &second);
+    assert_eq!(exit_code(&output), Some(1), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("label \"first\""),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(fake.requests().is_empty());
+
+    // The first finishes behind 800065, naming its one order.
+    let output = purchase_with(&dir, &fake, "0", &first);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    let first_order = fake.orders()[0].id.clone();
+    assert!(text(&output.stdout).contains(first_order.as_str()));
+    // The second, the same items within a week: only with --again.
+    let output = purchase_with(&dir, &fake, "0", &second);
+    assert_eq!(exit_code(&output), Some(1));
+    assert!(
+        text(&output.stderr).contains("--again"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = purchase_with(
+        &dir,
+        &fake,
+        "0",
+        &[second[0], second[1], second[2], "--again"],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert_eq!(fake.orders().len(), 2, "each bought once");
+    assert!(!stdout.contains(first_order.as_str()), "{stdout}");
+    assert!(stdout.contains(fake.orders()[1].id.as_str()), "{stdout}");
 }

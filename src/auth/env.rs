@@ -25,6 +25,8 @@ pub(crate) const AUTH: &str = "PARTNER_CENTER_AUTH";
 pub(crate) const CLOUD: &str = "PARTNER_CENTER_CLOUD";
 /// The API's base URL, over the cloud's.
 pub(crate) const BASE_URL: &str = "PARTNER_CENTER_BASE_URL";
+/// How long Partner Center may take to list a new order, in seconds.
+pub(crate) const ORDER_LIST_LAG: &str = "PARTNER_CENTER_ORDER_LIST_LAG_SECONDS";
 
 /// Picks a token provider from the environment variables that the
 /// [`auth`](super#from-the-environment) module's table lists (all but

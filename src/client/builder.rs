@@ -60,6 +60,14 @@ impl ClientBuilder {
     /// four bodies at the default response cap, or tens of thousands of orders.
     pub const DEFAULT_MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
 
+    /// The default [order-list lag](Self::order_list_lag): 15 minutes, the
+    /// longest Partner Center is reported to take to list a new order.
+    pub const DEFAULT_ORDER_LIST_LAG: Duration = Duration::from_secs(15 * 60);
+
+    /// The longest [order-list lag](Self::order_list_lag) a client takes: a
+    /// day.
+    pub const MAX_ORDER_LIST_LAG: Duration = Duration::from_secs(24 * 60 * 60);
+
     pub(crate) fn new(provider: Arc<dyn TokenProvider>) -> Self {
         ClientBuilder {
             provider,
@@ -74,6 +82,7 @@ impl ClientBuilder {
                 max_response_bytes: Self::DEFAULT_MAX_RESPONSE_BYTES,
                 max_list_bytes: Self::DEFAULT_MAX_LIST_BYTES,
                 list_timeout: Duration::MAX,
+                order_list_lag: Self::DEFAULT_ORDER_LIST_LAG,
                 proxy: Proxy::default(),
                 proxy_in_use: None,
             },
@@ -87,6 +96,16 @@ impl ClientBuilder {
         let mut builder = ClientBuilder::new(Arc::from(provider)).cloud(env::cloud(lookup)?);
         if let Some(url) = env::var(lookup, env::BASE_URL)? {
             builder = builder.base_url(url);
+        }
+        if let Some(text) = env::var(lookup, env::ORDER_LIST_LAG)? {
+            let seconds = text.parse::<u64>().map_err(|_| {
+                Error::InvalidConfig(format!(
+                    "{} must be a whole number of seconds, not {:?}",
+                    env::ORDER_LIST_LAG,
+                    crate::text::Escaped(&text)
+                ))
+            })?;
+            builder = builder.order_list_lag(Duration::from_secs(seconds));
         }
         Ok(builder)
     }
@@ -184,6 +203,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Sets how long Partner Center may take to list a new order: the
+    /// service can leave an order out of the customer's order list for a
+    /// while after the checkout that made it. The
+    /// [journal](crate::journal) reads an empty list inside this time as
+    /// "not yet known", and only after it as "no order was made". Defaults
+    /// to [`DEFAULT_ORDER_LIST_LAG`](Self::DEFAULT_ORDER_LIST_LAG);
+    /// [`Client::from_env`] reads it, in seconds, from
+    /// `PARTNER_CENTER_ORDER_LIST_LAG_SECONDS`. A shorter lag ends such a
+    /// purchase sooner, at the risk of calling "not bought" an order that
+    /// is only late.
+    pub fn order_list_lag(mut self, lag: Duration) -> Self {
+        self.settings.order_list_lag = lag;
+        self
+    }
+
     /// Sets whether and how to use an HTTP proxy. Defaults to
     /// [`Proxy::from_environment`].
     pub fn proxy(mut self, proxy: Proxy) -> Self {
@@ -199,7 +233,8 @@ impl ClientBuilder {
     /// to loopback), or is `https` in a build without a TLS feature, when the locale or application name cannot go in an HTTP
     /// header, when a timeout is zero or longer than a day (but not
     /// `Duration::MAX`, which means none), when the response cap or the
-    /// list budget is zero, when the proxy URL is not valid, or when a
+    /// list budget is zero, when the order-list lag is longer than
+    /// [`MAX_ORDER_LIST_LAG`](Self::MAX_ORDER_LIST_LAG), when the proxy URL is not valid, or when a
     /// proxy from the environment is set but `NO_PROXY` is not UTF-8.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
@@ -228,6 +263,12 @@ impl ClientBuilder {
             return Err(Error::InvalidConfig(
                 "the list budget must be at least one byte".into(),
             ));
+        }
+        if settings.order_list_lag > Self::MAX_ORDER_LIST_LAG {
+            return Err(Error::InvalidConfig(format!(
+                "the order-list lag must be at most a day, not {}s",
+                settings.order_list_lag.as_secs()
+            )));
         }
         let proxy = settings.agent_proxy()?;
         Ok(self.finish(proxy))
@@ -286,6 +327,46 @@ mod tests {
             Err(error @ Error::Auth(_)) => assert!(error.to_string().contains(TOKEN), "{error}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_order_list_lag_defaults_comes_from_the_environment_and_is_bounded() {
+        use crate::auth::env::{BASE_URL, ORDER_LIST_LAG, TOKEN, lookup_in};
+        let built = |lag: Option<&str>| {
+            let mut vars = vec![(TOKEN, "t"), (BASE_URL, "http://127.0.0.1:9")];
+            vars.extend(lag.map(|lag| (ORDER_LIST_LAG, lag)));
+            ClientBuilder::from_lookup(&lookup_in(&vars)).and_then(ClientBuilder::build)
+        };
+        let lag = |client: Client| client.order_list_lag();
+        assert_eq!(
+            lag(built(None).unwrap()),
+            ClientBuilder::DEFAULT_ORDER_LIST_LAG
+        );
+        assert_eq!(lag(built(Some(" 90 ")).unwrap()), Duration::from_secs(90));
+        assert_eq!(lag(built(Some("0")).unwrap()), Duration::ZERO);
+        for bad in ["-5", "15m", "1e3", "99999999999999999999"] {
+            match built(Some(bad)) {
+                Err(Error::InvalidConfig(message)) => {
+                    assert!(
+                        message.contains(ORDER_LIST_LAG) && message.contains(bad),
+                        "{message}"
+                    )
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        match built(Some("86401")) {
+            Err(Error::InvalidConfig(message)) => {
+                assert!(message.contains("at most a day"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let client = Client::builder(|| Ok::<_, std::io::Error>("t"))
+            .base_url("http://127.0.0.1:9")
+            .order_list_lag(ClientBuilder::MAX_ORDER_LIST_LAG)
+            .build()
+            .unwrap();
+        assert_eq!(client.order_list_lag(), ClientBuilder::MAX_ORDER_LIST_LAG);
     }
 
     #[cfg(not(any(feature = "rustls", feature = "native-tls")))]

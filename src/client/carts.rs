@@ -112,7 +112,9 @@ impl Client {
             check_header_text("customer user UPN", upn)?;
             request = request.header(CUSTOMER_USER_UPN, upn)?;
         }
-        self.transport.send_json(&request)
+        self.transport
+            .send_json(&request)
+            .map_err(Error::of_checkout)
     }
 
     /// Creates a cart for a customer.

@@ -4,8 +4,7 @@ use super::Client;
 use crate::failure::Error;
 use crate::ids::{CustomerId, IntoId, check_path_segment};
 use crate::model::{
-    Availability, CartLineItem, CatalogFilter, LineRequest, NewCart, Product, Segment, Sku,
-    TargetView, encode_query_value,
+    Availability, CatalogFilter, Product, Segment, Sku, TargetView, encode_query_value,
 };
 
 /// # Catalog
@@ -205,50 +204,6 @@ impl Client {
                 sku_id: sku_id.to_owned(),
                 segment: segment.clone(),
             })
-    }
-
-    /// The cart line item for a [`LineRequest`]: the availability to buy
-    /// in the commercial segment ([`availability_to_buy`](Self::availability_to_buy)),
-    /// on the term and billing cycle asked for.
-    ///
-    /// # Errors
-    ///
-    /// As [`availability_to_buy`](Self::availability_to_buy), and
-    /// [`Error::TermNotOffered`] when the availability does not offer the
-    /// term and billing cycle, naming those it offers.
-    pub fn line_item_for(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        line: &LineRequest,
-    ) -> Result<CartLineItem, Error> {
-        let availability = self.availability_to_buy(
-            customer_id,
-            &line.product_id,
-            &line.sku_id,
-            &Segment::Commercial,
-        )?;
-        Ok(availability.line_item(
-            line.quantity,
-            &line.term_duration,
-            line.billing_cycle.clone(),
-        )?)
-    }
-
-    /// A new cart of the line items for `lines`, each as
-    /// [`line_item_for`](Self::line_item_for) gives it, in their order.
-    ///
-    /// # Errors
-    ///
-    /// The first error of [`line_item_for`](Self::line_item_for).
-    pub fn cart_for(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        lines: &[LineRequest],
-    ) -> Result<NewCart, Error> {
-        let customer_id = customer_id.into_id()?;
-        lines.iter().try_fold(NewCart::new(), |cart, line| {
-            Ok(cart.line_item(self.line_item_for(customer_id, line)?))
-        })
     }
 
     /// Reads one availability. It may list more terms than the list does.

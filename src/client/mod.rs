@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -119,7 +120,9 @@ impl Client {
     /// that [`auth::from_env`](crate::auth::from_env) picks, the cloud from
     /// `PARTNER_CENTER_CLOUD` (`global`, `usgov` or `china`; `global` when
     /// unset), and the base URL from `PARTNER_CENTER_BASE_URL` when it is
-    /// set (such as the fake's, for a test run), over the cloud's.
+    /// set (such as the fake's, for a test run), over the cloud's, and the
+    /// [order-list lag](ClientBuilder::order_list_lag) in seconds from
+    /// `PARTNER_CENTER_ORDER_LIST_LAG_SECONDS` when it is set.
     ///
     /// ```no_run
     /// use partner_center_cart::Client;
@@ -135,7 +138,8 @@ impl Client {
     ///
     /// [`Error::Auth`] when the variables name no usable credentials (its
     /// message says which to set) or an unknown cloud;
-    /// [`Error::InvalidConfig`] when the base URL cannot be used.
+    /// [`Error::InvalidConfig`] when the base URL cannot be used, or the
+    /// lag is not a whole number of seconds up to a day.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_lookup(&|name| std::env::var_os(name))?.build()
     }
@@ -160,6 +164,12 @@ impl Client {
     /// or a base URL that `NO_PROXY` names).
     pub fn proxy_url(&self) -> Option<&str> {
         self.transport.settings().proxy_in_use.as_deref()
+    }
+
+    /// How long Partner Center may take to list a new order (see
+    /// [`ClientBuilder::order_list_lag`]).
+    pub fn order_list_lag(&self) -> Duration {
+        self.transport.settings().order_list_lag
     }
 
     /// The TLS stack the client uses for `https`, in words, such as

@@ -24,16 +24,6 @@ pub enum JournalError {
     #[error("the purchase journal failed: {}", Escaped(&.0.to_string()))]
     Store(#[source] BoxError),
 
-    /// A key was run again with other contents than those it was started
-    /// with.
-    #[error("purchase {} was started with other contents: {difference}; give it another key to buy this", Escaped(.key))]
-    ContentDiffers {
-        /// The key.
-        key: String,
-        /// What differs.
-        difference: String,
-    },
-
     /// Another holder (a thread, process or machine) has claimed the
     /// purchase and may be running it now.
     #[error("purchase {} is being run by {}; it is left to that run", Escaped(.purchase), Escaped(.holder))]
@@ -55,10 +45,70 @@ pub enum JournalError {
         reason: String,
     },
 
-    /// The purchase is being run by another thread of this process.
-    #[error("purchase {} is already running in this process", Escaped(.key))]
-    Busy {
-        /// The key.
-        key: String,
+    /// Another purchase for the same customer is unfinished and its
+    /// checkout may have bought: starting this one could buy twice (a
+    /// quantity corrected after a crash meets this). Nothing was sent.
+    #[error(
+        "customer {customer} has an unfinished purchase whose checkout may have bought: {other}; \
+         this one differs: {difference}. Nothing was sent. Either finish that purchase as it was \
+         (run it again with its items and label), or, if it bought nothing, abandon it (its \
+         command with --abandon), then run this one"
+    )]
+    Unfinished {
+        /// The customer.
+        customer: String,
+        /// The other purchase, in words.
+        other: String,
+        /// What differs between the two.
+        difference: String,
+    },
+
+    /// The same contents were bought for the customer under another label
+    /// within the last 7 days. Nothing was sent.
+    #[error(
+        "the same items were bought for customer {customer} at {finished_at}: {other}; nothing \
+         was sent. To buy them again on purpose, run with --again"
+    )]
+    BoughtRecently {
+        /// The customer.
+        customer: String,
+        /// The purchase that bought them, in words.
+        other: String,
+        /// When it finished (`YYYY-MM-DDTHH:MM:SSZ`).
+        finished_at: String,
+    },
+
+    /// The purchase was abandoned: it is never run again. Nothing was sent.
+    #[error(
+        "purchase {purchase} was abandoned at {at} ({}); nothing was sent. To buy it, give it a \
+         new label (--label=TEXT)",
+        Escaped(.reason)
+    )]
+    Abandoned {
+        /// The purchase, in words.
+        purchase: String,
+        /// When (`YYYY-MM-DDTHH:MM:SSZ`).
+        at: String,
+        /// Why it was safe to abandon.
+        reason: String,
+    },
+
+    /// The purchase cannot be abandoned: it may have bought.
+    #[error(
+        "purchase {purchase} cannot be abandoned: {}. Run it again without --abandon to finish it",
+        Escaped(.reason)
+    )]
+    AbandonRefused {
+        /// The purchase, in words.
+        purchase: String,
+        /// Why not.
+        reason: String,
+    },
+
+    /// The purchase to abandon is not in the journal.
+    #[error("purchase {purchase} is not in the journal: there is nothing to abandon")]
+    NotFound {
+        /// The purchase, in words.
+        purchase: String,
     },
 }

@@ -4,9 +4,12 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::{JournalStore, Record};
-use crate::error_kind::BoxError;
+use std::sync::{Mutex, MutexGuard};
+
+use super::memory::MemoryStore;
+use super::store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
 use crate::failure::{Error, JournalError};
+use crate::ids::CustomerId;
 use crate::text::Escaped;
 
 /// A journal kept in a file, one JSON record a line, for
@@ -30,7 +33,10 @@ use crate::text::Escaped;
 #[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
-    file: File,
+    file: Mutex<File>,
+    /// The records read at open and appended since: claims are this
+    /// process's, as the file's lock keeps other processes out.
+    memory: MemoryStore,
 }
 
 impl FileStore {
@@ -59,7 +65,13 @@ impl FileStore {
         if !existed {
             sync_parent(&path).map_err(|error| store_error(&path, "sync the folder of", error))?;
         }
-        Ok(FileStore { path, file })
+        let mut store = FileStore {
+            path,
+            file: Mutex::new(file),
+            memory: MemoryStore::new(),
+        };
+        store.load().map_err(JournalError::Store)?;
+        Ok(store)
     }
 
     /// The file's path.
@@ -67,18 +79,18 @@ impl FileStore {
         &self.path
     }
 
-    /// Cuts the file back to `len` bytes, dropping a torn last line.
-    fn truncate(&mut self, len: u64) -> io::Result<()> {
-        self.file.set_len(len)?;
-        self.file.sync_all()
+    fn file(&self) -> MutexGuard<'_, File> {
+        self.file
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
 
-impl JournalStore for FileStore {
-    fn load(&mut self) -> Result<Vec<Record>, BoxError> {
+    /// Reads the file into memory.
+    fn load(&mut self) -> Result<(), crate::error_kind::BoxError> {
         let mut text = Vec::new();
-        self.file.seek(SeekFrom::Start(0))?;
-        self.file.read_to_end(&mut text)?;
+        let mut file = self.file();
+        file.seek(SeekFrom::Start(0))?;
+        file.read_to_end(&mut text)?;
         let (records, whole) =
             parse_lines(&text).map_err(|problem| format!("{}: {problem}", self.path.display()))?;
         if whole < text.len() {
@@ -88,39 +100,83 @@ impl JournalStore for FileStore {
                 self.path.display(),
                 text.len() - whole
             );
-            self.truncate(whole as u64)?;
+            file.set_len(whole as u64)?;
+            file.sync_all()?;
         } else if text.last().is_some_and(|byte| *byte != b'\n') {
             // A whole record whose line end was lost: end its line, so that
             // the next record does not glue onto it.
-            self.file.write_all(b"\n")?;
-            self.file.sync_data()?;
+            file.write_all(b"\n")?;
+            file.sync_data()?;
         }
-        Ok(records)
-    }
-
-    fn append(&mut self, record: &Record) -> Result<(), BoxError> {
-        let mut line = serde_json::to_vec(record)?;
-        line.push(b'\n');
-        let len = self.file.metadata()?.len();
-        let written = self
-            .file
-            .write_all(&line)
-            .and_then(|()| self.file.flush())
-            .and_then(|()| self.file.sync_data());
-        if let Err(error) = written {
-            // A part written (a full disk, say) would glue the next record
-            // onto this one: cut it off, as loading would.
-            let _ = self.truncate(len);
-            return Err(error.into());
+        drop(file);
+        for (key, record) in records {
+            let mut claim = self.memory.claim(&key, "opening")?;
+            self.memory.append(&mut claim, &record)?;
+            self.memory.release(claim)?;
         }
         Ok(())
     }
 }
 
+impl JournalStore for FileStore {
+    fn claim(&self, key: &PurchaseKey, owner: &str) -> Result<Claim, JournalError> {
+        self.memory.claim(key, owner)
+    }
+
+    fn read(&self, key: &PurchaseKey) -> Result<Vec<String>, JournalError> {
+        self.memory.read(key)
+    }
+
+    fn append(&self, claim: &mut Claim, record: &StoredRecord) -> Result<(), JournalError> {
+        let mut file = self.file();
+        let mut line = record.json.clone().into_bytes();
+        line.push(b'\n');
+        let len = file
+            .metadata()
+            .map_err(|e| JournalError::Store(e.into()))?
+            .len();
+        let written = file
+            .write_all(&line)
+            .and_then(|()| file.flush())
+            .and_then(|()| file.sync_data());
+        if let Err(error) = written {
+            // A part written (a full disk, say) would glue the next record
+            // onto this one: cut it off, as loading would.
+            let _ = file.set_len(len).and_then(|()| file.sync_all());
+            return Err(JournalError::Store(error.into()));
+        }
+        self.memory.append(claim, record)
+    }
+
+    fn release(&self, claim: Claim) -> Result<(), JournalError> {
+        self.memory.release(claim)
+    }
+
+    fn list(&self, customer: Option<CustomerId>) -> Result<Vec<Listed>, JournalError> {
+        self.memory.list(customer)
+    }
+}
+
+/// A record line's purchase and whether it ends it.
+fn keyed(content: &[u8]) -> Result<(PurchaseKey, StoredRecord), String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(content).map_err(|error| error.to_string())?;
+    let key = value
+        .get("purchase")
+        .and_then(serde_json::Value::as_str)
+        .and_then(PurchaseKey::from_name)
+        .ok_or("no purchase named")?;
+    let stage = value.get("stage").and_then(serde_json::Value::as_str);
+    let ends = matches!(stage, Some("finished" | "abandoned"));
+    let json = String::from_utf8_lossy(content).into_owned();
+    Ok((key, StoredRecord { json, ends }))
+}
+
 /// Reads the records of a journal file, and how many of its bytes hold
 /// whole lines: a last line with no line end that cannot be read is torn,
 /// and left out. Any other bad line is an error naming it.
-fn parse_lines(text: &[u8]) -> Result<(Vec<Record>, usize), String> {
+#[allow(clippy::type_complexity)]
+fn parse_lines(text: &[u8]) -> Result<(Vec<(PurchaseKey, StoredRecord)>, usize), String> {
     let mut records = Vec::new();
     let mut start = 0;
     for (number, line) in text.split_inclusive(|byte| *byte == b'\n').enumerate() {
@@ -131,12 +187,12 @@ fn parse_lines(text: &[u8]) -> Result<(Vec<Record>, usize), String> {
             start = end;
             continue;
         }
-        match serde_json::from_slice::<Record>(content) {
+        match keyed(content) {
             Ok(record) => records.push(record),
             Err(_) if !complete => return Ok((records, start)),
             // The message may quote the line, and so the service's text.
             Err(error) => {
-                let error = Escaped(&error.to_string()).to_string();
+                let error = Escaped(&error).to_string();
                 return Err(format!("line {} cannot be read: {error}", number + 1));
             }
         }
@@ -171,8 +227,9 @@ mod tests {
     use super::*;
 
     fn line(key: &str) -> String {
+        let digest = if key == "a" { "0a" } else { "0b" };
         format!(
-            r#"{{"key":"{key}","event":"created","cartId":"3655b1a0-b1c9-4268-9824-577fdbc4d0be"}}"#
+            r#"{{"purchase":"28045616-f6b9-462f-9701-0d89b5e65c44/{digest}","stage":"created"}}"#
         )
     }
 

@@ -1,29 +1,116 @@
 //! A purchase journal: what each purchase has done, kept durably, so that a
 //! tool killed at any point and run again finishes its purchases without
-//! buying anything twice.
+//! buying anything twice, whatever the operator does next.
 //!
-//! A [`Purchase`] is named by a key of the caller's (such as one per
-//! customer and batch) and holds the cart to buy. [`Journal::run`] runs it,
-//! or resumes it where it stopped: create the cart, drop the line items the
-//! service rejects, check out, wait for the orders. Before each call that
-//! may act it records what makes a repeat safe, and after it what came
-//! back:
+//! # A purchase and its name
 //!
-//! | step | recorded before | recorded after | on resume |
-//! |---|---|---|---|
-//! | create the cart | its request ID | the cart ID | the create is repeated with the same request ID, so the service returns the cart it made |
-//! | drop rejected items | the items dropped | | the cart is read and the update sent again (a PUT: repeating it is harmless) |
-//! | check out | its request ID | the result | the same cart is checked out again, so the service replays the first result; a second cart is never made |
-//! | wait | | the outcome | a finished purchase returns its stored outcome and sends nothing |
+//! A [`Purchase`] is a customer, a cart and an optional label. The journal
+//! names it by its [`PurchaseKey`]: the customer and a SHA-256 digest of
+//! its canonical contents, so that two runs that mean the same purchase
+//! are the same purchase, however they were spelt:
 //!
-//! An older service answers a repeated checkout with 800065 ("already
-//! submitted"); the journal then reads the cart, and reports it bought,
-//! with its orders where the order list shows them (never those it holds
-//! for another purchase), never buying again.
+//! - the customer as a GUID, in any spelling (capitals, braces);
+//! - each line's product and SKU, case folded, but not its availability,
+//!   which Partner Center reissues from time to time (a resumed purchase
+//!   buys the cart it was started with);
+//! - each line's quantity, billing cycle and term (a tool fills in its
+//!   defaults before it builds the cart, so that `=5` and
+//!   `=5,monthly,P1M` are the same line);
+//! - the lines in any order;
+//! - the label the caller gives, such as `2026-12 true-up`.
 //!
-//! The default store is a file ([`Journal::open`], [`FileStore`]); a
-//! [`JournalStore`] keeps it anywhere else, such as a database. One journal
-//! serves many threads, each running its own purchases.
+//! Nothing else enters it: not a file's path, not the order of the
+//! arguments, not the partner-of-record attestation.
+//! [`Purchase::contents`] gives the canonical lines for messages.
+//!
+//! A finished purchase run again buys nothing: it returns its stored
+//! outcome, which says when it finished
+//! ([`PurchaseOutcome::finished_at`]). To buy the same items again on
+//! purpose (next month's true-up), give the purchase a new label.
+//!
+//! # Guards against buying twice by accident
+//!
+//! Starting a purchase (not resuming one) is refused, nothing sent, when:
+//!
+//! - the journal holds an **unfinished purchase for the same customer
+//!   whose checkout may have acted**, whatever its label and contents
+//!   ([`JournalError::Unfinished`]). This is what a quantity corrected after
+//!   a crash meets: the error names the other purchase, what differs, and
+//!   the two ways on: finish it as it was, or abandon it (below) where
+//!   that is safe. An unfinished purchase that never sent its checkout is
+//!   no danger (a cart alone buys nothing) and does not block: both may
+//!   run, and it stays listed by [`Journal::unfinished`] until it is run
+//!   again or abandoned.
+//! - a purchase for the same customer with the **same contents under
+//!   another label finished within the last 7 days** and bought something
+//!   ([`JournalError::BoughtRecently`]). [`Purchase::again`] (the tools'
+//!   `--again`) says the new one is meant, and lifts this guard only.
+//!
+//! The guards are checked when a purchase starts. Two purchases for one
+//! customer started at the same moment can both pass them; the journal then
+//! keeps each one to its own orders (see the 800065 path below).
+//!
+//! # Abandon
+//!
+//! [`Journal::abandon`] retires a purchase for good when the journal or the
+//! service proves it bought nothing: no checkout was sent, or the cart read
+//! back is not ordered. It is refused ([`JournalError::AbandonRefused`],
+//! saying why) when a checkout may have acted and the cart is ordered:
+//! that purchase is finished by running it again. An abandoned purchase is
+//! never run again ([`JournalError::Abandoned`]); a new label buys its
+//! items.
+//!
+//! # Stages
+//!
+//! [`Journal::run`] runs a purchase, or resumes it where it stopped: create
+//! the cart, drop the line items the service rejects, check out, wait for
+//! the orders. Before each call that may act it records what makes a
+//! repeat safe, and after it what came back. Each record is a whole
+//! snapshot of the purchase ([`Stage`]):
+//!
+//! | stage | recorded | on resume |
+//! |---|---|---|
+//! | `started` | before the create, with its request ID | the create is repeated with the same request ID, so the service returns the cart it made |
+//! | `created` | after the create, with the cart ID; again with the items dropped, before the update that drops them | the cart is read and the update sent again (a PUT: repeating it is harmless) |
+//! | `checkout_sent` | before the checkout, with its request ID, its line items and the time | the same cart is checked out again, so the service replays the first result; a second cart is never made |
+//! | `checked_out` | after the checkout, with its result | the orders are waited for |
+//! | `finished` | when nothing is left to wait for, with the outcome | the stored outcome is returned and nothing is sent |
+//! | `abandoned` | by [`Journal::abandon`] | refused: nothing is sent |
+//!
+//! Each run [claims](JournalStore::claim) its purchase in the store (the
+//! owner named by host, process and thread) and releases it at the end, so
+//! that two runners (threads, processes, machines sharing a store) never
+//! run one purchase at once: the second meets [`JournalError::Held`].
+//!
+//! # An older service's "already submitted" (800065)
+//!
+//! An older service answers a repeated checkout with 800065. The journal
+//! then reads the cart (not ordered: the refusal stands) and the
+//! customer's orders, and takes as its own the orders made while the cart
+//! lived that match its lines, never an order the journal names as another
+//! purchase's. An order that another purchase for the customer, whose
+//! orders are not known either, could own too is named as no one's: the
+//! outcome says "bought, orders not yet identified" and lists it apart
+//! ([`PurchaseOutcome::candidates`]).
+//!
+//! Partner Center lists a new order up to 15 minutes late
+//! ([`Client::order_list_lag`](crate::Client::order_list_lag)). Inside the
+//! lag, lines with no order yet mean "not known yet": the purchase stays
+//! unfinished and says when to run it again
+//! ([`PurchaseOutcome::run_again_after`]). After it, lines with no order
+//! (an order group that failed, say) go to
+//! [`to_buy_again`](PurchaseOutcome::to_buy_again), and a purchase none of
+//! whose lines made an order finishes as "nothing bought".
+//!
+//! # Stores
+//!
+//! The default store is a file ([`Journal::open`], [`FileStore`]).
+//! [`MemoryStore`] keeps purchases in memory, for tests and as a model. A
+//! [`JournalStore`] of one's own keeps them anywhere else, such as a
+//! database or a blob store: see the [`store`] module for the contract
+//! (claim, read, append, release, list). One journal serves many threads,
+//! and several journals (in several processes, on several machines) may
+//! share a store that keeps its claims across them.
 //!
 //! ```no_run
 //! use partner_center_cart::journal::{Journal, Purchase};
@@ -37,7 +124,7 @@
 //! let cart = NewCart::new()
 //!     .line_item(CartLineItem::new("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 25, BillingCycle::Monthly).term_duration("P1M"))
 //!     .partner_on_record_attestation_accepted(true);
-//! let purchase = Purchase::new("contoso-2026-12", customer, cart)?;
+//! let purchase = Purchase::new(customer, cart)?.label("2026-12 true-up");
 //! // Run it again after a crash: it finishes, and buys nothing twice.
 //! let outcome = journal.run(&client, &purchase, WaitOptions::default())?;
 //! println!("{outcome}");
@@ -80,7 +167,7 @@
 //!     let cart = NewCart::new()
 //!         .line_item(CartLineItem::new("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 25, BillingCycle::Monthly).term_duration("P1M"))
 //!         .partner_on_record_attestation_accepted(true);
-//!     purchases.push(Purchase::new(format!("2026-12 {customer}"), customer, cart)?);
+//!     purchases.push(Purchase::new(customer, cart)?.label("2026-12"));
 //! }
 //! let options = BatchOptions::default()
 //!     .on_progress(|progress| eprintln!("{progress}"))
@@ -96,8 +183,12 @@
 
 mod batch;
 mod file;
+mod identity;
+mod memory;
 mod outcome;
 mod run;
+mod state;
+pub mod store;
 mod table;
 
 pub use crate::failure::journal::JournalError;
@@ -106,450 +197,299 @@ pub use batch::{
     DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
 };
 pub use file::FileStore;
+pub use identity::Purchase;
+pub use memory::MemoryStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
+pub use state::{Checkout, Stage};
+pub use store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
 pub use table::BatchTable;
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-use crate::error_kind::BoxError;
+use crate::client::Client;
 use crate::failure::Error;
-use crate::ids::{CartId, CustomerId, IntoId, OrderId};
-use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart};
+use crate::ids::CustomerId;
+use crate::logging::LOG_TARGET;
+use crate::model::CartStatus;
 use crate::text::Escaped;
-
-/// One purchase: the key that names it in the journal, the customer, and
-/// the cart to buy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Purchase {
-    key: String,
-    customer: CustomerId,
-    cart: NewCart,
-}
-
-impl Purchase {
-    /// A purchase of `cart` for a customer, named `key` in the journal.
-    /// Running a key again resumes (or returns) the purchase it names, so
-    /// choose one per purchase meant: a customer and a batch, say.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidId`] when the customer ID is not a GUID.
-    pub fn new(
-        key: impl Into<String>,
-        customer_id: impl IntoId<CustomerId>,
-        cart: NewCart,
-    ) -> Result<Purchase, Error> {
-        Ok(Purchase {
-            key: key.into(),
-            customer: customer_id.into_id()?,
-            cart,
-        })
-    }
-
-    /// The key.
-    pub fn key(&self) -> &str {
-        &self.key
-    }
-
-    /// The customer.
-    pub fn customer(&self) -> CustomerId {
-        self.customer
-    }
-
-    /// The cart to buy.
-    pub fn cart(&self) -> &NewCart {
-        &self.cart
-    }
-}
-
-/// One line of the journal: what a purchase did, or is about to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct Record {
-    /// The purchase's key.
-    pub key: String,
-    /// What happened.
-    #[serde(flatten)]
-    pub event: Event,
-}
-
-/// What a [`Record`] says a purchase did, or is about to do.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "event",
-    rename_all = "snake_case",
-    rename_all_fields = "camelCase"
-)]
-#[non_exhaustive]
-pub enum Event {
-    /// Before the create: what to buy, and the create's request ID.
-    Started {
-        /// The customer.
-        customer: CustomerId,
-        /// The cart to create.
-        cart: NewCart,
-        /// The `MS-RequestId` of the create, sent again on resume.
-        create_request_id: Uuid,
-    },
-    /// After the create: the cart's ID.
-    Created {
-        /// The cart.
-        cart_id: CartId,
-    },
-    /// Before the update that drops them: the line items the service
-    /// rejected.
-    Dropped {
-        /// The items dropped.
-        items: Vec<LineItemError>,
-    },
-    /// Before the checkout: its request ID, and the line items checked out.
-    CheckoutSent {
-        /// The `MS-RequestId` of the checkout, sent again on resume.
-        request_id: Uuid,
-        /// The cart's line items as checked out, with their order groups.
-        line_items: Vec<CartLineItem>,
-    },
-    /// After the checkout: its result.
-    CheckedOut {
-        /// The result, or the orders found for a cart already submitted.
-        result: CartCheckoutResult,
-        /// False when the cart was already submitted (800065) and its
-        /// orders were not yet in the order list.
-        orders_visible: bool,
-    },
-    /// After the wait: the purchase's outcome. Nothing is sent for the
-    /// purchase any more.
-    Finished {
-        /// The outcome.
-        outcome: PurchaseOutcome,
-    },
-}
-
-/// Where a journal keeps its records: a file by default ([`FileStore`]),
-/// or anywhere a user's tool can write durably, such as its own database.
-///
-/// A store serves one journal, which calls it under a lock, one call at a
-/// time.
-pub trait JournalStore: Send {
-    /// Every record stored, oldest first.
-    ///
-    /// # Errors
-    ///
-    /// Whatever kept the store from reading its records.
-    fn load(&mut self) -> Result<Vec<Record>, BoxError>;
-
-    /// Stores a record durably before returning: the journal sends the call
-    /// the record guards only after this returns `Ok`.
-    ///
-    /// # Errors
-    ///
-    /// Whatever kept the record from being stored; the call it guards is
-    /// not sent.
-    fn append(&mut self, record: &Record) -> Result<(), BoxError>;
-}
+use state::Snapshot;
 
 /// A durable record of purchases; see the [module docs](self).
+#[derive(Clone)]
 pub struct Journal {
-    inner: Mutex<Inner>,
-}
-
-struct Inner {
-    store: Box<dyn JournalStore>,
-    purchases: HashMap<String, Progress>,
-    running: HashSet<String>,
+    store: Arc<dyn JournalStore>,
 }
 
 impl fmt::Debug for Journal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Journal")
-            .field("purchases", &self.lock().purchases.len())
-            .finish_non_exhaustive()
+            .field("store", &self.store)
+            .finish()
     }
 }
 
 impl Journal {
-    /// Opens (or creates) the journal file at `path`, and locks it for as
-    /// long as the journal lives; see [`FileStore`].
+    /// Opens (or creates) the journal file at `path`; see [`FileStore`].
     ///
     /// # Errors
     ///
     /// [`Error::Journal`] with [`JournalError::Locked`] when another
     /// process has it open, or [`JournalError::Store`] when it cannot be
-    /// opened or read, or a line other than a torn last one cannot be read.
+    /// opened or read.
     pub fn open(path: impl AsRef<Path>) -> Result<Journal, Error> {
-        Journal::with_store(FileStore::open(path)?)
+        Ok(Journal::with_store(FileStore::open(path)?))
     }
 
-    /// A journal kept in `store`, with the records it holds.
+    /// A journal kept in `store`. Journals over clones of one store (or
+    /// over one `Arc`) share its purchases.
+    pub fn with_store(store: impl JournalStore + 'static) -> Journal {
+        Journal {
+            store: Arc::new(store),
+        }
+    }
+
+    /// The stored outcome of a finished purchase, with when it finished;
+    /// `None` for a purchase not finished (or not in the journal).
     ///
     /// # Errors
     ///
-    /// [`Error::Journal`] with [`JournalError::Store`] when the store
-    /// cannot load its records.
-    pub fn with_store(store: impl JournalStore + 'static) -> Result<Journal, Error> {
-        let mut store: Box<dyn JournalStore> = Box::new(store);
-        let records = store.load().map_err(JournalError::Store)?;
-        let mut purchases: HashMap<String, Progress> = HashMap::new();
-        for record in records {
-            purchases.entry(record.key).or_default().apply(record.event);
-        }
-        Ok(Journal {
-            inner: Mutex::new(Inner {
-                store,
-                purchases,
-                running: HashSet::new(),
-            }),
-        })
+    /// [`Error::Journal`] when the store cannot be read.
+    pub fn outcome(&self, key: &PurchaseKey) -> Result<Option<PurchaseOutcome>, Error> {
+        Ok(self
+            .snapshot(key)?
+            .and_then(|snapshot| match snapshot.stage {
+                Stage::Finished {
+                    mut outcome,
+                    finished_at,
+                    ..
+                } => {
+                    outcome.finished_at = Some(state::format_time(finished_at));
+                    Some(outcome)
+                }
+                _ => None,
+            }))
     }
 
-    /// The stored outcome of a finished purchase.
-    pub fn outcome(&self, key: &str) -> Option<PurchaseOutcome> {
-        self.lock().purchases.get(key)?.outcome.clone()
+    /// Where a purchase stands; `None` for one not in the journal.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Journal`] when the store cannot be read.
+    pub fn stage(&self, key: &PurchaseKey) -> Result<Option<Stage>, Error> {
+        Ok(self.snapshot(key)?.map(|snapshot| snapshot.stage))
     }
 
-    /// The cart a purchase was started with, to resume it as it was: the
-    /// availability IDs in it may have been reissued since.
-    pub fn started_cart(&self, key: &str) -> Option<NewCart> {
-        self.lock().purchases.get(key)?.cart.clone()
-    }
-
-    /// The keys of the purchases started and not finished, sorted.
-    pub fn unfinished(&self) -> Vec<String> {
-        let inner = self.lock();
-        let mut keys: Vec<String> = inner
-            .purchases
-            .iter()
-            .filter(|(_, progress)| progress.outcome.is_none())
-            .map(|(key, _)| key.clone())
+    /// The purchases started and not ended (finished or abandoned), of one
+    /// customer or of all, sorted.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Journal`] when the store cannot list them.
+    pub fn unfinished(&self, customer: Option<CustomerId>) -> Result<Vec<PurchaseKey>, Error> {
+        let mut keys: Vec<PurchaseKey> = self
+            .store
+            .list(customer)?
+            .into_iter()
+            .filter(|listed| !listed.ended)
+            .map(|listed| listed.key)
             .collect();
         keys.sort();
-        keys
+        Ok(keys)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A thread that panicked mid-append left the store as it was.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// A purchase in words, for messages: its customer, contents, label and
+    /// stage; its key when the journal cannot say more.
+    pub fn describe(&self, key: &PurchaseKey) -> String {
+        match self.snapshot(key) {
+            Ok(Some(snapshot)) => format!(
+                "{} [{}]",
+                describe_snapshot(&snapshot),
+                snapshot.stage.name()
+            ),
+            _ => key.name(),
+        }
     }
 
-    /// Stores a record, then applies it: the call it guards may go.
-    fn record(&self, key: &str, event: Event) -> Result<(), JournalError> {
-        let record = Record {
-            key: key.to_owned(),
-            event,
+    /// Retires a purchase that bought nothing, so that it no longer blocks
+    /// its customer's other purchases: allowed when no checkout was sent,
+    /// or the cart read back is not ordered. An abandoned purchase is
+    /// never run again. Abandoning one already abandoned does nothing.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Journal`] with [`JournalError::AbandonRefused`] when a
+    ///   checkout may have acted and the cart is ordered, or the purchase
+    ///   finished; [`JournalError::NotFound`] when it is not in the
+    ///   journal; [`JournalError::Held`] when another runner has it.
+    /// - The error of reading the cart, which leaves the purchase as it
+    ///   was.
+    pub fn abandon(&self, client: &Client, purchase: impl AsRef<PurchaseKey>) -> Result<(), Error> {
+        let key = purchase.as_ref();
+        let mut held = self.claim(key)?;
+        let Some(snapshot) = self.snapshot(key)? else {
+            return Err(JournalError::NotFound {
+                purchase: key.name(),
+            }
+            .into());
         };
-        let mut inner = self.lock();
-        inner.store.append(&record).map_err(JournalError::Store)?;
-        inner
-            .purchases
-            .entry(record.key)
-            .or_default()
-            .apply(record.event);
+        let refuse = |reason: String| -> Error {
+            JournalError::AbandonRefused {
+                purchase: describe_snapshot(&snapshot),
+                reason,
+            }
+            .into()
+        };
+        let reason = match &snapshot.stage {
+            Stage::Abandoned { .. } => return Ok(()),
+            Stage::Finished { finished_at, .. } => {
+                return Err(refuse(format!(
+                    "it finished at {}; there is nothing to abandon",
+                    state::format_time(*finished_at)
+                )));
+            }
+            Stage::Started { .. } | Stage::Created { .. } => "no checkout was sent".to_owned(),
+            Stage::CheckoutSent { checkout } | Stage::CheckedOut { checkout, .. } => {
+                let cart = client.get_cart(snapshot.customer, checkout.cart_id)?;
+                match cart.status {
+                    Some(CartStatus::Ordered) => {
+                        return Err(refuse(format!(
+                            "a checkout was sent and cart {} is ordered: it bought",
+                            checkout.cart_id
+                        )));
+                    }
+                    status => format!(
+                        "a checkout was sent, but cart {} read back is {}, not ordered",
+                        checkout.cart_id,
+                        status.as_ref().map_or("without a status", |s| s.as_str())
+                    ),
+                }
+            }
+        };
+        log::info!(target: LOG_TARGET, "abandoning purchase {key}: {}", Escaped(&reason));
+        let abandoned = Snapshot {
+            stage: Stage::Abandoned {
+                cart_id: snapshot.stage.cart_id(),
+                reason,
+                abandoned_at: state::now(),
+            },
+            ..snapshot
+        };
+        held.append(&abandoned)?;
         Ok(())
     }
 
-    /// The orders the journal holds for purchases other than `key`, which
-    /// a cart of `key` found already submitted must not claim.
-    fn orders_of_others(&self, key: &str) -> HashSet<OrderId> {
-        let inner = self.lock();
-        inner
-            .purchases
-            .iter()
-            .filter(|(other, _)| other.as_str() != key)
-            .flat_map(|(_, progress)| progress.orders())
-            .cloned()
-            .collect()
-    }
-
-    fn progress(&self, key: &str) -> Progress {
-        self.lock().purchases.get(key).cloned().unwrap_or_default()
-    }
-
-    /// Marks a key as run by this thread until the guard drops.
-    fn claim(&self, key: &str) -> Result<Claim<'_>, JournalError> {
-        if !self.lock().running.insert(key.to_owned()) {
-            return Err(JournalError::Busy {
-                key: key.to_owned(),
-            });
+    /// The last record of a purchase, read.
+    fn snapshot(&self, key: &PurchaseKey) -> Result<Option<Snapshot>, JournalError> {
+        let records = self.store.read(key)?;
+        let Some(last) = records.last() else {
+            return Ok(None);
+        };
+        let unreadable = |reason: String| {
+            JournalError::Store(format!("the last record of purchase {key} {reason}").into())
+        };
+        let value: serde_json::Value = serde_json::from_str(last)
+            .map_err(|error| unreadable(format!("cannot be read: {error}")))?;
+        let format = value.get("format").and_then(serde_json::Value::as_u64);
+        if format.is_none_or(|format| format > u64::from(state::FORMAT)) {
+            return Err(unreadable(format!(
+                "has format {}, which this version (format {}) cannot read; use a newer version",
+                format.map_or("none".to_owned(), |f| f.to_string()),
+                state::FORMAT
+            )));
         }
-        Ok(Claim {
-            journal: self,
-            key: key.to_owned(),
+        let snapshot: Snapshot = serde_json::from_value(value)
+            .map_err(|error| unreadable(format!("cannot be read: {error}")))?;
+        if snapshot.purchase != key.name() {
+            return Err(unreadable(format!(
+                "names purchase {}",
+                Escaped(&snapshot.purchase)
+            )));
+        }
+        Ok(Some(snapshot))
+    }
+
+    /// The other purchases of a customer, with their last records.
+    fn others(&self, key: &PurchaseKey) -> Result<Vec<(Listed, Snapshot)>, JournalError> {
+        let mut others = Vec::new();
+        for listed in self.store.list(Some(key.customer()))? {
+            if listed.key == *key {
+                continue;
+            }
+            if let Some(snapshot) = self.snapshot(&listed.key)? {
+                others.push((listed, snapshot));
+            }
+        }
+        Ok(others)
+    }
+
+    /// Claims a purchase for this thread until the guard drops.
+    fn claim(&self, key: &PurchaseKey) -> Result<Held<'_>, JournalError> {
+        let claim = self.store.claim(key, &owner())?;
+        Ok(Held {
+            store: &*self.store,
+            claim: Some(claim),
         })
     }
 }
 
-/// A key being run; released when dropped, a panic included.
-struct Claim<'a> {
-    journal: &'a Journal,
-    key: String,
+/// A purchase claimed; released when dropped, a panic included.
+struct Held<'a> {
+    store: &'a dyn JournalStore,
+    claim: Option<Claim>,
 }
 
-impl Drop for Claim<'_> {
+impl Held<'_> {
+    /// Stores a snapshot under the claim, durably, before the call it
+    /// guards.
+    fn append(&mut self, snapshot: &Snapshot) -> Result<(), JournalError> {
+        let json = serde_json::to_string(snapshot)
+            .map_err(|error| JournalError::Store(Box::new(error)))?;
+        let record = StoredRecord {
+            json,
+            ends: snapshot.stage.has_ended(),
+        };
+        let claim = self.claim.as_mut().ok_or_else(|| JournalError::ClaimLost {
+            purchase: snapshot.purchase.clone(),
+            reason: "released".into(),
+        })?;
+        self.store.append(claim, &record)
+    }
+}
+
+impl Drop for Held<'_> {
     fn drop(&mut self) {
-        self.journal.lock().running.remove(&self.key);
-    }
-}
-
-/// What the records of one purchase say it has done.
-#[derive(Debug, Clone, Default)]
-struct Progress {
-    customer: Option<CustomerId>,
-    cart: Option<NewCart>,
-    create_request_id: Option<Uuid>,
-    cart_id: Option<CartId>,
-    dropped: Vec<LineItemError>,
-    checkout_request_id: Option<Uuid>,
-    checkout_lines: Vec<CartLineItem>,
-    checked_out: Option<(CartCheckoutResult, bool)>,
-    outcome: Option<PurchaseOutcome>,
-}
-
-impl Progress {
-    /// The IDs of the orders recorded for the purchase.
-    fn orders(&self) -> impl Iterator<Item = &OrderId> {
-        let checked_out = self
-            .checked_out
-            .iter()
-            .flat_map(|(result, _)| &result.orders);
-        let finished = self.outcome.iter().flat_map(|outcome| &outcome.orders);
-        checked_out.chain(finished).map(|order| &order.id)
-    }
-
-    fn apply(&mut self, event: Event) {
-        match event {
-            Event::Started {
-                customer,
-                cart,
-                create_request_id,
-            } => {
-                self.customer = Some(customer);
-                self.cart = Some(cart);
-                self.create_request_id = Some(create_request_id);
+        if let Some(claim) = self.claim.take() {
+            let key = claim.key().clone();
+            if let Err(error) = self.store.release(claim) {
+                log::warn!(target: LOG_TARGET, "purchase {key}: the claim could not be released ({error}); it lapses on its own");
             }
-            Event::Created { cart_id } => self.cart_id = Some(cart_id),
-            Event::Dropped { items } => {
-                // A resumed run drops again what a killed one recorded.
-                for item in items {
-                    if !self.dropped.contains(&item) {
-                        self.dropped.push(item);
-                    }
-                }
-            }
-            Event::CheckoutSent {
-                request_id,
-                line_items,
-            } => {
-                self.checkout_request_id = Some(request_id);
-                self.checkout_lines = line_items;
-            }
-            Event::CheckedOut {
-                result,
-                orders_visible,
-            } => self.checked_out = Some((result, orders_visible)),
-            Event::Finished { outcome } => self.outcome = Some(outcome),
         }
     }
 }
 
-/// What differs between the purchase a key was started with and the one
-/// run now, in words; `None` when they are the same. Availability IDs are
-/// not compared: Partner Center reissues them, and a resumed purchase
-/// keeps the cart it started with.
-fn difference(
-    stored_customer: CustomerId,
-    stored: &NewCart,
-    purchase: &Purchase,
-) -> Option<String> {
-    if stored_customer != purchase.customer {
-        return Some(format!(
-            "customer {stored_customer}, not {}",
-            purchase.customer
-        ));
-    }
-    let (old, new) = (stored.line_items(), purchase.cart.line_items());
-    if old.len() != new.len() {
-        return Some(format!("{} line items, not {}", old.len(), new.len()));
-    }
-    for (index, (old, new)) in old.iter().zip(new).enumerate() {
-        if !same_line(old, new) {
-            return Some(format!(
-                "line item {index} was {}, not {}",
-                describe_line(old),
-                describe_line(new)
-            ));
-        }
-    }
-    (stored.attestation_accepted() != purchase.cart.attestation_accepted())
-        .then(|| "the partner-of-record attestation differs".to_owned())
-}
-
-/// Whether two line items buy the same: the same product and SKU (any
-/// availability), the same term in any case, and the same everything else.
-fn same_line(old: &CartLineItem, new: &CartLineItem) -> bool {
-    let product_and_sku = |item: &CartLineItem| {
-        let mut parts = item.catalog_item_id.splitn(3, ':');
-        (
-            parts.next().unwrap_or_default().to_ascii_lowercase(),
-            parts.next().unwrap_or_default().to_ascii_lowercase(),
-        )
-    };
-    let rest = |item: &CartLineItem| CartLineItem {
-        catalog_item_id: String::new(),
-        term_duration: item.term_duration.as_deref().map(str::to_ascii_uppercase),
-        addon_items: Vec::new(),
-        ..item.clone()
-    };
-    product_and_sku(old) == product_and_sku(new)
-        && rest(old) == rest(new)
-        && old.addon_items.len() == new.addon_items.len()
-        && old
-            .addon_items
-            .iter()
-            .zip(&new.addon_items)
-            .all(|(old, new)| same_line(old, new))
-}
-
-fn describe_line(item: &CartLineItem) -> String {
+/// The holder's name for claims: host, process and thread.
+fn owner() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|host| host.trim().to_owned())
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| "this machine".to_owned());
     format!(
-        "{} x{} {} {}",
-        Escaped(&item.catalog_item_id),
-        item.quantity,
-        item.billing_cycle
-            .as_ref()
-            .map_or("-", |cycle| cycle.as_str()),
-        Escaped(item.term_duration.as_deref().unwrap_or("-")),
+        "{} process {} thread {:?}",
+        Escaped(&host),
+        std::process::id(),
+        std::thread::current().id()
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::BillingCycle;
-
-    #[test]
-    fn a_changed_attestation_is_another_purchase() {
-        let cart = NewCart::new().line_item(CartLineItem::new("A:1:x", 1, BillingCycle::Monthly));
-        let purchase = |cart: NewCart| {
-            Purchase::new("k", "28045616-f6b9-462f-9701-0d89b5e65c44", cart).unwrap()
-        };
-        let accepted = cart.clone().partner_on_record_attestation_accepted(true);
-        let stored = purchase(accepted.clone());
-        assert_eq!(difference(stored.customer, &accepted, &stored), None);
-        let declined = cart.clone().partner_on_record_attestation_accepted(false);
-        for other in [cart, declined] {
-            assert_eq!(
-                difference(stored.customer, &accepted, &purchase(other)).as_deref(),
-                Some("the partner-of-record attestation differs")
-            );
-        }
-    }
+/// A purchase's last record in words.
+fn describe_snapshot(snapshot: &Snapshot) -> String {
+    identity::describe(
+        snapshot.customer,
+        &snapshot.contents,
+        snapshot.label.as_deref(),
+    )
 }

@@ -4,12 +4,14 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::CartId;
+use crate::ids::{CartId, OrderId};
 use crate::model::cart::with_addons;
-use crate::model::{CartCheckoutResult, LineItemError, NewCart, Order, OrderError, OrderStatus};
+use crate::model::{
+    CartCheckoutResult, CartLineItem, LineItemError, NewCart, Order, OrderError, OrderStatus,
+};
 use crate::text::Escaped;
 
-use super::Progress;
+use super::state::{Snapshot, Stage};
 
 /// What a purchase came to: its orders as last read, and what needs the
 /// partner's hand (line items to buy again, orders awaiting a purchase
@@ -18,9 +20,12 @@ use super::Progress;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PurchaseOutcome {
-    /// The purchase's key.
+    /// The purchase's key, as its name (`customer/digest`).
     #[serde(default)]
     pub key: String,
+    /// The purchase's label, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The cart, once created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cart_id: Option<CartId>,
@@ -39,11 +44,27 @@ pub struct PurchaseOutcome {
     #[serde(default)]
     pub to_buy_again: Vec<ToBuyAgain>,
     /// False when the cart was found already submitted (code 800065) and
-    /// its orders are not all in the order list yet (it lags by up to 15
-    /// minutes): bought, but not all its orders can be named. Running the
-    /// purchase again looks for them again, and never buys.
+    /// its orders are not all in the order list yet, inside the list's lag
+    /// ([`Client::order_list_lag`](crate::Client::order_list_lag)): what
+    /// was bought is not known yet. The purchase is unfinished; running it
+    /// again after [`run_again_after`](Self::run_again_after) looks again,
+    /// and never buys.
     #[serde(default)]
     pub orders_visible: bool,
+    /// Orders of a cart found already submitted that this purchase or
+    /// another one in the journal could own: bought, but not named as
+    /// anyone's, and listed apart from [`orders`](Self::orders).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub candidates: Vec<OrderId>,
+    /// When the purchase finished (`YYYY-MM-DDTHH:MM:SSZ`), on an outcome
+    /// read back from the journal for a purchase run again: it bought
+    /// nothing this time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// When running the purchase again can tell more
+    /// (`YYYY-MM-DDTHH:MM:SSZ`): the end of the order list's lag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_again_after: Option<String>,
 }
 
 impl PurchaseOutcome {
@@ -51,6 +72,7 @@ impl PurchaseOutcome {
     pub fn is_complete(&self) -> bool {
         self.orders_visible
             && self.to_buy_again.is_empty()
+            && self.candidates.is_empty()
             && !self.orders.is_empty()
             && self.orders.iter().all(Order::is_completed)
     }
@@ -63,9 +85,23 @@ impl PurchaseOutcome {
     }
 
     /// Whether anything was bought: an order that did not fail or get
-    /// cancelled, or a cart found already submitted.
+    /// cancelled, an order that may be this purchase's, or a cart found
+    /// already submitted whose orders are not listed yet.
     pub fn bought_anything(&self) -> bool {
-        !self.orders_visible || self.orders.iter().any(|order| !is_failure(order))
+        !self.orders_visible
+            || !self.candidates.is_empty()
+            || self.orders.iter().any(|order| !is_failure(order))
+    }
+
+    /// The tools' exit code for the outcome: 0 when everything was bought
+    /// and provisioned, 3 when only part of it was (or it is unfinished),
+    /// 1 when nothing was bought.
+    pub fn exit_code(&self) -> u8 {
+        match (self.is_complete(), self.bought_anything()) {
+            (true, _) => 0,
+            (false, true) => 3,
+            (false, false) => 1,
+        }
     }
 
     /// The orders still in the service's hands: provisioning, or under a
@@ -82,28 +118,33 @@ impl PurchaseOutcome {
             .filter(|order| order.status == Some(OrderStatus::PendingPoUpload))
     }
 
-    /// The outcome of a purchase from what its journal and the service
-    /// say.
+    /// The outcome of a purchase from its last record, the checkout's
+    /// result and the orders as last read.
     pub(super) fn new(
-        key: &str,
-        progress: &Progress,
+        snapshot: &Snapshot,
         result: &CartCheckoutResult,
         orders: Vec<Order>,
         orders_visible: bool,
     ) -> PurchaseOutcome {
-        let mut to_buy_again: Vec<ToBuyAgain> = progress
-            .dropped
+        let checkout = snapshot.stage.checkout();
+        let dropped: &[LineItemError] = match (&snapshot.stage, checkout) {
+            (_, Some(checkout)) => &checkout.dropped,
+            (Stage::Created { dropped, .. }, None) => dropped,
+            _ => &[],
+        };
+        let lines: &[CartLineItem] = checkout.map_or(&[], |checkout| &checkout.line_items);
+        let mut to_buy_again: Vec<ToBuyAgain> = dropped
             .iter()
             .map(|item| ToBuyAgain {
                 catalog_item_id: item.catalog_item_id.clone(),
-                quantity: quantity_of(progress.cart.as_ref(), item),
+                quantity: quantity_of(&snapshot.cart, item),
                 reason: format!("rejected: {}", item.error),
             })
             .collect();
         for error in &result.order_errors {
             let group = error.order_group_id.as_deref();
             to_buy_again.extend(
-                with_addons(&progress.checkout_lines)
+                with_addons(lines)
                     .filter(|item| item.order_group.as_deref() == group)
                     .map(|item| ToBuyAgain {
                         catalog_item_id: item.catalog_item_id.clone(),
@@ -112,17 +153,31 @@ impl PurchaseOutcome {
                     }),
             );
         }
+        let mut candidates = Vec::new();
+        if let Stage::CheckedOut {
+            unmatched,
+            candidates: shared,
+            ..
+        } = &snapshot.stage
+        {
+            to_buy_again.extend(unmatched.iter().cloned());
+            candidates = shared.clone();
+        }
         for order in &orders {
             to_buy_again.extend(unfulfilled(order));
         }
         PurchaseOutcome {
-            key: key.to_owned(),
-            cart_id: progress.cart_id,
+            key: snapshot.purchase.clone(),
+            label: snapshot.label.clone(),
+            cart_id: snapshot.stage.cart_id(),
             orders,
             failed_groups: result.order_errors.clone(),
-            rejected: progress.dropped.clone(),
+            rejected: dropped.to_vec(),
             to_buy_again,
             orders_visible,
+            candidates,
+            finished_at: None,
+            run_again_after: None,
         }
     }
 }
@@ -164,7 +219,21 @@ impl fmt::Display for PurchaseOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<String> = self.orders.iter().map(describe_order).collect();
         if !self.orders_visible {
-            parts.push("bought: the cart is ordered, but not all its orders are listed yet".into());
+            let mut text =
+                String::from("bought: the cart is ordered, but not all its orders are listed yet");
+            if let Some(after) = &self.run_again_after {
+                text.push_str(&format!(
+                    " (Partner Center lists orders late); run it again after {after}"
+                ));
+            }
+            parts.push(text);
+        } else if !self.candidates.is_empty() {
+            let ids: Vec<String> = self.candidates.iter().map(ToString::to_string).collect();
+            parts.push(format!(
+                "bought, orders not yet identified: another purchase in the journal could own \
+                 the same orders; candidates (not named as this purchase's): {}",
+                ids.join(" ")
+            ));
         } else if self.orders.is_empty() {
             parts.push("nothing bought".into());
         }
@@ -173,6 +242,12 @@ impl fmt::Display for PurchaseOutcome {
                 .iter()
                 .map(|item| format!("buy again: {item}")),
         );
+        if let Some(at) = &self.finished_at {
+            parts.push(format!(
+                "this purchase finished at {at} and buys nothing more; to buy it again, \
+                 give it a new label (--label=TEXT)"
+            ));
+        }
         f.write_str(&parts.join("; "))
     }
 }
@@ -236,8 +311,8 @@ fn unfulfilled(order: &Order) -> Vec<ToBuyAgain> {
 }
 
 /// The quantity of a rejected line item, from the cart as asked for.
-fn quantity_of(cart: Option<&NewCart>, item: &LineItemError) -> i64 {
-    let lines = cart.map_or(&[][..], NewCart::line_items);
+fn quantity_of(cart: &NewCart, item: &LineItemError) -> i64 {
+    let lines = cart.line_items();
     with_addons(lines)
         .find(|line| line.id == item.line_item_id)
         .or_else(|| with_addons(lines).find(|line| line.catalog_item_id == item.catalog_item_id))
@@ -256,13 +331,20 @@ mod tests {
             "lineItems": [{"offerId": "A:B:C", "quantity": 2}],
         }))
         .unwrap();
-        let outcome = PurchaseOutcome::new(
-            "key",
-            &Progress::default(),
-            &CartCheckoutResult::default(),
-            vec![order],
-            true,
-        );
+        let snapshot = Snapshot {
+            format: super::super::state::FORMAT,
+            purchase: "key".into(),
+            customer: "28045616-f6b9-462f-9701-0d89b5e65c44".parse().unwrap(),
+            label: None,
+            contents: Vec::new(),
+            cart: NewCart::new(),
+            started_at: 0,
+            stage: Stage::Started {
+                create_request_id: uuid::Uuid::nil(),
+            },
+        };
+        let outcome =
+            PurchaseOutcome::new(&snapshot, &CartCheckoutResult::default(), vec![order], true);
         let reason = &outcome.to_buy_again[0].reason;
         assert!(!reason.contains(crate::text::is_unsafe), "{reason:?}");
         assert_eq!(

@@ -1,42 +1,57 @@
 //! Running a purchase, or resuming it where its journal says it stopped.
 
+use std::collections::HashSet;
+use std::time::Duration;
+
 use uuid::Uuid;
 
-use super::outcome::PurchaseOutcome;
-use super::{Event, Journal, JournalError, Progress, Purchase, difference};
+use super::identity::difference;
+use super::outcome::{PurchaseOutcome, ToBuyAgain};
+use super::state::{self, Checkout, FORMAT, Snapshot, Stage};
+use super::{Held, Journal, JournalError, Purchase, describe_snapshot};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, WaitOptions};
 use crate::failure::Error;
-use crate::ids::CartId;
+use crate::ids::{CartId, OrderId};
 use crate::logging::LOG_TARGET;
 use crate::model::cart::with_addons;
-use crate::model::{Cart, CartCheckoutResult, CartLineItem, CartStatus, Order};
+use crate::model::{
+    BillingCycle, Cart, CartCheckoutResult, CartLineItem, CartStatus, NewCart, Order, Segment,
+};
 use crate::text::Escaped;
 
 /// The service's code for a checkout of a cart already checked out, which
 /// older versions of the service sent instead of replaying the result.
 const ALREADY_SUBMITTED: i64 = 800_065;
 
+/// How long a finished purchase keeps another with the same contents (and
+/// another label) from starting without [`Purchase::again`].
+const RECENTLY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
 impl Journal {
     /// Runs a purchase, or resumes it where it stopped: creates the cart,
     /// drops the line items the service rejects, checks out, and waits for
     /// the orders with `wait`, recording each step; see the
-    /// [module docs](crate::journal). A purchase already finished returns its stored
-    /// outcome and sends nothing.
+    /// [module docs](crate::journal). A finished purchase returns its
+    /// stored outcome, with [`finished_at`](PurchaseOutcome::finished_at),
+    /// and sends nothing.
     ///
     /// The outcome is `Ok` whatever part was bought: look at
     /// [`PurchaseOutcome::is_complete`] and
     /// [`to_buy_again`](PurchaseOutcome::to_buy_again). When the wait runs
-    /// out with orders still provisioning, the outcome lists them and the
-    /// purchase stays unfinished: running it again waits again.
+    /// out with orders still provisioning, or an older service's orders
+    /// are not listed yet, the outcome says so and the purchase stays
+    /// unfinished: running it again finishes it.
     ///
     /// # Errors
     ///
-    /// - [`Error::Journal`] with [`JournalError::ContentDiffers`] when the
-    ///   key was started with another customer or cart (nothing is sent),
-    ///   [`JournalError::Busy`] when another thread runs the same key, or
-    ///   [`JournalError::Store`] when a record cannot be stored (the call it
-    ///   guarded was not sent).
+    /// - [`Error::Journal`], nothing sent, with
+    ///   [`JournalError::Unfinished`] or [`JournalError::BoughtRecently`]
+    ///   when a guard refuses a new purchase, [`JournalError::Abandoned`]
+    ///   for an abandoned one, [`JournalError::Held`] when another runner
+    ///   has it; or with [`JournalError::Store`] or
+    ///   [`JournalError::ClaimLost`] when a record cannot be stored (the
+    ///   call it guarded was not sent).
     /// - The error of a call that fails, as the [`Client`] gives it. The
     ///   purchase is unfinished ([`Journal::unfinished`] names it), and
     ///   running it again finishes it.
@@ -46,104 +61,186 @@ impl Journal {
         purchase: &Purchase,
         wait: WaitOptions,
     ) -> Result<PurchaseOutcome, Error> {
-        let _claim = self.claim(&purchase.key)?;
-        let progress = self.progress(&purchase.key);
-        if let (Some(customer), Some(cart)) = (progress.customer, &progress.cart)
-            && let Some(difference) = difference(customer, cart, purchase)
-        {
-            return Err(JournalError::ContentDiffers {
-                key: purchase.key.clone(),
-                difference,
+        let mut held = self.claim(purchase.key())?;
+        let snapshot = match self.snapshot(purchase.key())? {
+            Some(snapshot) => match snapshot.stage {
+                Stage::Finished {
+                    mut outcome,
+                    finished_at,
+                    ..
+                } => {
+                    outcome.finished_at = Some(state::format_time(finished_at));
+                    return Ok(outcome);
+                }
+                Stage::Abandoned {
+                    reason,
+                    abandoned_at,
+                    ..
+                } => {
+                    return Err(JournalError::Abandoned {
+                        purchase: purchase.to_string(),
+                        at: state::format_time(abandoned_at),
+                        reason,
+                    }
+                    .into());
+                }
+                _ => {
+                    log::info!(target: LOG_TARGET, "resuming purchase {}", purchase.key());
+                    snapshot
+                }
+            },
+            None => {
+                self.guard(purchase)?;
+                let cart = with_availabilities(client, purchase)?;
+                let snapshot = Snapshot {
+                    format: FORMAT,
+                    purchase: purchase.key().name(),
+                    customer: purchase.customer(),
+                    label: purchase.label_text().map(str::to_owned),
+                    contents: purchase.contents().to_vec(),
+                    cart,
+                    started_at: state::now(),
+                    stage: Stage::Started {
+                        create_request_id: Uuid::new_v4(),
+                    },
+                };
+                held.append(&snapshot)?;
+                snapshot
             }
-            .into());
-        }
-        if let Some(outcome) = &progress.outcome {
-            return Ok(outcome.clone());
-        }
-        if progress.cart.is_some() {
-            log::info!(target: LOG_TARGET, "resuming purchase {}", Escaped(&purchase.key));
-        }
-        let mut run = Run {
+        };
+        Run {
             journal: self,
             client,
-            purchase,
-            progress,
-        };
-        run.start()?;
-        run.finish(wait)
+            held,
+            snapshot,
+            cart: None,
+        }
+        .go(wait)
+    }
+
+    /// Refuses to start a purchase that could buy twice by accident: see
+    /// the [module docs](crate::journal#guards-against-buying-twice-by-accident).
+    fn guard(&self, purchase: &Purchase) -> Result<(), Error> {
+        let now = state::now();
+        for (listed, other) in self.others(purchase.key())? {
+            if !listed.ended && other.stage.may_have_acted() {
+                return Err(JournalError::Unfinished {
+                    customer: purchase.customer().to_string(),
+                    other: describe_snapshot(&other),
+                    difference: difference(&other.contents, purchase.contents()),
+                }
+                .into());
+            }
+            if let Stage::Finished {
+                outcome,
+                finished_at,
+                ..
+            } = &other.stage
+                && !purchase.is_again()
+                && other.contents == purchase.contents()
+                && outcome.bought_anything()
+                && now.saturating_sub(*finished_at) < millis(RECENTLY)
+            {
+                return Err(JournalError::BoughtRecently {
+                    customer: purchase.customer().to_string(),
+                    other: describe_snapshot(&other),
+                    finished_at: state::format_time(*finished_at),
+                }
+                .into());
+            }
+        }
+        Ok(())
     }
 }
 
-/// One purchase being run, with what its journal says it has done.
+/// The cart a new purchase starts with: a line given by product and SKU
+/// alone (`CFQ7TTC0LH18:0001`) is bought from the availability purchasable
+/// now in the commercial segment, on the term and billing cycle it asks
+/// for (or the first offered, when it names no term).
+fn with_availabilities(client: &Client, purchase: &Purchase) -> Result<NewCart, Error> {
+    purchase.cart().try_map_lines(|item| {
+        let mut parts = item.catalog_item_id.split(':');
+        let (Some(product), Some(sku), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(item.clone());
+        };
+        let offer =
+            client.availability_to_buy(purchase.customer(), product, sku, &Segment::Commercial)?;
+        let billing = item.billing_cycle.clone().unwrap_or(BillingCycle::Monthly);
+        let term = item.term_duration.as_deref().unwrap_or_default();
+        let chosen = offer.line_item(item.quantity, term, billing)?;
+        Ok(CartLineItem {
+            catalog_item_id: chosen.catalog_item_id,
+            billing_cycle: chosen.billing_cycle,
+            term_duration: chosen.term_duration,
+            ..item.clone()
+        })
+    })
+}
+
+/// One purchase being run, with its last record.
 struct Run<'a> {
     journal: &'a Journal,
     client: &'a Client,
-    purchase: &'a Purchase,
-    progress: Progress,
+    held: Held<'a>,
+    snapshot: Snapshot,
+    /// The cart as the create returned it, saving a read.
+    cart: Option<Cart>,
 }
 
 impl Run<'_> {
-    /// Records a step, then counts it done.
-    fn record(&mut self, event: Event) -> Result<(), Error> {
-        self.journal.record(&self.purchase.key, event.clone())?;
-        self.progress.apply(event);
+    /// Records a new stage, then moves to it.
+    fn save(&mut self, stage: Stage) -> Result<(), Error> {
+        let next = Snapshot {
+            stage,
+            ..self.snapshot.clone()
+        };
+        self.held.append(&next)?;
+        self.snapshot = next;
         Ok(())
     }
 
-    /// Records the start of a new purchase: the cart and the create's
-    /// request ID, before anything is sent.
-    fn start(&mut self) -> Result<(), Error> {
-        if self.progress.cart.is_some() {
-            return Ok(());
-        }
-        self.record(Event::Started {
-            customer: self.purchase.customer,
-            cart: self.purchase.cart.clone(),
-            create_request_id: Uuid::new_v4(),
-        })
+    fn customer(&self) -> crate::ids::CustomerId {
+        self.snapshot.customer
     }
 
-    /// Checks out (unless done before) and waits for the orders.
-    fn finish(mut self, wait: WaitOptions) -> Result<PurchaseOutcome, Error> {
-        let (result, visible) = match self.progress.checked_out.clone() {
-            Some((result, true)) => (result, true),
-            // Submitted before, its orders not listed then: look again.
-            Some((_, false)) => {
-                let cart_id = self.cart_id()?;
-                let cart = self.read_cart(cart_id)?;
-                let found = self.orders_of_submitted(&cart)?;
-                if found.1 {
-                    self.record(Event::CheckedOut {
-                        result: found.0.clone(),
-                        orders_visible: true,
-                    })?;
-                }
-                found
-            }
-            None => match self.checkout()? {
-                Some(checked_out) => checked_out,
-                None => return self.finished(&CartCheckoutResult::default(), Vec::new()),
-            },
-        };
-        if !visible {
-            return Ok(self.outcome(&result, result.orders.clone(), false));
+    /// Takes the purchase from its stage to its end, or as far as it goes.
+    fn go(mut self, wait: WaitOptions) -> Result<PurchaseOutcome, Error> {
+        if let Stage::Started { create_request_id } = self.snapshot.stage {
+            self.create(create_request_id)?;
         }
-        let customer = self.purchase.customer;
-        match self.client.wait_for_orders(customer, &result, wait) {
+        if let Stage::Created { .. } = self.snapshot.stage
+            && !self.prepare()?
+        {
+            return self.finished(&CartCheckoutResult::default(), Vec::new());
+        }
+        if let Stage::CheckoutSent { checkout } = &self.snapshot.stage
+            && let Some(unknown) = self.checkout(checkout.clone())?
+        {
+            return Ok(unknown);
+        }
+        let Stage::CheckedOut { result, .. } = &self.snapshot.stage else {
+            return Err(JournalError::Store(
+                format!(
+                    "purchase {} is at stage {}, not checked out",
+                    self.snapshot.purchase,
+                    self.snapshot.stage.name()
+                )
+                .into(),
+            )
+            .into());
+        };
+        let result = result.clone();
+        if result.orders.is_empty() {
+            return self.finished(&result, Vec::new());
+        }
+        match self.client.wait_for_orders(self.customer(), &result, wait) {
             Ok(orders) => self.finished(&result, orders),
             // Still provisioning: unfinished, so a run again waits again.
-            Err(Error::WaitTimedOut { orders, .. }) => Ok(self.outcome(&result, orders, true)),
+            Err(Error::WaitTimedOut { orders, .. }) => {
+                Ok(PurchaseOutcome::new(&self.snapshot, &result, orders, true))
+            }
             Err(error) => Err(error),
         }
-    }
-
-    fn outcome(
-        &self,
-        result: &CartCheckoutResult,
-        orders: Vec<Order>,
-        visible: bool,
-    ) -> PurchaseOutcome {
-        PurchaseOutcome::new(&self.purchase.key, &self.progress, result, orders, visible)
     }
 
     /// Records the outcome of a purchase that has nothing left to wait for.
@@ -152,101 +249,23 @@ impl Run<'_> {
         result: &CartCheckoutResult,
         orders: Vec<Order>,
     ) -> Result<PurchaseOutcome, Error> {
-        let outcome = self.outcome(result, orders, true);
-        self.record(Event::Finished {
+        let outcome = PurchaseOutcome::new(&self.snapshot, result, orders, true);
+        self.save(Stage::Finished {
+            checkout: self.snapshot.stage.checkout().cloned(),
             outcome: outcome.clone(),
+            finished_at: state::now(),
         })?;
         Ok(outcome)
     }
 
-    /// The cart's ID, which the journal holds once the cart is created.
-    fn cart_id(&self) -> Result<CartId, Error> {
-        self.progress.cart_id.ok_or_else(|| {
-            Error::from(JournalError::Store(
-                format!(
-                    "the journal records a checkout of purchase {} but no cart",
-                    Escaped(&self.purchase.key)
-                )
-                .into(),
-            ))
-        })
-    }
-
-    /// Checks the cart out: the first time with a new request ID recorded
-    /// before it is sent, after that the same cart with the same ID, which
-    /// the service answers with the first result. `None` when no line item
-    /// is left to buy.
-    fn checkout(&mut self) -> Result<Option<(CartCheckoutResult, bool)>, Error> {
-        let request_id = match self.progress.checkout_request_id {
-            Some(request_id) => request_id,
-            None => {
-                let cart = self.prepared_cart()?;
-                if cart.line_items.is_empty() {
-                    return Ok(None);
-                }
-                let request_id = Uuid::new_v4();
-                self.record(Event::CheckoutSent {
-                    request_id,
-                    line_items: cart.line_items,
-                })?;
-                request_id
-            }
-        };
-        let cart_id = self.cart_id()?;
-        let options = CheckoutOptions::new().request_id(request_id);
-        let customer = self.purchase.customer;
-        let (result, visible) = match self.client.checkout_with(customer, cart_id, &options) {
-            Ok(result) => (result, true),
-            Err(error)
-                if error.service_error().and_then(|e| e.code_number())
-                    == Some(ALREADY_SUBMITTED) =>
-            {
-                let cart = self.confirm_ordered(cart_id, error)?;
-                self.orders_of_submitted(&cart)?
-            }
-            Err(error) => return Err(error),
-        };
-        self.record(Event::CheckedOut {
-            result: result.clone(),
-            orders_visible: visible,
-        })?;
-        Ok(Some((result, visible)))
-    }
-
-    /// The cart to check out: created (or the create repeated with its
-    /// request ID), or read again, with the rejected line items dropped.
-    fn prepared_cart(&mut self) -> Result<Cart, Error> {
-        let customer = self.purchase.customer;
-        let mut cart = match self.progress.cart_id {
-            Some(cart_id) => self.read_cart(cart_id)?,
-            None => self.create()?,
-        };
-        let cart_id = self.cart_id()?;
-        if cart.has_errors() {
-            let items = cart.remove_items_in_error();
-            for item in &items {
-                log::info!(target: LOG_TARGET, "purchase {}: dropping {item}", Escaped(&self.purchase.key));
-            }
-            self.record(Event::Dropped { items })?;
-            if !cart.line_items.is_empty() {
-                cart = self.client.update_cart(customer, cart_id, &cart)?;
-            }
-        }
-        Ok(cart)
-    }
-
     /// Creates the cart with the request ID recorded at the start, so that
     /// a repeat after a crash returns the cart the first one made.
-    fn create(&mut self) -> Result<Cart, Error> {
-        let (Some(cart), Some(request_id)) = (&self.progress.cart, self.progress.create_request_id)
-        else {
-            return Err(
-                JournalError::Store("the journal lost the start of a purchase".into()).into(),
-            );
-        };
-        let created =
-            self.client
-                .create_cart_with_request_id(self.purchase.customer, cart, request_id)?;
+    fn create(&mut self, create_request_id: Uuid) -> Result<(), Error> {
+        let created = self.client.create_cart_with_request_id(
+            self.customer(),
+            &self.snapshot.cart,
+            create_request_id,
+        )?;
         let Some(cart_id) = created.id else {
             return Err(Error::InvalidId {
                 kind: "cart ID",
@@ -254,13 +273,97 @@ impl Run<'_> {
                 reason: "Partner Center answered the create with a cart that has none",
             });
         };
-        self.record(Event::Created { cart_id })?;
-        Ok(created)
+        self.save(Stage::Created {
+            create_request_id,
+            cart_id,
+            dropped: Vec::new(),
+        })?;
+        self.cart = Some(created);
+        Ok(())
+    }
+
+    /// Drops the line items the service rejects, then records the
+    /// checkout about to be sent. False when no line item is left.
+    fn prepare(&mut self) -> Result<bool, Error> {
+        let Stage::Created {
+            create_request_id,
+            cart_id,
+            mut dropped,
+        } = self.snapshot.stage.clone()
+        else {
+            return Ok(true);
+        };
+        let mut cart = match self.cart.take() {
+            Some(cart) => cart,
+            None => self.read_cart(cart_id)?,
+        };
+        if cart.has_errors() {
+            let items = cart.remove_items_in_error();
+            for item in items {
+                log::info!(target: LOG_TARGET, "purchase {}: dropping {item}", self.snapshot.purchase);
+                // A resumed run drops again what a killed one recorded.
+                if !dropped.contains(&item) {
+                    dropped.push(item);
+                }
+            }
+            self.save(Stage::Created {
+                create_request_id,
+                cart_id,
+                dropped: dropped.clone(),
+            })?;
+            if !cart.line_items.is_empty() {
+                cart = self.client.update_cart(self.customer(), cart_id, &cart)?;
+            }
+        }
+        if cart.line_items.is_empty() {
+            return Ok(false);
+        }
+        self.save(Stage::CheckoutSent {
+            checkout: Checkout {
+                cart_id,
+                dropped,
+                request_id: Uuid::new_v4(),
+                line_items: cart.line_items,
+                sent_at: state::now(),
+            },
+        })?;
+        Ok(true)
+    }
+
+    /// Checks the cart out with the request ID recorded before, which the
+    /// service answers with the first result, and records it. An older
+    /// service's 800065 is answered from the cart and the order list;
+    /// `Some` when what was bought cannot be known yet.
+    fn checkout(&mut self, checkout: Checkout) -> Result<Option<PurchaseOutcome>, Error> {
+        let options = CheckoutOptions::new().request_id(checkout.request_id);
+        let customer = self.customer();
+        match self
+            .client
+            .checkout_with(customer, checkout.cart_id, &options)
+        {
+            Ok(result) => {
+                self.save(Stage::CheckedOut {
+                    checkout,
+                    result,
+                    unmatched: Vec::new(),
+                    candidates: Vec::new(),
+                })?;
+                Ok(None)
+            }
+            Err(error)
+                if error.service_error().and_then(|e| e.code_number())
+                    == Some(ALREADY_SUBMITTED) =>
+            {
+                let cart = self.confirm_ordered(checkout.cart_id, error)?;
+                self.already_submitted(&cart, checkout)
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Reads a cart of the purchase.
     fn read_cart(&self, cart_id: CartId) -> Result<Cart, Error> {
-        self.client.get_cart(self.purchase.customer, cart_id)
+        self.client.get_cart(self.customer(), cart_id)
     }
 
     /// Reads the cart after a checkout answered 800065: ordered, it was
@@ -273,40 +376,141 @@ impl Run<'_> {
         log::info!(
             target: LOG_TARGET,
             "purchase {}: cart {cart_id} was already checked out; looking for its orders",
-            Escaped(&self.purchase.key)
+            self.snapshot.purchase
         );
         Ok(cart)
     }
 
-    /// The orders of a cart checked out before, found in the customer's
-    /// order list, and whether they cover every line checked out. Orders
-    /// the journal holds for another purchase are never claimed.
-    fn orders_of_submitted(&self, cart: &Cart) -> Result<(CartCheckoutResult, bool), Error> {
-        let mut listed = self.client.list_orders(self.purchase.customer)?;
-        let others = self.journal.orders_of_others(&self.purchase.key);
-        listed.retain(|order| !others.contains(&order.id));
-        let (orders, covered) = orders_of_cart(cart, &self.progress.checkout_lines, listed);
+    /// What a cart found already submitted bought, from the customer's
+    /// order list: the orders only this purchase can own are its own;
+    /// those another purchase could own too are candidates, no one's.
+    /// Inside the order list's lag, lines with no order (or orders shared)
+    /// are not known yet: `Some` outcome, unfinished, nothing recorded.
+    /// After it, lines with no order are to buy again.
+    fn already_submitted(
+        &mut self,
+        cart: &Cart,
+        checkout: Checkout,
+    ) -> Result<Option<PurchaseOutcome>, Error> {
+        let mut listed = self.client.list_orders(self.customer())?;
+        let key = super::PurchaseKey::from_name(&self.snapshot.purchase);
+        let others = match &key {
+            Some(key) => self.journal.others(key)?,
+            None => Vec::new(),
+        };
+        let named: HashSet<OrderId> = others
+            .iter()
+            .flat_map(|(_, other)| other.stage.own_orders())
+            .collect();
+        listed.retain(|order| !named.contains(&order.id));
+        let rivals: Vec<Vec<CartLineItem>> = others
+            .iter()
+            .filter(|(_, other)| other.stage.orders_unknown())
+            .filter_map(|(_, other)| other.stage.checkout().map(|c| c.line_items.clone()))
+            .collect();
+        // An order another purchase could own as well is no one's: it is
+        // listed apart, and covers a line only as far as not buying it
+        // again goes.
+        let ours: Vec<&CartLineItem> = with_addons(&checkout.line_items).collect();
+        let (shared, rest): (Vec<Order>, Vec<Order>) = listed.into_iter().partition(|order| {
+            matches_lines(order, ours.clone()).is_some()
+                && rivals
+                    .iter()
+                    .any(|lines| matches_lines(order, with_addons(lines).collect()).is_some())
+        });
+        let (own, unmatched) = orders_of_cart(cart, &checkout.line_items, rest);
+        let (shared, unmatched) = orders_of_cart_all(cart, &unmatched, shared);
+        let lag = self.client.order_list_lag();
+        let known_at = checkout.sent_at.saturating_add(millis(lag));
+        let candidates: Vec<OrderId> = shared.iter().map(|order| order.id.clone()).collect();
+        if state::now() < known_at && (!unmatched.is_empty() || !shared.is_empty()) {
+            let probe = Snapshot {
+                stage: Stage::CheckoutSent {
+                    checkout: checkout.clone(),
+                },
+                ..self.snapshot.clone()
+            };
+            let mut outcome =
+                PurchaseOutcome::new(&probe, &CartCheckoutResult::default(), own, false);
+            outcome.candidates = candidates;
+            outcome.run_again_after = Some(state::format_time(known_at));
+            return Ok(Some(outcome));
+        }
+        let minutes = lag.as_secs() / 60;
+        let unmatched = unmatched
+            .into_iter()
+            .map(|item| ToBuyAgain {
+                catalog_item_id: item.catalog_item_id.clone(),
+                quantity: item.quantity,
+                reason: format!(
+                    "the cart was already submitted and no order was listed for this line \
+                     {minutes} minutes after the checkout (its order group failed, or was never \
+                     made)"
+                ),
+            })
+            .collect();
+        if !candidates.is_empty() {
+            log::warn!(
+                target: LOG_TARGET,
+                "purchase {}: orders {} could be this purchase's or another's; named as no one's",
+                self.snapshot.purchase,
+                Escaped(&candidates.iter().map(ToString::to_string).collect::<Vec<_>>().join(" "))
+            );
+        }
         let result = CartCheckoutResult {
-            orders,
+            orders: own,
             ..CartCheckoutResult::default()
         };
-        Ok((result, covered))
+        self.save(Stage::CheckedOut {
+            checkout,
+            result,
+            unmatched,
+            candidates,
+        })?;
+        Ok(None)
     }
+}
+
+/// A duration in milliseconds, saturating.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whether an order's lines are each one of `left` (by catalog item, in
+/// any case, and quantity), each used once; what is left if so.
+fn matches_lines<'a>(
+    order: &Order,
+    mut left: Vec<&'a CartLineItem>,
+) -> Option<Vec<&'a CartLineItem>> {
+    if order.line_items.is_empty() {
+        return None;
+    }
+    for line in &order.line_items {
+        let at = left.iter().position(|item| {
+            item.quantity == line.quantity
+                && line
+                    .offer_id
+                    .as_deref()
+                    .is_some_and(|offer| offer.eq_ignore_ascii_case(&item.catalog_item_id))
+        })?;
+        left.swap_remove(at);
+    }
+    Some(left)
 }
 
 /// The orders that a cart's checkout made, among `listed`: made while the
 /// cart lived (no earlier than its creation, before its expiry, to the
 /// second), each line of them one of the cart's lines not yet matched, by
-/// catalog item and quantity; the oldest first. Also whether they match
-/// every line. A cart with no readable creation time bounds nothing, so it
+/// catalog item and quantity; the oldest first. Also the lines no order
+/// matched. A cart with no readable creation time bounds nothing, so it
 /// claims no order: an older order of the same items is not its own.
 fn orders_of_cart(
     cart: &Cart,
     lines: &[CartLineItem],
     mut listed: Vec<Order>,
-) -> (Vec<Order>, bool) {
+) -> (Vec<Order>, Vec<CartLineItem>) {
     let Some(from) = cart.creation_timestamp.as_deref().and_then(to_the_second) else {
-        return (Vec::new(), false);
+        return (Vec::new(), with_addons(lines).cloned().collect());
     };
     let until = cart.expiration_timestamp.as_deref().and_then(to_the_second);
     let mut unmatched: Vec<&CartLineItem> = with_addons(lines).collect();
@@ -319,25 +523,39 @@ fn orders_of_cart(
         if made < from || until.is_some_and(|until| made > until) {
             continue;
         }
-        let mut left = unmatched.clone();
-        let all_ours = !order.line_items.is_empty()
-            && order.line_items.iter().all(|line| {
-                let position = left.iter().position(|item| {
-                    item.quantity == line.quantity
-                        && line
-                            .offer_id
-                            .as_deref()
-                            .is_some_and(|offer| offer.eq_ignore_ascii_case(&item.catalog_item_id))
-                });
-                position.map(|at| left.swap_remove(at)).is_some()
-            });
-        if all_ours {
+        if let Some(left) = matches_lines(&order, unmatched.clone()) {
             unmatched = left;
             found.push(order);
         }
     }
-    let covered = !found.is_empty() && unmatched.is_empty();
-    (found, covered)
+    (found, unmatched.into_iter().cloned().collect())
+}
+
+/// Every order among `shared` made while the cart lived that matches one
+/// of its lines, and the lines left with none.
+fn orders_of_cart_all(
+    cart: &Cart,
+    lines: &[CartLineItem],
+    shared: Vec<Order>,
+) -> (Vec<Order>, Vec<CartLineItem>) {
+    let (first, left) = orders_of_cart(cart, lines, shared.clone());
+    let Some(from) = cart.creation_timestamp.as_deref().and_then(to_the_second) else {
+        return (first, left);
+    };
+    let until = cart.expiration_timestamp.as_deref().and_then(to_the_second);
+    let all: Vec<&CartLineItem> = with_addons(lines).collect();
+    let in_window = shared
+        .into_iter()
+        .filter(|order| {
+            order
+                .creation_date
+                .as_deref()
+                .and_then(to_the_second)
+                .is_some_and(|made| made >= from && until.is_none_or(|until| made <= until))
+        })
+        .filter(|order| matches_lines(order, all.clone()).is_some())
+        .collect();
+    (in_window, left)
 }
 
 /// The `YYYY-MM-DDTHH:MM:SS` start of a timestamp, which compares in time
@@ -399,22 +617,22 @@ mod tests {
             order("mine-b", "2026-12-02T10:03:00Z", &[("B:1:y", 2)]),
             order("after-expiry", "2026-12-10T10:00:00Z", &[("B:1:y", 2)]),
         ];
-        let (found, covered) = orders_of_cart(&cart, &lines, listed.clone());
+        let (found, unmatched) = orders_of_cart(&cart, &lines, listed.clone());
         let ids: Vec<&OrderId> = found.iter().map(|order| &order.id).collect();
         assert_eq!(ids, [&listed[2].id, &listed[4].id]);
-        assert!(covered);
+        assert!(unmatched.is_empty());
 
-        let (found, covered) = orders_of_cart(&cart, &lines, listed[..3].to_vec());
+        let (found, unmatched) = orders_of_cart(&cart, &lines, listed[..3].to_vec());
         assert_eq!(found.len(), 1);
-        assert!(!covered, "one line has no order yet");
-        assert!(!orders_of_cart(&cart, &lines, Vec::new()).1);
+        assert_eq!(unmatched.len(), 1, "one line has no order yet");
+        assert_eq!(orders_of_cart(&cart, &lines, Vec::new()).1.len(), 2);
 
         let timeless = Cart {
             creation_timestamp: None,
             ..cart.clone()
         };
-        let (found, covered) = orders_of_cart(&timeless, &lines, listed);
-        assert!(found.is_empty() && !covered, "{found:?}");
+        let (found, unmatched) = orders_of_cart(&timeless, &lines, listed);
+        assert!(found.is_empty() && unmatched.len() == 2, "{found:?}");
     }
 
     #[test]

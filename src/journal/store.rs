@@ -10,7 +10,14 @@
 //! running the same purchase.
 //!
 //! A store treats records as opaque lines of JSON: it keeps them whole and
-//! in order, and knows only whether a record ends its purchase.
+//! in order, and knows only whether a record ends its purchase. Each
+//! record the journal appends is a whole snapshot of its purchase, so the
+//! last one alone says where the purchase stands: a store may keep only
+//! the last record of each purchase (and a file store may compact itself
+//! down to them).
+//!
+//! [`MemoryStore`](super::MemoryStore) is a short, complete model of a
+//! store.
 
 use std::fmt;
 
@@ -33,7 +40,11 @@ pub struct PurchaseKey {
 impl PurchaseKey {
     /// A key from a customer and a digest of lowercase hex digits.
     pub(crate) fn new(customer: CustomerId, digest: String) -> PurchaseKey {
-        debug_assert!(digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        debug_assert!(
+            digest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
         PurchaseKey { customer, digest }
     }
 
@@ -64,6 +75,12 @@ impl PurchaseKey {
         // Only the canonical spelling: one purchase, one name.
         (hex && customer.to_string() == name[..name.len() - digest.len() - 1])
             .then(|| PurchaseKey::new(customer, digest.to_owned()))
+    }
+}
+
+impl AsRef<PurchaseKey> for PurchaseKey {
+    fn as_ref(&self) -> &PurchaseKey {
+        self
     }
 }
 
@@ -172,8 +189,9 @@ pub trait JournalStore: Send + Sync + fmt::Debug {
     /// [`JournalError::Store`] when the store cannot be reached.
     fn claim(&self, key: &PurchaseKey, owner: &str) -> Result<Claim, JournalError>;
 
-    /// The records of `key`, oldest first; none for a purchase never
-    /// started. Needs no claim.
+    /// The records of `key`, oldest first, or at least the last one (a
+    /// store may keep only the last); none for a purchase never started.
+    /// Needs no claim.
     ///
     /// # Errors
     ///
@@ -208,6 +226,28 @@ pub trait JournalStore: Send + Sync + fmt::Debug {
     ///
     /// [`JournalError::Store`] when they cannot be listed.
     fn list(&self, customer: Option<CustomerId>) -> Result<Vec<Listed>, JournalError>;
+}
+
+impl<S: JournalStore + ?Sized> JournalStore for std::sync::Arc<S> {
+    fn claim(&self, key: &PurchaseKey, owner: &str) -> Result<Claim, JournalError> {
+        (**self).claim(key, owner)
+    }
+
+    fn read(&self, key: &PurchaseKey) -> Result<Vec<String>, JournalError> {
+        (**self).read(key)
+    }
+
+    fn append(&self, claim: &mut Claim, record: &StoredRecord) -> Result<(), JournalError> {
+        (**self).append(claim, record)
+    }
+
+    fn release(&self, claim: Claim) -> Result<(), JournalError> {
+        (**self).release(claim)
+    }
+
+    fn list(&self, customer: Option<CustomerId>) -> Result<Vec<Listed>, JournalError> {
+        (**self).list(customer)
+    }
 }
 
 #[cfg(test)]

@@ -371,9 +371,20 @@ impl NewCart {
         &self.line_items
     }
 
-    /// The partner-of-record attestation, when one was set.
-    pub(crate) fn attestation_accepted(&self) -> Option<bool> {
-        self.partner_on_record_attestation_accepted
+    /// The same cart with its top-level line items changed by `change`.
+    pub(crate) fn try_map_lines<E>(
+        &self,
+        mut change: impl FnMut(&CartLineItem) -> Result<CartLineItem, E>,
+    ) -> Result<NewCart, E> {
+        let line_items = self
+            .line_items
+            .iter()
+            .map(&mut change)
+            .collect::<Result<_, E>>()?;
+        Ok(NewCart {
+            line_items,
+            ..self.clone()
+        })
     }
 }
 

@@ -7,10 +7,11 @@ use super::cart::CartLineItem;
 use super::enums::BillingCycle;
 use crate::ids::{CustomerId, check_path_segment};
 
-/// A line item as an operator asks for it, by product and SKU, before its
-/// availability is looked up
-/// ([`Client::line_item_for`](crate::Client::line_item_for)): checked
+/// A line item as an operator asks for it, by product and SKU: checked
 /// whole, so that a tool can name every bad input before it buys anything.
+/// Its [`catalog_item`](Self::catalog_item) goes into a
+/// [`Purchase`](crate::journal::Purchase)'s cart, and the journal looks its
+/// availability up when the purchase starts.
 ///
 /// ```
 /// use partner_center_cart::model::LineRequest;
@@ -145,9 +146,10 @@ impl LineRequest {
         }
     }
 
-    /// A cart line item for the product's SKU with no availability, as it
-    /// was asked for: to compare with, or to resume, a purchase whose cart
-    /// names the availability it was started with.
+    /// A cart line item for the product's SKU, with no availability
+    /// (`PRODUCT:SKU`), as it was asked for: the journal looks the
+    /// availability up when a purchase of it starts, in the commercial
+    /// segment, on this term and billing cycle.
     pub fn catalog_item(&self) -> CartLineItem {
         CartLineItem::new(
             format!("{}:{}", self.product_id, self.sku_id),

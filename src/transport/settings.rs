@@ -24,6 +24,9 @@ pub(crate) struct Settings {
     /// How long one list call may take, all its pages and retries together;
     /// `Duration::MAX`: no limit.
     pub(crate) list_timeout: Duration,
+    /// How long Partner Center may take to list a new order. Not the
+    /// transport's, but kept with the client's other settings.
+    pub(crate) order_list_lag: Duration,
     pub(crate) proxy: Proxy,
     /// The proxy the agent was given for the base URL, credentials hidden.
     pub(crate) proxy_in_use: Option<String>,

@@ -1,0 +1,248 @@
+//! Where a purchase stands: one snapshot a record, the last one wins.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::outcome::{PurchaseOutcome, ToBuyAgain};
+use crate::ids::{CartId, CustomerId, OrderId};
+use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart};
+
+/// The format of the records this version writes; a record of a newer
+/// one is refused, never guessed at.
+pub(crate) const FORMAT: u32 = 1;
+
+/// One record of a purchase: everything known about it at that moment,
+/// so that the last record alone says where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Snapshot {
+    /// The record format ([`FORMAT`]).
+    pub format: u32,
+    /// The purchase's key, as its name (`customer/digest`).
+    pub purchase: String,
+    /// The customer.
+    pub customer: CustomerId,
+    /// The caller's label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The canonical contents, for messages.
+    pub contents: Vec<String>,
+    /// The cart as started: a resumed purchase buys it, whatever the
+    /// availability IDs are now.
+    pub cart: NewCart,
+    /// When the purchase started, in milliseconds since the Unix epoch.
+    pub started_at: u64,
+    /// Where it stands.
+    #[serde(flatten)]
+    pub stage: Stage,
+}
+
+/// Where a purchase stands, as its last record says: each stage holds
+/// what the next step needs and nothing it cannot have yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "stage",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Recorded before the create: its request ID, sent again on resume so
+    /// that the service returns the cart it made.
+    Started {
+        /// The `MS-RequestId` of the create.
+        create_request_id: Uuid,
+    },
+    /// The cart was created; line items the service rejected are dropped
+    /// (recorded before the update that drops them).
+    Created {
+        /// The `MS-RequestId` of the create.
+        create_request_id: Uuid,
+        /// The cart.
+        cart_id: CartId,
+        /// The line items dropped.
+        #[serde(default)]
+        dropped: Vec<LineItemError>,
+    },
+    /// Recorded before the checkout is sent: from here on it may have
+    /// acted, and the purchase is never created again.
+    CheckoutSent {
+        /// The checkout.
+        checkout: Checkout,
+    },
+    /// The checkout's result is known: its orders are this purchase's.
+    CheckedOut {
+        /// The checkout.
+        checkout: Checkout,
+        /// The result, or the orders found for a cart already submitted.
+        result: CartCheckoutResult,
+        /// Lines of a cart already submitted that no order was listed for
+        /// once the order list's lag had passed.
+        #[serde(default)]
+        unmatched: Vec<ToBuyAgain>,
+        /// Orders of a cart already submitted that another purchase could
+        /// own as well: named as no one's.
+        #[serde(default)]
+        candidates: Vec<OrderId>,
+    },
+    /// Nothing is sent for the purchase any more.
+    Finished {
+        /// The checkout, when one was sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checkout: Option<Checkout>,
+        /// The outcome.
+        outcome: PurchaseOutcome,
+        /// When it finished, in milliseconds since the Unix epoch.
+        finished_at: u64,
+    },
+    /// Retired without buying anything: nothing is sent for it any more.
+    Abandoned {
+        /// The cart, if one was created.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cart_id: Option<CartId>,
+        /// Why it was safe to abandon.
+        reason: String,
+        /// When, in milliseconds since the Unix epoch.
+        abandoned_at: u64,
+    },
+}
+
+/// A checkout sent: the cart, what was dropped from it, the request ID
+/// and the line items as checked out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Checkout {
+    /// The cart checked out.
+    pub cart_id: CartId,
+    /// The line items dropped before it.
+    #[serde(default)]
+    pub dropped: Vec<LineItemError>,
+    /// The `MS-RequestId` of the checkout, sent again on resume.
+    pub request_id: Uuid,
+    /// The cart's line items as checked out, with their order groups.
+    pub line_items: Vec<CartLineItem>,
+    /// When it was first sent, in milliseconds since the Unix epoch: the order
+    /// list's lag counts from here.
+    pub sent_at: u64,
+}
+
+impl Stage {
+    /// The stage's name as records spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Stage::Started { .. } => "started",
+            Stage::Created { .. } => "created",
+            Stage::CheckoutSent { .. } => "checkout_sent",
+            Stage::CheckedOut { .. } => "checked_out",
+            Stage::Finished { .. } => "finished",
+            Stage::Abandoned { .. } => "abandoned",
+        }
+    }
+
+    /// Whether the purchase has ended: finished or abandoned.
+    pub fn has_ended(&self) -> bool {
+        matches!(self, Stage::Finished { .. } | Stage::Abandoned { .. })
+    }
+
+    /// Whether a checkout was sent and the purchase has not ended: it may
+    /// have bought, and what is not yet known.
+    pub fn may_have_acted(&self) -> bool {
+        matches!(self, Stage::CheckoutSent { .. } | Stage::CheckedOut { .. })
+    }
+
+    /// The cart, once created.
+    pub fn cart_id(&self) -> Option<CartId> {
+        match self {
+            Stage::Started { .. } => None,
+            Stage::Created { cart_id, .. } => Some(*cart_id),
+            Stage::CheckoutSent { checkout } | Stage::CheckedOut { checkout, .. } => {
+                Some(checkout.cart_id)
+            }
+            Stage::Finished {
+                checkout, outcome, ..
+            } => checkout.as_ref().map(|c| c.cart_id).or(outcome.cart_id),
+            Stage::Abandoned { cart_id, .. } => *cart_id,
+        }
+    }
+
+    /// The checkout, once sent.
+    pub fn checkout(&self) -> Option<&Checkout> {
+        match self {
+            Stage::CheckoutSent { checkout } | Stage::CheckedOut { checkout, .. } => Some(checkout),
+            Stage::Finished { checkout, .. } => checkout.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The orders known to be this purchase's.
+    pub(crate) fn own_orders(&self) -> Vec<OrderId> {
+        match self {
+            Stage::CheckedOut { result, .. } => {
+                result.orders.iter().map(|order| order.id.clone()).collect()
+            }
+            Stage::Finished { outcome, .. } => outcome
+                .orders
+                .iter()
+                .map(|order| order.id.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the purchase's orders may be among those of the customer
+    /// not yet named: its checkout was sent and its orders not all named.
+    pub(crate) fn orders_unknown(&self) -> bool {
+        match self {
+            Stage::CheckoutSent { .. } => true,
+            Stage::CheckedOut { candidates, .. } => !candidates.is_empty(),
+            Stage::Finished {
+                checkout: Some(_),
+                outcome,
+                ..
+            } => !outcome.candidates.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Now, in milliseconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// A time in milliseconds since the Unix epoch, as `YYYY-MM-DDTHH:MM:SSZ`.
+pub(crate) fn format_time(millis: u64) -> String {
+    crate::dates::format_utc(millis / 1_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_reads_back_with_its_stage_named() {
+        let snapshot = Snapshot {
+            format: FORMAT,
+            purchase: "p".into(),
+            customer: "28045616-f6b9-462f-9701-0d89b5e65c44".parse().unwrap(),
+            label: None,
+            contents: vec!["A:1 x1 monthly P1M".into()],
+            cart: NewCart::new(),
+            started_at: 1,
+            stage: Stage::Started {
+                create_request_id: Uuid::nil(),
+            },
+        };
+        let json = serde_json::to_string(&snapshot).unwrap();
+        assert!(json.contains(r#""stage":"started""#), "{json}");
+        assert!(json.contains(r#""format":1"#), "{json}");
+        assert_eq!(serde_json::from_str::<Snapshot>(&json).unwrap(), snapshot);
+    }
+}
