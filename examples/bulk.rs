@@ -1,14 +1,15 @@
 //! Buys for many customers at once from a CSV file, one cart per customer,
-//! crash-safe: killed at any point and run again with the same command, it
-//! finishes every purchase and buys nothing twice.
+//! crash-safe: killed at any point and run again, it finishes every
+//! purchase and buys nothing twice.
 //!
 //! ```text
-//! cargo run --example bulk -- <csv> [--journal=PATH] [--parallel=N]
+//! cargo run --example bulk -- <csv> [--journal=PATH] [--parallel=N] [--label=TEXT] [--again] [--abandon]
 //! ```
 //!
 //! The CSV file starts with the header `customer,product,sku,quantity,billing,term`;
 //! each row buys a quantity of a product's SKU for a customer. Billing and
-//! term may be empty (monthly, `P1M`). Fields hold no commas or quotes:
+//! term may be empty (monthly, `P1M`). Fields may be quoted; CRLF line ends
+//! and a byte-order mark are fine:
 //!
 //! ```text
 //! customer,product,sku,quantity,billing,term
@@ -17,174 +18,198 @@
 //! 5f0c1b7e-2a6a-4c2f-9d1a-4b8a9ad60f4e,CFQ7TTC0LH18,0001,10,annual,P1Y
 //! ```
 //!
-//! The rows of each customer become one purchase, named in the journal
-//! (`bulk.journal` in the current folder unless `--journal` says otherwise)
-//! by the customer and what it buys, never by the CSV's path. N customers are bought at once (4 by
-//! default), each from creating its cart to its orders being provisioned,
-//! and each gets one line with its outcome on standard output. A purchase
-//! started before resumes with the cart it started with; a row changed
-//! after a crash is refused while the purchase it changes may have bought,
-//! naming it and what differs.
+//! Every row is checked before anything is bought: a bad row (customer not
+//! a GUID, quantity not from 1 to 1,000,000, unknown billing cycle, a
+//! column missing) is named with its line and why, all of them at once, and
+//! nothing is bought (exit 1).
 //!
-//! Exit codes: 0 when everything was bought and provisioned; 3 when only
-//! part of it was; 1 when nothing was bought or a call failed. When it stops
-//! early it names each unfinished purchase: running the same command again
-//! finishes them.
+//! The rows of each customer become one purchase, kept in the journal
+//! (`bulk.journal` in the current folder unless `--journal` says otherwise)
+//! and named by the customer, what it buys and the `--label` (none by
+//! default): never by the CSV's name or folder. Each line's availability is
+//! looked up when its purchase starts. The purchases run as one batch, as
+//! fast as the service allows (`--parallel=N` sets how many send at once).
+//! Each finished purchase gets one line on standard output; on a terminal,
+//! one live progress line on standard error instead. Standard error ends
+//! with a table of the purchases (orders, subscriptions, what to buy again).
+//!
+//! Run again, a finished purchase buys nothing and says when it finished;
+//! `--again` buys it again on purpose (or give a new `--label`).
+//! `--abandon` retires the purchases of the file where nothing was bought,
+//! so that a corrected row can start afresh.
+//!
+//! Exit codes: 0 when everything was bought and provisioned (or, with
+//! `--abandon`, every purchase abandoned); 3 when only part of it was; 1
+//! when nothing was bought or something failed, a closed standard output
+//! included. Each unfinished purchase is named: running the same command
+//! again finishes it.
 
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, OnceLock};
 
-use partner_center_cart::{
-    BillingCycle, CartLineItem, Client, Error, NewCart,
-    journal::{Journal, Purchase},
-};
-use partner_center_cart::{WaitOptions, journal::PurchaseOutcome};
+use partner_center_cart::journal::{BatchError, BatchOptions, Journal, Purchase};
+use partner_center_cart::model::{CustomerId, LineRequest};
+use partner_center_cart::{Client, NewCart};
 
-const USAGE: &str = "usage: bulk <csv> [--journal=PATH] [--parallel=N]";
-const HEADER: &str = "customer,product,sku,quantity,billing,term";
+const USAGE: &str =
+    "usage: bulk <csv> [--journal=PATH] [--parallel=N] [--label=TEXT] [--again] [--abandon]";
+const COLUMNS: &str = "customer,product,sku,quantity,billing,term";
 
-/// One row: product, SKU, quantity, billing cycle and term.
-type Row = (String, String, u32, BillingCycle, String);
+/// A row of the CSV file: a customer and a line to buy for it.
+type Row = (CustomerId, LineRequest);
 
-/// A customer and its rows, in the order of the file.
-type Order = (String, Vec<Row>);
+/// Writes a line to standard error; there is nowhere to tell if that fails.
+macro_rules! say {
+    ($($text:tt)*) => {{ let _ = writeln!(std::io::stderr(), $($text)*); }};
+}
 
 fn main() -> ExitCode {
-    let mut args = std::env::args().skip(1);
-    // The purchases are named by the CSV's canonical path, however it is typed.
-    let canonical =
-        |csv: String| std::fs::canonicalize(&csv).map_or(csv, |p| p.display().to_string());
-    let Some(csv) = args.next().map(canonical) else {
-        return usage("no CSV file given");
-    };
-    let (mut journal_path, mut parallel) = ("bulk.journal".to_owned(), 4);
-    for arg in args {
+    let code = run().unwrap_or_else(|problem| {
+        say!("error: {problem}");
+        1
+    });
+    match CLOSED.get() {
+        Some(error) => say!("error: standard output was closed ({error}): run again to see it all"),
+        None => return ExitCode::from(code),
+    }
+    ExitCode::FAILURE
+}
+
+fn run() -> Result<u8, String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let csv = args.first().ok_or(format!("no CSV file given\n{USAGE}"))?;
+    let (mut journal_path, mut options, mut label) = ("bulk.journal", BatchOptions::new(), "");
+    let (mut again, mut abandon) = (false, false);
+    for arg in &args[1..] {
         if let Some(path) = arg.strip_prefix("--journal=") {
-            journal_path = path.to_owned();
+            journal_path = path;
         } else if let Some(n) = arg.strip_prefix("--parallel=").and_then(|n| n.parse().ok()) {
-            parallel = n;
+            options = options.parallel(n);
+        } else if let Some(text) = arg.strip_prefix("--label=") {
+            label = text;
+        } else if arg == "--again" || arg == "--abandon" {
+            (again, abandon) = (again || arg == "--again", abandon || arg == "--abandon");
         } else {
-            return usage(&format!("unknown argument {arg:?}"));
+            return Err(format!("unknown argument {arg:?}\n{USAGE}"));
         }
     }
-    let orders = match std::fs::read_to_string(&csv)
-        .map_err(|e| e.to_string())
-        .and_then(|t| read(&t))
-    {
-        Ok(orders) => orders,
-        Err(problem) => return usage(&format!("{csv}: {problem}")),
-    };
-    let opened = Client::from_env().and_then(|client| Ok((client, Journal::open(&journal_path)?)));
-    let (client, journal) = match opened {
-        Ok(opened) => opened,
-        Err(error) => return fail(&error),
-    };
-    let codes = buy_all(&client, &journal, &orders, parallel);
+    let bytes = std::fs::read(csv).map_err(|e| format!("{csv}: {e}\n{USAGE}"))?;
+    let orders = read(&bytes).map_err(|problems| format!("{csv}: {problems}"))?;
+    let client = Client::from_env().map_err(|e| e.to_string())?;
+    let journal = Journal::open(journal_path).map_err(|e| e.to_string())?;
+    // On a terminal, a live progress line; elsewhere a line per purchase.
+    let live = std::io::stderr().is_terminal();
+    let lines = !live || !std::io::stdout().is_terminal();
+    let (mut purchases, mut names) = (Vec::new(), Vec::new());
+    for (customer, requests) in orders {
+        let cart = requests
+            .iter()
+            .map(LineRequest::catalog_item)
+            .fold(NewCart::new(), NewCart::line_item);
+        let purchase = Purchase::new(customer, cart.partner_on_record_attestation_accepted(true));
+        let purchase = purchase.map_err(|e| e.to_string())?.label(label);
+        purchases.push(if again { purchase.again() } else { purchase });
+        names.push(customer.to_string());
+    }
+    if abandon {
+        return Ok(abandon_all(&client, &journal, &purchases));
+    }
+    let names = Arc::new(names);
+    let named = Arc::clone(&names);
+    options = options.on_finished(move |index, result| print(lines, &named[index], result));
+    if live {
+        options = options.on_progress(|progress| {
+            let _ = write!(std::io::stderr(), "\r{progress}\x1b[K");
+        });
+    }
+    let batch = journal.run_batch(&client, purchases, options);
+    let table = batch.table(names.iter());
+    say!("{}{table}", if live { "\n" } else { "" });
+    if let Some(stop) = &batch.stopped {
+        say!("stopped: {stop}");
+    }
     for key in journal.unfinished(None).unwrap_or_default() {
         let purchase = journal.describe(&key);
-        eprintln!("purchase {purchase} is unfinished: run the same command again to finish it");
+        say!("purchase {purchase} is unfinished: run the same command again to finish it");
     }
-    // A failed call (1) outweighs a part (3), which outweighs all complete (0).
-    let worst = [1, 3, 0].into_iter().find(|code| codes.contains(code));
-    ExitCode::from(worst.unwrap_or(1))
+    Ok(table.verdict().exit_code())
 }
 
-fn usage(problem: &str) -> ExitCode {
-    eprintln!("error: {problem}\n{USAGE}");
-    ExitCode::FAILURE
-}
+/// Why standard output could not be written, once it could not.
+static CLOSED: OnceLock<std::io::Error> = OnceLock::new();
 
-fn fail(error: &Error) -> ExitCode {
-    eprintln!("error: {error}");
-    ExitCode::FAILURE
-}
-
-/// The rows of the CSV text, grouped by customer.
-fn read(text: &str) -> Result<Vec<Order>, String> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    if lines.next().map(|(_, header)| header.trim()) != Some(HEADER) {
-        return Err(format!("the first line must be {HEADER}"));
-    }
-    let mut orders: Vec<Order> = Vec::new();
-    for (number, line) in lines {
-        let bad = || format!("line {}: expected {HEADER}", number + 1);
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let [customer, product, sku, quantity, billing, term] = fields[..] else {
-            return Err(bad());
+/// Prints a line for a finished purchase on standard output when `on`,
+/// unless it was closed. Calls never overlap.
+fn print(on: bool, name: &str, result: &Result<impl std::fmt::Display, BatchError>) {
+    if on && CLOSED.get().is_none() {
+        let written = match result {
+            Ok(outcome) => writeln!(std::io::stdout().lock(), "{name}: {outcome}"),
+            Err(error) => writeln!(std::io::stdout().lock(), "{name}: error: {error}"),
         };
-        let quantity = quantity.parse().map_err(|_| bad())?;
-        let billing = BillingCycle::from_wire(&or(billing, "monthly"));
-        let row = (
-            product.into(),
-            sku.into(),
-            quantity,
-            billing,
-            or(term, "P1M"),
-        );
-        match orders
-            .iter_mut()
-            .find(|(known, _)| known.eq_ignore_ascii_case(customer))
-        {
-            Some((_, rows)) => rows.push(row),
-            None => orders.push((customer.to_owned(), vec![row])),
+        let _ = written.map_err(|error| CLOSED.set(error));
+    }
+}
+
+/// The rows of the CSV file, checked and grouped by customer in the order
+/// each first appears; or every bad row, named by its line, and why.
+fn read(bytes: &[u8]) -> Result<Vec<(CustomerId, Vec<LineRequest>)>, String> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+    let header = reader.headers().map_err(|e| e.to_string())?;
+    if !header.iter().map(str::trim).eq(COLUMNS.split(',')) {
+        return Err(format!("the first line must be {COLUMNS}"));
+    }
+    let (mut orders, mut index, mut problems) = (Vec::new(), HashMap::new(), Vec::new());
+    for record in reader.records() {
+        match row(record, bytes) {
+            Ok((customer, line)) => {
+                let at = *index.entry(customer).or_insert_with(|| {
+                    orders.push((customer, Vec::new()));
+                    orders.len() - 1
+                });
+                orders[at].1.push(line);
+            }
+            Err(problem) => problems.push(problem),
         }
     }
-    Ok(orders)
-}
-
-/// A field's value, or `default` when it is empty.
-fn or(value: &str, default: &str) -> String {
-    if value.is_empty() { default } else { value }.to_owned()
-}
-
-/// Buys for every customer, `parallel` at once, printing a line for each;
-/// returns each one's exit code.
-fn buy_all(client: &Client, journal: &Journal, orders: &[Order], parallel: usize) -> Vec<u8> {
-    let queue = Mutex::new(orders.iter());
-    let codes = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..parallel.min(orders.len()).max(1) {
-            scope.spawn(|| {
-                loop {
-                    // Taken on a line of its own, so that the lock is let go at once.
-                    let next = queue.lock().unwrap().next();
-                    let Some((customer, rows)) = next else { break };
-                    let code = match buy(client, journal, customer, rows) {
-                        Ok(outcome) => {
-                            println!("{customer}: {outcome}");
-                            let partly = if outcome.bought_anything() { 3 } else { 1 };
-                            if outcome.is_complete() { 0 } else { partly }
-                        }
-                        Err(error) => {
-                            println!("{customer}: error: {error}");
-                            1
-                        }
-                    };
-                    codes.lock().unwrap().push(code);
-                }
-            });
-        }
-    });
-    codes.into_inner().unwrap()
-}
-
-/// Buys a customer's rows. A line by product and SKU is bought from the
-/// availability purchasable when the purchase starts; a purchase started
-/// before resumes with the cart it was started with.
-fn buy(
-    client: &Client,
-    journal: &Journal,
-    customer: &str,
-    rows: &[Row],
-) -> Result<PurchaseOutcome, Error> {
-    let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
-    for (product, sku, quantity, billing, term) in rows {
-        let item = CartLineItem::new(format!("{product}:{sku}"), *quantity, billing.clone());
-        cart = cart.line_item(item.term_duration(term));
+    let problems = problems.join("\n  ");
+    match problems.is_empty() {
+        true => Ok(orders),
+        false => Err(format!(
+            "nothing bought; correct these rows first:\n  {problems}"
+        )),
     }
-    let purchase = Purchase::new(customer, cart)?;
-    journal.run(client, &purchase, WaitOptions::default())
+}
+
+/// One row, checked: every reason it is bad, when it is.
+fn row(record: csv::Result<csv::StringRecord>, text: &[u8]) -> Result<Row, String> {
+    let record = record.map_err(|e| e.to_string())?;
+    // A record's position is where the reader began it: at the blank lines before it.
+    let position = record
+        .position()
+        .cloned()
+        .unwrap_or_else(csv::Position::new);
+    let after = &text[(position.byte() as usize).min(text.len())..];
+    let blank = after.iter().take_while(|b| b.is_ascii_whitespace());
+    let line = position.line() + blank.filter(|&&b| b == b'\n').count() as u64;
+    let fields: Vec<&str> = record.iter().collect();
+    let [customer, product, sku, quantity, billing, term] = fields[..] else {
+        return Err(format!("line {line}: not the 6 columns of {COLUMNS}"));
+    };
+    LineRequest::parse_for(customer, product, sku, quantity, billing, term)
+        .map_err(|problem| format!("line {line}: {problem}"))
+}
+
+/// Abandons each purchase where nothing was bought, with a line for each;
+/// 0 when every one was abandoned.
+fn abandon_all(client: &Client, journal: &Journal, purchases: &[Purchase]) -> u8 {
+    let mut code = 0;
+    for purchase in purchases {
+        let result = journal.abandon(client, purchase).map(|()| "abandoned");
+        let result = result.map_err(BatchError::Failed);
+        code = code.max(u8::from(result.is_err()));
+        print(true, &purchase.customer().to_string(), &result);
+    }
+    code
 }

@@ -491,3 +491,14 @@ fn a_panicking_callback_is_raised_again_after_the_batch_ends() {
     let first = purchase(0, &[office(1)]);
     assert!(journal.outcome(first.key()).unwrap().is_some());
 }
+
+#[test]
+fn no_limit_at_all_on_purchases_at_once_runs_them_all() {
+    let fake = fake();
+    let options = BatchOptions::default()
+        .parallel(usize::MAX)
+        .max_waiting(usize::MAX)
+        .wait(quick_wait());
+    let batch = journal().run_batch(&client(&fake), offices(3), options);
+    assert_eq!(batch.verdict(), BatchVerdict::Complete, "{batch}");
+}

@@ -393,6 +393,39 @@ fn bulk_knows_a_batch_however_its_path_is_typed() {
     }
 }
 
+#[test]
+fn bulk_killed_during_a_checkout_then_run_on_the_moved_csv_buys_every_customer_once() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    fake.delay_checkout_answers(Duration::from_secs(5));
+    let dir = folder();
+    let customers = customers(3);
+    let file = csv(&dir, &customers);
+    let mut tool = against_fake("bulk", fake.base_url())
+        .current_dir(&dir)
+        .args([file.as_str(), "--parallel=2"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    kill_at(&mut tool, &fake, is_checkout);
+    assert!(
+        !fake.orders().is_empty(),
+        "a checkout acted before the kill"
+    );
+
+    // The operator files the CSV away, and runs it from there.
+    std::fs::create_dir_all(dir.join("done")).unwrap();
+    std::fs::rename(dir.join(&file), dir.join("done").join(&file)).unwrap();
+    fake.delay_checkout_answers(Duration::ZERO);
+    let moved = format!("done/{file}");
+    let output = bulk(&dir, &fake, &[&moved]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    for customer in &customers {
+        assert_bought_once(&fake, customer);
+    }
+}
+
 /// Runs `purchase` in `dir` with `args` (the customer first) and the
 /// order list's lag set to `lag_seconds`.
 fn purchase_with(dir: &Path, fake: &FakePartnerCenter, lag_seconds: &str, args: &[&str]) -> Output {

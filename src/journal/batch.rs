@@ -395,12 +395,12 @@ pub struct BatchTotals {
 }
 
 impl BatchTotals {
-    fn of(results: &[Result<PurchaseOutcome, BatchError>]) -> BatchTotals {
-        let mut totals = BatchTotals {
-            total: results.len(),
-            ..BatchTotals::default()
-        };
+    pub(super) fn of<'a>(
+        results: impl IntoIterator<Item = &'a Result<PurchaseOutcome, BatchError>>,
+    ) -> BatchTotals {
+        let mut totals = BatchTotals::default();
         for result in results {
+            totals.total += 1;
             match result {
                 Ok(outcome) => {
                     if outcome.is_complete() {
@@ -419,6 +419,22 @@ impl BatchTotals {
             }
         }
         totals
+    }
+}
+
+impl BatchTotals {
+    /// The verdict these totals come to, as [`BatchOutcome::verdict`]
+    /// says.
+    pub fn verdict(&self) -> BatchVerdict {
+        if self.failed + self.not_started > 0 {
+            BatchVerdict::Failed
+        } else if self.total > 0 && self.complete == self.total {
+            BatchVerdict::Complete
+        } else if self.nothing == self.total {
+            BatchVerdict::Nothing
+        } else {
+            BatchVerdict::Part
+        }
     }
 }
 
@@ -490,16 +506,7 @@ impl BatchOutcome {
     /// complete, [`Nothing`](BatchVerdict::Nothing) when none bought
     /// anything, and [`Part`](BatchVerdict::Part) otherwise.
     pub fn verdict(&self) -> BatchVerdict {
-        let totals = &self.totals;
-        if totals.failed + totals.not_started > 0 {
-            BatchVerdict::Failed
-        } else if totals.total > 0 && totals.complete == totals.total {
-            BatchVerdict::Complete
-        } else if totals.nothing == totals.total {
-            BatchVerdict::Nothing
-        } else {
-            BatchVerdict::Part
-        }
+        self.totals.verdict()
     }
 
     /// The verdict's exit code: 0, 3 or 1 (see [`BatchVerdict::exit_code`]).
@@ -912,7 +919,9 @@ impl Shared {
             if state.stop.is_some() || state.panicked {
                 return false;
             }
-            if state.sending < parallel && state.sending + state.waiting < parallel + max_waiting {
+            if state.sending < parallel
+                && state.sending + state.waiting < parallel.saturating_add(max_waiting)
+            {
                 state.phases[index] = Phase::Sending;
                 state.sending += 1;
                 return true;

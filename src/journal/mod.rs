@@ -203,6 +203,7 @@ mod outcome;
 mod run;
 mod state;
 pub mod store;
+mod table;
 
 pub use crate::failure::journal::JournalError;
 pub use batch::{
@@ -215,6 +216,7 @@ pub use memory::MemoryStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
 pub use state::{Checkout, Stage};
 pub use store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
+pub use table::BatchTable;
 
 use std::fmt;
 use std::path::Path;

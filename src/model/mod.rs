@@ -54,6 +54,7 @@ mod fault;
 mod hints;
 pub(crate) mod order;
 mod provisioning;
+mod request;
 
 // Re-exported at the crate root, their one public path.
 pub(crate) use cart::{Cart, CartLineItem, NewCart};
@@ -91,6 +92,7 @@ pub use order::{
 pub use provisioning::{
     OrderLineItemProvisioningStatus, ProvisioningStatus, QuantityProvisioningStatus,
 };
+pub use request::{LineRequest, LineRequestError};
 
 #[cfg(test)]
 mod tests {
