@@ -598,7 +598,7 @@ pub use model::enums::BillingCycle;
 pub use model::order::OrderStatus;
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenProvider};
-pub use transport::ServerTime;
+pub use transport::{ServerTime, Throttling};
 pub use uuid::Uuid;
 
 /// The README's examples, compiled and run as doctests.

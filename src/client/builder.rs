@@ -76,6 +76,7 @@ impl ClientBuilder {
                 list_timeout: Duration::MAX,
                 proxy: Proxy::default(),
                 proxy_in_use: None,
+                max_requests_per_minute: None,
             },
         }
     }
@@ -191,6 +192,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Caps the requests the client and its clones send, all threads
+    /// together, at `requests` a minute, spaced evenly (retries and the
+    /// wait's polls included), for when you know the limit Partner Center
+    /// holds your tenant to (it publishes 500 a minute for order, customer
+    /// and subscription resources). Without it the client sends as fast as
+    /// it is asked until the first 429, then learns the rate the service
+    /// allows and paces itself just under it. Zero is refused by
+    /// [`build`](Self::build).
+    pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
+        self.settings.max_requests_per_minute = Some(requests);
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// # Errors
@@ -199,7 +213,9 @@ impl ClientBuilder {
     /// to loopback), or is `https` in a build without a TLS feature, when the locale or application name cannot go in an HTTP
     /// header, when a timeout is zero or longer than a day (but not
     /// `Duration::MAX`, which means none), when the response cap or the
-    /// list budget is zero, when the proxy URL is not valid, or when a
+    /// list budget is zero, when
+    /// [`max_requests_per_minute`](Self::max_requests_per_minute) is zero,
+    /// when the proxy URL is not valid, or when a
     /// proxy from the environment is set but `NO_PROXY` is not UTF-8.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
@@ -227,6 +243,11 @@ impl ClientBuilder {
         if settings.max_list_bytes == 0 {
             return Err(Error::InvalidConfig(
                 "the list budget must be at least one byte".into(),
+            ));
+        }
+        if settings.max_requests_per_minute == Some(0) {
+            return Err(Error::InvalidConfig(
+                "max_requests_per_minute must be at least 1; leave it unset for no cap".into(),
             ));
         }
         let proxy = settings.agent_proxy()?;

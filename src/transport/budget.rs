@@ -1,0 +1,372 @@
+//! One request budget per client: every attempt of every call, the wait's
+//! polls included, asks it for leave to send.
+//!
+//! It knows three things. A 429 pauses every thread of the client until the
+//! `Retry-After` has passed, not only the thread that met it. From the 429s
+//! it learns the rate the service allows (additive increase while none
+//! comes, multiplicative decrease when one does) and spaces requests just
+//! under it. And a cap the user set
+//! ([`ClientBuilder::max_requests_per_minute`](crate::ClientBuilder::max_requests_per_minute))
+//! spaces them at most that often. Until the first 429 and without a cap,
+//! nothing is spaced: a single call is never slowed.
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::retry::Gate;
+
+/// The learned rate never goes below this many requests a minute.
+pub(crate) const FLOOR_PER_MINUTE: f64 = 60.0;
+
+/// The share of the learned rate the client paces itself at.
+const PACE_SHARE: f64 = 0.9;
+
+/// What a 429 leaves of the learned rate.
+const DECREASE: f64 = 0.7;
+
+/// How fast the learned rate grows back while no 429 comes: this share of
+/// the rate set at the last decrease, every second.
+const INCREASE_PER_SECOND: f64 = 0.02;
+
+/// How far back the answers that teach the first rate are counted.
+const WINDOW: Duration = Duration::from_secs(10);
+
+/// The pause after a 429 without a readable `Retry-After`.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(1);
+
+/// The longest pause a 429 can set, whatever it asked.
+const MAX_PAUSE: Duration = Duration::from_secs(24 * 3600);
+
+/// How much a client is throttled: a snapshot from
+/// [`Client::throttling`](crate::Client::throttling), for progress lines
+/// and logs.
+///
+/// ```no_run
+/// use partner_center_cart::Client;
+///
+/// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
+/// // ... calls on many threads ...
+/// let now = client.throttling();
+/// println!(
+///     "{} requests, {} throttled{}",
+///     now.requests,
+///     now.throttled,
+///     if now.is_paused() { ", paused" } else { "" }
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub struct Throttling {
+    /// Requests the client and its clones have sent (attempts, retries
+    /// included).
+    pub requests: u64,
+    /// Of them, those answered 429 (too many requests).
+    pub throttled: u64,
+    /// The rate the client has learned the service allows, in requests a
+    /// minute; `None` before the first 429. The client paces itself at 90%
+    /// of it.
+    pub learned_per_minute: Option<f64>,
+    /// The cap set with
+    /// [`ClientBuilder::max_requests_per_minute`](crate::ClientBuilder::max_requests_per_minute),
+    /// if any.
+    pub max_per_minute: Option<u32>,
+    /// Until when every call of the client waits, after a 429 asked it to;
+    /// `None` when no 429 came yet.
+    pub paused_until: Option<Instant>,
+}
+
+impl Throttling {
+    /// Whether the client is waiting out a 429 now.
+    pub fn is_paused(&self) -> bool {
+        self.paused_until.is_some_and(|until| until > Instant::now())
+    }
+
+    /// The rate the client spaces its requests at now, in requests a
+    /// minute: the cap, or 90% of the learned rate if lower; `None` while
+    /// it does not space them.
+    pub fn pace_per_minute(&self) -> Option<f64> {
+        let learned = self.learned_per_minute.map(|rate| rate * PACE_SHARE);
+        let cap = self.max_per_minute.map(f64::from);
+        match (learned, cap) {
+            (Some(learned), Some(cap)) => Some(learned.min(cap)),
+            (learned, cap) => learned.or(cap),
+        }
+    }
+}
+
+/// The rate learned from 429s.
+#[derive(Debug, Clone, Copy)]
+struct Learned {
+    /// Requests a minute, as set by the last decrease.
+    at_decrease: f64,
+    /// When that decrease was.
+    decreased_at: Instant,
+}
+
+impl Learned {
+    /// The rate at `now`: grown back since the last decrease.
+    fn rate(&self, now: Instant) -> f64 {
+        let grown = now.saturating_duration_since(self.decreased_at).as_secs_f64();
+        self.at_decrease * (1.0 + INCREASE_PER_SECOND * grown)
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    requests: u64,
+    throttled: u64,
+    first_request: Option<Instant>,
+    learned: Option<Learned>,
+    /// Until when every request waits, after a 429.
+    paused_until: Option<Instant>,
+    /// The earliest start of the next request while requests are spaced.
+    next_slot: Option<Instant>,
+    /// Counts the 429s that reset the slots, so that a thread waiting for
+    /// a slot given out before one takes a new one.
+    epoch: u64,
+    /// When recent requests that were not throttled were answered, within
+    /// [`WINDOW`].
+    answered: VecDeque<Instant>,
+}
+
+/// A client's request budget, shared by its clones.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    cap: Option<u32>,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Budget {
+    /// A budget spacing requests at most `cap` a minute, if set.
+    pub(crate) fn new(cap: Option<u32>) -> Self {
+        Budget {
+            cap: cap.filter(|cap| *cap > 0),
+            state: Mutex::new(State {
+                requests: 0,
+                throttled: 0,
+                first_request: None,
+                learned: None,
+                paused_until: None,
+                next_slot: None,
+                epoch: 0,
+                answered: VecDeque::new(),
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current snapshot.
+    pub(crate) fn snapshot(&self) -> Throttling {
+        let state = self.lock();
+        let now = Instant::now();
+        Throttling {
+            requests: state.requests,
+            throttled: state.throttled,
+            learned_per_minute: state.learned.map(|learned| learned.rate(now)),
+            max_per_minute: self.cap,
+            paused_until: state.paused_until,
+        }
+    }
+
+    /// The time between two requests now; zero while they are not spaced.
+    fn spacing(&self, state: &State, now: Instant) -> Duration {
+        let learned = state
+            .learned
+            .map(|learned| learned.rate(now) * PACE_SHARE);
+        let cap = self.cap.map(f64::from);
+        let per_minute = match (learned, cap) {
+            (Some(learned), Some(cap)) => learned.min(cap),
+            (learned, cap) => match learned.or(cap) {
+                Some(rate) => rate,
+                None => return Duration::ZERO,
+            },
+        };
+        // A rate is at least a request a minute here (the cap is at least
+        // 1, the learned rate at least the floor), so this is at most 60 s.
+        Duration::try_from_secs_f64(60.0 / per_minute.max(1.0)).unwrap_or(Duration::from_secs(60))
+    }
+
+    /// Hears how an attempt that started at `sent_at` was answered: 429
+    /// (`throttled`, with the `Retry-After` it asked for, capped at
+    /// `max_pause`), or anything else.
+    pub(crate) fn answered(
+        &self,
+        sent_at: Instant,
+        throttled: bool,
+        retry_after: Option<Duration>,
+        max_pause: Duration,
+    ) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        while state
+            .answered
+            .front()
+            .is_some_and(|at| now.saturating_duration_since(*at) > WINDOW)
+        {
+            state.answered.pop_front();
+        }
+        if !throttled {
+            state.answered.push_back(now);
+            return;
+        }
+        state.throttled = state.throttled.saturating_add(1);
+        let pause = retry_after
+            .unwrap_or(DEFAULT_PAUSE)
+            .min(max_pause)
+            .min(MAX_PAUSE);
+        let until = now.checked_add(pause).unwrap_or(now);
+        state.paused_until = Some(state.paused_until.map_or(until, |old| old.max(until)));
+        // One decrease for each burst of 429s: a request sent before the
+        // last decrease was sent at the old rate, and says nothing new.
+        let learned = match state.learned {
+            Some(learned) if sent_at < learned.decreased_at => None,
+            Some(learned) => Some(learned.rate(now) * DECREASE),
+            None => {
+                // The first 429: the service allowed about what it answered
+                // lately.
+                let since = state
+                    .first_request
+                    .map_or(Duration::ZERO, |first| now.saturating_duration_since(first));
+                let span = since.clamp(Duration::from_secs(1), WINDOW).as_secs_f64();
+                Some(state.answered.len() as f64 * 60.0 / span)
+            }
+        };
+        if let Some(rate) = learned {
+            let rate = rate.max(FLOOR_PER_MINUTE);
+            log::info!(
+                target: crate::logging::LOG_TARGET,
+                "throttled (429): every call of this client waits {pause:?}, then sends at most {:.0} requests a minute",
+                rate * PACE_SHARE,
+            );
+            state.learned = Some(Learned {
+                at_decrease: rate,
+                decreased_at: now,
+            });
+        }
+        // The slots given out before are void: every waiting thread takes a
+        // new one after the pause, at the new spacing.
+        state.next_slot = Some(until);
+        state.epoch = state.epoch.wrapping_add(1);
+        self.changed.notify_all();
+    }
+}
+
+impl Gate for Budget {
+    fn admit(&self, deadline: Option<Instant>) -> bool {
+        let mut state = self.lock();
+        loop {
+            let now = Instant::now();
+            let spacing = self.spacing(&state, now);
+            let mut start = now;
+            if let Some(until) = state.paused_until {
+                start = start.max(until);
+            }
+            if !spacing.is_zero()
+                && let Some(slot) = state.next_slot
+            {
+                start = start.max(slot);
+            }
+            if deadline.is_some_and(|deadline| start >= deadline) {
+                return false;
+            }
+            if !spacing.is_zero() {
+                state.next_slot = Some(start.checked_add(spacing).unwrap_or(start));
+            }
+            if start <= now {
+                state.requests = state.requests.saturating_add(1);
+                state.first_request.get_or_insert(now);
+                return true;
+            }
+            // Wait for the slot, or for a 429 that voids it.
+            let epoch = state.epoch;
+            let wait = start.saturating_duration_since(now);
+            let (woken, _) = self
+                .changed
+                .wait_timeout_while(state, wait, |state| state.epoch == epoch)
+                .unwrap_or_else(PoisonError::into_inner);
+            state = woken;
+            if state.epoch == epoch {
+                // The slot came and was not voided: it is this thread's.
+                let now = Instant::now();
+                if state.paused_until.is_none_or(|until| until <= now) {
+                    state.requests = state.requests.saturating_add(1);
+                    state.first_request.get_or_insert(now);
+                    return true;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_spaced_before_a_429_or_a_cap() {
+        let budget = Budget::new(None);
+        let started = Instant::now();
+        for _ in 0..100 {
+            assert!(budget.admit(None));
+        }
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let now = budget.snapshot();
+        assert_eq!((now.requests, now.throttled), (100, 0));
+        assert_eq!(now.learned_per_minute, None);
+        assert_eq!(now.pace_per_minute(), None);
+        assert!(!now.is_paused());
+    }
+
+    #[test]
+    fn a_429_pauses_learns_and_a_deadline_before_the_pause_refuses_at_once() {
+        let budget = Budget::new(None);
+        for _ in 0..5 {
+            assert!(budget.admit(None));
+            budget.answered(Instant::now(), false, None, Duration::MAX);
+        }
+        budget.answered(
+            Instant::now(),
+            true,
+            Some(Duration::from_secs(30)),
+            Duration::MAX,
+        );
+        let now = budget.snapshot();
+        assert!(now.is_paused());
+        assert_eq!(now.throttled, 1);
+        // Five answers in the first second: 300 a minute, paced at 270.
+        let learned = now.learned_per_minute.unwrap();
+        assert!((300.0..301.0).contains(&learned), "{learned}");
+        let started = Instant::now();
+        assert!(!budget.admit(Some(started + Duration::from_secs(10))));
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_learned_rate_halves_once_a_burst_and_never_below_the_floor() {
+        let budget = Budget::new(None);
+        let sent = Instant::now();
+        for _ in 0..3 {
+            budget.answered(sent, true, Some(Duration::ZERO), Duration::MAX);
+        }
+        let first = budget.snapshot().learned_per_minute.unwrap();
+        assert!(first >= FLOOR_PER_MINUTE && first < FLOOR_PER_MINUTE + 1.0);
+        // Requests sent before the decrease do not decrease it again.
+        assert!(budget.snapshot().learned_per_minute.unwrap() >= first);
+        budget.answered(Instant::now(), true, Some(Duration::ZERO), Duration::MAX);
+        assert!(budget.snapshot().learned_per_minute.unwrap() >= FLOOR_PER_MINUTE);
+    }
+
+    #[test]
+    fn huge_retry_after_saturates() {
+        let budget = Budget::new(Some(u32::MAX));
+        budget.answered(Instant::now(), true, Some(Duration::MAX), Duration::MAX);
+        assert!(budget.snapshot().is_paused());
+        assert!(!budget.admit(Some(Instant::now() + Duration::from_secs(1))));
+    }
+}
