@@ -58,7 +58,7 @@ mod tests {
             .collect();
         assert_eq!(
             admitted,
-            [true, true, true, false, false, true, true, true, false]
+            [true, true, true, false, false, true, false, true, true]
         );
     }
 }

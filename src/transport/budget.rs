@@ -79,7 +79,8 @@ pub struct Throttling {
 impl Throttling {
     /// Whether the client is waiting out a 429 now.
     pub fn is_paused(&self) -> bool {
-        self.paused_until.is_some_and(|until| until > Instant::now())
+        self.paused_until
+            .is_some_and(|until| until > Instant::now())
     }
 
     /// The rate the client spaces its requests at now, in requests a
@@ -107,7 +108,9 @@ struct Learned {
 impl Learned {
     /// The rate at `now`: grown back since the last decrease.
     fn rate(&self, now: Instant) -> f64 {
-        let grown = now.saturating_duration_since(self.decreased_at).as_secs_f64();
+        let grown = now
+            .saturating_duration_since(self.decreased_at)
+            .as_secs_f64();
         self.at_decrease * (1.0 + INCREASE_PER_SECOND * grown)
     }
 }
@@ -176,9 +179,7 @@ impl Budget {
 
     /// The time between two requests now; zero while they are not spaced.
     fn spacing(&self, state: &State, now: Instant) -> Duration {
-        let learned = state
-            .learned
-            .map(|learned| learned.rate(now) * PACE_SHARE);
+        let learned = state.learned.map(|learned| learned.rate(now) * PACE_SHARE);
         let cap = self.cap.map(f64::from);
         let per_minute = match (learned, cap) {
             (Some(learned), Some(cap)) => learned.min(cap),
