@@ -347,6 +347,9 @@ impl Transport {
         let outcome = self.settings.retry.run_within(
             bounds,
             |attempt, time_left| {
+                // The budget admitted this attempt: its place is held until
+                // it ends, however it ends.
+                let _under_way = self.budget.under_way();
                 let mut info = call.get();
                 info.attempts = attempt;
                 if renew.replace(false) {

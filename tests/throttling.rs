@@ -282,3 +282,67 @@ fn the_waits_polls_draw_on_the_budget() {
     assert_eq!(now.requests, fake.requests().len() as u64);
     assert_eq!(now.throttled, 1);
 }
+
+/// Measures, not tests: 60 purchases (a cart, its checkout, the wait for
+/// its order) on 64 threads of one client, against a service that takes 10
+/// requests a second and answers in 40 ms. Prints the share of 429s and the
+/// wall time against the bound the rate sets (useful requests / rate).
+///
+/// `cargo test --release --features fake --test throttling -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement that takes tens of seconds; run it by hand"]
+fn measure_sixty_purchases_on_64_threads_at_10_a_second() {
+    const RATE: u32 = 10;
+    const PURCHASES: usize = 60;
+    let fake = start_with(
+        FakePartnerCenter::builder()
+            .rate_limit(RATE)
+            .answer_delay(Duration::from_millis(40)),
+    );
+    let client = Client::builder(|| Ok::<_, std::io::Error>(common::TOKEN))
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let started = Instant::now();
+    let failures = std::sync::atomic::AtomicUsize::new(0);
+    thread::scope(|scope| {
+        for _ in 0..64 {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if index >= PURCHASES {
+                        return;
+                    }
+                    let customer = format!("{:08x}-f6b9-462f-9701-0d89b5e65c44", index + 1);
+                    let bought = client.create_cart(&customer, &cart()).and_then(|cart| {
+                        let result = client.checkout(&customer, &cart)?;
+                        client.wait_for_orders(&customer, &result, Default::default())
+                    });
+                    if let Err(error) = bought {
+                        eprintln!("purchase {index}: {error}");
+                        failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let wall = started.elapsed();
+    let requests = fake.requests();
+    let throttled = fake.throttled_requests() as usize;
+    let useful = requests.len() - throttled;
+    let bound = Duration::from_secs_f64(useful as f64 / f64::from(RATE));
+    eprintln!(
+        "{} of {PURCHASES} bought; {throttled} of {} requests throttled ({:.1}%); \
+         wall {wall:.1?} vs bound {bound:.1?} ({useful} useful requests at {RATE}/s): {:.2}x; \
+         learned {:?} a minute",
+        PURCHASES - failures.into_inner(),
+        requests.len(),
+        100.0 * throttled as f64 / requests.len() as f64,
+        wall.as_secs_f64() / bound.as_secs_f64(),
+        client
+            .throttling()
+            .learned_per_minute
+            .map(|rate| rate.round()),
+    );
+}

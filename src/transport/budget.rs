@@ -27,7 +27,14 @@ const DECREASE: f64 = 0.7;
 
 /// How fast the learned rate grows back while no 429 comes: this share of
 /// the rate set at the last decrease, every second.
-const INCREASE_PER_SECOND: f64 = 0.02;
+const INCREASE_PER_SECOND: f64 = 0.01;
+
+/// How many attempts may be under way at once at first: few, so that many
+/// threads starting together meet few 429s before the first teaches the
+/// rate. Each answer that is not a 429 allows one more, up to
+/// [`MAX_IN_FLIGHT`]; a 429 halves it, down to this again.
+const FIRST_IN_FLIGHT: usize = 4;
+const MAX_IN_FLIGHT: usize = 1024;
 
 /// How far back the answers that teach the first rate are counted.
 const WINDOW: Duration = Duration::from_secs(10);
@@ -131,6 +138,10 @@ struct State {
     /// When recent requests that were not throttled were answered, within
     /// [`WINDOW`].
     answered: VecDeque<Instant>,
+    /// Attempts admitted and not yet ended.
+    in_flight: usize,
+    /// How many may be.
+    flight_limit: usize,
 }
 
 /// A client's request budget, shared by its clones.
@@ -155,6 +166,8 @@ impl Budget {
                 next_slot: None,
                 epoch: 0,
                 answered: VecDeque::new(),
+                in_flight: 0,
+                flight_limit: FIRST_IN_FLIGHT,
             }),
             changed: Condvar::new(),
         }
@@ -214,6 +227,7 @@ impl Budget {
         }
         if !throttled {
             state.answered.push_back(now);
+            state.flight_limit = state.flight_limit.saturating_add(1).min(MAX_IN_FLIGHT);
             return;
         }
         state.throttled = state.throttled.saturating_add(1);
@@ -240,6 +254,7 @@ impl Budget {
         };
         if let Some(rate) = learned {
             let rate = rate.max(FLOOR_PER_MINUTE);
+            state.flight_limit = (state.flight_limit / 2).max(FIRST_IN_FLIGHT);
             log::info!(
                 target: crate::logging::LOG_TARGET,
                 "throttled (429): every call of this client waits {pause:?}, then sends at most {:.0} requests a minute",
@@ -258,9 +273,64 @@ impl Budget {
     }
 }
 
+impl Budget {
+    /// Ends an attempt that [`Gate::admit`] let start, freeing its place.
+    fn release(&self) {
+        let mut state = self.lock();
+        state.in_flight = state.in_flight.saturating_sub(1);
+        self.changed.notify_all();
+    }
+
+    /// Marks an admitted attempt as under way until the guard is dropped.
+    pub(crate) fn under_way(&self) -> UnderWay<'_> {
+        UnderWay(self)
+    }
+
+    /// Waits for a place among the attempts under way; false when the
+    /// deadline comes first.
+    fn wait_for_room<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        deadline: Option<Instant>,
+    ) -> Option<MutexGuard<'a, State>> {
+        while state.in_flight >= state.flight_limit {
+            state = match deadline {
+                None => self
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.checked_duration_since(Instant::now())?;
+                    if left.is_zero() {
+                        return None;
+                    }
+                    self.changed
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
+        }
+        state.in_flight += 1;
+        Some(state)
+    }
+}
+
+/// An attempt under way: its place is freed when it is dropped, however
+/// the attempt ends.
+pub(crate) struct UnderWay<'a>(&'a Budget);
+
+impl Drop for UnderWay<'_> {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
 impl Gate for Budget {
     fn admit(&self, deadline: Option<Instant>) -> bool {
-        let mut state = self.lock();
+        let Some(mut state) = self.wait_for_room(self.lock(), deadline) else {
+            return false;
+        };
         loop {
             let now = Instant::now();
             let spacing = self.spacing(&state, now);
@@ -274,6 +344,8 @@ impl Gate for Budget {
                 start = start.max(slot);
             }
             if deadline.is_some_and(|deadline| start >= deadline) {
+                state.in_flight = state.in_flight.saturating_sub(1);
+                self.changed.notify_all();
                 return false;
             }
             if !spacing.is_zero() {
@@ -315,6 +387,7 @@ mod tests {
         let started = Instant::now();
         for _ in 0..100 {
             assert!(budget.admit(None));
+            budget.release();
         }
         assert!(started.elapsed() < Duration::from_secs(1));
         let now = budget.snapshot();
@@ -330,6 +403,7 @@ mod tests {
         for _ in 0..5 {
             assert!(budget.admit(None));
             budget.answered(Instant::now(), false, None, Duration::MAX);
+            budget.release();
         }
         budget.answered(
             Instant::now(),
@@ -361,6 +435,24 @@ mod tests {
         assert!(budget.snapshot().learned_per_minute.unwrap() >= first);
         budget.answered(Instant::now(), true, Some(Duration::ZERO), Duration::MAX);
         assert!(budget.snapshot().learned_per_minute.unwrap() >= FLOOR_PER_MINUTE);
+    }
+
+    #[test]
+    fn few_attempts_are_under_way_at_first_and_answers_allow_more() {
+        let budget = Budget::new(None);
+        let soon = || Some(Instant::now() + Duration::from_millis(20));
+        for _ in 0..FIRST_IN_FLIGHT {
+            assert!(budget.admit(None));
+        }
+        assert!(
+            !budget.admit(soon()),
+            "a fifth attempt while four are under way"
+        );
+        drop(budget.under_way());
+        assert!(budget.admit(soon()));
+        budget.answered(Instant::now(), false, None, Duration::MAX);
+        assert!(budget.admit(soon()), "an answer allows one more");
+        assert!(!budget.admit(soon()));
     }
 
     #[test]
