@@ -49,6 +49,12 @@
 //! answer checkouts that took effect with 409 "in progress" (800060, then
 //! 800064: [`checkouts_in_progress`](FakePartnerCenter::checkouts_in_progress)).
 //!
+//! For load, it throttles as the service does
+//! ([`FakeBuilder::rate_limit`]: at most so many requests in any second, the
+//! rest answered 429 with `Retry-After: 1`; see
+//! [`throttled_requests`](FakePartnerCenter::throttled_requests)) and
+//! answers slowly ([`FakeBuilder::answer_delay`]).
+//!
 //! It can refuse, as Partner Center does since April 2026, app+user tokens
 //! signed in without multi-factor authentication, with 401 and code 900421
 //! ([`require_mfa`](FakePartnerCenter::require_mfa)); it refuses a token for

@@ -430,7 +430,7 @@ mod tests {
             budget.answered(sent, true, Some(Duration::ZERO), Duration::MAX);
         }
         let first = budget.snapshot().learned_per_minute.unwrap();
-        assert!(first >= FLOOR_PER_MINUTE && first < FLOOR_PER_MINUTE + 1.0);
+        assert!((FLOOR_PER_MINUTE..FLOOR_PER_MINUTE + 1.0).contains(&first));
         // Requests sent before the decrease do not decrease it again.
         assert!(budget.snapshot().learned_per_minute.unwrap() >= first);
         budget.answered(Instant::now(), true, Some(Duration::ZERO), Duration::MAX);
