@@ -266,6 +266,10 @@ pub(crate) trait Gate: std::fmt::Debug {
     /// Waits until an attempt may start and returns true, or returns false
     /// at once when it may not start before `deadline`.
     fn admit(&self, deadline: Option<Instant>) -> bool;
+
+    /// Hears that an attempt it admitted will not start after all: the
+    /// deadline came as it was admitted.
+    fn cancel(&self);
 }
 
 /// Why [`RetryPolicy::run`] stopped without a success.
@@ -318,13 +322,19 @@ impl Bounds<'_> {
         if let Some(pacer) = self.pacer {
             pacer.last.set(Some(now));
         }
-        match self.deadline {
+        let time_left = match self.deadline {
             None => Some(None),
             Some(deadline) => deadline
                 .checked_duration_since(now)
                 .filter(|left| !left.is_zero())
                 .map(Some),
+        };
+        if time_left.is_none()
+            && let Some(gate) = self.gate
+        {
+            gate.cancel();
         }
+        time_left
     }
 
     /// Whether a wait of `wait` from now ends before the deadline.

@@ -457,11 +457,17 @@ impl Transport {
                     if call.attempts == 1 { "" } else { "s" },
                     call.request_id,
                 );
+                let source = if self.budget.snapshot().is_paused() {
+                    "the deadline came before the request could start: Partner Center \
+                     throttled this client (429) and asked every call to wait past it"
+                } else {
+                    "the deadline passed before the request could start"
+                };
                 Unsent::OutOfTime(error.unwrap_or_else(|| Error::Transport {
                     kind: TransportErrorKind::Timeout,
                     status: None,
                     call,
-                    source: "the deadline passed before the request could start".into(),
+                    source: source.into(),
                 }))
             }
         })

@@ -189,6 +189,17 @@ fn a_deadline_before_the_pause_ends_calls_at_once_without_sending() {
     // wait it out, and sends nothing.
     let error = client.clone().list_orders(OTHER_CUSTOMER).unwrap_err();
     assert!(matches!(error, Error::ListTimedOut { .. }), "{error}");
+    // The cause of the timeout says why no request could start.
+    let Error::ListTimedOut { error: page, .. } = &error else {
+        unreachable!()
+    };
+    let mut said = page.to_string();
+    let mut cause = std::error::Error::source(page.as_ref());
+    while let Some(inner) = cause {
+        said = format!("{said}: {inner}");
+        cause = inner.source();
+    }
+    assert!(said.contains("throttled"), "{said}");
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",

@@ -327,6 +327,10 @@ impl Drop for UnderWay<'_> {
 }
 
 impl Gate for Budget {
+    fn cancel(&self) {
+        self.release();
+    }
+
     fn admit(&self, deadline: Option<Instant>) -> bool {
         let Some(mut state) = self.wait_for_room(self.lock(), deadline) else {
             return false;
