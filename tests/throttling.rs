@@ -357,3 +357,53 @@ fn measure_sixty_purchases_on_64_threads_at_10_a_second() {
             .map(|rate| rate.round()),
     );
 }
+
+/// Measures, not tests: the same sixty purchases through
+/// `Journal::run_batch`, the library's batch runner, with `parallel(64)`
+/// and with its default.
+///
+/// `cargo test --release --features fake --test throttling -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement that takes tens of seconds; run it by hand"]
+fn measure_sixty_purchases_in_a_batch_at_10_a_second() {
+    use partner_center_cart::journal::{BatchOptions, Journal, Purchase};
+    const RATE: u32 = 10;
+    const PURCHASES: usize = 60;
+    for parallel in [Some(64), None] {
+        let fake = start_with(
+            FakePartnerCenter::builder()
+                .rate_limit(RATE)
+                .answer_delay(Duration::from_millis(40)),
+        );
+        let client = Client::builder(|| Ok::<_, std::io::Error>(common::TOKEN))
+            .base_url(fake.base_url())
+            .build()
+            .unwrap();
+        let path = std::env::temp_dir().join(format!("throttling-{}.journal", Uuid::new_v4()));
+        let journal = Journal::open(&path).unwrap();
+        let purchases = (0..PURCHASES).map(|index| {
+            let customer = format!("{:08x}-f6b9-462f-9701-0d89b5e65c44", index + 1);
+            Purchase::new(format!("k{index}"), customer, cart()).unwrap()
+        });
+        let options = match parallel {
+            Some(parallel) => BatchOptions::new().parallel(parallel),
+            None => BatchOptions::new(),
+        };
+        let started = Instant::now();
+        let outcome = journal.run_batch(&client, purchases, options);
+        let wall = started.elapsed();
+        let _ = std::fs::remove_file(&path);
+        let requests = fake.requests().len();
+        let throttled = fake.throttled_requests() as usize;
+        let useful = requests - throttled;
+        let bound = Duration::from_secs_f64(useful as f64 / f64::from(RATE));
+        eprintln!(
+            "batch, parallel {parallel:?}: {:?} (exit {}); {throttled} of {requests} requests throttled ({:.1}%); \
+             wall {wall:.1?} vs bound {bound:.1?} ({useful} useful requests at {RATE}/s): {:.2}x",
+            outcome.verdict(),
+            outcome.exit_code(),
+            100.0 * throttled as f64 / requests as f64,
+            wall.as_secs_f64() / bound.as_secs_f64(),
+        );
+    }
+}
