@@ -26,8 +26,13 @@ const PACE_SHARE: f64 = 0.9;
 const DECREASE: f64 = 0.7;
 
 /// How fast the learned rate grows back while no 429 comes: this share of
-/// the rate set at the last decrease, every second.
+/// the rate set at the last decrease, every second (at least a tenth of
+/// the floor).
 const INCREASE_PER_SECOND: f64 = 0.01;
+
+/// How far the learned rate grows back without a 429, as a multiple of the
+/// rate set at the last decrease.
+const MAX_GROWTH: f64 = 2.0;
 
 /// How many attempts may be under way at once at first: few, so that many
 /// threads starting together meet few 429s before the first teaches the
@@ -118,7 +123,10 @@ impl Learned {
         let grown = now
             .saturating_duration_since(self.decreased_at)
             .as_secs_f64();
-        self.at_decrease * (1.0 + INCREASE_PER_SECOND * grown)
+        let step = (self.at_decrease * INCREASE_PER_SECOND).max(FLOOR_PER_MINUTE / 10.0);
+        // Growing without a 429 says little after a quiet spell: at most
+        // twice the rate set, so that a burst after it meets few 429s.
+        (self.at_decrease + step * grown).min(self.at_decrease * MAX_GROWTH)
     }
 }
 
@@ -126,7 +134,6 @@ impl Learned {
 struct State {
     requests: u64,
     throttled: u64,
-    first_request: Option<Instant>,
     learned: Option<Learned>,
     /// Until when every request waits, after a 429.
     paused_until: Option<Instant>,
@@ -160,7 +167,6 @@ impl Budget {
             state: Mutex::new(State {
                 requests: 0,
                 throttled: 0,
-                first_request: None,
                 learned: None,
                 paused_until: None,
                 next_slot: None,
@@ -237,20 +243,26 @@ impl Budget {
             .min(MAX_PAUSE);
         let until = now.checked_add(pause).unwrap_or(now);
         state.paused_until = Some(state.paused_until.map_or(until, |old| old.max(until)));
-        // One decrease for each burst of 429s: a request sent before the
-        // last decrease was sent at the old rate, and says nothing new.
+        // What the service allowed lately: the answers of the last
+        // seconds that were not 429s.
+        let span = state
+            .answered
+            .front()
+            .map_or(Duration::ZERO, |first| {
+                now.saturating_duration_since(*first)
+            })
+            .clamp(Duration::from_secs(1), WINDOW)
+            .as_secs_f64();
+        let allowed = state.answered.len() as f64 * 60.0 / span;
         let learned = match state.learned {
+            // One decrease for each burst of 429s: a request sent before
+            // the last decrease was sent at the old rate, and says nothing
+            // new.
             Some(learned) if sent_at < learned.decreased_at => None,
             Some(learned) => Some(learned.rate(now) * DECREASE),
-            None => {
-                // The first 429: the service allowed about what it answered
-                // lately.
-                let since = state
-                    .first_request
-                    .map_or(Duration::ZERO, |first| now.saturating_duration_since(first));
-                let span = since.clamp(Duration::from_secs(1), WINDOW).as_secs_f64();
-                Some(state.answered.len() as f64 * 60.0 / span)
-            }
+            // The first 429: the service allowed about what it answered
+            // lately.
+            None => Some(allowed),
         };
         if let Some(rate) = learned {
             let rate = rate.max(FLOOR_PER_MINUTE);
@@ -357,7 +369,6 @@ impl Gate for Budget {
             }
             if start <= now {
                 state.requests = state.requests.saturating_add(1);
-                state.first_request.get_or_insert(now);
                 return true;
             }
             // Wait for the slot, or for a 429 that voids it.
@@ -373,7 +384,6 @@ impl Gate for Budget {
                 let now = Instant::now();
                 if state.paused_until.is_none_or(|until| until <= now) {
                     state.requests = state.requests.saturating_add(1);
-                    state.first_request.get_or_insert(now);
                     return true;
                 }
             }
@@ -457,6 +467,24 @@ mod tests {
         budget.answered(Instant::now(), false, None, Duration::MAX);
         assert!(budget.admit(soon()), "an answer allows one more");
         assert!(!budget.admit(soon()));
+    }
+
+    #[test]
+    fn the_learned_rate_grows_back_by_steps() {
+        let at = Instant::now();
+        let slow = Learned {
+            at_decrease: FLOOR_PER_MINUTE,
+            decreased_at: at,
+        };
+        // At least a tenth of the floor a second.
+        assert!((slow.rate(at + Duration::from_secs(10)) - 2.0 * FLOOR_PER_MINUTE).abs() < 1e-9);
+        let fast = Learned {
+            at_decrease: 6000.0,
+            decreased_at: at,
+        };
+        assert!((fast.rate(at + Duration::from_secs(10)) - 6600.0).abs() < 1e-9);
+        assert_eq!(fast.rate(at - Duration::from_secs(1)), 6000.0);
+        assert_eq!(fast.rate(at + Duration::from_secs(3600)), 12_000.0);
     }
 
     #[test]
