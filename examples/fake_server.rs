@@ -60,18 +60,27 @@
 //!   does) or fails with 800065, as older versions of the service did.
 //! - `--order-list-lag <MS>`: a new order stays out of order lists for MS
 //!   milliseconds (the service's lists lag by up to 15 minutes).
+//!
+//! Switches for load, to see a tool meet the service's limits:
+//!
+//! - `--rate-limit <N>`: take at most N requests in any one second and
+//!   answer the rest 429 with `Retry-After: 1`, as Partner Center throttles
+//!   (it publishes 500 a minute for orders, customers and subscriptions).
+//! - `--answer-delay <MS>`: every answer takes MS milliseconds, as from a
+//!   service far away.
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use partner_center_cart::fake::{FakePartnerCenter, FakeToken, Reply};
+use partner_center_cart::fake::{FakeBuilder, FakePartnerCenter, FakeToken, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
 
 const USAGE: &str = "usage: fake_server [--fail-checkout N[:STATUS]] [--cut-checkout N] \
                      [--reject ITEM] [--fail-order-group ITEM] [--cancel-order-group ITEM] \
                      [--pending-polls N] [--checkout-answer-delay MS] [--lose-create N] \
                      [--repeated-checkout replay|800065] [--order-list-lag MS] \
-                     [--checkout-in-progress N] [--require-mfa]
+                     [--checkout-in-progress N] [--require-mfa] \
+                     [--rate-limit N] [--answer-delay MS]
        fake_server -h | --help
 Prints the base URL, a token the fake accepts, and a line to copy that exports
 both; runs until stopped. The switches are described in examples/README.md.";
@@ -84,14 +93,21 @@ fn main() -> ExitCode {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
     }
-    let fake = match FakePartnerCenter::start() {
+    let (builder, rest) = match builder_switches(std::env::args().skip(1)) {
+        Ok(split) => split,
+        Err(problem) => {
+            eprintln!("error: {problem}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let fake = match builder.start() {
         Ok(fake) => fake,
         Err(error) => {
             eprintln!("error: could not listen on loopback: {error}");
             return ExitCode::FAILURE;
         }
     };
-    let switches = match apply_switches(&fake, std::env::args().skip(1)) {
+    let switches = match apply_switches(&fake, rest) {
         Ok(switches) => switches,
         Err(problem) => {
             eprintln!("error: {problem}\n{USAGE}");
@@ -113,6 +129,32 @@ fn main() -> ExitCode {
     loop {
         std::thread::park();
     }
+}
+
+/// Takes the switches that shape the fake as it starts (its rate limit and
+/// answer delay) and returns the builder and the other switches.
+fn builder_switches(
+    args: impl IntoIterator<Item = String>,
+) -> Result<(FakeBuilder, Vec<String>), String> {
+    let mut builder = FakePartnerCenter::builder();
+    let mut rest = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(switch) = args.next() {
+        if switch != "--rate-limit" && switch != "--answer-delay" {
+            rest.push(switch);
+            continue;
+        }
+        let value = args.next().ok_or(format!("{switch} needs a value"))?;
+        let number = value
+            .parse::<u32>()
+            .map_err(|_| format!("{switch} {value:?}: not a count"))?;
+        builder = if switch == "--rate-limit" {
+            builder.rate_limit(number)
+        } else {
+            builder.answer_delay(Duration::from_millis(number.into()))
+        };
+    }
+    Ok((builder, rest))
 }
 
 /// What the switches decided beyond the fake itself.

@@ -279,7 +279,10 @@
 //!   Partner Center's idempotency key, and the service recognises the repeat;
 //! - `429`: the service took nothing, so the retry is a new request with a
 //!   new `MS-RequestId`, as Partner Center asks, unless the request ID is
-//!   yours or an earlier attempt was in doubt or in progress;
+//!   yours or an earlier attempt was in doubt or in progress. A 429 uses up
+//!   no attempt while [`RetryPolicy::max_throttled_retries`] (10 by
+//!   default) last, and a call with a deadline ends at it (see
+//!   [throttling](#throttling-one-request-budget-per-client) below);
 //! - `409` with service code `800060` ("your order is in progress") or
 //!   `800064` ("the cart is being processed by another request"): the
 //!   request is still being worked on and may yet be acted on, so the call
@@ -306,6 +309,30 @@
 //! the wait when it is longer than the backoff; one longer than
 //! [`RetryPolicy::max_retry_after`] (60 s by default) ends the call at once
 //! with [`Error::RetryAfterTooLong`].
+//!
+//! ## Throttling: one request budget per client
+//!
+//! Partner Center throttles per partner tenant (and per partner and
+//! customer): past its limit it answers 429 with `Retry-After`. A [`Client`]
+//! and its clones share one request budget, across all their threads, and
+//! every attempt draws on it, retries and the polls of
+//! [`Client::wait_for_orders`] included:
+//!
+//! - a 429 pauses every call of the client until its `Retry-After` has
+//!   passed, not only the one that met it; a call whose deadline comes
+//!   before the pause ends ends at once rather than wait past it;
+//! - the client learns the rate the service allowed from the 429s (more
+//!   while none comes, less after one, never under 60 a minute) and spaces
+//!   its requests at 90% of it, so that a long batch meets few 429s; until
+//!   the first 429 it does not space them, and a single call is never
+//!   slowed. Few attempts are under way at once at first (four, one more
+//!   for each answer), so that many threads starting together meet few
+//!   429s before the first one teaches the rate;
+//! - [`ClientBuilder::max_requests_per_minute`] caps the rate when you know
+//!   your tenant's limit (500 a minute for orders, customers and
+//!   subscriptions, as published);
+//! - [`Client::throttling`] tells requests sent, those throttled, the
+//!   learned rate and whether the client is paused now, for progress lines.
 //!
 //! Each call starts with a new request ID, or the one you chose
 //! ([`CheckoutOptions::request_id`], [`Client::create_cart_with_request_id`]),
@@ -598,7 +625,7 @@ pub use model::enums::BillingCycle;
 pub use model::order::OrderStatus;
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenProvider};
-pub use transport::ServerTime;
+pub use transport::{ServerTime, Throttling};
 pub use uuid::Uuid;
 
 /// The README's examples, compiled and run as doctests.

@@ -35,17 +35,20 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RetryPolicy {
     max_attempts: u32,
+    max_throttled_retries: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
     max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// Four attempts in all, backoff from 500 ms doubling up to 30 s, and
-    /// `Retry-After` honoured up to 60 s.
+    /// Four attempts in all and up to 10 retries after 429s besides,
+    /// backoff from 500 ms doubling up to 30 s, and `Retry-After` honoured
+    /// up to 60 s.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
+            max_throttled_retries: 10,
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
             max_retry_after: Duration::from_secs(60),
@@ -54,10 +57,12 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy that makes one attempt and never retries.
+    /// A policy that makes one attempt and never retries, not even after a
+    /// 429.
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
+            max_throttled_retries: 0,
             ..RetryPolicy::default()
         }
     }
@@ -66,6 +71,17 @@ impl RetryPolicy {
     /// Zero counts as one.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Sets how many retries after a 429 (too many requests) a call may
+    /// make besides its [`max_attempts`](Self::max_attempts): a 429 means
+    /// the service took nothing, so it does not use up an attempt until
+    /// these run out. Defaults to 10; 0 counts 429s as attempts like any
+    /// other failure. A call with a deadline (a list's timeout, a wait for
+    /// orders) still ends at its deadline.
+    pub fn max_throttled_retries(mut self, retries: u32) -> Self {
+        self.max_throttled_retries = retries;
         self
     }
 
@@ -95,6 +111,16 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    /// How many retries after a 429 a call makes besides its attempts.
+    pub fn throttled_retries(&self) -> u32 {
+        self.max_throttled_retries
+    }
+
+    /// The longest `Retry-After` the client waits for.
+    pub(crate) fn retry_after_cap(&self) -> Duration {
+        self.max_retry_after
+    }
+
     /// The exponential backoff before retry number `retry` (1 for the first
     /// retry), before jitter.
     fn backoff_ceiling(&self, retry: u32) -> Duration {
@@ -115,10 +141,10 @@ impl RetryPolicy {
     ///
     /// This is the only retry loop of the crate: the Partner Center send
     /// path and the token endpoint both run through it.
-    pub(crate) fn run<T, E>(
+    pub(crate) fn run<T, E, H: Into<Hint>>(
         &self,
         mut attempt: impl FnMut(u32) -> Result<T, E>,
-        hint: impl Fn(&E) -> (bool, Option<Duration>),
+        hint: impl Fn(&E) -> H,
         before_retry: impl FnMut(&E, u32, Duration),
     ) -> Result<T, Stop<E>> {
         self.run_within(
@@ -134,14 +160,21 @@ impl RetryPolicy {
     /// deadline, and no wait runs past it; each is given the time left
     /// (`None`: no limit) to bound its request. When the deadline comes
     /// first, the run ends with [`Stop::OutOfTime`] and the last error.
-    pub(crate) fn run_within<T, E>(
+    ///
+    /// An error that `hint` says was throttled (429) uses up no attempt
+    /// while [`max_throttled_retries`](Self::max_throttled_retries) last.
+    pub(crate) fn run_within<T, E, H: Into<Hint>>(
         &self,
         bounds: Bounds<'_>,
         mut attempt: impl FnMut(u32, Option<Duration>) -> Result<T, E>,
-        hint: impl Fn(&E) -> (bool, Option<Duration>),
+        hint: impl Fn(&E) -> H,
         mut before_retry: impl FnMut(&E, u32, Duration),
     ) -> Result<T, Stop<E>> {
         let mut number = 0u32;
+        // The attempts that count against the policy's: all but the
+        // throttled ones it lets off.
+        let mut charged = 0u32;
+        let mut throttled_retries = 0u32;
         let mut last_error = None;
         loop {
             let Some(time_left) = bounds.begin_attempt() else {
@@ -152,14 +185,23 @@ impl RetryPolicy {
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
-            let (retryable, retry_after) = hint(&error);
+            let Hint {
+                retryable,
+                retry_after,
+                throttled,
+            } = hint(&error).into();
+            if throttled && throttled_retries < self.max_throttled_retries {
+                throttled_retries += 1;
+            } else {
+                charged = charged.saturating_add(1);
+            }
             // A retryable failure once the deadline has come, such as a
             // request cut short by the time left, is the deadline's doing:
             // not a final answer, whatever attempts the policy had left.
             if retryable && !bounds.outlasts(Duration::ZERO) {
                 return Err(Stop::OutOfTime(Some(error)));
             }
-            match self.decide(number, retryable, retry_after) {
+            match self.decide(charged, retryable, retry_after) {
                 Decision::GiveUp => return Err(Stop::GiveUp(error)),
                 Decision::RetryAfterTooLong { asked, cap } => {
                     return Err(Stop::RetryAfterTooLong { error, asked, cap });
@@ -197,6 +239,39 @@ impl RetryPolicy {
     }
 }
 
+/// What [`RetryPolicy::run`] hears of a failed attempt.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Hint {
+    /// Whether it may be tried again.
+    pub(crate) retryable: bool,
+    /// The wait the service asked for, if any.
+    pub(crate) retry_after: Option<Duration>,
+    /// Whether the service answered 429: it took nothing, and the retry
+    /// uses up no attempt while the policy's throttled retries last.
+    pub(crate) throttled: bool,
+}
+
+impl From<(bool, Option<Duration>)> for Hint {
+    fn from((retryable, retry_after): (bool, Option<Duration>)) -> Self {
+        Hint {
+            retryable,
+            retry_after,
+            throttled: false,
+        }
+    }
+}
+
+/// Gives each attempt leave to start: the client's request budget.
+pub(crate) trait Gate: std::fmt::Debug {
+    /// Waits until an attempt may start and returns true, or returns false
+    /// at once when it may not start before `deadline`.
+    fn admit(&self, deadline: Option<Instant>) -> bool;
+
+    /// Hears that an attempt it admitted will not start after all: the
+    /// deadline came as it was admitted.
+    fn cancel(&self);
+}
+
 /// Why [`RetryPolicy::run`] stopped without a success.
 #[derive(Debug)]
 pub(crate) enum Stop<E> {
@@ -223,6 +298,8 @@ pub(crate) struct Bounds<'a> {
     pub(crate) deadline: Option<Instant>,
     /// Spaces the attempts, retries included.
     pub(crate) pacer: Option<&'a Pacer>,
+    /// Gives each attempt leave to start after the pacer's slot.
+    pub(crate) gate: Option<&'a dyn Gate>,
 }
 
 impl Bounds<'_> {
@@ -236,17 +313,28 @@ impl Bounds<'_> {
             return None;
         }
         thread::sleep(slot.saturating_duration_since(now));
+        if let Some(gate) = self.gate
+            && !gate.admit(self.deadline)
+        {
+            return None;
+        }
         let now = Instant::now();
         if let Some(pacer) = self.pacer {
             pacer.last.set(Some(now));
         }
-        match self.deadline {
+        let time_left = match self.deadline {
             None => Some(None),
             Some(deadline) => deadline
                 .checked_duration_since(now)
                 .filter(|left| !left.is_zero())
                 .map(Some),
+        };
+        if time_left.is_none()
+            && let Some(gate) = self.gate
+        {
+            gate.cancel();
         }
+        time_left
     }
 
     /// Whether a wait of `wait` from now ends before the deadline.

@@ -18,15 +18,18 @@ use crate::http::{
 };
 use crate::logging::LOG_TARGET;
 use crate::model::{MFA_REQUIRED, from_body};
-use crate::retry::{Bounds, Stop};
+use crate::retry::{Bounds, Hint, Stop};
 use crate::text::{SNIPPET_CHARS, snippet};
 use crate::token::TokenProvider;
 use fault_probe::{declares_fields, is_fault};
 
+mod budget;
 mod fault_probe;
 mod paging;
 mod settings;
 
+use budget::Budget;
+pub use budget::Throttling;
 pub(crate) use settings::Settings;
 
 /// The HTTP methods the API uses.
@@ -208,6 +211,8 @@ pub(crate) struct Transport {
     tokens: Arc<dyn TokenProvider>,
     /// The `Date` of the latest response that had one.
     server_time: Mutex<Option<ServerTime>>,
+    /// Every attempt asks it for leave to start.
+    budget: Budget,
 }
 
 impl std::fmt::Debug for Transport {
@@ -226,10 +231,16 @@ impl Transport {
     ) -> Self {
         Transport {
             agent,
+            budget: Budget::new(settings.max_requests_per_minute),
             settings,
             tokens,
             server_time: Mutex::new(None),
         }
+    }
+
+    /// How much the client is throttled now.
+    pub(crate) fn throttling(&self) -> Throttling {
+        self.budget.snapshot()
     }
 
     /// The `Date` of the latest response that had one.
@@ -328,9 +339,18 @@ impl Transport {
         let renew = Cell::new(false);
         let refreshed = Cell::new(false);
         let (method, path) = (request.method.as_str(), &request.path);
+        // Every attempt, of every call, draws on the client's one budget.
+        let bounds = Bounds {
+            gate: Some(&self.budget),
+            ..bounds
+        };
+        let max_pause = self.settings.retry.retry_after_cap();
         let outcome = self.settings.retry.run_within(
             bounds,
             |attempt, time_left| {
+                // The budget admitted this attempt: its place is held until
+                // it ends, however it ends.
+                let _under_way = self.budget.under_way();
                 let mut info = call.get();
                 info.attempts = attempt;
                 if renew.replace(false) {
@@ -339,6 +359,16 @@ impl Transport {
                 call.set(info);
                 let started = Instant::now();
                 let mut result = self.attempt(request, &info, time_left);
+                // Only an answer teaches the budget: a 429 pauses the
+                // client, any other one counts as allowed.
+                match &result {
+                    Err(error) if is_throttled(error) => {
+                        self.budget
+                            .answered(started, true, error.retry_after(), max_pause);
+                    }
+                    Err(error) if error.status().is_none() => {}
+                    _ => self.budget.answered(started, false, None, max_pause),
+                }
                 // A write answered "in progress" may yet be acted on: the
                 // call, and this attempt's error, say so from now on.
                 if let Err(error) = &mut result
@@ -369,9 +399,13 @@ impl Transport {
                 // A refused token is repeated once, with a fresh one; a
                 // `Retry-After` on a 401 asks for nothing.
                 if is_refused_token(error) {
-                    return (!refreshed.get(), None);
+                    return Hint::from((!refreshed.get(), None));
                 }
-                (classify(error).is_retryable(), error.retry_after())
+                Hint {
+                    retryable: classify(error).is_retryable(),
+                    retry_after: error.retry_after(),
+                    throttled: is_throttled(error),
+                }
             },
             |error, attempt, wait| {
                 let verdict = classify(error);
@@ -424,11 +458,17 @@ impl Transport {
                     if call.attempts == 1 { "" } else { "s" },
                     call.request_id,
                 );
+                let source = if self.budget.snapshot().is_paused() {
+                    "the deadline came before the request could start: Partner Center \
+                     throttled this client (429) and asked every call to wait past it"
+                } else {
+                    "the deadline passed before the request could start"
+                };
                 Unsent::OutOfTime(error.unwrap_or_else(|| Error::Transport {
                     kind: TransportErrorKind::Timeout,
                     status: None,
                     call,
-                    source: "the deadline passed before the request could start".into(),
+                    source: source.into(),
                 }))
             }
         })
@@ -546,6 +586,11 @@ impl Unsent {
             Unsent::Failed(error) | Unsent::OutOfTime(error) => error,
         }
     }
+}
+
+/// Whether the service answered 429: too many requests, nothing taken.
+fn is_throttled(error: &Error) -> bool {
+    error.status() == Some(429)
 }
 
 /// What a retry's log record adds about the next attempt.

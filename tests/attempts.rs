@@ -20,7 +20,7 @@ use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, FakeToken, Re
 use partner_center_cart::{
     AccessToken, CheckoutOptions, Client, Error, TokenProvider, Uuid, error::BoxError,
 };
-use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
+use partner_center_cart::{BillingCycle, CartLineItem, NewCart, RetryPolicy};
 use token_endpoint::FakeTokenEndpoint;
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
@@ -62,9 +62,22 @@ fn authorizations(fake: &FakePartnerCenter) -> Vec<String> {
 /// by two seconds leaves the outcome unknown.
 fn impatient(fake: &FakePartnerCenter) -> Client {
     builder(fake)
+        .retry_policy(counting_429s())
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap()
+}
+
+/// Fast retries where a 429 uses up an attempt like any other failure, for
+/// tests of which request ID each attempt sends until the attempts run out
+/// (by default 429s use up none; `tests/throttling.rs` tests that).
+fn counting_429s() -> RetryPolicy {
+    fast_retries().max_throttled_retries(0)
+}
+
+/// A client with [`counting_429s`].
+fn counting_client(fake: &FakePartnerCenter) -> Client {
+    builder(fake).retry_policy(counting_429s()).build().unwrap()
 }
 
 /// A reply the client gives up waiting for: the outcome is unknown.
@@ -217,7 +230,7 @@ fn a_call_with_no_attempt_in_doubt_moves_to_a_new_id_after_throttling() {
     let fake = start();
     fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
     let error = builder(&fake)
-        .retry_policy(fast_retries().max_attempts(2))
+        .retry_policy(counting_429s().max_attempts(2))
         .build()
         .unwrap()
         .checkout(CUSTOMER, CART)
@@ -255,7 +268,7 @@ fn a_chosen_request_id_is_sent_on_every_attempt_of_a_create() {
 
     let fake = start();
     fake.push_replies((0..4).map(|_| Reply::throttled(0)));
-    let error = client(&fake)
+    let error = counting_client(&fake)
         .create_cart_with_request_id(CUSTOMER, &one_item_cart(), chosen)
         .unwrap_err();
     assert_eq!(request_ids(&fake), [chosen; 4]);
@@ -280,7 +293,7 @@ fn a_chosen_request_id_is_sent_on_every_attempt_of_a_checkout() {
 
     let fake = start();
     fake.push_replies((0..4).map(|_| Reply::throttled(0)));
-    let error = client(&fake)
+    let error = counting_client(&fake)
         .checkout_with(CUSTOMER, CART, &options)
         .unwrap_err();
     assert_eq!(request_ids(&fake), [chosen; 4]);
@@ -343,7 +356,7 @@ fn the_repeat_after_a_401_counts_as_an_attempt() {
     let provider = std::sync::Arc::new(CountingProvider::default());
     let error = Client::builder(provider.clone())
         .base_url(fake.base_url())
-        .retry_policy(fast_retries().max_attempts(2))
+        .retry_policy(counting_429s().max_attempts(2))
         .build()
         .unwrap()
         .checkout(CUSTOMER, CART)
@@ -453,7 +466,7 @@ fn a_409_in_progress_keeps_the_request_id_for_every_later_attempt() {
 fn an_id_renewed_by_throttling_is_kept_from_the_409_on() {
     let fake = start();
     fake.push_replies([Reply::throttled(0), busy_cart(), busy_cart(), busy_cart()]);
-    let error = client(&fake).checkout(CUSTOMER, CART).unwrap_err();
+    let error = counting_client(&fake).checkout(CUSTOMER, CART).unwrap_err();
     let ids = request_ids(&fake);
     assert_eq!(ids.len(), 4);
     assert_ne!(ids[0], ids[1], "the 429 took nothing: a new ID");
@@ -486,7 +499,7 @@ fn later_refusals_do_not_make_a_call_in_progress_final() {
         let last = ending.len() + 1;
         fake.push_reply(in_progress());
         fake.push_replies(ending);
-        let error = client(&fake).checkout(CUSTOMER, CART).unwrap_err();
+        let error = counting_client(&fake).checkout(CUSTOMER, CART).unwrap_err();
         let ids = request_ids(&fake);
         assert_eq!(ids.len(), last);
         assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");

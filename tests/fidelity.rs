@@ -314,8 +314,9 @@ fn answers_in_progress_keep_the_request_id_they_were_given() {
 fn an_error_reports_the_request_id_of_the_attempt_in_doubt() {
     let fake = start();
     fake.push_replies([Reply::throttled(0), Reply::throttled(0), Reply::status(503)]);
+    // 429s that use up attempts, so that the 503 is the last.
     let error = builder(&fake)
-        .retry_policy(fast_retries().max_attempts(3))
+        .retry_policy(fast_retries().max_attempts(3).max_throttled_retries(0))
         .build()
         .unwrap()
         .checkout(CUSTOMER, CART)
@@ -336,7 +337,7 @@ fn an_error_reports_the_request_id_of_the_attempt_in_doubt() {
     fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
     let chosen = Uuid::from_u128(7);
     let error = builder(&fake)
-        .retry_policy(fast_retries().max_attempts(2))
+        .retry_policy(fast_retries().max_attempts(2).max_throttled_retries(0))
         .build()
         .unwrap()
         .checkout_with(CUSTOMER, CART, &CheckoutOptions::new().request_id(chosen))

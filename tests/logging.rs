@@ -75,10 +75,16 @@ fn attempts_and_retries_are_logged_without_secrets() {
         assert!(text.contains(id.as_str()), "{text}");
         assert!(text.contains(&correlation_id), "{text}");
     }
-    let retries: Vec<_> = ours
+    // The 429 paused the client's request budget, which says so.
+    let (paused, retries): (Vec<&&(Level, String, String)>, Vec<_>) = ours
         .iter()
         .filter(|(level, _, _)| *level == Level::Info)
-        .collect();
+        .partition(|(_, _, text)| text.starts_with("throttled (429)"));
+    assert_eq!(paused.len(), 1, "{ours:#?}");
+    assert!(
+        paused[0].2.contains("every call of this client waits"),
+        "{ours:#?}"
+    );
     assert_eq!(retries.len(), 1, "{ours:#?}");
     let retry = &retries[0].2;
     assert!(retry.contains("retrying in"), "{retry}");

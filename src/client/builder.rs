@@ -85,6 +85,7 @@ impl ClientBuilder {
                 order_list_lag: Self::DEFAULT_ORDER_LIST_LAG,
                 proxy: Proxy::default(),
                 proxy_in_use: None,
+                max_requests_per_minute: None,
             },
         }
     }
@@ -225,6 +226,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Caps the requests the client and its clones send, all threads
+    /// together, at `requests` a minute, spaced evenly (retries and the
+    /// wait's polls included), for when you know the limit Partner Center
+    /// holds your tenant to (it publishes 500 a minute for order, customer
+    /// and subscription resources). Without it the client sends as fast as
+    /// it is asked until the first 429, then learns the rate the service
+    /// allows and paces itself just under it. Zero is refused by
+    /// [`build`](Self::build).
+    pub fn max_requests_per_minute(mut self, requests: u32) -> Self {
+        self.settings.max_requests_per_minute = Some(requests);
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// # Errors
@@ -234,7 +248,9 @@ impl ClientBuilder {
     /// header, when a timeout is zero or longer than a day (but not
     /// `Duration::MAX`, which means none), when the response cap or the
     /// list budget is zero, when the order-list lag is longer than
-    /// [`MAX_ORDER_LIST_LAG`](Self::MAX_ORDER_LIST_LAG), when the proxy URL is not valid, or when a
+    /// [`MAX_ORDER_LIST_LAG`](Self::MAX_ORDER_LIST_LAG), when
+    /// [`max_requests_per_minute`](Self::max_requests_per_minute) is zero,
+    /// when the proxy URL is not valid, or when a
     /// proxy from the environment is set but `NO_PROXY` is not UTF-8.
     pub fn build(mut self) -> Result<Client, Error> {
         let settings = &mut self.settings;
@@ -269,6 +285,11 @@ impl ClientBuilder {
                 "the order-list lag must be at most a day, not {}s",
                 settings.order_list_lag.as_secs()
             )));
+        }
+        if settings.max_requests_per_minute == Some(0) {
+            return Err(Error::InvalidConfig(
+                "max_requests_per_minute must be at least 1; leave it unset for no cap".into(),
+            ));
         }
         let proxy = settings.agent_proxy()?;
         Ok(self.finish(proxy))

@@ -19,7 +19,7 @@ pub use wait::{WaitOptions, WaitProgress};
 
 use crate::failure::Error;
 use crate::token::TokenProvider;
-use crate::transport::{ApiRequest, Method, ServerTime, Transport};
+use crate::transport::{ApiRequest, Method, ServerTime, Throttling, Transport};
 
 /// A blocking Partner Center client.
 ///
@@ -89,7 +89,15 @@ use crate::transport::{ApiRequest, Method, ServerTime, Transport};
 ///
 /// [`base_url`](Self::base_url), [`proxy_url`](Self::proxy_url),
 /// [`tls_backend`](Self::tls_backend),
-/// [`last_server_time`](Self::last_server_time) (the clock skew).
+/// [`last_server_time`](Self::last_server_time) (the clock skew),
+/// [`throttling`](Self::throttling) (429s and the pace they taught).
+///
+/// # One request budget
+///
+/// A client and its clones share one request budget, across threads: a 429
+/// pauses every call of the client until its `Retry-After` has passed, and
+/// the client then paces itself just under the rate the service allowed
+/// (see [retries and idempotency](crate#retries-and-idempotency)).
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<Transport>,
@@ -196,6 +204,13 @@ impl Client {
     /// ```
     pub fn last_server_time(&self) -> Option<ServerTime> {
         self.transport.server_time()
+    }
+
+    /// How much this client and its clones are throttled now: requests
+    /// sent, those answered 429, the rate learned from them, and whether
+    /// every call waits out a `Retry-After` now. For progress lines.
+    pub fn throttling(&self) -> Throttling {
+        self.transport.throttling()
     }
 }
 

@@ -256,6 +256,7 @@ impl Client {
         let bounds = Bounds {
             deadline,
             pacer: Some(&pacer),
+            gate: None,
         };
         let mut interval = options.initial_interval.min(options.max_interval);
         let mut unknown_statuses = HashSet::new();

@@ -275,6 +275,7 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<RecordedRequest>
         body,
         connection: 0,
         received_at: std::time::Instant::now(),
+        throttled: false,
     }))
 }
 

@@ -49,6 +49,12 @@
 //! answer checkouts that took effect with 409 "in progress" (800060, then
 //! 800064: [`checkouts_in_progress`](FakePartnerCenter::checkouts_in_progress)).
 //!
+//! For load, it throttles as the service does
+//! ([`FakeBuilder::rate_limit`]: at most so many requests in any second, the
+//! rest answered 429 with `Retry-After: 1`; see
+//! [`throttled_requests`](FakePartnerCenter::throttled_requests)) and
+//! answers slowly ([`FakeBuilder::answer_delay`]).
+//!
 //! It can refuse, as Partner Center does since April 2026, app+user tokens
 //! signed in without multi-factor authentication, with 401 and code 900421
 //! ([`require_mfa`](FakePartnerCenter::require_mfa)); it refuses a token for
@@ -163,6 +169,7 @@
 mod catalog;
 mod http;
 mod store;
+mod throttle;
 mod token;
 
 pub use token::{FAKE_APP_ID, FAKE_TENANT_ID, FAKE_USER, FakeToken};
@@ -240,6 +247,13 @@ impl FakePartnerCenter {
     /// [`FakeBuilder::max_recorded_body_bytes`].
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.state.lock().requests.iter().cloned().collect()
+    }
+
+    /// How many requests the rate limit ([`FakeBuilder::rate_limit`]) has
+    /// answered 429 so far, counted whether or not they are still
+    /// recorded.
+    pub fn throttled_requests(&self) -> u64 {
+        self.state.lock().throttled
     }
 
     /// Forgets the requests received so far.
@@ -453,6 +467,8 @@ pub struct FakeBuilder {
     recording: Recording,
     checkouts_in_progress: u32,
     require_mfa: bool,
+    rate_limit: Option<u32>,
+    answer_delay: Duration,
 }
 
 impl Default for FakeBuilder {
@@ -470,6 +486,8 @@ impl Default for FakeBuilder {
             },
             checkouts_in_progress: 0,
             require_mfa: false,
+            rate_limit: None,
+            answer_delay: Duration::ZERO,
         }
     }
 }
@@ -523,6 +541,27 @@ impl FakeBuilder {
         self
     }
 
+    /// Throttles as Partner Center does: at most `per_second` requests are
+    /// taken in any one second, counted strictly over the last second, and
+    /// every request beyond them is answered 429 with `Retry-After: 1` and
+    /// the service's throttling body, before anything else looks at it
+    /// (a scripted reply stays queued). A throttled request does not count
+    /// against the rate. 0 answers every request 429. By default nothing
+    /// is throttled. See [`FakePartnerCenter::throttled_requests`] and
+    /// [`RecordedRequest::throttled`].
+    pub fn rate_limit(mut self, per_second: u32) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// Makes every answer take `delay` (added to a scripted
+    /// [`Reply::delay`]), as a service far away does. The connection's
+    /// thread waits it out; other connections are served meanwhile.
+    pub fn answer_delay(mut self, delay: Duration) -> Self {
+        self.answer_delay = delay;
+        self
+    }
+
     /// Starts the fake on a free port of `127.0.0.1`.
     ///
     /// # Errors
@@ -535,6 +574,8 @@ impl FakeBuilder {
         let mut inner = Inner::default();
         inner.store.checkouts_in_progress = self.checkouts_in_progress;
         inner.store.require_mfa = self.require_mfa;
+        inner.limiter = self.rate_limit.map(throttle::Limiter::new);
+        inner.answer_delay = self.answer_delay;
         let state = Arc::new(State {
             recording: self.recording,
             inner: Mutex::new(inner),
@@ -577,6 +618,12 @@ struct Inner {
     /// The bytes of the bodies in `requests`.
     body_bytes: usize,
     store: store::Store,
+    /// The rate limit, if set.
+    limiter: Option<throttle::Limiter>,
+    /// Requests answered 429 by the rate limit.
+    throttled: u64,
+    /// How long every answer takes.
+    answer_delay: Duration,
 }
 
 impl Inner {
@@ -606,7 +653,37 @@ impl State {
 impl http::Handler for State {
     fn handle(&self, request: &RecordedRequest) -> Reply {
         let mut inner = self.lock();
-        inner.record(request, self.recording);
+        let delay = inner.answer_delay;
+        let reply = inner.answer(request, self.recording);
+        if delay.is_zero() {
+            return reply;
+        }
+        Reply {
+            delay: Some(reply.delay.unwrap_or_default().saturating_add(delay)),
+            ..reply
+        }
+    }
+}
+
+impl Inner {
+    /// The reply to a request, before the answer delay.
+    fn answer(&mut self, request: &RecordedRequest, recording: Recording) -> Reply {
+        let inner = self;
+        // The service throttles before it looks at the request.
+        let throttled = inner
+            .limiter
+            .as_mut()
+            .is_some_and(|limiter| !limiter.admit(request.received_at));
+        if throttled {
+            inner.throttled = inner.throttled.saturating_add(1);
+            let recorded = RecordedRequest {
+                throttled: true,
+                ..request.clone()
+            };
+            inner.record(&recorded, recording);
+            return Reply::throttled(1);
+        }
+        inner.record(request, recording);
         // What the service refuses before looking at the request is refused
         // here before any scripted reply, so that a script cannot hide it.
         if let Some(refusal) = store::refuse_media_type(request) {
@@ -654,6 +731,9 @@ pub struct RecordedRequest {
     pub connection: u64,
     /// When it was read.
     pub received_at: std::time::Instant,
+    /// Whether the rate limit ([`FakeBuilder::rate_limit`]) answered it
+    /// 429: then nothing else looked at it.
+    pub throttled: bool,
 }
 
 impl RecordedRequest {

@@ -527,11 +527,9 @@ impl fmt::Display for BatchOutcome {
     }
 }
 
-/// How many 429 answers the client has met so far.
-// Wired to the client's request budget statistics when they exist; until
-// then a batch reports no throttling.
-fn throttled_now(_client: &Client) -> u64 {
-    0
+/// How many 429 answers the client (and its clones) has met so far.
+fn throttled_now(client: &Client) -> u64 {
+    client.throttling().throttled
 }
 
 /// Where one purchase of the batch is.

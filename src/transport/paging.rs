@@ -58,7 +58,7 @@ impl Transport {
         let deadline = Instant::now().checked_add(settings.list_timeout);
         let bounds = Bounds {
             deadline,
-            pacer: None,
+            ..Bounds::default()
         };
         let mut pages = Vec::new();
         let mut request = first;

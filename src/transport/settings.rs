@@ -30,6 +30,9 @@ pub(crate) struct Settings {
     pub(crate) proxy: Proxy,
     /// The proxy the agent was given for the base URL, credentials hidden.
     pub(crate) proxy_in_use: Option<String>,
+    /// The most requests a minute the client sends; `None`: as many as the
+    /// service allows.
+    pub(crate) max_requests_per_minute: Option<u32>,
 }
 
 impl Settings {
