@@ -95,17 +95,25 @@
 //! ```
 
 mod batch;
+mod blob;
 mod file;
 mod outcome;
 mod run;
+mod store;
 
 pub use crate::failure::journal::JournalError;
 pub use batch::{
     BatchError, BatchOptions, BatchOutcome, BatchProgress, BatchStop, BatchTotals, BatchVerdict,
     DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
 };
+pub use blob::{BlobError, BlobStore, BlobStoreBuilder};
 pub use file::FileStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
+// Until the journal runs on the per-purchase store, its contract is
+// exported under a name that does not clash with `JournalStore` above.
+pub use store::{
+    Claim as PurchaseClaim, JournalStore as PurchaseStore, Listed, PurchaseKey, StoredRecord,
+};
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;

@@ -33,7 +33,11 @@ pub struct PurchaseKey {
 impl PurchaseKey {
     /// A key from a customer and a digest of lowercase hex digits.
     pub(crate) fn new(customer: CustomerId, digest: String) -> PurchaseKey {
-        debug_assert!(digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+        debug_assert!(
+            digest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
         PurchaseKey { customer, digest }
     }
 
