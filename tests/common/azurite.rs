@@ -100,7 +100,7 @@ fn start() -> Option<Azurite> {
                        did not run; install Node.js and npm (apt-get install nodejs npm) \
                        and run `cargo test --all-features` again";
         assert!(!required, "REQUIRE_AZURITE=1: {message}");
-        eprintln!("SKIPPED: {message}");
+        say(&format!("SKIPPED: {message}"));
         return None;
     };
     let port = TcpListener::bind("127.0.0.1:0")
@@ -194,6 +194,12 @@ fn find_or_install() -> Option<PathBuf> {
         );
     }
     Some(installed)
+}
+
+/// Writes a line to standard error past the test harness's capture, so
+/// that it shows even when the test passes.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// A program on PATH.
