@@ -25,6 +25,14 @@
 //! [`JournalStore`] keeps it anywhere else, such as a database. One journal
 //! serves many threads, each running its own purchases.
 //!
+//! [`BlobStore`] keeps purchases in an Azure Blob Storage container
+//! instead, where they outlive the machine and several workers share them,
+//! one purchase per worker at a time; its docs say
+//! [when to use a file and when a container](BlobStore#a-file-or-a-container),
+//! how to make the container's SAS, what its lease time trades and what it
+//! costs. It implements the per-purchase store contract,
+//! [`PurchaseStore`].
+//!
 //! ```no_run
 //! use partner_center_cart::journal::{Journal, Purchase};
 //! use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
