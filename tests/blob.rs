@@ -6,7 +6,7 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -545,12 +545,115 @@ fn hostile_answers_are_errors_not_panics() {
         other => panic!("{other:?}"),
     }
 
-    // Garbage instead of HTTP, and nothing at all.
+    // Garbage instead of HTTP, and nothing at all (each tried three times).
     for garbage in [&b"SMTP ready\r\n\r\n"[..], b""] {
         let url = hostile(move |_| garbage.to_vec());
         let store = no_proxy(&url).build().unwrap();
         store_error(store.read(&purchase));
-        store_error(store.claim(&purchase, "worker"));
-        store_error(store.list(None));
     }
+}
+
+/// A loopback server that gives each request the answer of its turn
+/// (counted from 0), and records the request lines.
+fn scripted(
+    answer: impl Fn(usize, &str) -> Vec<u8> + Send + Sync + 'static,
+) -> (String, Arc<Mutex<Vec<String>>>) {
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&lines);
+    let url = hostile(move |line| {
+        let mut lines = seen.lock().unwrap();
+        lines.push(line.trim_end().to_owned());
+        answer(lines.len() - 1, line)
+    });
+    (url, lines)
+}
+
+#[test]
+fn calls_that_fail_in_passing_are_sent_again() {
+    let purchase = key(CUSTOMER, "7e7e");
+    // 503, then no answer, then the blob.
+    let (url, lines) = scripted(|turn, _| match turn {
+        0 => response(
+            "503 Service Unavailable",
+            "x-ms-error-code: ServerBusy\r\n",
+            b"",
+        ),
+        1 => Vec::new(),
+        _ => response("200 OK", "", b"{}\n"),
+    });
+    let store = no_proxy(&url).build().unwrap();
+    assert_eq!(store.read(&purchase).unwrap(), ["{}"]);
+    assert_eq!(lines.lock().unwrap().len(), 3);
+
+    // Busy three times: the error says so, with the code.
+    let (url, lines) = scripted(|_, _| {
+        response(
+            "503 Service Unavailable",
+            "x-ms-error-code: ServerBusy\r\n",
+            b"",
+        )
+    });
+    let message = store_error(no_proxy(&url).build().unwrap().read(&purchase));
+    assert!(
+        message.contains("503 ServerBusy") && message.contains("run again later"),
+        "{message}"
+    );
+    assert_eq!(lines.lock().unwrap().len(), 3);
+
+    // A refusal is final at once.
+    let (url, lines) = scripted(|_, _| {
+        response(
+            "403 Forbidden",
+            "x-ms-error-code: AuthorizationFailure\r\n",
+            b"",
+        )
+    });
+    store_error(no_proxy(&url).build().unwrap().read(&purchase));
+    assert_eq!(lines.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn an_append_whose_answer_was_lost_is_stored_once() {
+    let purchase = key(CUSTOMER, "1057");
+    let line = format!("{}\n", record(1).json);
+    // Claim (create, lease), then the append's answer is lost; sent again,
+    // it is refused for its position, and the blob holds the line there.
+    let script = |holds: String| {
+        scripted(move |turn, request| match turn {
+            0 | 1 => response("201 Created", "", b""),
+            2 => Vec::new(),
+            3 => response(
+                "412 Precondition Failed",
+                "x-ms-error-code: AppendPositionConditionNotMet\r\n",
+                b"",
+            ),
+            _ if request.starts_with("GET") => {
+                response("206 Partial Content", "", holds.as_bytes())
+            }
+            _ => response("200 OK", "", b""),
+        })
+    };
+    let (url, lines) = script(line.clone());
+    let store = no_proxy(&url).build().unwrap();
+    let mut claim = store.claim(&purchase, "worker").unwrap();
+    store.append(&mut claim, &record(1)).unwrap();
+    assert_eq!(claim.position(), line.len() as u64);
+    let lines = lines.lock().unwrap().clone();
+    assert!(
+        lines[2].contains("comp=appendblock") && lines[3].contains("comp=appendblock"),
+        "{lines:?}"
+    );
+    assert!(lines[4].starts_with("GET"), "{lines:?}");
+
+    // Another writer's line there: the claim is lost.
+    let (url, _) = script("{\"other\":1}\n".to_owned());
+    let store = no_proxy(&url).build().unwrap();
+    let mut claim = store.claim(&purchase, "worker").unwrap();
+    match store.append(&mut claim, &record(1)) {
+        Err(JournalError::ClaimLost { reason, .. }) => {
+            assert!(reason.contains("AppendPositionConditionNotMet"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(claim.position(), 0);
 }

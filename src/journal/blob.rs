@@ -51,6 +51,10 @@ const MAX_PAGES: usize = 100_000;
 /// included, to bound a page's bytes by its number of blobs.
 const LISTING_BYTES_PER_BLOB: u64 = 8 * 1024;
 
+/// The pauses before the second and third attempts of a call that failed
+/// in a way that may pass.
+const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_secs(2)];
+
 /// Purchases kept in an Azure Blob Storage container: one append blob a
 /// purchase, claimed with a lease, so that the journal outlives the
 /// machine and many workers can share it.
@@ -127,8 +131,9 @@ const LISTING_BYTES_PER_BLOB: u64 = 8 * 1024;
 /// - A record that ends a purchase also sets the blob's `ended` metadata,
 ///   so that [`list`](JournalStore::list) tells ended purchases from
 ///   unfinished ones for every worker, from the listing alone. A worker
-///   that dies between the two leaves the purchase listed unfinished; the
-///   next run reads its last record, sees it ended, and sends nothing.
+///   that dies between the two (or a mark that fails, which is logged as a
+///   warning) leaves the purchase listed unfinished; its next run reads its
+///   last record, sees it ended, and sends nothing.
 ///
 /// # Listing: the container's own listing, read in part
 ///
@@ -184,9 +189,15 @@ const LISTING_BYTES_PER_BLOB: u64 = 8 * 1024;
 /// Every answer is read within a cap: a purchase's blob within
 /// [`BlobStoreBuilder::max_blob_bytes`] (an append that would grow it past
 /// that is refused before it is sent), a page of the listing within
-/// 8 KiB a blob, an error within 64 KiB. The store does not retry: a call
-/// that fails is an error for the purchase, which stops before the call
-/// the record guards, and running it again resumes it.
+/// 8 KiB a blob, an error within 64 KiB.
+///
+/// A call that gets no answer, or 408, 500, 502, 503 or 504, is sent again
+/// after 0.5 s and then 2 s. Every call may be: an append repeated after
+/// its answer was lost is refused for its position, and the store then
+/// reads the blob there to see whether it holds the record (stored once)
+/// or another (the claim is lost). A call that still fails is an error for
+/// the purchase, which stops before the call the record guards; running it
+/// again resumes it.
 pub struct BlobStore {
     calls: Calls,
     lease: LeaseTime,
@@ -545,18 +556,20 @@ impl JournalStore for BlobStore {
                 });
             }
         }
-        if record.ends {
-            self.calls
+        // The record is stored, so the append succeeded whatever the mark
+        // does: a purchase left unmarked is listed unfinished, and its next
+        // run reads that it ended and sends nothing.
+        if record.ends
+            && let Err(error) = self
+                .calls
                 .set_metadata(&name, claim.id(), &[(ENDED, "true")])
-                .map_err(|error| {
-                    store(self.calls.invalid(
-                        &name,
-                        "mark ended",
-                        &format!(
-                            "the record was stored, but the blob could not be marked ended: {error}"
-                        ),
-                    ))
-                })?;
+        {
+            log::warn!(
+                target: LOG_TARGET,
+                "purchase {} ended, but its blob could not be marked so, and is listed unfinished: {}",
+                Escaped(&name),
+                Escaped(&error.to_string())
+            );
         }
         Ok(())
     }
@@ -683,6 +696,7 @@ pub(crate) struct Calls {
 }
 
 /// How a call is sent.
+#[derive(Clone, Copy)]
 struct Request<'a> {
     action: &'static str,
     /// The blob, or the container when `None`.
@@ -693,12 +707,43 @@ struct Request<'a> {
     body: &'a [u8],
     limit: u64,
     time_left: Option<Duration>,
+    /// Whether it may be sent again after a failure that may pass.
+    retry: bool,
 }
 
 impl Calls {
     /// Sends a call and reads its answer; an error only when none came
     /// whole.
     fn send(&self, request: Request<'_>) -> Result<ReadResponse, BlobError> {
+        self.send_counted(request).map(|(answer, _)| answer)
+    }
+
+    /// Sends a call, again after a pause when it failed in a way that may
+    /// pass (no answer, 408, 500, 502, 503, 504) and `request.retry` says
+    /// it may be repeated; its last answer, and whether it was sent more
+    /// than once.
+    fn send_counted(&self, request: Request<'_>) -> Result<(ReadResponse, bool), BlobError> {
+        let mut pauses = RETRY_PAUSES.iter().filter(|_| request.retry);
+        let mut retried = false;
+        loop {
+            let sent = self.send_once(request);
+            let transient = match &sent {
+                Ok(answer) => matches!(answer.status, 408 | 500 | 502 | 503 | 504),
+                Err(error) => error.is_transport(),
+            };
+            match pauses.next() {
+                Some(pause) if transient => {
+                    log::debug!(target: LOG_TARGET, "{} {}: trying again", request.action, Escaped(&self.shown(request.name)));
+                    std::thread::sleep(*pause);
+                    retried = true;
+                }
+                _ => return sent.map(|answer| (answer, retried)),
+            }
+        }
+    }
+
+    /// Sends a call once and reads its answer.
+    fn send_once(&self, request: Request<'_>) -> Result<ReadResponse, BlobError> {
         let url = self.container.request_url(request.name, request.params);
         let mut builder = http::Request::builder()
             .method(request.method)
@@ -782,6 +827,7 @@ impl Calls {
             body: &[],
             limit: Self::SMALL,
             time_left: None,
+            retry: true,
         })?;
         match answer.status {
             201 => Ok(true),
@@ -807,6 +853,7 @@ impl Calls {
             body: &[],
             limit: Self::SMALL,
             time_left: None,
+            retry: true,
         })?;
         match answer.status {
             201 | 200 => {
@@ -841,6 +888,8 @@ impl Calls {
             body: &[],
             limit: Self::SMALL,
             time_left: Some(time_left),
+            // The renewing thread tries again at its next turn.
+            retry: false,
         })?;
         match answer.status {
             200 => Ok(()),
@@ -850,8 +899,8 @@ impl Calls {
 
     /// Releases a lease.
     fn release(&self, name: &str, lease_id: &str) -> Result<(), JournalError> {
-        let answer = self
-            .send(Request {
+        let (answer, retried) = self
+            .send_counted(Request {
                 action: "release the lease on",
                 name: Some(name),
                 method: "PUT",
@@ -863,10 +912,13 @@ impl Calls {
                 body: &[],
                 limit: Self::SMALL,
                 time_left: None,
+                retry: true,
             })
             .map_err(store)?;
         match answer.status {
             200 => Ok(()),
+            // The first attempt released it, and its answer was lost.
+            409 if retried => Ok(()),
             _ => Err(store(self.refused(
                 Some(name),
                 "release the lease on",
@@ -887,6 +939,7 @@ impl Calls {
             // A HEAD's Content-Length is the blob's, with no body.
             limit: u64::MAX,
             time_left: None,
+            retry: true,
         })?;
         match answer.status {
             200 => {}
@@ -947,6 +1000,7 @@ impl Calls {
             body: &[],
             limit: Self::SMALL,
             time_left: None,
+            retry: true,
         })?;
         match answer.status {
             200 => Ok(()),
@@ -962,8 +1016,9 @@ impl Calls {
         position: u64,
         line: &[u8],
     ) -> Result<Appended, BlobError> {
+        let at = position;
         let position = position.to_string();
-        let answer = self.send(Request {
+        let (answer, retried) = self.send_counted(Request {
             action: "append to",
             name: Some(name),
             method: "PUT",
@@ -975,9 +1030,14 @@ impl Calls {
             body: line,
             limit: Self::SMALL,
             time_left: None,
+            retry: true,
         })?;
+        let moved_on = answer.header("x-ms-error-code") == Some("AppendPositionConditionNotMet");
         match answer.status {
             201 => Ok(Appended::Stored),
+            // An attempt before stored it, and its answer was lost: the
+            // blob holds this very line where it was to go.
+            412 if retried && moved_on && self.holds_at(name, at, line)? => Ok(Appended::Stored),
             409 | 412 => Ok(Appended::Refused(self.refused(
                 Some(name),
                 "append to",
@@ -985,6 +1045,26 @@ impl Calls {
             ))),
             _ => Err(self.refused(Some(name), "append to", &answer)),
         }
+    }
+
+    /// Whether the blob holds `line` at `position`.
+    fn holds_at(&self, name: &str, position: u64, line: &[u8]) -> Result<bool, BlobError> {
+        let Some(last) = position.checked_add(line.len() as u64 - 1) else {
+            return Ok(false);
+        };
+        let range = format!("bytes={position}-{last}");
+        let answer = self.send(Request {
+            action: "read",
+            name: Some(name),
+            method: "GET",
+            params: "",
+            headers: &[("x-ms-range", &range)],
+            body: &[],
+            limit: line.len() as u64,
+            time_left: None,
+            retry: true,
+        })?;
+        Ok(answer.status == 206 && answer.body == line)
     }
 
     /// A blob's contents; `None` when it does not exist.
@@ -998,6 +1078,7 @@ impl Calls {
             body: &[],
             limit: self.max_blob_bytes,
             time_left: None,
+            retry: true,
         })?;
         match answer.status {
             200 => Ok(Some(answer.body)),
@@ -1032,6 +1113,7 @@ impl Calls {
             body: &[],
             limit: self.page_bytes,
             time_left: None,
+            retry: true,
         })?;
         if answer.status != 200 {
             return Err(self.refused(None, "list", &answer));

@@ -88,6 +88,11 @@ impl BlobError {
         }
     }
 
+    /// Whether no answer came, or a broken one.
+    pub(crate) fn is_transport(&self) -> bool {
+        matches!(self.failure, Failure::Transport(_))
+    }
+
     /// What to do about it, by status and code.
     fn advice(&self) -> &'static str {
         match (&self.failure, self.code()) {
