@@ -657,3 +657,52 @@ fn an_append_whose_answer_was_lost_is_stored_once() {
     }
     assert_eq!(claim.position(), 0);
 }
+
+#[test]
+fn a_new_purchase_costs_the_requests_the_docs_count() {
+    // Acquire answers 201 and release 200 in Azure; the store takes 200
+    // for both, and the request line does not show which it is.
+    let (url, lines) = scripted(|_, request| {
+        if request.starts_with("GET") {
+            response("404 Not Found", "x-ms-error-code: BlobNotFound\r\n", b"")
+        } else if request.contains("comp=metadata") || request.contains("comp=lease") {
+            response("200 OK", "", b"")
+        } else {
+            response("201 Created", "", b"")
+        }
+    });
+    let store = no_proxy(&url).build().unwrap();
+    let purchase = key(CUSTOMER, "c057");
+    assert_eq!(store.read(&purchase).unwrap(), Vec::<String>::new());
+    let mut claim = store.claim(&purchase, "worker").unwrap();
+    for n in 0..4 {
+        store.append(&mut claim, &record(n)).unwrap();
+    }
+    store.append(&mut claim, &last_record()).unwrap();
+    store.release(claim).unwrap();
+    let lines = lines.lock().unwrap().clone();
+    let calls: Vec<&str> = lines
+        .iter()
+        .map(|line| {
+            let comp = line
+                .split("comp=")
+                .nth(1)
+                .map(|rest| rest.split(['&', ' ']).next().unwrap());
+            match (line.split(' ').next().unwrap(), comp) {
+                ("GET", None) => "read",
+                ("PUT", None) => "create",
+                ("PUT", Some("lease")) => "lease",
+                ("PUT", Some("appendblock")) => "append",
+                ("PUT", Some("metadata")) => "metadata",
+                _ => "other",
+            }
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            "read", "create", "lease", "append", "append", "append", "append", "append",
+            "metadata", "lease"
+        ]
+    );
+}

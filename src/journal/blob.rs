@@ -179,10 +179,11 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 /// | while it runs: renewals | 1 every lease/3 (10 s by default) |
 /// | [`list`](JournalStore::list) | 1 a page of [`BlobStoreBuilder::list_page_size`] purchases |
 ///
-/// So about 10 requests and a blob of a few kilobytes a purchase, plus one
-/// renewal every 10 s while it waits for its orders: a few cents per
-/// hundred thousand purchases at Azure's prices for write operations on a
-/// hot tier, and nothing worth counting for the storage.
+/// So about 10 requests a purchase, 9 of them write operations (all but
+/// the read and the listing), plus one renewal (a write) every 10 s while
+/// it waits for its orders, and a blob of a few kilobytes. Azure bills
+/// operations per 10,000: multiply by the account's price for write
+/// operations; the storage itself is not worth counting.
 ///
 /// # Limits
 ///
