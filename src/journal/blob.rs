@@ -47,6 +47,9 @@ const MAX_HOLDER_BYTES: usize = 200;
 /// The most pages one [`JournalStore::list`] reads.
 const MAX_PAGES: usize = 100_000;
 
+/// The most purchases one [`JournalStore::list`] gives (some 100 MB).
+const MAX_LISTED: usize = 1_000_000;
+
 /// Room for one blob's entry in a listing page, properties and metadata
 /// included, to bound a page's bytes by its number of blobs.
 const LISTING_BYTES_PER_BLOB: u64 = 8 * 1024;
@@ -98,7 +101,8 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 /// ```
 ///
 /// and give the store `https://ACCOUNT.blob.core.windows.net/journal?` and
-/// the SAS printed. The SAS grants that container and nothing else, until
+/// the SAS printed. (Without the account key, `--as-user --auth-mode login`
+/// makes a user delegation SAS instead, valid for at most seven days.) The SAS grants that container and nothing else, until
 /// it expires: choose an expiry past the longest batch, and keep the URL as
 /// a secret (an environment variable, a key vault), never in a command
 /// line others can read. A SAS tied to a stored access policy (`si=`) can
@@ -190,7 +194,8 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 /// Every answer is read within a cap: a purchase's blob within
 /// [`BlobStoreBuilder::max_blob_bytes`] (an append that would grow it past
 /// that is refused before it is sent), a page of the listing within
-/// 8 KiB a blob, an error within 64 KiB.
+/// 8 KiB a blob, an error within 64 KiB; a listing gives at most a
+/// million purchases.
 ///
 /// A call that gets no answer, or 408, 500, 502, 503 or 504, is sent again
 /// after 0.5 s and then 2 s. Every call may be: an append repeated after
@@ -602,6 +607,13 @@ impl JournalStore for BlobStore {
                         log::debug!(target: LOG_TARGET, "skipped blob {}: not a purchase's", Escaped(&blob.name));
                     }
                 }
+            }
+            if listed.len() > MAX_LISTED {
+                return Err(store(self.calls.invalid(
+                    "",
+                    "list",
+                    &format!("the container holds more than {MAX_LISTED} purchases; give each batch a container of its own"),
+                )));
             }
             match page.next_marker {
                 None => return Ok(listed),
