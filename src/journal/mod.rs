@@ -126,6 +126,13 @@
 //! and several journals (in several processes, on several machines) may
 //! share a store that keeps its claims across them.
 //!
+//! [`BlobStore`] keeps purchases in an Azure Blob Storage container
+//! instead, where they outlive the machine and several workers share them,
+//! one purchase per worker at a time; its docs say
+//! [when to use a file and when a container](BlobStore#a-file-or-a-container),
+//! how to make the container's SAS, what its lease time trades and what it
+//! costs.
+//!
 //! ```no_run
 //! use partner_center_cart::journal::{Journal, Purchase};
 //! use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
@@ -196,6 +203,7 @@
 //! ```
 
 mod batch;
+mod blob;
 mod file;
 mod identity;
 mod memory;
@@ -210,6 +218,7 @@ pub use batch::{
     BatchError, BatchOptions, BatchOutcome, BatchProgress, BatchStop, BatchTotals, BatchVerdict,
     DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
 };
+pub use blob::{BlobError, BlobStore, BlobStoreBuilder};
 pub use file::FileStore;
 pub use identity::Purchase;
 pub use memory::MemoryStore;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod azurite;
 pub mod child;
 pub mod proxies;
 pub mod records;

@@ -1,0 +1,93 @@
+//! The thread that keeps a claim's lease alive while its purchase runs.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use super::Calls;
+use crate::logging::LOG_TARGET;
+use crate::text::Escaped;
+
+/// How long a lease lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LeaseTime {
+    /// This many seconds, 15 to 60, renewed while the purchase runs.
+    Seconds(u8),
+    /// Until released or broken: a dead holder's purchases wait for a
+    /// person to break their leases.
+    Infinite,
+}
+
+impl LeaseTime {
+    /// `x-ms-lease-duration`.
+    pub(crate) fn header(self) -> String {
+        match self {
+            LeaseTime::Seconds(seconds) => seconds.to_string(),
+            LeaseTime::Infinite => "-1".to_owned(),
+        }
+    }
+
+    /// How often the lease is renewed: three times a lease, so that two
+    /// renewals can fail before it lapses. `None` for an infinite lease.
+    pub(crate) fn renew_every(self) -> Option<Duration> {
+        match self {
+            LeaseTime::Seconds(seconds) => Some(Duration::from_secs(u64::from(seconds)) / 3),
+            LeaseTime::Infinite => None,
+        }
+    }
+}
+
+/// Renews a lease every so often on a thread of its own, until dropped;
+/// dropping it stops the thread and waits for it, so that no renewal
+/// follows a release.
+pub(crate) struct Renewer {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Renewer {
+    /// Starts renewing lease `lease_id` of blob `name` every `every`.
+    pub(crate) fn start(calls: Calls, name: String, lease_id: String, every: Duration) -> Renewer {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let renew = move || {
+            loop {
+                match stopped.recv_timeout(every) {
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+                }
+                match calls.renew(&name, &lease_id, every) {
+                    Ok(()) => {}
+                    Err(error) if error.status().is_some() => {
+                        // The storage refused: the lease is gone, and the
+                        // next append says so to the purchase.
+                        log::warn!(target: LOG_TARGET, "stopped renewing a lease: {}", Escaped(&error.to_string()));
+                        return;
+                    }
+                    Err(error) => {
+                        log::warn!(target: LOG_TARGET, "could not renew a lease, trying again: {}", Escaped(&error.to_string()));
+                    }
+                }
+            }
+        };
+        let thread = thread::Builder::new()
+            .name("blob-lease".to_owned())
+            .spawn(renew)
+            .map_err(|error| {
+                log::warn!(target: LOG_TARGET, "could not start the thread that renews a lease; it lapses unless the purchase ends first: {error}");
+            })
+            .ok();
+        Renewer {
+            stop: Some(stop),
+            thread,
+        }
+    }
+}
+
+impl Drop for Renewer {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
