@@ -3,7 +3,7 @@
 //! purchase and buys nothing twice.
 //!
 //! ```text
-//! cargo run --example bulk -- <csv> [--journal=PATH] [--parallel=N] [--label=TEXT] [--again] [--abandon]
+//! cargo run --example bulk -- <csv> [--journal=PATH|URL] [--parallel=N] [--label=TEXT] [--again] [--abandon]
 //! ```
 //!
 //! The CSV file starts with the header `customer,product,sku,quantity,billing,term`;
@@ -24,7 +24,9 @@
 //! nothing is bought (exit 1).
 //!
 //! The rows of each customer become one purchase, kept in the journal
-//! (`bulk.journal` in the current folder unless `--journal` says otherwise)
+//! (`bulk.journal` in the current folder unless `--journal` names another
+//! file or an Azure Blob Storage container's URL, which several `bulk`
+//! workers on one CSV share)
 //! and named by the customer, what it buys and the `--label` (none by
 //! default): never by the CSV's name or folder. Each line's availability is
 //! looked up when its purchase starts. The purchases run as one batch, as
@@ -54,7 +56,7 @@ use partner_center_cart::model::{CustomerId, LineRequest};
 use partner_center_cart::{Client, NewCart};
 
 const USAGE: &str =
-    "usage: bulk <csv> [--journal=PATH] [--parallel=N] [--label=TEXT] [--again] [--abandon]";
+    "usage: bulk <csv> [--journal=PATH|URL] [--parallel=N] [--label=TEXT] [--again] [--abandon]";
 const COLUMNS: &str = "customer,product,sku,quantity,billing,term";
 
 /// A row of the CSV file: a customer and a line to buy for it.

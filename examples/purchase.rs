@@ -6,7 +6,7 @@
 //! ```text
 //! export PARTNER_CENTER_TOKEN=eyJ...   # or app credentials: see the `auth` module docs for the variables
 //! cargo run --example purchase -- <customer> <product>:<sku>=<quantity>[,<billing>,<term>]... \
-//!     [--journal=PATH] [--wait-seconds=N] [--label=TEXT] [--again] [--abandon]
+//!     [--journal=PATH|URL] [--wait-seconds=N] [--label=TEXT] [--again] [--abandon]
 //! cargo run --example purchase -- 28045616-f6b9-462f-9701-0d89b5e65c44 \
 //!     CFQ7TTC0LH18:0001=25 DZH318Z0BQ36:004G=2,one_time,P1Y
 //! ```
@@ -49,7 +49,7 @@ use partner_center_cart::journal::{Journal, Purchase, PurchaseOutcome};
 use partner_center_cart::{BillingCycle, CartLineItem, Client, Error, NewCart, WaitOptions};
 
 const USAGE: &str = "usage: purchase <customer> <product>:<sku>=<quantity>[,<billing>,<term>]... \
-                     [--journal=PATH] [--wait-seconds=N] [--label=TEXT] [--again] [--abandon]";
+                     [--journal=PATH|URL] [--wait-seconds=N] [--label=TEXT] [--again] [--abandon]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

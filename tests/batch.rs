@@ -502,3 +502,90 @@ fn no_limit_at_all_on_purchases_at_once_runs_them_all() {
     let batch = journal().run_batch(&client(&fake), offices(3), options);
     assert_eq!(batch.verdict(), BatchVerdict::Complete, "{batch}");
 }
+
+#[test]
+fn a_purchase_another_runner_holds_is_tried_again_after_the_others() {
+    let fake = fake();
+    let client = client(&fake);
+    let store = MemoryStore::new();
+    let journal = Journal::with_store(store.clone());
+    let purchases = offices(4);
+    // Another worker holds the first purchase, and dies without a record:
+    // its claim lapses after three seconds.
+    let claim = store.claim(purchases[0].key(), "another worker").unwrap();
+    let lapse = std::thread::spawn({
+        let store = store.clone();
+        move || {
+            std::thread::sleep(Duration::from_secs(3));
+            store.release(claim).unwrap();
+        }
+    });
+    let (options, recorder) = Recorder::options(2);
+    let outcome = journal.run_batch(&client, purchases, options);
+    lapse.join().unwrap();
+
+    assert_eq!(outcome.verdict(), BatchVerdict::Complete, "{outcome}");
+    assert_eq!(fake.carts(&customer(0)).len(), 1);
+    assert_eq!(fake.orders().len(), 4);
+    // The others went on meanwhile: the held one was told finished last.
+    assert_eq!(recorder.finished.lock().unwrap().last(), Some(&0));
+    assert!(
+        recorder
+            .progress
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|report| report.held == 1
+                && report.to_string().contains("1 held by another runner")),
+        "no report said a purchase was held"
+    );
+    recorder.assert_consistent(4, 2);
+}
+
+#[test]
+fn a_purchase_held_past_the_held_timeout_fails_alone_and_nothing_is_sent_for_it() {
+    let fake = fake();
+    let client = client(&fake);
+    let store = MemoryStore::new();
+    let journal = Journal::with_store(store.clone());
+    let purchases = offices(3);
+    let _claim = store.claim(purchases[1].key(), "another worker").unwrap();
+    let options = BatchOptions::new()
+        .wait(quick_wait())
+        .held_timeout(Duration::from_secs(1));
+    let started = Instant::now();
+    let outcome = journal.run_batch(&client, purchases, options);
+
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(
+        matches!(
+            &outcome.results[1],
+            Err(BatchError::Failed(partner_center_cart::Error::Journal(
+                JournalError::Held { holder, .. }
+            ))) if holder == "another worker"
+        ),
+        "{:?}",
+        outcome.results[1]
+    );
+    assert!(outcome.results[0].is_ok() && outcome.results[2].is_ok());
+    assert_eq!((outcome.totals.complete, outcome.totals.failed), (2, 1));
+    assert_eq!(outcome.verdict(), BatchVerdict::Failed);
+    assert!(fake.carts(&customer(1)).is_empty());
+}
+
+#[test]
+fn a_purchase_given_twice_is_bought_once_and_both_get_its_outcome() {
+    let fake = fake();
+    let client = client(&fake);
+    let journal = journal();
+    let twice = vec![purchase(0, &[office(3)]), purchase(0, &[office(3)])];
+    let options = BatchOptions::new().parallel(2).wait(quick_wait());
+    let outcome = journal.run_batch(&client, twice, options);
+
+    assert_eq!(outcome.verdict(), BatchVerdict::Complete, "{outcome}");
+    let first = outcome.results[0].as_ref().unwrap();
+    let second = outcome.results[1].as_ref().unwrap();
+    assert_eq!(first.orders, second.orders);
+    assert_eq!(fake.carts(&customer(0)).len(), 1);
+    assert_eq!(fake.orders().len(), 1);
+}

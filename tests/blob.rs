@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use partner_center_cart::journal::{
-    BlobStore, JournalError, Listed, PurchaseKey, JournalStore, StoredRecord,
+    BlobStore, JournalError, JournalStore, Listed, PurchaseKey, StoredRecord,
 };
 use partner_center_cart::{Error, Proxy};
 
@@ -186,11 +186,8 @@ fn a_lapsed_lease_is_taken_over_and_its_old_holder_loses_the_claim() {
     dying.append(&mut claim, &record(1)).unwrap();
     // The worker stalls: its renewals stop (they live in the claim), but
     // it still has what it needs to append.
-    let mut stalled = partner_center_cart::journal::Claim::new(
-        purchase.clone(),
-        claim.id(),
-        claim.position(),
-    );
+    let mut stalled =
+        partner_center_cart::journal::Claim::new(purchase.clone(), claim.id(), claim.position());
     let stalled_at = Instant::now();
     drop(claim);
 
@@ -705,4 +702,42 @@ fn a_new_purchase_costs_the_requests_the_docs_count() {
             "metadata", "lease"
         ]
     );
+}
+
+#[test]
+fn journal_open_takes_a_container_url_and_every_journal_on_it_sees_its_purchases() {
+    use partner_center_cart::journal::{Journal, Purchase};
+    use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
+
+    let Some(url) = container() else { return };
+    let fake = common::start();
+    fake.set_polls_until_complete(1);
+    let client = common::client(&fake);
+    let cart = NewCart::new()
+        .line_item(
+            CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 3, BillingCycle::Monthly)
+                .term_duration("P1M"),
+        )
+        .partner_on_record_attestation_accepted(true);
+    let purchase = Purchase::new(CUSTOMER, cart).unwrap();
+
+    let journal = Journal::open(&url).unwrap();
+    let outcome = journal
+        .run(&client, &purchase, common::quick_wait())
+        .unwrap();
+    assert!(outcome.is_complete(), "{outcome}");
+
+    // Another journal on the container, its scheme typed in capitals, knows
+    // the purchase finished and buys nothing more.
+    let shouted = format!("HTTP{}", &url["http".len()..]);
+    let other = Journal::open(shouted).unwrap();
+    let stored = other.outcome(purchase.key()).unwrap().expect("finished");
+    assert_eq!(stored.orders, outcome.orders);
+    let sent = fake.requests().len();
+    other.run(&client, &purchase, common::quick_wait()).unwrap();
+    assert_eq!(fake.requests().len(), sent);
+    assert_eq!(fake.orders().len(), 1);
+    assert!(other.unfinished(None).unwrap().is_empty());
+    let signature = url.split("sig=").nth(1).unwrap().split('&').next().unwrap();
+    assert!(!format!("{other:?}").contains(signature));
 }

@@ -122,6 +122,11 @@ impl WaitOptions {
 }
 
 impl WaitOptions {
+    /// How long the wait may take in all (`Duration::MAX`: no deadline).
+    pub(crate) fn total_timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// These options with `callback` called before each wait too, before
     /// the caller's own callback, if any: how a batch learns that a
     /// purchase waits for provisioning without taking the caller's callback

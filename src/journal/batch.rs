@@ -33,6 +33,19 @@ const TICK: Duration = Duration::from_millis(250);
 /// the time left moves with the clock.
 const MAX_SILENCE: Duration = Duration::from_secs(1);
 
+/// The first pause before a purchase another runner holds is tried again;
+/// each later one is half as long again, up to [`MAX_HELD_PAUSE`].
+const FIRST_HELD_PAUSE: Duration = Duration::from_secs(2);
+
+/// The longest pause between two tries of a purchase another runner holds:
+/// the shortest lease a [`BlobStore`](super::BlobStore) takes.
+const MAX_HELD_PAUSE: Duration = Duration::from_secs(15);
+
+/// How long a batch comes back to a purchase another runner holds, beyond
+/// its wait's timeout: the longest lease Azure grants, which a dead
+/// holder's claim outlives it by at most.
+const HELD_MARGIN: Duration = Duration::from_secs(60);
+
 type ProgressFn = dyn Fn(&BatchProgress) + Send + Sync;
 type FinishedFn = dyn Fn(usize, &Result<PurchaseOutcome, BatchError>) + Send + Sync;
 
@@ -58,6 +71,7 @@ pub struct BatchOptions {
     parallel: usize,
     max_waiting: usize,
     wait: WaitOptions,
+    held_timeout: Option<Duration>,
     progress: Option<Arc<ProgressFn>>,
     finished: Option<Arc<FinishedFn>>,
 }
@@ -71,6 +85,7 @@ impl Default for BatchOptions {
             parallel: DEFAULT_PARALLEL,
             max_waiting: DEFAULT_MAX_WAITING,
             wait: WaitOptions::default(),
+            held_timeout: None,
             progress: None,
             finished: None,
         }
@@ -83,6 +98,7 @@ impl fmt::Debug for BatchOptions {
             .field("parallel", &self.parallel)
             .field("max_waiting", &self.max_waiting)
             .field("wait", &self.wait)
+            .field("held_timeout", &self.held_timeout)
             .field("progress", &self.progress.as_ref().map(|_| "<callback>"))
             .field("finished", &self.finished.as_ref().map(|_| "<callback>"))
             .finish()
@@ -135,6 +151,24 @@ impl BatchOptions {
         self
     }
 
+    /// Sets how long the batch keeps coming back to a purchase that another
+    /// runner holds ([`JournalError::Held`]): another worker on a store
+    /// they share, such as a [`BlobStore`](super::BlobStore) container, or
+    /// the same purchase given twice in the batch. The batch goes on with
+    /// the rest and tries it again now and then (after 2 s, then half as
+    /// long again each time, up to 15 s): once the other runner has
+    /// finished it, its stored outcome comes back, and once a dead runner's
+    /// claim has lapsed, this batch takes it over. Past this time the
+    /// purchase's result is the `Held` error.
+    ///
+    /// By default, the [`wait`](Self::wait)'s timeout and a minute more:
+    /// as long as the other runner may wait for provisioning, and the
+    /// longest lease Azure grants.
+    pub fn held_timeout(mut self, timeout: Duration) -> Self {
+        self.held_timeout = Some(timeout);
+        self
+    }
+
     /// Calls `callback` with the batch's progress whenever a purchase
     /// starts, starts waiting for provisioning or finishes, when the batch
     /// stops, when the client meets throttling, and about once a second
@@ -181,6 +215,9 @@ pub struct BatchProgress {
     pub in_flight: usize,
     /// The purchases waiting for their orders to be provisioned.
     pub waiting: usize,
+    /// The purchases another runner holds, which the batch comes back to
+    /// (see [`BatchOptions::held_timeout`]).
+    pub held: usize,
     /// The throttling answers (HTTP 429) the client has met since the
     /// batch started.
     pub throttled: u64,
@@ -204,6 +241,9 @@ impl fmt::Display for BatchProgress {
             "{}/{} done, {} in flight, {} waiting for provisioning, {} throttled",
             self.done, self.total, self.in_flight, self.waiting, self.throttled
         )?;
+        if self.held > 0 {
+            write!(f, ", {} held by another runner", self.held)?;
+        }
         match self.time_left {
             Some(left) => write!(f, ", about {} left", minutes_and_seconds(left))?,
             None => f.write_str(", time left unknown")?,
@@ -538,12 +578,21 @@ enum Phase {
     Queued,
     Sending,
     Waiting,
+    /// Held by another runner: to be tried again.
+    Held,
     Done,
 }
 
 /// The batch's state, under one lock.
 struct State {
     phases: Vec<Phase>,
+    /// The next purchase not yet tried.
+    next: usize,
+    /// The purchases another runner held, with when to try each again.
+    held: Vec<(usize, Instant)>,
+    /// For each purchase held once: until when to come back to it, and the
+    /// pause before the next try.
+    patience: Vec<Option<(Instant, Duration)>>,
     results: Vec<Option<Result<PurchaseOutcome, BatchError>>>,
     sending: usize,
     waiting: usize,
@@ -555,9 +604,43 @@ struct State {
     panicked: bool,
 }
 
+impl State {
+    /// Moves a purchase out of sending or waiting into `phase`.
+    fn leave(&mut self, index: usize, phase: Phase) {
+        match self.phases[index] {
+            Phase::Sending => self.sending -= 1,
+            Phase::Waiting => self.waiting -= 1,
+            Phase::Queued | Phase::Held | Phase::Done => {}
+        }
+        self.phases[index] = phase;
+    }
+
+    /// The next purchase to start: the next not yet tried, else the held
+    /// one due first, when it is due.
+    fn next_to_start(&mut self, now: Instant) -> Option<usize> {
+        if self.next < self.phases.len() {
+            self.next += 1;
+            return Some(self.next - 1);
+        }
+        let (position, _) = self
+            .held
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, due))| *due <= now)
+            .min_by_key(|(_, (_, due))| *due)?;
+        Some(self.held.swap_remove(position).0)
+    }
+
+    /// Whether every purchase has its result or is under way, with none
+    /// left to start or to try again.
+    fn all_started(&self) -> bool {
+        self.next >= self.phases.len() && self.held.is_empty()
+    }
+}
+
 /// What the last progress report said, to hold back repeats.
 struct Reported {
-    counts: Option<(usize, usize, usize, u64, bool)>,
+    counts: Option<(usize, usize, usize, usize, u64, bool)>,
     at: Option<Instant>,
 }
 
@@ -572,6 +655,7 @@ struct Shared {
     finished: Option<Arc<FinishedFn>>,
     started: Instant,
     total: usize,
+    held_timeout: Duration,
     throttled_at_start: u64,
     throttled: Box<dyn Fn() -> u64 + Send + Sync>,
     /// The first panic of a callback, raised again once the batch ends.
@@ -612,6 +696,7 @@ impl Shared {
                 total: self.total,
                 in_flight: state.sending,
                 waiting: state.waiting,
+                held: state.held.len(),
                 throttled,
                 elapsed,
                 time_left: time_left(elapsed, state.ran, left),
@@ -622,6 +707,7 @@ impl Shared {
             snapshot.done,
             snapshot.in_flight,
             snapshot.waiting,
+            snapshot.held,
             snapshot.throttled,
             snapshot.stopped,
         );
@@ -651,6 +737,39 @@ impl Shared {
         }
     }
 
+    /// Puts a purchase another runner holds aside, to be tried again after
+    /// the others; false when the batch stopped or gave up on it.
+    fn come_back_later(&self, index: usize, error: &Error) -> bool {
+        if !matches!(error, Error::Journal(JournalError::Held { .. })) {
+            return false;
+        }
+        let now = Instant::now();
+        let pause = {
+            let mut state = self.state();
+            if state.stop.is_some() || state.panicked {
+                return false;
+            }
+            let deadline = now.checked_add(self.held_timeout);
+            let (deadline, pause) = *state.patience[index]
+                .get_or_insert((deadline.unwrap_or(now + HELD_MARGIN), FIRST_HELD_PAUSE));
+            let Some(due) = now.checked_add(pause).filter(|due| *due <= deadline) else {
+                return false;
+            };
+            state.patience[index] = Some((deadline, pause.mul_f64(1.5).min(MAX_HELD_PAUSE)));
+            state.leave(index, Phase::Held);
+            state.held.push((index, due));
+            pause
+        };
+        log::info!(
+            target: crate::logging::LOG_TARGET,
+            "batch: purchase {index} is held by another runner; trying it again in {}: {error}",
+            minutes_and_seconds(pause)
+        );
+        self.changed.notify_all();
+        self.report(true);
+        true
+    }
+
     /// Tells the finished callback a purchase's result.
     fn tell_finished(&self, index: usize, result: &Result<PurchaseOutcome, BatchError>) {
         if let Some(finished) = &self.finished {
@@ -677,18 +796,18 @@ impl Shared {
     /// A purchase ended: with its result, or without one when a callback
     /// panicked on its thread.
     fn ended(&self, index: usize, result: Option<Result<PurchaseOutcome, Error>>) {
+        if let Some(Err(error)) = &result
+            && self.come_back_later(index, error)
+        {
+            return;
+        }
         let result = result.map(|result| result.map_err(BatchError::Failed));
         if let Some(result) = &result {
             self.tell_finished(index, result);
         }
         {
             let mut state = self.state();
-            match state.phases[index] {
-                Phase::Sending => state.sending -= 1,
-                Phase::Waiting => state.waiting -= 1,
-                Phase::Queued | Phase::Done => {}
-            }
-            state.phases[index] = Phase::Done;
+            state.leave(index, Phase::Done);
             state.done += 1;
             match result {
                 Some(result) => {
@@ -790,9 +909,17 @@ impl Journal {
     /// [`BatchOutcome::stopped`] says so too. So at most as many purchases
     /// as run at once meet such an error, not hundreds.
     ///
-    /// A key given twice is run once: the other gets what
-    /// [`run`](Self::run) answers for a key under way (an error) or
-    /// finished (its outcome).
+    /// A purchase that another runner holds ([`JournalError::Held`]:
+    /// another worker on a shared store, or the same purchase given twice
+    /// in the batch) does not fail at once: the batch goes on with the
+    /// rest and comes back to it, for up to
+    /// [`held_timeout`](BatchOptions::held_timeout). Once the other runner
+    /// has finished it, its stored outcome is its result; once a dead
+    /// runner's claim has lapsed, this batch runs it. So several
+    /// processes given the same purchases and one
+    /// [`BlobStore`](super::BlobStore) container share the work, each
+    /// purchase run by one of them at a time, and each one's outcome
+    /// counts as failed only what it could not finish.
     ///
     /// # Panics
     ///
@@ -810,6 +937,9 @@ impl Journal {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 phases: vec![Phase::Queued; total],
+                next: 0,
+                held: Vec::new(),
+                patience: vec![None; total],
                 results: (0..total).map(|_| None).collect(),
                 sending: 0,
                 waiting: 0,
@@ -827,6 +957,9 @@ impl Journal {
             finished: options.finished.clone(),
             started: Instant::now(),
             total,
+            held_timeout: options
+                .held_timeout
+                .unwrap_or_else(|| options.wait.total_timeout().saturating_add(HELD_MARGIN)),
             throttled_at_start: throttled_now(client),
             throttled: Box::new(move || throttled_now(&throttle_source)),
             panic: Mutex::new(None),
@@ -838,11 +971,9 @@ impl Journal {
         );
 
         thread::scope(|scope| {
-            for (index, purchase) in purchases.iter().enumerate() {
-                if !shared.turn_for(index, parallel, max_waiting) {
-                    break;
-                }
+            while let Some(index) = shared.next_turn(parallel, max_waiting) {
                 shared.report(false);
+                let purchase = &purchases[index];
                 let (shared_ref, wait) = (&shared, &options.wait);
                 let spawned = thread::Builder::new()
                     .name(format!("batch-{index}"))
@@ -909,24 +1040,32 @@ impl Journal {
 }
 
 impl Shared {
-    /// Waits until purchase `index` may start, and marks it started; false
-    /// when the batch stopped instead.
-    fn turn_for(&self, index: usize, parallel: usize, max_waiting: usize) -> bool {
+    /// Waits until a purchase may start, and marks it started: the next
+    /// not yet tried, else one another runner held, once its pause is over.
+    /// `None` when the batch stopped, or when every purchase has ended.
+    fn next_turn(&self, parallel: usize, max_waiting: usize) -> Option<usize> {
         let mut state = self.state();
         loop {
             if state.stop.is_some() || state.panicked {
-                return false;
+                return None;
             }
+            let now = Instant::now();
             if state.sending < parallel
                 && state.sending + state.waiting < parallel.saturating_add(max_waiting)
+                && let Some(index) = state.next_to_start(now)
             {
                 state.phases[index] = Phase::Sending;
                 state.sending += 1;
-                return true;
+                return Some(index);
             }
+            if state.all_started() && state.sending + state.waiting == 0 {
+                return None;
+            }
+            let first_due = state.held.iter().map(|(_, due)| *due).min();
+            let pause = first_due.map_or(TICK, |due| due.saturating_duration_since(now).min(TICK));
             state = self
                 .changed
-                .wait_timeout(state, TICK)
+                .wait_timeout(state, pause)
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .0;
             drop(state);
@@ -942,8 +1081,9 @@ impl Shared {
             let Some(stop) = state.stop.clone() else {
                 return;
             };
+            state.held.clear();
             let left: Vec<usize> = (0..self.total)
-                .filter(|&index| state.phases[index] == Phase::Queued)
+                .filter(|&index| matches!(state.phases[index], Phase::Queued | Phase::Held))
                 .collect();
             for &index in &left {
                 state.phases[index] = Phase::Done;

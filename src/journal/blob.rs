@@ -31,6 +31,30 @@ use lease::{LeaseTime, Renewer};
 use listing::read_page;
 use sas::{Container, encode_query_value, redact};
 
+/// The environment variable from which [`Journal::open`](super::Journal::open)
+/// takes a container's lease time, in whole seconds (15 to 60).
+pub const LEASE_VARIABLE: &str = "PARTNER_CENTER_JOURNAL_LEASE_SECONDS";
+
+/// A store on the container at `url`, with the lease time
+/// [`LEASE_VARIABLE`] gives, if set, and the other defaults.
+pub(super) fn from_env(url: &str) -> Result<BlobStore, Error> {
+    let mut builder = BlobStore::builder(url);
+    if let Some(value) = std::env::var_os(LEASE_VARIABLE) {
+        let seconds = value
+            .to_str()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .filter(|seconds| (15..=60).contains(seconds))
+            .ok_or_else(|| {
+                Error::InvalidConfig(format!(
+                    "{LEASE_VARIABLE} must be a whole number of seconds (15 to 60), not {:?}",
+                    Escaped(&value.to_string_lossy())
+                ))
+            })?;
+        builder = builder.lease_duration(Duration::from_secs(seconds));
+    }
+    builder.build()
+}
+
 /// The storage API version every call names; the calls below have been
 /// in it since 2019, and Azurite 3.35 serves it.
 const API_VERSION: &str = "2021-08-06";

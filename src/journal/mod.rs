@@ -218,7 +218,7 @@ pub use batch::{
     BatchError, BatchOptions, BatchOutcome, BatchProgress, BatchStop, BatchTotals, BatchVerdict,
     DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
 };
-pub use blob::{BlobError, BlobStore, BlobStoreBuilder};
+pub use blob::{BlobError, BlobStore, BlobStoreBuilder, LEASE_VARIABLE};
 pub use file::FileStore;
 pub use identity::Purchase;
 pub use memory::MemoryStore;
@@ -254,15 +254,43 @@ impl fmt::Debug for Journal {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal file at `path`; see [`FileStore`].
+    /// Opens the journal at `location`: an Azure Blob Storage container's
+    /// URL with its SAS ([`BlobStore`]; see [`BlobStore::is_url`] for what
+    /// counts as a URL), or else the path of a file, created if missing
+    /// ([`FileStore`]). The tools' `--journal=` takes either.
+    ///
+    /// A container's leases last [`BlobStore::DEFAULT_LEASE`], or the
+    /// whole seconds (15 to 60) that the environment variable
+    /// [`LEASE_VARIABLE`] holds when it is set; a [`BlobStore`] of one's
+    /// own ([`BlobStore::builder`], [`Journal::with_store`]) sets the rest.
+    ///
+    /// ```no_run
+    /// use partner_center_cart::journal::Journal;
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let on_disk = Journal::open("purchases.journal")?;
+    /// let shared = Journal::open(
+    ///     "https://contoso.blob.core.windows.net/purchases?sv=2022-11-02&sr=c&sp=racwl&se=2027-01-01&sig=…",
+    /// )?;
+    /// # let _ = (on_disk, shared);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::Journal`] with [`JournalError::Locked`] when another
-    /// process has it open, or [`JournalError::Store`] when it cannot be
-    /// opened or read.
-    pub fn open(path: impl AsRef<Path>) -> Result<Journal, Error> {
-        Ok(Journal::with_store(FileStore::open(path)?))
+    /// For a file: [`Error::Journal`] with [`JournalError::Locked`] when
+    /// another process has it open, or [`JournalError::Store`] when it
+    /// cannot be opened or read. For a container: [`Error::InvalidConfig`]
+    /// as [`BlobStoreBuilder::build`] says, or naming [`LEASE_VARIABLE`]
+    /// when its value is not a whole number of seconds. Nothing is sent
+    /// to the container before the first purchase.
+    pub fn open(location: impl AsRef<Path>) -> Result<Journal, Error> {
+        let location = location.as_ref();
+        match location.to_str().filter(|text| BlobStore::is_url(text)) {
+            Some(url) => Ok(Journal::with_store(blob::from_env(url)?)),
+            None => Ok(Journal::with_store(FileStore::open(location)?)),
+        }
     }
 
     /// A journal kept in `store`. Journals over clones of one store (or
