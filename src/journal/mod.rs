@@ -127,8 +127,11 @@
 //! share a store that keeps its claims across them.
 //!
 //! [`BlobStore`] keeps purchases in an Azure Blob Storage container
-//! instead, where they outlive the machine and several workers share them,
-//! one purchase per worker at a time; its docs say
+//! instead ([`Journal::open`] of the container's URL with its SAS), where
+//! they outlive the machine and several workers share them, one purchase
+//! per worker at a time; a batch
+//! ([`run_batch`](Journal::run_batch)) comes back to those another worker
+//! holds; its docs say
 //! [when to use a file and when a container](BlobStore#a-file-or-a-container),
 //! how to make the container's SAS, what its lease time trades and what it
 //! costs.
