@@ -1,8 +1,8 @@
 //! Many workers, one batch: several `bulk` processes on one CSV and one
-//! Azure Blob Storage container (a real Azurite), some killed with SIGKILL
-//! at random moments, and every customer bought exactly once. Purchases a
-//! dead worker held are taken over once their 15 s leases lapse, and the
-//! last runs exit 0.
+//! Azure Blob Storage container (a real Azurite), each killed with SIGKILL
+//! at a random moment and started again, and every customer bought exactly
+//! once. Purchases a dead worker held are taken over once their 15 s leases
+//! lapse, and every worker's last run exits 0.
 
 #![cfg(unix)]
 
@@ -133,15 +133,16 @@ fn workers_sharing_a_container_and_killed_at_random_buy_every_customer_once() {
     fake.delay_checkout_answers(Duration::from_millis(400));
     let customers = customers();
 
-    // Three workers at once; all but the last are killed at random moments
-    // of the batch: once the fake has seen a random number of checkouts,
-    // and a random pause more, inside a checkout's answer or outside it.
+    // Three workers at once, each killed at a random moment of the batch
+    // (once the fake has seen a random number of checkouts, and a random
+    // pause more: inside a checkout's answer or outside it) and started
+    // again at once with the same command.
     let mut workers: Vec<Child> = (0..WORKERS)
         .map(|n| spawn(worker(&fake, &container, &customers, n)))
         .collect();
-    let mut kills: Vec<(usize, usize, Duration)> = (0..WORKERS - 1)
+    let mut kills: Vec<(usize, usize, Duration)> = (0..WORKERS)
         .map(|n| {
-            let checkouts = random.between(1, CUSTOMERS as u64 / 2) as usize;
+            let checkouts = random.between(1, CUSTOMERS as u64 * 2 / 3) as usize;
             (n, checkouts, Duration::from_millis(random.between(0, 600)))
         })
         .collect();
@@ -166,20 +167,24 @@ fn workers_sharing_a_container_and_killed_at_random_buy_every_customer_once() {
         eprintln!(
             "worker {n}: killed {pause:?} after checkout {checkouts} (still running: {running})"
         );
+        workers[n] = spawn(worker(&fake, &container, &customers, n));
     }
-    // The survivor finishes the batch: its own purchases, those the dead
-    // finished, and those they held once the leases lapse.
-    let survivor = workers.pop().unwrap().wait_with_output().unwrap();
-    assert_eq!(
-        exit_code(&survivor),
-        Some(0),
-        "the surviving worker: {}",
-        text(&survivor.stderr)
-    );
+    // The runs started again finish the batch between them: their own
+    // purchases, those finished before the kills, and those the killed
+    // runs held, once their leases lapse.
+    for (n, child) in workers.into_iter().enumerate() {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            exit_code(&output),
+            Some(0),
+            "worker {n}, started again: {}",
+            text(&output.stderr)
+        );
+    }
     assert_each_bought_once(&fake, &customers);
 
-    // The last runs: two workers again, at once. Everything is finished,
-    // so both exit 0 and nothing more is bought.
+    // Two more runs at once: everything is finished, so both exit 0 and
+    // nothing more is bought.
     let posts_before = fake
         .requests()
         .iter()
