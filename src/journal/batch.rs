@@ -590,9 +590,9 @@ struct State {
     next: usize,
     /// The purchases another runner held, with when to try each again.
     held: Vec<(usize, Instant)>,
-    /// For each purchase held once: until when to come back to it, and the
-    /// pause before the next try.
-    patience: Vec<Option<(Instant, Duration)>>,
+    /// For each purchase held once: until when to come back to it (`None`:
+    /// no end), and the pause before the next try.
+    patience: Vec<Option<(Option<Instant>, Duration)>>,
     results: Vec<Option<Result<PurchaseOutcome, BatchError>>>,
     sending: usize,
     waiting: usize,
@@ -749,11 +749,16 @@ impl Shared {
             if state.stop.is_some() || state.panicked {
                 return false;
             }
-            let deadline = now.checked_add(self.held_timeout);
+            // No deadline when the timeout runs past the clock's end.
             let (deadline, pause) = *state.patience[index]
-                .get_or_insert((deadline.unwrap_or(now + HELD_MARGIN), FIRST_HELD_PAUSE));
-            let Some(due) = now.checked_add(pause).filter(|due| *due <= deadline) else {
+                .get_or_insert((now.checked_add(self.held_timeout), FIRST_HELD_PAUSE));
+            if deadline.is_some_and(|deadline| now >= deadline) {
                 return false;
+            }
+            let due = match (now.checked_add(pause), deadline) {
+                (Some(due), Some(deadline)) => due.min(deadline),
+                (Some(due), None) => due,
+                (None, deadline) => deadline.unwrap_or(now),
             };
             state.patience[index] = Some((deadline, pause.mul_f64(1.5).min(MAX_HELD_PAUSE)));
             state.leave(index, Phase::Held);
