@@ -5,9 +5,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::outcome::{PurchaseOutcome, ToBuyAgain};
+use super::outcome::{PurchaseOutcome, ToBuyAgain, quantity_of, unfulfilled};
 use crate::ids::{CartId, CustomerId, OrderId};
-use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart};
+use crate::model::cart::with_addons;
+use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart, Order};
 
 /// The format of the records this version writes; a record of a newer
 /// one is refused, never guessed at.
@@ -222,6 +223,72 @@ pub(crate) fn format_time(millis: u64) -> String {
     crate::dates::format_utc(millis / 1_000)
 }
 
+impl Snapshot {
+    /// The purchase's outcome from this, its last record, the checkout's
+    /// result and the orders as last read.
+    pub(super) fn outcome(
+        &self,
+        result: &CartCheckoutResult,
+        orders: Vec<Order>,
+        orders_visible: bool,
+    ) -> PurchaseOutcome {
+        let snapshot = self;
+        let checkout = snapshot.stage.checkout();
+        let dropped: &[LineItemError] = match (&snapshot.stage, checkout) {
+            (_, Some(checkout)) => &checkout.dropped,
+            (Stage::Created { dropped, .. }, None) => dropped,
+            _ => &[],
+        };
+        let lines: &[CartLineItem] = checkout.map_or(&[], |checkout| &checkout.line_items);
+        let mut to_buy_again: Vec<ToBuyAgain> = dropped
+            .iter()
+            .map(|item| ToBuyAgain {
+                catalog_item_id: item.catalog_item_id.clone(),
+                quantity: quantity_of(&snapshot.cart, item),
+                reason: format!("rejected: {}", item.error),
+            })
+            .collect();
+        for error in &result.order_errors {
+            let group = error.order_group_id.as_deref();
+            to_buy_again.extend(
+                with_addons(lines)
+                    .filter(|item| item.order_group.as_deref() == group)
+                    .map(|item| ToBuyAgain {
+                        catalog_item_id: item.catalog_item_id.clone(),
+                        quantity: item.quantity,
+                        reason: error.to_string(),
+                    }),
+            );
+        }
+        let mut candidates = Vec::new();
+        if let Stage::CheckedOut {
+            unmatched,
+            candidates: shared,
+            ..
+        } = &snapshot.stage
+        {
+            to_buy_again.extend(unmatched.iter().cloned());
+            candidates = shared.clone();
+        }
+        for order in &orders {
+            to_buy_again.extend(unfulfilled(order));
+        }
+        PurchaseOutcome {
+            key: snapshot.purchase.clone(),
+            label: snapshot.label.clone(),
+            cart_id: snapshot.stage.cart_id(),
+            orders,
+            failed_groups: result.order_errors.clone(),
+            rejected: dropped.to_vec(),
+            to_buy_again,
+            orders_visible,
+            candidates,
+            finished_at: None,
+            run_again_after: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +311,34 @@ mod tests {
         assert!(json.contains(r#""stage":"started""#), "{json}");
         assert!(json.contains(r#""format":1"#), "{json}");
         assert_eq!(serde_json::from_str::<Snapshot>(&json).unwrap(), snapshot);
+    }
+
+    #[test]
+    fn a_reason_to_buy_again_holds_the_service_s_text_escaped() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "ord1\r\nINFO forged\u{1b}[2J\u{202e}",
+            "status": "error",
+            "lineItems": [{"offerId": "A:B:C", "quantity": 2}],
+        }))
+        .unwrap();
+        let snapshot = Snapshot {
+            format: FORMAT,
+            purchase: "key".into(),
+            customer: "28045616-f6b9-462f-9701-0d89b5e65c44".parse().unwrap(),
+            label: None,
+            contents: Vec::new(),
+            cart: NewCart::new(),
+            started_at: 0,
+            stage: Stage::Started {
+                create_request_id: uuid::Uuid::nil(),
+            },
+        };
+        let outcome = snapshot.outcome(&CartCheckoutResult::default(), vec![order], true);
+        let reason = &outcome.to_buy_again[0].reason;
+        assert!(!reason.contains(crate::text::is_unsafe), "{reason:?}");
+        assert_eq!(
+            reason,
+            r"order ord1\r\nINFO forged\u{1b}[2J\u{202e} is error"
+        );
     }
 }
