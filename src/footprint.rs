@@ -13,8 +13,9 @@
 //!   `max(4, len.next_power_of_two())` of them, and half as many again
 //!   while the vector last grew, each at most [`ELEMENT_BYTES`], which
 //!   every type an element becomes must fit, or [`SCALAR_BYTES`] when no
-//!   element is an object (a string, number or array becomes a string, an
-//!   enum, an ID, a vector or a JSON value);
+//!   element is an object or array (a string or number becomes a string,
+//!   an enum, an ID or a JSON value; an array may become a struct, read
+//!   field by field);
 //! - every object that is not an array element may be boxed on its own
 //!   ([`OBJECT_BYTES`]), and every member may be a map entry
 //!   ([`MEMBER_BYTES`]: a string map's, or the decoder's buffered pair for a
@@ -54,8 +55,8 @@ pub(crate) const MEMORY_MULTIPLE: u64 = 32;
 /// `Availability`, takes 1,272 bytes on 64-bit targets.
 const ELEMENT_BYTES: u64 = 1280;
 
-/// The most one array element that is not an object may take in its
-/// vector: a JSON value's size, which what a string, number, `true`,
+/// The most one array element that is not an object or array may take in
+/// its vector: a JSON value's size, which what a string, number, `true`,
 /// `false` or `null` becomes (a string, an enum, an ID, an `Option`) must
 /// fit ([`check_types`] and the open enums assert it).
 pub(crate) const SCALAR_BYTES: u64 = size_of::<serde_json::Value>() as u64;
@@ -104,7 +105,9 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
                 let parent = innermost(&mut open, depth);
                 let in_array = match parent {
                     Some(parent) if parent.array => {
-                        parent.holds_objects |= byte == b'{';
+                        // The decoder reads a struct from an array too,
+                        // field by field: `[]` may become a whole one.
+                        parent.holds_containers = true;
                         true
                     }
                     _ => false,
@@ -114,7 +117,7 @@ pub(crate) fn decoded_bound(body: &[u8]) -> u64 {
                         array: byte == b'[',
                         awaits_first: byte == b'[',
                         element: in_array,
-                        holds_objects: false,
+                        holds_containers: false,
                         count: 0,
                     };
                 }
@@ -174,8 +177,8 @@ struct Open {
     awaits_first: bool,
     /// An element of an array, which is charged in the array's room.
     element: bool,
-    /// An array with an object among its elements.
-    holds_objects: bool,
+    /// An array with an object or array among its elements.
+    holds_containers: bool,
     count: u64,
 }
 
@@ -191,7 +194,7 @@ impl Open {
                     room.saturating_add(room / 2)
                 }
             };
-            let element = if self.holds_objects {
+            let element = if self.holds_containers {
                 ELEMENT_BYTES
             } else {
                 SCALAR_BYTES
@@ -216,7 +219,9 @@ mod tests {
         assert_eq!(decoded_bound(b"[ ]"), 3);
         assert_eq!(decoded_bound(b"[1]"), 3 + 6 * SCALAR_BYTES);
         assert_eq!(decoded_bound(b"[1,2,3,4,5]"), 11 + 12 * SCALAR_BYTES);
-        assert_eq!(decoded_bound(br#"[1,"{",[]]"#), 10 + 6 * SCALAR_BYTES);
+        assert_eq!(decoded_bound(br#"[1,"{",2]"#), 9 + 6 * SCALAR_BYTES);
+        // An array in an array may become a struct.
+        assert_eq!(decoded_bound(br#"[1,"{",[]]"#), 10 + 6 * ELEMENT_BYTES);
         assert_eq!(decoded_bound(b"[1,{}]"), 6 + 6 * ELEMENT_BYTES);
         assert_eq!(decoded_bound(b"{}"), 2 + OBJECT_BYTES);
         // An object in an array is charged in the array's room.
@@ -281,6 +286,20 @@ mod tests {
             let ratio = decoded_bound(&body) as f64 / body.len() as f64;
             assert!(ratio < MEMORY_MULTIPLE as f64, "{field}: {ratio}");
         }
+    }
+
+    #[test]
+    fn empty_arrays_are_charged_as_the_structs_they_may_become() {
+        // The decoder reads `[]` as an order with every field defaulted.
+        let body = format!(r#"{{"items": [{}[]]}}"#, "[],".repeat(999));
+        let orders: crate::model::Collection<crate::model::Order> =
+            crate::model::from_body(body.as_bytes()).unwrap();
+        assert_eq!(orders.items.len(), 1000);
+        let room = 1536 * ELEMENT_BYTES;
+        assert_eq!(
+            decoded_bound(body.as_bytes()),
+            body.len() as u64 + OBJECT_BYTES + MEMBER_BYTES + room
+        );
     }
 
     #[test]
