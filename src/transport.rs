@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::dates::{parse_http_date, parse_retry_after};
 use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
 use crate::failure::{CallInfo, Error, ServiceError, classify};
-use crate::footprint::{MEMORY_MULTIPLE, decoded_bound};
+use crate::footprint::{MEMORY_MULTIPLE, check_types, decoded_bound};
 use crate::http::{
     CLIENT_NAME, ReadFailure, ReadResponse, exchange, header_str, parse_error_body, transport_kind,
 };
@@ -131,6 +131,8 @@ impl Reply {
     /// bytes: twice the body's bound when `T` may buffer the whole body in
     /// the decoder's tree first.
     pub(crate) fn footprint<T: DeserializeOwned>(&self) -> u64 {
+        // Every type a `T` holds must fit what the bound charges for it.
+        check_types::<T>();
         let bound = decoded_bound(&self.body);
         if declares_fields::<T>() {
             bound

@@ -293,6 +293,23 @@ fn a_body_of_empty_objects_is_refused_before_it_is_decoded() {
     assert_eq!(client.list_orders(CUSTOMER).unwrap().len(), 100);
 }
 
+#[test]
+fn a_body_of_empty_arrays_is_refused_before_it_is_decoded() {
+    let fake = start();
+    let cap = 256 * 1024;
+    let client = builder(&fake).max_response_bytes(cap).build().unwrap();
+    // The decoder reads each `[]` as an order with its fields defaulted:
+    // 200 KiB of them would take hundreds of times that decoded.
+    let mut arrays = "[],".repeat(70_000);
+    arrays.pop();
+    fake.push_reply(Reply::status(200).body(format!(r#"{{"items": [{arrays}]}}"#)));
+    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let Error::ResponseTooDense { status, limit, .. } = error else {
+        panic!("{error:?}");
+    };
+    assert_eq!((status, limit), (200, 32 * cap));
+}
+
 /// A page of `items`, linking to the next with a token of its own.
 fn page_of(items: &str, token: usize) -> Reply {
     let next = json!({

@@ -1,5 +1,16 @@
 //! Whether and how requests go through a proxy: [`Proxy`], the proxy
 //! variables of the environment and `NO_PROXY`.
+//!
+//! ureq parses each proxy URL ([`ureq::Proxy::new`]); the environment is
+//! read here, and every agent is given its proxy (or none) explicitly, so
+//! that ureq's own reading, `ureq::Proxy::try_from_env` (3.5), is never
+//! used: it differs from what the crate documents in every part that
+//! matters. It takes `ALL_PROXY` before `HTTPS_PROXY`; skips a variable it
+//! cannot use without a word; accepts a proxy URL with a path; reads
+//! `no_proxy` when `NO_PROXY` is not UTF-8, where the crate refuses; and
+//! matches `NO_PROXY` otherwise: `microsoft.com` does not cover its
+//! subdomains, an entry with a port or a space after its comma covers
+//! nothing, and `*soft.com` covers `microsoft.com`.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -275,6 +286,8 @@ mod tests {
         for list in [
             "",
             "soft.com",
+            "*soft.com",
+            ".soft.com",
             "example.com,,",
             "api.partnercenter.microsoft.com.evil",
         ] {

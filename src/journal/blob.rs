@@ -12,6 +12,7 @@ pub use error::BlobError;
 use std::fmt;
 use std::time::Duration;
 
+use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use ureq::http;
 use uuid::Uuid;
 
@@ -671,14 +672,9 @@ fn encode_holder(owner: &str) -> String {
     while !owner.is_char_boundary(end) {
         end -= 1;
     }
-    let mut encoded = String::new();
-    for byte in owner[..end].bytes() {
-        if byte.is_ascii_graphic() && byte != b'%' {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    // Everything but visible ASCII (non-ASCII always), and `%` itself.
+    const ESCAPED: &AsciiSet = &CONTROLS.add(b' ').add(b'%');
+    let mut encoded = utf8_percent_encode(&owner[..end], ESCAPED).to_string();
     if encoded.is_empty() {
         encoded.push_str("%3F");
     }
@@ -687,26 +683,7 @@ fn encode_holder(owner: &str) -> String {
 
 /// A holder's name back from the metadata.
 fn decode_holder(encoded: &str) -> String {
-    let bytes = encoded.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let hex = bytes
-            .get(at + 1..at + 3)
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (bytes[at], hex) {
-            (b'%', Some(byte)) => {
-                decoded.push(byte);
-                at += 3;
-            }
-            (byte, _) => {
-                decoded.push(byte);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
+    percent_decode_str(encoded).decode_utf8_lossy().into_owned()
 }
 
 /// What an append came to, when the storage answered.

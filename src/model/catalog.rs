@@ -17,6 +17,7 @@ use super::{
     BillingCycle, CartLineItem, Link, null_as_default, object_or_objects, string_or_none,
     text_or_none,
 };
+pub(crate) use crate::encoding::encode_query_value;
 use crate::text::Escaped;
 
 wire_enum! {
@@ -120,13 +121,6 @@ impl CatalogFilter {
         }
         query
     }
-}
-
-/// Percent-encodes a query value: everything but the unreserved characters.
-pub(crate) fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    crate::encoding::push_percent_encoded(&mut out, value);
-    out
 }
 
 /// A product: what a price list calls an offer, such as Microsoft 365

@@ -39,6 +39,14 @@ pub enum FaultCode {
     Text(String),
 }
 
+// It reads any shape itself, so the footprint's check of decoded types does
+// not see a number or string become one: as an array element it is charged
+// as a scalar, which it must fit.
+const _: () = assert!(
+    std::mem::size_of::<FaultCode>() as u64 <= crate::footprint::SCALAR_BYTES,
+    "FaultCode is larger than an array element read from a number or string may be"
+);
+
 impl FaultCode {
     /// The code as a number, parsing a string code if it holds one.
     pub fn as_i64(&self) -> Option<i64> {

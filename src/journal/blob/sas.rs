@@ -5,6 +5,7 @@ use std::fmt;
 
 use ureq::http::Uri;
 
+pub(crate) use crate::encoding::encode_query_value;
 use crate::http::{InvalidConfig, check_url};
 
 /// What a SAS must allow: read (`r`) blobs, write (`w`: create, append,
@@ -178,20 +179,6 @@ pub(crate) fn redact(text: &str) -> String {
     }
     shown.push_str(&text[rest..]);
     shown
-}
-
-/// Percent-encodes `text` for a URL's query: everything but the unreserved
-/// characters.
-pub(crate) fn encode_query_value(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 #[cfg(test)]
