@@ -69,7 +69,8 @@ fn main() -> ExitCode {
         all_met &= met;
         println!(
             "| {name} | {} | {}/{customers} | {} ({}) | {} ({:.1}%) | {:.1} s | {bound:.1} s | {ratio:.2}× | ≤ {target}× {} |",
-            run.exit.map_or("signal".to_owned(), |code| code.to_string()),
+            run.exit
+                .map_or("signal".to_owned(), |code| code.to_string()),
             run.bought_once,
             run.requests,
             run.requests - run.throttled,
@@ -167,9 +168,14 @@ fn build_bulk() -> PathBuf {
     // What cargo sets for this benchmark would make it rebuild the crate.
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().into_owned();
-        let ours = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_CRATE_", "CARGO_BIN_"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
+        let ours = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
             || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"].contains(&name.as_str());
         if ours {
             cargo.env_remove(&name);
@@ -180,7 +186,10 @@ fn build_bulk() -> PathBuf {
         .args(["build", "--quiet", "--release", "--example", "bulk"])
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "cargo build --release --example bulk failed");
+    assert!(
+        status.success(),
+        "cargo build --release --example bulk failed"
+    );
     // This benchmark runs from target/release/deps; examples are beside it.
     let exe = std::env::current_exe().expect("the benchmark's path");
     let profile = exe

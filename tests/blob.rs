@@ -11,7 +11,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use partner_center_cart::journal::{
-    BlobStore, JournalError, Listed, PurchaseKey, JournalStore, StoredRecord,
+    BlobStore, JournalError, JournalStore, Listed, PurchaseKey, StoredRecord,
 };
 use partner_center_cart::{Error, Proxy};
 
@@ -186,11 +186,8 @@ fn a_lapsed_lease_is_taken_over_and_its_old_holder_loses_the_claim() {
     dying.append(&mut claim, &record(1)).unwrap();
     // The worker stalls: its renewals stop (they live in the claim), but
     // it still has what it needs to append.
-    let mut stalled = partner_center_cart::journal::Claim::new(
-        purchase.clone(),
-        claim.id(),
-        claim.position(),
-    );
+    let mut stalled =
+        partner_center_cart::journal::Claim::new(purchase.clone(), claim.id(), claim.position());
     let stalled_at = Instant::now();
     drop(claim);
 

@@ -9,7 +9,7 @@
 //!
 //! | Resource | Types |
 //! |---|---|
-//! | the catalog | [`Product`], [`Sku`], [`Availability`], filtered with [`CatalogFilter`] in a [`TargetView`] and a [`Segment`] |
+//! | the catalog | [`Product`], [`Sku`], [`Availability`], listed with [`CatalogOptions`](crate::CatalogOptions) in a [`TargetView`] and a [`Segment`] |
 //! | carts | [`NewCart`] to create one, [`Cart`] as the service returns it, [`CartLineItem`] and its [`CartError`] |
 //! | checkout | [`CartCheckoutResult`]: the [`Order`]s made and the [`OrderError`]s of the order groups that failed |
 //! | orders | [`Order`], [`OrderLineItem`], [`OrderStatus`], and an order's [`ProvisioningStatus`] |
@@ -67,13 +67,11 @@ pub use cart::{
     CartError, CartErrorCode, CartErrorInformation, CartLinks, CartStatus, LineItemError,
     Participant, ParticipantType,
 };
-pub(crate) use catalog::encode_query_value;
 pub(crate) use catalog::join_terms;
 pub use catalog::{
-    Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, CatalogFilter, Currency,
-    OfferedTerm, PricingPolicy, Product, ProductLinks, ProductType, RefundOption,
-    RenewalInstruction, RenewalOption, Segment, Sku, SkuLinks, SpecializedOfferProperties,
-    TargetView, TermNotOffered,
+    Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, Currency, OfferedTerm,
+    PricingPolicy, Product, ProductLinks, ProductType, RefundOption, RenewalInstruction,
+    RenewalOption, Segment, Sku, SkuLinks, SpecializedOfferProperties, TargetView, TermNotOffered,
 };
 pub use checkout::OrderError;
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader, LinkMethod};
