@@ -238,8 +238,8 @@
 //!
 //! [`Client::wait_for_orders`] reads the pending orders of a checkout at
 //! growing intervals (5 s, then 1.5 times longer each time, up to a minute)
-//! until each is final or needs the partner ([`OrderStatus::is_final`],
-//! [`OrderStatus::needs_action`]), and returns every order as last read,
+//! until each is final or needs the partner ([`OrderStatus::is_final`](model::OrderStatus::is_final),
+//! [`OrderStatus::needs_action`](model::OrderStatus::needs_action)), and returns every order as last read,
 //! subscription IDs included. Orders under review (`pending_review`,
 //! `po_upload_complete`) may stay so for days; the progress and
 //! [`Error::WaitTimedOut`] say so. It spaces its requests, retries included,
@@ -626,7 +626,6 @@ pub use http::proxy::Proxy;
 pub use model::cart::{Cart, CartLineItem, NewCart};
 pub use model::checkout::CartCheckoutResult;
 pub use model::enums::BillingCycle;
-pub use model::order::OrderStatus;
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenProvider};
 pub use transport::{ServerTime, Throttling};

@@ -12,8 +12,8 @@ use std::time::Duration;
 use common::{CART, CUSTOMER, builder, checkouts, client, fast_retries, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::{
-    BillingCycle, CartLineItem, NewCart, OrderStatus,
-    model::{CartError, CartErrorCode},
+    BillingCycle, CartLineItem, NewCart,
+    model::{CartError, CartErrorCode, OrderStatus},
 };
 use partner_center_cart::{CheckoutOptions, Error, Uuid, model::Order};
 use partner_center_cart::{CreateCartOptions, OrderOptions};

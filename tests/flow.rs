@@ -9,8 +9,10 @@ use std::time::Duration;
 use common::{CUSTOMER, builder, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::{
-    BillingCycle, CartLineItem, NewCart, OrderStatus,
-    model::{CartError, CartErrorCode, CartStatus, ParticipantType, ProvisioningStatus},
+    BillingCycle, CartLineItem, NewCart,
+    model::{
+        CartError, CartErrorCode, CartStatus, OrderStatus, ParticipantType, ProvisioningStatus,
+    },
 };
 use partner_center_cart::{
     Cart, CartCheckoutResult, Client, Cloud, Error, Uuid,

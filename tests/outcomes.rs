@@ -9,8 +9,9 @@ use std::time::Duration;
 use common::{CUSTOMER, client, quick_wait, start};
 use partner_center_cart::CreateCartOptions;
 use partner_center_cart::fake::Reply;
+use partner_center_cart::model::{Order, OrderStatus};
 use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
-use partner_center_cart::{CartCheckoutResult, Client, Error, OrderStatus, model::Order};
+use partner_center_cart::{CartCheckoutResult, Client, Error};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 

@@ -10,12 +10,11 @@ use std::time::Duration;
 use common::child::{in_child, run_in_child};
 use common::{CUSTOMER, builder, checkouts, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{CartError, CartErrorCode};
+use partner_center_cart::model::{CartError, CartErrorCode, OrderStatus};
 use partner_center_cart::{CreateCartOptions, OrderOptions};
 // One import line serves the expressions of a cart and an order's outcome.
 use partner_center_cart::{
-    BillingCycle, CartLineItem, CheckoutOptions, Client, Error, NewCart, OrderStatus, RetryPolicy,
-    Uuid,
+    BillingCycle, CartLineItem, CheckoutOptions, Client, Error, NewCart, RetryPolicy, Uuid,
 };
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";

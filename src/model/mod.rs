@@ -14,10 +14,10 @@
 //! | checkout | [`CartCheckoutResult`]: the [`Order`]s made and the [`OrderError`]s of the order groups that failed |
 //! | orders | [`Order`], [`OrderLineItem`], [`OrderStatus`], and an order's [`ProvisioningStatus`] |
 //!
-//! The six a tool always needs, [`Cart`], [`NewCart`], [`CartLineItem`],
-//! [`CartCheckoutResult`], [`BillingCycle`] and [`OrderStatus`], live at the
-//! crate root, their one path; every other model type, the IDs included,
-//! lives here.
+//! The five a tool always needs, [`Cart`], [`NewCart`], [`CartLineItem`],
+//! [`CartCheckoutResult`] and [`BillingCycle`], live at the crate root,
+//! their one path; every other model type, the IDs and [`OrderStatus`]
+//! beside [`Order`] included, lives here.
 //!
 //! # Lenient where the service is loose
 //!
@@ -60,7 +60,6 @@ mod request;
 pub(crate) use cart::{Cart, CartLineItem, NewCart};
 pub(crate) use checkout::CartCheckoutResult;
 pub(crate) use enums::BillingCycle;
-pub(crate) use order::OrderStatus;
 
 pub use crate::ids::{CartId, CustomerId, IntoId, OrderId};
 pub use cart::{
@@ -84,7 +83,7 @@ pub(crate) use lenient::{
 };
 pub(crate) use order::describe_pending;
 pub use order::{
-    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks,
+    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
     OrderTransactionType, Pricing, PurchaseCommitment, RenewsTo,
 };
 pub use provisioning::{
