@@ -6,8 +6,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 pub use crate::error_kind::{BoxError, TransportErrorKind};
-use crate::error_kind::{Verdict, classify_status, classify_transport};
-use crate::http::InvalidConfig;
+use crate::error_kind::{InvalidConfig, Verdict, classify_status, classify_transport};
 use crate::ids::InvalidId;
 use crate::model::{ApiFault, FaultCode, TermNotOffered};
 use crate::text::Escaped;

@@ -17,11 +17,12 @@ use uuid::Uuid;
 
 use super::JournalError;
 use super::store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
+use crate::error_kind::InvalidConfig;
 use crate::failure::Error;
 use crate::http::url::check_tls_built_in;
 use crate::http::{
-    InvalidConfig, MAX_TIMEOUT, Proxy, ReadFailure, ReadResponse, TIMEOUT_RULE, agent_config,
-    agent_proxy, exchange, timeout_ok,
+    MAX_TIMEOUT, Proxy, ReadFailure, ReadResponse, TIMEOUT_RULE, agent_config, agent_proxy,
+    exchange, timeout_ok,
 };
 use crate::ids::CustomerId;
 use crate::logging::LOG_TARGET;

@@ -74,6 +74,7 @@ pub use catalog::{
 };
 pub use checkout::OrderError;
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader, LinkMethod};
+pub(crate) use fault::parse_error_body;
 pub use fault::{ApiFault, FaultCode};
 pub(crate) use hints::MFA_REQUIRED;
 pub(crate) use lenient::{

@@ -5,7 +5,8 @@ use std::fmt;
 
 use ureq::http::Uri;
 
-use crate::http::{InvalidConfig, check_url};
+use crate::error_kind::InvalidConfig;
+use crate::http::check_url;
 
 /// What a SAS must allow: read (`r`) blobs, write (`w`: create, append,
 /// lease and set metadata) and list (`l`) the container. `a` and `c` are
