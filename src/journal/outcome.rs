@@ -5,13 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CartId, OrderId};
-use crate::model::cart::with_addons;
-use crate::model::{
-    CartCheckoutResult, CartLineItem, LineItemError, NewCart, Order, OrderError, OrderStatus,
-};
+use crate::model::{LineItemError, Order, OrderError, OrderStatus};
 use crate::text::Escaped;
-
-use super::state::{Snapshot, Stage};
 
 /// What a purchase came to: its orders as last read, and what needs the
 /// partner's hand (line items to buy again, orders awaiting a purchase
@@ -116,69 +111,6 @@ impl PurchaseOutcome {
         self.orders
             .iter()
             .filter(|order| order.status == Some(OrderStatus::PendingPoUpload))
-    }
-
-    /// The outcome of a purchase from its last record, the checkout's
-    /// result and the orders as last read.
-    pub(super) fn new(
-        snapshot: &Snapshot,
-        result: &CartCheckoutResult,
-        orders: Vec<Order>,
-        orders_visible: bool,
-    ) -> PurchaseOutcome {
-        let checkout = snapshot.stage.checkout();
-        let dropped: &[LineItemError] = match (&snapshot.stage, checkout) {
-            (_, Some(checkout)) => &checkout.dropped,
-            (Stage::Created { dropped, .. }, None) => dropped,
-            _ => &[],
-        };
-        let lines: &[CartLineItem] = checkout.map_or(&[], |checkout| &checkout.line_items);
-        let mut to_buy_again: Vec<ToBuyAgain> = dropped
-            .iter()
-            .map(|item| ToBuyAgain {
-                catalog_item_id: item.catalog_item_id.clone(),
-                quantity: quantity_of(&snapshot.cart, item),
-                reason: format!("rejected: {}", item.error),
-            })
-            .collect();
-        for error in &result.order_errors {
-            let group = error.order_group_id.as_deref();
-            to_buy_again.extend(
-                with_addons(lines)
-                    .filter(|item| item.order_group.as_deref() == group)
-                    .map(|item| ToBuyAgain {
-                        catalog_item_id: item.catalog_item_id.clone(),
-                        quantity: item.quantity,
-                        reason: error.to_string(),
-                    }),
-            );
-        }
-        let mut candidates = Vec::new();
-        if let Stage::CheckedOut {
-            unmatched,
-            candidates: shared,
-            ..
-        } = &snapshot.stage
-        {
-            to_buy_again.extend(unmatched.iter().cloned());
-            candidates = shared.clone();
-        }
-        for order in &orders {
-            to_buy_again.extend(unfulfilled(order));
-        }
-        PurchaseOutcome {
-            key: snapshot.purchase.clone(),
-            label: snapshot.label.clone(),
-            cart_id: snapshot.stage.cart_id(),
-            orders,
-            failed_groups: result.order_errors.clone(),
-            rejected: dropped.to_vec(),
-            to_buy_again,
-            orders_visible,
-            candidates,
-            finished_at: None,
-            run_again_after: None,
-        }
     }
 }
 
@@ -293,7 +225,7 @@ fn is_failure(order: &Order) -> bool {
 
 /// The lines of an order to buy again: every line of a failed order, and
 /// the lines with no subscription of one that succeeded in part.
-fn unfulfilled(order: &Order) -> Vec<ToBuyAgain> {
+pub(super) fn unfulfilled(order: &Order) -> Vec<ToBuyAgain> {
     let Some(status) = order.status.as_ref().filter(|s| s.needs_buying_again()) else {
         return Vec::new();
     };
@@ -310,15 +242,6 @@ fn unfulfilled(order: &Order) -> Vec<ToBuyAgain> {
         .collect()
 }
 
-/// The quantity of a rejected line item, from the cart as asked for.
-fn quantity_of(cart: &NewCart, item: &LineItemError) -> i64 {
-    let lines = cart.line_items();
-    with_addons(lines)
-        .find(|line| line.id == item.line_item_id)
-        .or_else(|| with_addons(lines).find(|line| line.catalog_item_id == item.catalog_item_id))
-        .map_or(0, |line| line.quantity)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,21 +254,8 @@ mod tests {
             "lineItems": [{"offerId": "A:B:C", "quantity": 2}],
         }))
         .unwrap();
-        let snapshot = Snapshot {
-            format: super::super::state::FORMAT,
-            purchase: "key".into(),
-            customer: "28045616-f6b9-462f-9701-0d89b5e65c44".parse().unwrap(),
-            label: None,
-            contents: Vec::new(),
-            cart: NewCart::new(),
-            started_at: 0,
-            stage: Stage::Started {
-                create_request_id: uuid::Uuid::nil(),
-            },
-        };
-        let outcome =
-            PurchaseOutcome::new(&snapshot, &CartCheckoutResult::default(), vec![order], true);
-        let reason = &outcome.to_buy_again[0].reason;
+        let again = unfulfilled(&order);
+        let reason = &again[0].reason;
         assert!(!reason.contains(crate::text::is_unsafe), "{reason:?}");
         assert_eq!(
             reason,

@@ -237,7 +237,7 @@ impl Run<'_> {
             Ok(orders) => self.finished(&result, orders),
             // Still provisioning: unfinished, so a run again waits again.
             Err(Error::WaitTimedOut { orders, .. }) => {
-                Ok(PurchaseOutcome::new(&self.snapshot, &result, orders, true))
+                Ok(self.snapshot.outcome(&result, orders, true))
             }
             Err(error) => Err(error),
         }
@@ -249,7 +249,7 @@ impl Run<'_> {
         result: &CartCheckoutResult,
         orders: Vec<Order>,
     ) -> Result<PurchaseOutcome, Error> {
-        let outcome = PurchaseOutcome::new(&self.snapshot, result, orders, true);
+        let outcome = self.snapshot.outcome(result, orders, true);
         self.save(Stage::Finished {
             checkout: self.snapshot.stage.checkout().cloned(),
             outcome: outcome.clone(),
@@ -432,8 +432,7 @@ impl Run<'_> {
                 },
                 ..self.snapshot.clone()
             };
-            let mut outcome =
-                PurchaseOutcome::new(&probe, &CartCheckoutResult::default(), own, false);
+            let mut outcome = probe.outcome(&CartCheckoutResult::default(), own, false);
             outcome.candidates = candidates;
             outcome.run_again_after = Some(state::format_time(known_at));
             return Ok(Some(outcome));

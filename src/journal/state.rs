@@ -5,9 +5,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::outcome::{PurchaseOutcome, ToBuyAgain};
+use super::outcome::{PurchaseOutcome, ToBuyAgain, unfulfilled};
 use crate::ids::{CartId, CustomerId, OrderId};
-use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart};
+use crate::model::cart::with_addons;
+use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart, Order};
 
 /// The format of the records this version writes; a record of a newer
 /// one is refused, never guessed at.
@@ -220,6 +221,80 @@ pub(crate) fn now() -> u64 {
 /// A time in milliseconds since the Unix epoch, as `YYYY-MM-DDTHH:MM:SSZ`.
 pub(crate) fn format_time(millis: u64) -> String {
     crate::dates::format_utc(millis / 1_000)
+}
+
+impl Snapshot {
+    /// The outcome of the purchase this is the last record of, from the
+    /// checkout's result and the orders as last read.
+    pub(super) fn outcome(
+        &self,
+        result: &CartCheckoutResult,
+        orders: Vec<Order>,
+        orders_visible: bool,
+    ) -> PurchaseOutcome {
+        let checkout = self.stage.checkout();
+        let dropped: &[LineItemError] = match (&self.stage, checkout) {
+            (_, Some(checkout)) => &checkout.dropped,
+            (Stage::Created { dropped, .. }, None) => dropped,
+            _ => &[],
+        };
+        let lines: &[CartLineItem] = checkout.map_or(&[], |checkout| &checkout.line_items);
+        let mut to_buy_again: Vec<ToBuyAgain> = dropped
+            .iter()
+            .map(|item| ToBuyAgain {
+                catalog_item_id: item.catalog_item_id.clone(),
+                quantity: quantity_of(&self.cart, item),
+                reason: format!("rejected: {}", item.error),
+            })
+            .collect();
+        for error in &result.order_errors {
+            let group = error.order_group_id.as_deref();
+            to_buy_again.extend(
+                with_addons(lines)
+                    .filter(|item| item.order_group.as_deref() == group)
+                    .map(|item| ToBuyAgain {
+                        catalog_item_id: item.catalog_item_id.clone(),
+                        quantity: item.quantity,
+                        reason: error.to_string(),
+                    }),
+            );
+        }
+        let mut candidates = Vec::new();
+        if let Stage::CheckedOut {
+            unmatched,
+            candidates: shared,
+            ..
+        } = &self.stage
+        {
+            to_buy_again.extend(unmatched.iter().cloned());
+            candidates = shared.clone();
+        }
+        for order in &orders {
+            to_buy_again.extend(unfulfilled(order));
+        }
+        PurchaseOutcome {
+            key: self.purchase.clone(),
+            label: self.label.clone(),
+            cart_id: self.stage.cart_id(),
+            orders,
+            failed_groups: result.order_errors.clone(),
+            rejected: dropped.to_vec(),
+            to_buy_again,
+            orders_visible,
+            candidates,
+            finished_at: None,
+            run_again_after: None,
+        }
+    }
+}
+
+/// The quantity of a rejected line item, from the cart as asked for.
+fn quantity_of(cart: &NewCart, item: &LineItemError) -> i64 {
+    let lines = cart.line_items();
+    with_addons(lines)
+        .find(|line| line.id == item.line_item_id)
+        .or_else(|| with_addons(lines).find(|line| line.catalog_item_id == item.catalog_item_id))
+        .map_or(0, |line| line.quantity)
 }
 
 #[cfg(test)]
