@@ -571,7 +571,7 @@ fn bench_decodes(name: &str, body: &[u8], rounds: usize) -> f64 {
         .filter(|order| {
             matches!(
                 order.status,
-                Some(partner_center_cart::OrderStatus::Other(_))
+                Some(partner_center_cart::model::OrderStatus::Other(_))
             )
         })
         .count();

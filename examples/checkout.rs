@@ -32,12 +32,13 @@ use std::time::Duration;
 
 use partner_center_cart::{
     BillingCycle,
-    model::{Availability, CartStatus, CatalogFilter, Segment, TargetView},
+    model::{Availability, CartStatus, Segment, TargetView},
 };
 use partner_center_cart::{
     CartCheckoutResult, CartLineItem, CheckoutOptions, Client, Error, NewCart, TokenProvider, Uuid,
     WaitOptions, model::Order,
 };
+use partner_center_cart::{CatalogOptions, CreateCartOptions, OrderOptions};
 use support::doctor;
 use support::provider::{ChosenAuth, SECRETS, USAGE as PROVIDER_USAGE, provider_from_args};
 
@@ -326,23 +327,22 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
     let customer = options.operands[0].as_str();
     let request_id = options.request_id.unwrap_or_else(Uuid::new_v4);
     let filter = match &options.segment {
-        Some(segment) => CatalogFilter::new().segment(segment.clone()),
-        None => CatalogFilter::new(),
+        Some(segment) => CatalogOptions::new().segment(segment.clone()),
+        None => CatalogOptions::new(),
     };
     match options.command.as_str() {
         "products" => {
-            let products =
-                client.list_products_filtered(customer, options.view.clone(), &filter)?;
+            let products = client.list_products(customer, options.view.clone(), &filter)?;
             print(options, &products, || support::print_products(&products));
             Ok(Outcome::Done)
         }
         "skus" => {
-            let skus = client.list_skus_filtered(customer, &options.operands[1], &filter)?;
+            let skus = client.list_skus(customer, &options.operands[1], &filter)?;
             print(options, &skus, || support::print_skus(&skus));
             Ok(Outcome::Done)
         }
         "availabilities" => {
-            let availabilities = client.list_availabilities_filtered(
+            let availabilities = client.list_availabilities(
                 customer,
                 &options.operands[1],
                 &options.operands[2],
@@ -354,8 +354,11 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             Ok(Outcome::Done)
         }
         "create" => {
-            let cart =
-                client.create_cart_with_request_id(customer, &new_cart(options), request_id)?;
+            let cart = client.create_cart(
+                customer,
+                &new_cart(options),
+                &CreateCartOptions::new().request_id(request_id),
+            )?;
             print(options, &cart, || support::print_cart(&cart));
             Ok(if cart.has_errors() {
                 Outcome::Partial
@@ -392,12 +395,13 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             finish_checkout(client, options, customer, result)
         }
         "orders" => {
-            let orders = client.list_orders(customer)?;
+            let orders = client.list_orders(customer, &OrderOptions::new())?;
             print(options, &orders, || support::print_orders(&orders));
             Ok(Outcome::Done)
         }
         "order" => {
-            let order = client.get_order(customer, options.operands[1].as_str())?;
+            let order =
+                client.get_order(customer, options.operands[1].as_str(), &OrderOptions::new())?;
             print(options, &order, || {
                 support::print_orders(std::slice::from_ref(&order))
             });
@@ -407,7 +411,11 @@ fn run(client: &Client, options: &Options) -> Result<Outcome, Error> {
             // `wait`: follow orders by ID, whatever made them.
             let mut result = CartCheckoutResult::default();
             for id in &options.operands[1..] {
-                result.orders.push(client.get_order(customer, id.as_str())?);
+                result.orders.push(client.get_order(
+                    customer,
+                    id.as_str(),
+                    &OrderOptions::new(),
+                )?);
             }
             let orders = client.wait_for_orders(customer, &result, wait_options(options))?;
             print(options, &orders, || support::print_orders(&orders));

@@ -15,6 +15,7 @@ mod support;
 
 use std::time::Duration;
 
+use partner_center_cart::CreateCartOptions;
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::{
     BillingCycle,
@@ -70,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n1. Create a cart");
-    let mut cart = client.create_cart(CUSTOMER, &new_cart)?;
+    let mut cart = client.create_cart(CUSTOMER, &new_cart, &CreateCartOptions::new())?;
     support::print_cart(&cart);
 
     println!("\n2. Checking out refuses the cart while an item is in error:");

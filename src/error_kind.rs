@@ -1,8 +1,15 @@
-//! The kinds of failure below the error type: what failed below HTTP, and
-//! the verdict on a failed attempt that the send loop, the token endpoint and
-//! [`Error`](crate::Error) share.
+//! The kinds of failure below the error type: what failed below HTTP, a
+//! setting that cannot be used, and the verdict on a failed attempt that the
+//! send loop, the token endpoint and [`Error`](crate::Error) share.
 
 use std::fmt;
+
+/// A setting that cannot be used, in words that say which and why; `?`
+/// turns it into [`Error::InvalidConfig`](crate::Error::InvalidConfig).
+/// The HTTP layer's checks give it, below the error type that carries it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub(crate) struct InvalidConfig(pub(crate) String);
 
 /// A boxed error from a token provider or another source beyond this crate.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;

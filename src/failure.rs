@@ -6,8 +6,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 pub use crate::error_kind::{BoxError, TransportErrorKind};
-use crate::error_kind::{Verdict, classify_status, classify_transport};
-use crate::http::InvalidConfig;
+use crate::error_kind::{InvalidConfig, Verdict, classify_status, classify_transport};
 use crate::ids::InvalidId;
 use crate::model::{ApiFault, FaultCode, TermNotOffered};
 use crate::text::Escaped;
@@ -125,7 +124,7 @@ fn doubt_note(call: &CallInfo) -> &'static str {
 ///
 /// Every error raised after a call has started carries its [`CallInfo`]: the
 /// request ID to repeat the call with (see
-/// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)),
+/// [`CreateCartOptions::request_id`](crate::CreateCartOptions::request_id)),
 /// and the correlation ID to quote to support.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -474,7 +473,7 @@ impl Error {
     /// request ID the caller chose is never replaced; otherwise it is the
     /// last attempt's.
     /// Pass it to
-    /// [`Client::create_cart_with_request_id`](crate::Client::create_cart_with_request_id)
+    /// [`CreateCartOptions::request_id`](crate::CreateCartOptions::request_id)
     /// to repeat a create whose outcome is unknown without making a second
     /// cart, or to [`CheckoutOptions::request_id`](crate::CheckoutOptions::request_id)
     /// to repeat a checkout as the same request (a checkout is idempotent

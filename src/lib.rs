@@ -54,7 +54,7 @@
 //!
 //! ```no_run
 //! use partner_center_cart::model::Segment;
-//! use partner_center_cart::{BillingCycle, Client, NewCart, WaitOptions};
+//! use partner_center_cart::{BillingCycle, Client, CreateCartOptions, NewCart, WaitOptions};
 //!
 //! # fn main() -> Result<(), partner_center_cart::Error> {
 //! let client = Client::from_env()?;
@@ -68,6 +68,7 @@
 //!         .line_item(buy("CFQ7TTC0LH18", "0001")?.line_item(25, "P1M", BillingCycle::Monthly)?)
 //!         .line_item(buy("DZH318Z0BQ36", "004G")?.line_item(2, "P1Y", BillingCycle::OneTime)?)
 //!         .partner_on_record_attestation_accepted(true),
+//!     &CreateCartOptions::new(),
 //! )?;
 //!
 //! // 2. The service may reject line items: drop them (add-ons included) and update.
@@ -132,17 +133,17 @@
 //!
 //! ```no_run
 //! use partner_center_cart::model::{Segment, TargetView};
-//! use partner_center_cart::{BillingCycle, Client, NewCart};
+//! use partner_center_cart::{BillingCycle, CatalogOptions, Client, CreateCartOptions, NewCart};
 //!
 //! # fn main() -> Result<(), partner_center_cart::Error> {
 //! let client = Client::from_env()?;
 //! let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
 //!
 //! // Browse: products in a view, a product's SKUs, a SKU's availabilities.
-//! for product in client.list_products(customer, TargetView::OnlineServices)? {
+//! for product in client.list_products(customer, TargetView::OnlineServices, &CatalogOptions::new())? {
 //!     println!("{} {:?}", product.id, product.title);
 //! }
-//! for availability in client.list_availabilities(customer, "CFQ7TTC0LH18", "0001")? {
+//! for availability in client.list_availabilities(customer, "CFQ7TTC0LH18", "0001", &CatalogOptions::new())? {
 //!     let terms: Vec<String> = availability.offered_terms().iter().map(ToString::to_string).collect();
 //!     println!("{} {:?} {}", availability.catalog_item_id, availability.segment, terms.join(", "));
 //! }
@@ -152,7 +153,7 @@
 //! let item = client
 //!     .availability_to_buy(customer, "CFQ7TTC0LH18", "0001", &Segment::Commercial)?
 //!     .line_item(25, "P1Y", BillingCycle::Monthly)?;
-//! let cart = client.create_cart(customer, &NewCart::new().line_item(item))?;
+//! let cart = client.create_cart(customer, &NewCart::new().line_item(item), &CreateCartOptions::new())?;
 //! # let _ = cart;
 //! # Ok(())
 //! # }
@@ -165,7 +166,7 @@
 //! | [`list_skus`](Client::list_skus), [`get_sku`](Client::get_sku) | `GET .../products/{p}/skus[/{s}]` | |
 //! | [`list_availabilities`](Client::list_availabilities), [`get_availability`](Client::get_availability) | `GET .../skus/{s}/availabilities[/{a}]` | |
 //! | [`availability_to_buy`](Client::availability_to_buy) | the list, filtered by segment | the first purchasable availability |
-//! | `list_*_filtered(..., &CatalogFilter)` | adds `targetSegment`, `reservationScope` | unfiltered lists hold every segment but nonprofit |
+//! | [`CatalogOptions`], which every list takes | `targetSegment`, `reservationScope` | [`CatalogOptions::new`] narrows nothing: every segment but nonprofit |
 //!
 //! Product, SKU and availability IDs are refused before sending unless they
 //! are path-safe (letters, digits, `-`, `.`, `_`, `~`).
@@ -189,14 +190,14 @@
 //! #     .base_url(fake.base_url())
 //! #     .build()?;
 //! use partner_center_cart::model::Segment;
-//! use partner_center_cart::{BillingCycle, NewCart};
+//! use partner_center_cart::{BillingCycle, CreateCartOptions, NewCart};
 //!
 //! let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
 //! let item = client
 //!     .availability_to_buy(customer, "CFQ7TTC0LH18", "0001", &Segment::Commercial)?
 //!     .line_item(25, "P1Y", BillingCycle::Monthly)?;
 //! # fake.rotate_availability_ids(); // Partner Center reissued the availability IDs.
-//! let mut cart = client.create_cart(customer, &NewCart::new().line_item(item))?;
+//! let mut cart = client.create_cart(customer, &NewCart::new().line_item(item), &CreateCartOptions::new())?;
 //! for item in &mut cart.line_items {
 //!     if item.error.as_ref().is_some_and(|error| error.is_catalog_item_not_found()) {
 //!         let mut ids = item.catalog_item_id.split(':');
@@ -225,20 +226,20 @@
 //!
 //! | Call | Request | Notes |
 //! |---|---|---|
-//! | [`create_cart`](Client::create_cart) | `POST /v1/customers/{c}/carts` | every retry reuses the request ID, so the service can tell a repeat |
+//! | [`create_cart`](Client::create_cart) | `POST /v1/customers/{c}/carts` | every retry reuses the request ID, so the service can tell a repeat; [`CreateCartOptions`] sets the request ID |
 //! | [`get_cart`](Client::get_cart) | `GET /v1/customers/{c}/carts/{k}` | carts expire 7 days after creation |
 //! | [`update_cart`](Client::update_cart) | `PUT /v1/customers/{c}/carts/{k}` | send the whole cart back |
 //! | [`checkout`](Client::checkout), [`checkout_with`](Client::checkout_with) | `POST .../carts/{k}/checkout` | `cart` is a cart ID or a `&Cart`, whose line items in error give [`Error::CartHasErrors`] instead of a send; [`CheckoutOptions`] sets the request ID and the customer's user who gets the licences (`x-ms-customeruser-upn`) |
 //! | [`get_order`](Client::get_order) | `GET /v1/customers/{c}/orders/{o}` | order IDs are opaque, not GUIDs; only path-safe characters are accepted |
 //! | [`list_orders`](Client::list_orders) | `GET /v1/customers/{c}/orders` | reads every page |
-//! | [`get_order_with_price`](Client::get_order_with_price), [`list_orders_with_price`](Client::list_orders_with_price) | the same, `?include_price=true` | the only way to get `Order::total_price` |
+//! | either, with [`OrderOptions::include_price`] | the same, `?include_price=true` | the only way to get `Order::total_price` |
 //! | [`get_order_provisioning_status`](Client::get_order_provisioning_status) | `GET .../orders/{o}/provisioningstatus` | app+user tokens only |
 //! | [`wait_for_orders`](Client::wait_for_orders) | `GET .../orders/{o}`, repeated | below |
 //!
 //! [`Client::wait_for_orders`] reads the pending orders of a checkout at
 //! growing intervals (5 s, then 1.5 times longer each time, up to a minute)
-//! until each is final or needs the partner ([`OrderStatus::is_final`],
-//! [`OrderStatus::needs_action`]), and returns every order as last read,
+//! until each is final or needs the partner ([`OrderStatus::is_final`](model::OrderStatus::is_final),
+//! [`OrderStatus::needs_action`](model::OrderStatus::needs_action)), and returns every order as last read,
 //! subscription IDs included. Orders under review (`pending_review`,
 //! `po_upload_complete`) may stay so for days; the progress and
 //! [`Error::WaitTimedOut`] say so. It spaces its requests, retries included,
@@ -335,7 +336,7 @@
 //!   learned rate and whether the client is paused now, for progress lines.
 //!
 //! Each call starts with a new request ID, or the one you chose
-//! ([`CheckoutOptions::request_id`], [`Client::create_cart_with_request_id`]),
+//! ([`CheckoutOptions::request_id`], [`CreateCartOptions::request_id`]),
 //! which every attempt sends. Once an attempt's outcome is unknown, or the
 //! service answered that the request is in progress, the call keeps its
 //! request ID whatever later attempts answer: when it fails,
@@ -354,7 +355,7 @@
 //!   that makes a new cart buys again.
 //! - **The request ID protects a create.** Creating a cart is a POST, which
 //!   the service recognises as a repeat by its `MS-RequestId`: repeat it
-//!   with [`Client::create_cart_with_request_id`] and the ID
+//!   with [`CreateCartOptions::request_id`] and the ID
 //!   [`Error::request_id`] reported, or one you stored before the first send.
 //!
 //! The [`Journal`](journal::Journal) does both, durably: before each call that may act it
@@ -615,14 +616,16 @@ pub mod text;
 mod token;
 mod transport;
 
-pub use client::{CheckoutCart, CheckoutOptions, Client, ClientBuilder, WaitOptions, WaitProgress};
+pub use client::{
+    CatalogOptions, CheckoutCart, CheckoutOptions, Client, ClientBuilder, CreateCartOptions,
+    OrderOptions, WaitOptions, WaitProgress,
+};
 pub use cloud::Cloud;
 pub use failure::Error;
 pub use http::proxy::Proxy;
 pub use model::cart::{Cart, CartLineItem, NewCart};
 pub use model::checkout::CartCheckoutResult;
 pub use model::enums::BillingCycle;
-pub use model::order::OrderStatus;
 pub use retry::RetryPolicy;
 pub use token::{AccessToken, TokenProvider};
 pub use transport::{ServerTime, Throttling};

@@ -13,11 +13,9 @@ use crate::dates::{parse_http_date, parse_retry_after};
 use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
 use crate::failure::{CallInfo, Error, ServiceError, classify};
 use crate::footprint::{MEMORY_MULTIPLE, check_types, decoded_bound};
-use crate::http::{
-    CLIENT_NAME, ReadFailure, ReadResponse, exchange, header_str, parse_error_body, transport_kind,
-};
+use crate::http::{CLIENT_NAME, ReadFailure, ReadResponse, exchange, header_str, transport_kind};
 use crate::logging::LOG_TARGET;
-use crate::model::{MFA_REQUIRED, from_body};
+use crate::model::{MFA_REQUIRED, from_body, parse_error_body};
 use crate::retry::{Bounds, Hint, Stop};
 use crate::text::{SNIPPET_CHARS, snippet};
 use crate::token::TokenProvider;

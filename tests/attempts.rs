@@ -21,6 +21,7 @@ use partner_center_cart::{
     AccessToken, CheckoutOptions, Client, Error, TokenProvider, Uuid, error::BoxError,
 };
 use partner_center_cart::{BillingCycle, CartLineItem, NewCart, RetryPolicy};
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 use token_endpoint::FakeTokenEndpoint;
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
@@ -124,7 +125,7 @@ fn a_create_that_timed_out_then_was_throttled_keeps_its_request_id_and_makes_one
         Reply::throttled(0),
     ]);
     let cart = impatient(&fake)
-        .create_cart(CUSTOMER, &one_item_cart())
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
         .unwrap();
     let ids = request_ids(&fake);
     assert_eq!(ids.len(), 3);
@@ -218,7 +219,7 @@ fn a_call_with_no_attempt_in_doubt_moves_to_a_new_id_after_throttling() {
     let fake = start();
     fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
     client(&fake)
-        .create_cart(CUSTOMER, &one_item_cart())
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
         .unwrap();
     let ids = request_ids(&fake);
     assert_eq!(ids.len(), 3);
@@ -262,14 +263,22 @@ fn a_chosen_request_id_is_sent_on_every_attempt_of_a_create() {
     let fake = start();
     fake.push_replies([Reply::throttled(0), Reply::throttled(0)]);
     client(&fake)
-        .create_cart_with_request_id(CUSTOMER, &one_item_cart(), chosen)
+        .create_cart(
+            CUSTOMER,
+            &one_item_cart(),
+            &CreateCartOptions::new().request_id(chosen),
+        )
         .unwrap();
     assert_eq!(request_ids(&fake), [chosen; 3]);
 
     let fake = start();
     fake.push_replies((0..4).map(|_| Reply::throttled(0)));
     let error = counting_client(&fake)
-        .create_cart_with_request_id(CUSTOMER, &one_item_cart(), chosen)
+        .create_cart(
+            CUSTOMER,
+            &one_item_cart(),
+            &CreateCartOptions::new().request_id(chosen),
+        )
         .unwrap_err();
     assert_eq!(request_ids(&fake), [chosen; 4]);
     assert_eq!(error.request_id(), Some(chosen));
@@ -313,7 +322,9 @@ fn a_401_tells_the_provider_and_repeats_once_with_a_fresh_token() {
         .retry_policy(fast_retries())
         .build()
         .unwrap();
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     assert!(cart.id.is_some());
     assert_eq!(*provider.refused.lock().unwrap(), ["token-1"]);
     assert_eq!(authorizations(&fake), ["Bearer token-1", "Bearer token-2"]);
@@ -380,12 +391,18 @@ fn the_client_credentials_provider_drops_a_refused_token_and_fetches_another() {
         .retry_policy(fast_retries())
         .build()
         .unwrap();
-    client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     // The service revokes the cached token: the next call is refused once,
     // and the repeat carries a new token from the endpoint.
     fake.push_reply(Reply::fault(401, 800_001, "Unauthorized"));
-    client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
-    client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
+    client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     assert_eq!(
         authorizations(&fake),
         [
@@ -411,7 +428,9 @@ fn a_read_that_timed_out_leaves_nothing_in_doubt() {
         .delay(Duration::from_secs(2)),
         Reply::fault(404, 20_000, "The order was not found."),
     ]);
-    let error = impatient(&fake).get_order(CUSTOMER, "ord0").unwrap_err();
+    let error = impatient(&fake)
+        .get_order(CUSTOMER, "ord0", &OrderOptions::new())
+        .unwrap_err();
     assert_eq!(error.status(), Some(404));
     assert_eq!(fake.requests().len(), 2, "the timed-out read was retried");
     assert!(!error.call().unwrap().earlier_attempt_in_doubt(), "{error}");
@@ -530,7 +549,9 @@ fn a_retry_after_on_a_409_in_progress_is_honoured() {
 fn a_read_answered_in_progress_is_retried_but_marks_nothing() {
     let fake = start();
     fake.push_replies([busy_cart(), busy_cart(), busy_cart(), busy_cart()]);
-    let error = client(&fake).get_order(CUSTOMER, "ord0").unwrap_err();
+    let error = client(&fake)
+        .get_order(CUSTOMER, "ord0", &OrderOptions::new())
+        .unwrap_err();
     assert_eq!(fake.requests().len(), 4);
     assert!(!error.call().unwrap().request_in_progress(), "{error}");
     assert!(!error.to_string().contains(IN_PROGRESS[0]), "{error}");
@@ -546,7 +567,9 @@ fn the_fake_checks_out_while_answering_in_progress_and_a_later_checkout_returns_
         .retry_policy(fast_retries().max_attempts(2))
         .build()
         .unwrap();
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let error = client.checkout(CUSTOMER, &cart).unwrap_err();
     let checkouts: Vec<_> = fake
         .requests()
@@ -580,7 +603,9 @@ fn the_fakes_switch_answers_800060_first_then_800064() {
         .retry_policy(fast_retries().max_attempts(1))
         .build()
         .unwrap();
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     fake.checkouts_in_progress(2);
     let code = |error: Error| error.service_error().and_then(|e| e.code_number());
     assert_eq!(
@@ -639,7 +664,7 @@ fn the_fake_refuses_app_user_tokens_without_mfa_when_told_to() {
             .retry_policy(fast_retries())
             .build()
             .unwrap()
-            .list_orders(CUSTOMER)
+            .list_orders(CUSTOMER, &OrderOptions::new())
     };
     let error = with(FakeToken::new().without_mfa().mint()).unwrap_err();
     assert_eq!(error.status(), Some(401));
@@ -661,10 +686,13 @@ fn the_fake_refuses_app_user_tokens_without_mfa_when_told_to() {
         .retry_policy(fast_retries())
         .build()
         .unwrap();
-    client.list_orders(CUSTOMER).unwrap();
+    client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap();
     fake.require_mfa();
     assert_eq!(
-        client.list_orders(CUSTOMER).unwrap_err().status(),
+        client
+            .list_orders(CUSTOMER, &OrderOptions::new())
+            .unwrap_err()
+            .status(),
         Some(401)
     );
 }

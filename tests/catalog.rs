@@ -9,11 +9,10 @@ use common::{CUSTOMER, client, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::{
     BillingCycle,
-    model::{
-        Availability, CartErrorCode, CatalogFilter, Collection, Product, Segment, Sku, TargetView,
-    },
+    model::{Availability, CartErrorCode, Collection, Product, Segment, Sku, TargetView},
 };
 use partner_center_cart::{CartLineItem, Error, NewCart};
+use partner_center_cart::{CatalogOptions, CreateCartOptions, OrderOptions};
 use serde_json::{Value, json};
 
 const BASIC: (&str, &str) = ("CFQ7TTC0LH18", "0001");
@@ -48,7 +47,7 @@ fn each_catalog_call_sends_its_path() {
     let base = format!("/v1/customers/{CUSTOMER}");
 
     let products = client
-        .list_products(CUSTOMER, TargetView::OnlineServices)
+        .list_products(CUSTOMER, TargetView::OnlineServices, &CatalogOptions::new())
         .unwrap();
     let ids: Vec<&str> = products.iter().map(|p| p.id.as_str()).collect();
     assert!(ids.contains(&"CFQ7TTC0LH18"), "{ids:?}");
@@ -62,7 +61,9 @@ fn each_catalog_call_sends_its_path() {
         product.title.as_deref(),
         Some("Microsoft 365 Business Basic")
     );
-    let skus = client.list_skus(CUSTOMER, "CFQ7TTC0LH18").unwrap();
+    let skus = client
+        .list_skus(CUSTOMER, "CFQ7TTC0LH18", &CatalogOptions::new())
+        .unwrap();
     assert_eq!(skus.len(), 1);
     assert_eq!(
         skus[0].supported_billing_cycles,
@@ -71,7 +72,7 @@ fn each_catalog_call_sends_its_path() {
     let sku = client.get_sku(CUSTOMER, BASIC.0, BASIC.1).unwrap();
     assert_eq!(sku.maximum_quantity, Some(300));
     let availabilities = client
-        .list_availabilities(CUSTOMER, BASIC.0, BASIC.1)
+        .list_availabilities(CUSTOMER, BASIC.0, BASIC.1, &CatalogOptions::new())
         .unwrap();
     assert_eq!(availabilities.len(), 1, "nonprofit is left out unasked");
     let availability = &availabilities[0];
@@ -91,10 +92,10 @@ fn each_catalog_call_sends_its_path() {
         .unwrap();
     assert_eq!(&one, availability);
     client
-        .list_products_filtered(
+        .list_products(
             CUSTOMER,
             TargetView::SoftwarePerpetual,
-            &CatalogFilter::new().segment(Segment::Commercial),
+            &CatalogOptions::new().segment(Segment::Commercial),
         )
         .unwrap();
 
@@ -145,9 +146,9 @@ fn each_catalog_call_sends_its_path() {
 fn segments_filter_lists_and_nonprofit_is_listed_only_when_asked() {
     let fake = start();
     let client = client(&fake);
-    let nonprofit = CatalogFilter::new().segment(Segment::Nonprofit);
+    let nonprofit = CatalogOptions::new().segment(Segment::Nonprofit);
     let listed = client
-        .list_availabilities_filtered(CUSTOMER, BASIC.0, BASIC.1, &nonprofit)
+        .list_availabilities(CUSTOMER, BASIC.0, BASIC.1, &nonprofit)
         .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].segment, Some(Segment::Nonprofit));
@@ -205,7 +206,7 @@ fn the_catalog_has_each_kind_of_purchase() {
     // Views hold what they should.
     let ids = |view: TargetView| -> Vec<String> {
         client
-            .list_products(CUSTOMER, view)
+            .list_products(CUSTOMER, view, &CatalogOptions::new())
             .unwrap()
             .into_iter()
             .map(|p| p.id)
@@ -237,7 +238,11 @@ fn unknown_views_and_resources_are_the_services_errors() {
     let client = client(&fake);
     // There is no OnlineServicesNCE view: new commerce is OnlineServices.
     let error = client
-        .list_products(CUSTOMER, TargetView::from_wire("OnlineServicesNCE"))
+        .list_products(
+            CUSTOMER,
+            TargetView::from_wire("OnlineServicesNCE"),
+            &CatalogOptions::new(),
+        )
         .unwrap_err();
     assert_eq!(error.status(), Some(400));
     assert!(
@@ -271,11 +276,19 @@ fn catalog_ids_are_refused_before_sending() {
             "product ID"
         );
         assert_eq!(
-            kind(client.list_skus(CUSTOMER, bad).unwrap_err()),
+            kind(
+                client
+                    .list_skus(CUSTOMER, bad, &CatalogOptions::new())
+                    .unwrap_err()
+            ),
             "product ID"
         );
         assert_eq!(
-            kind(client.list_availabilities(CUSTOMER, "P", bad).unwrap_err()),
+            kind(
+                client
+                    .list_availabilities(CUSTOMER, "P", bad, &CatalogOptions::new())
+                    .unwrap_err()
+            ),
             "SKU ID"
         );
         assert_eq!(
@@ -292,7 +305,11 @@ fn catalog_ids_are_refused_before_sending() {
         );
     }
     assert!(matches!(
-        client.list_products("not-a-guid", TargetView::OnlineServices),
+        client.list_products(
+            "not-a-guid",
+            TargetView::OnlineServices,
+            &CatalogOptions::new()
+        ),
         Err(Error::InvalidId {
             kind: "customer ID",
             ..
@@ -307,7 +324,7 @@ fn lists_follow_next_links_and_replay_their_headers() {
     fake.set_page_size(1);
     let client = client(&fake);
     let products = client
-        .list_products(CUSTOMER, TargetView::OnlineServices)
+        .list_products(CUSTOMER, TargetView::OnlineServices, &CatalogOptions::new())
         .unwrap();
     assert_eq!(products.len(), 4);
 
@@ -333,7 +350,7 @@ fn lists_follow_next_links_and_replay_their_headers() {
     fake.set_page_size(100);
     assert_eq!(
         client
-            .list_products(CUSTOMER, TargetView::OnlineServices)
+            .list_products(CUSTOMER, TargetView::OnlineServices, &CatalogOptions::new())
             .unwrap(),
         products
     );
@@ -359,7 +376,7 @@ fn a_page_that_fails_is_retried_with_its_token() {
         Reply::status(503),
         Reply::json(200, &json!({"items": [{"id": "o2"}]})),
     ]);
-    let orders = client.list_orders(CUSTOMER).unwrap();
+    let orders = client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap();
     assert_eq!(
         orders.iter().map(|o| o.id.as_str()).collect::<Vec<_>>(),
         ["o1", "o2"]
@@ -403,13 +420,20 @@ fn list_orders_and_provisioning_status_read_every_page() {
                     "P1Y",
                 ),
             ]),
+            &CreateCartOptions::new(),
         )
         .unwrap();
     assert!(!cart.has_errors(), "{:?}", cart.line_item_errors());
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     fake.set_page_size(1);
     fake.clear_requests();
-    assert_eq!(client.list_orders(CUSTOMER).unwrap().len(), 2);
+    assert_eq!(
+        client
+            .list_orders(CUSTOMER, &OrderOptions::new())
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(fake.requests().len(), 2);
     let monthly = result
         .orders
@@ -453,7 +477,7 @@ fn next_links_that_leave_the_base_url_are_refused_unsent() {
             json!({"uri": uri, "method": "GET", "headers": []}),
         ));
         let error = client
-            .list_products(CUSTOMER, TargetView::OnlineServices)
+            .list_products(CUSTOMER, TargetView::OnlineServices, &CatalogOptions::new())
             .unwrap_err();
         match &error {
             Error::BadNextLink { call, .. } => {
@@ -475,7 +499,7 @@ fn next_links_that_leave_the_base_url_are_refused_unsent() {
     })));
     fake.push_reply(Reply::json(200, &json!({"items": [{"id": "P2"}]})));
     let products = client
-        .list_products(CUSTOMER, TargetView::OnlineServices)
+        .list_products(CUSTOMER, TargetView::OnlineServices, &CatalogOptions::new())
         .unwrap();
     assert_eq!(
         products.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
@@ -501,7 +525,7 @@ fn a_link_may_not_replace_the_clients_own_headers() {
     })));
     fake.push_reply(Reply::json(200, &json!({"items": []})));
     client
-        .list_products(CUSTOMER, TargetView::OnlineServices)
+        .list_products(CUSTOMER, TargetView::OnlineServices, &CatalogOptions::new())
         .unwrap();
     let second = &fake.requests()[1];
     let values = |name: &str| -> Vec<&str> {
@@ -531,7 +555,9 @@ fn paging_cannot_loop_forever() {
     // A link back to a page already read.
     let same = json!({"uri": format!("/customers/{CUSTOMER}/orders"), "headers": [{"key": "MS-ContinuationToken", "value": "again"}]});
     fake.push_replies([page_linking_to(same.clone()), page_linking_to(same)]);
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     assert!(
         matches!(error, Error::BadNextLink { reason, .. } if reason.contains("already read")),
         "{error:?}"
@@ -546,7 +572,9 @@ fn paging_cannot_loop_forever() {
             "headers": [{"key": "MS-ContinuationToken", "value": format!("page-{n}")}],
         }))
     }));
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     assert!(
         matches!(error, Error::BadNextLink { reason, .. } if reason.contains("1000 pages")),
         "{error:?}"
@@ -572,7 +600,11 @@ fn line_items_built_from_the_catalog_go_through() {
         .line_item(25, "P1Y", BillingCycle::Monthly)
         .unwrap();
     let cart = client
-        .create_cart(CUSTOMER, &NewCart::new().line_item(item))
+        .create_cart(
+            CUSTOMER,
+            &NewCart::new().line_item(item),
+            &CreateCartOptions::new(),
+        )
         .unwrap();
     assert!(!cart.has_errors(), "{:?}", cart.line_item_errors());
     let sent: Value = serde_json::from_slice(&fake.requests().last().unwrap().body).unwrap();
@@ -627,6 +659,7 @@ fn the_fake_puts_line_items_in_error_as_the_service_does() {
                     "P1M",
                 ),
             ]),
+            &CreateCartOptions::new(),
         )
         .unwrap();
     let errors = cart.line_item_errors();
@@ -674,7 +707,11 @@ fn a_rotated_availability_id_is_looked_up_again() {
     fake.rotate_availability_ids();
 
     let mut cart = client
-        .create_cart(CUSTOMER, &NewCart::new().line_item(old.clone()))
+        .create_cart(
+            CUSTOMER,
+            &NewCart::new().line_item(old.clone()),
+            &CreateCartOptions::new(),
+        )
         .unwrap();
     let errors = cart.line_item_errors();
     assert_eq!(errors.len(), 1);
@@ -736,7 +773,9 @@ fn the_demo_resolves_catalog_items_from_product_and_sku() {
         );
         cart = cart.line_item(availability.line_item(quantity, term, cycle).unwrap());
     }
-    let created = client.create_cart(CUSTOMER, &cart).unwrap();
+    let created = client
+        .create_cart(CUSTOMER, &cart, &CreateCartOptions::new())
+        .unwrap();
     assert!(!created.has_errors(), "{:?}", created.line_item_errors());
     for stale in [
         "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ",

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{CART, CUSTOMER, TOKEN, builder, client, fast_retries, fixture, start};
+use partner_center_cart::BillingCycle;
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
+use partner_center_cart::model::OrderStatus;
 use partner_center_cart::model::{LineItemTransactionType, LinkMethod};
-use partner_center_cart::{BillingCycle, OrderStatus};
 use partner_center_cart::{
     CheckoutOptions, Client, Cloud, Error, RetryPolicy, Uuid,
     error::TransportErrorKind,

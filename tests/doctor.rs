@@ -18,6 +18,7 @@ use partner_center_cart::fake::{FAKE_TENANT_ID, FakePartnerCenter, FakeToken, Re
 use partner_center_cart::{
     CartLineItem, Client, Cloud, NewCart, Proxy, TokenProvider, model::Order,
 };
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 use support::doctor::{Line, Mark, Setup, examine, report};
 use token_endpoint::{Answer, FakeTokenEndpoint};
 
@@ -98,7 +99,11 @@ fn place_order(fake: &FakePartnerCenter) -> Order {
     let item = CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly)
         .term_duration("P1M");
     let cart = client
-        .create_cart(CUSTOMER, &NewCart::new().line_item(item))
+        .create_cart(
+            CUSTOMER,
+            &NewCart::new().line_item(item),
+            &CreateCartOptions::new(),
+        )
         .unwrap();
     let mut result = client.checkout(CUSTOMER, &cart).unwrap();
     assert_eq!(result.orders.len(), 1);
@@ -443,11 +448,13 @@ fn the_client_keeps_the_servers_clock() {
     let fake = start();
     let client = common::client(&fake);
     assert_eq!(client.last_server_time(), None);
-    client.list_orders(CUSTOMER).unwrap();
+    client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap();
     let time = client.last_server_time().unwrap();
     assert!(time.skew_secs().abs() <= 2, "{time:?}");
     fake.push_reply(Reply::status(404).date(ago(3600)));
-    client.list_orders(CUSTOMER).unwrap_err();
+    client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     let skew = client.clone().last_server_time().unwrap().skew_secs();
     assert!((3598..=3602).contains(&skew), "{skew}");
 }
@@ -513,7 +520,9 @@ fn app_only_tokens_cannot_read_provisioning_status() {
         .unwrap_err();
     assert_eq!(error.status(), Some(403), "{error}");
     // The same token may still read the order itself; app+user may do both.
-    app_only.get_order(CUSTOMER, order.id.clone()).unwrap();
+    app_only
+        .get_order(CUSTOMER, order.id.clone(), &OrderOptions::new())
+        .unwrap();
     as_token(FakeToken::new().mint())
         .get_order_provisioning_status(CUSTOMER, order.id)
         .unwrap();

@@ -9,6 +9,7 @@ use std::process::{Child, Output, Stdio};
 
 use common::tools::{against_fake, command, exit_code, folder, purchase, purchase_in, text};
 use common::{CART, CUSTOMER, assert_one_request_id, checkouts, client, start};
+use partner_center_cart::CreateCartOptions;
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::model::{CartError, CartErrorCode};
 use partner_center_cart::text::Escaped;
@@ -385,6 +386,7 @@ fn checkout_wait_names_the_orders_before_waiting_and_reports_progress_under_json
             &NewCart::new()
                 .line_item(CartLineItem::new(OFFICE, 2, BillingCycle::Monthly).term_duration("P1M"))
                 .partner_on_record_attestation_accepted(true),
+            &CreateCartOptions::new(),
         )
         .unwrap();
     let cart_id = cart.id.unwrap().to_string();

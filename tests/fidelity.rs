@@ -12,10 +12,11 @@ use std::time::Duration;
 use common::{CART, CUSTOMER, builder, checkouts, client, fast_retries, quick_wait, start};
 use partner_center_cart::fake::{FakePartnerCenter, Reply};
 use partner_center_cart::{
-    BillingCycle, CartLineItem, NewCart, OrderStatus,
-    model::{CartError, CartErrorCode},
+    BillingCycle, CartLineItem, NewCart,
+    model::{CartError, CartErrorCode, OrderStatus},
 };
 use partner_center_cart::{CheckoutOptions, Error, Uuid, model::Order};
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
@@ -43,16 +44,22 @@ fn request_id(fake: &FakePartnerCenter, index: usize) -> Uuid {
 fn every_call_sends_json_headers_and_the_contract_version() {
     let fake = start();
     let client = client(&fake);
-    let mut cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let mut cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let cart_id = cart.id.unwrap();
     cart.line_items[0].quantity = 4;
     let cart = client.update_cart(CUSTOMER, cart_id, &cart).unwrap();
     client.get_cart(CUSTOMER, cart_id).unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order = &result.orders[0].id;
-    client.get_order(CUSTOMER, order).unwrap();
-    client.get_order_with_price(CUSTOMER, order).unwrap();
-    client.list_orders(CUSTOMER).unwrap();
+    client
+        .get_order(CUSTOMER, order, &OrderOptions::new())
+        .unwrap();
+    client
+        .get_order(CUSTOMER, order, &OrderOptions::new().include_price(true))
+        .unwrap();
+    client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap();
     client
         .get_order_provisioning_status(CUSTOMER, order)
         .unwrap();
@@ -126,7 +133,9 @@ fn raw_agent() -> ureq::Agent {
 fn checkout_with_sends_the_request_id_and_the_licence_user() {
     let fake = start();
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let chosen = Uuid::from_u128(0x5eed_cafe);
     let result = client
         .checkout_with(
@@ -205,19 +214,29 @@ fn a_licence_user_that_cannot_go_in_a_header_is_refused_before_sending() {
 fn orders_come_with_their_price_only_when_asked() {
     let fake = start();
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let order_id = client.checkout(CUSTOMER, &cart).unwrap().orders[0]
         .id
         .clone();
 
-    let plain = client.get_order(CUSTOMER, &order_id).unwrap();
+    let plain = client
+        .get_order(CUSTOMER, &order_id, &OrderOptions::new())
+        .unwrap();
     assert_eq!(plain.total_price, None);
     assert_eq!(
         fake.requests().pop().unwrap().path,
         format!("/v1/customers/{CUSTOMER}/orders/{order_id}")
     );
 
-    let priced = client.get_order_with_price(CUSTOMER, &order_id).unwrap();
+    let priced = client
+        .get_order(
+            CUSTOMER,
+            &order_id,
+            &OrderOptions::new().include_price(true),
+        )
+        .unwrap();
     assert!(
         priced.total_price.is_some_and(|price| price > 0.0),
         "{priced:?}"
@@ -228,11 +247,13 @@ fn orders_come_with_their_price_only_when_asked() {
     );
 
     assert!(
-        client.list_orders(CUSTOMER).unwrap()[0]
+        client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap()[0]
             .total_price
             .is_none()
     );
-    let listed = client.list_orders_with_price(CUSTOMER).unwrap();
+    let listed = client
+        .list_orders(CUSTOMER, &OrderOptions::new().include_price(true))
+        .unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].total_price, priced.total_price);
     assert_eq!(
@@ -243,7 +264,11 @@ fn orders_come_with_their_price_only_when_asked() {
     let error = builder(&fake)
         .build()
         .unwrap()
-        .get_order_with_price(CUSTOMER, "not/safe")
+        .get_order(
+            CUSTOMER,
+            "not/safe",
+            &OrderOptions::new().include_price(true),
+        )
         .unwrap_err();
     assert!(matches!(error, Error::InvalidId { .. }), "{error}");
 }
@@ -361,7 +386,9 @@ fn a_create_whose_answer_was_lost_is_retried_as_the_same_request_and_makes_one_c
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let requests = fake.requests();
     assert_eq!(requests.len(), 3);
     assert_eq!(request_id(&fake, 0), request_id(&fake, 2));
@@ -370,13 +397,19 @@ fn a_create_whose_answer_was_lost_is_retried_as_the_same_request_and_makes_one_c
     assert_eq!(fake.carts(CUSTOMER).len(), 1, "one cart, not three");
 
     // A new call is a new request, and makes a new cart.
-    let second = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let second = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     assert_ne!(second.id, cart.id);
     assert_eq!(fake.carts(CUSTOMER).len(), 2);
 
     // Resuming with the first call's ID returns the first cart.
     let again = client
-        .create_cart_with_request_id(CUSTOMER, &one_item_cart(), request_id(&fake, 0))
+        .create_cart(
+            CUSTOMER,
+            &one_item_cart(),
+            &CreateCartOptions::new().request_id(request_id(&fake, 0)),
+        )
         .unwrap();
     assert_eq!(again.id, cart.id);
     assert_eq!(fake.carts(CUSTOMER).len(), 2);
@@ -389,7 +422,9 @@ fn a_fault_sent_with_http_200_is_an_error_for_checkout() {
     let fake = start();
     fake.inject_success_fault(OFFICE, 400_072, "The item is unavailable.");
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let error = client.checkout(CUSTOMER, &cart).unwrap_err();
 
     let Error::Service(service) = &error else {
@@ -423,7 +458,11 @@ fn a_fault_sent_with_a_success_status_is_an_error_for_every_call() {
         ),
         (
             "create_cart",
-            Box::new(|| client.create_cart(CUSTOMER, &one_item_cart()).map(drop)),
+            Box::new(|| {
+                client
+                    .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+                    .map(drop)
+            }),
         ),
         (
             "get_cart",
@@ -438,11 +477,15 @@ fn a_fault_sent_with_a_success_status_is_an_error_for_every_call() {
         ),
         (
             "get_order",
-            Box::new(|| client.get_order(CUSTOMER, "o1").map(drop)),
+            Box::new(|| {
+                client
+                    .get_order(CUSTOMER, "o1", &OrderOptions::new())
+                    .map(drop)
+            }),
         ),
         (
             "list_orders",
-            Box::new(|| client.list_orders(CUSTOMER).map(drop)),
+            Box::new(|| client.list_orders(CUSTOMER, &OrderOptions::new()).map(drop)),
         ),
         (
             "get_order_provisioning_status",
@@ -488,7 +531,9 @@ fn add_ons_are_numbered_with_the_base_items_and_the_failing_one_is_named() {
         CartError::new(CartErrorCode::CatalogItemIdIsNotValid, "not sold here"),
     );
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &cart_with_add_ons()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &cart_with_add_ons(), &CreateCartOptions::new())
+        .unwrap();
 
     let sent: serde_json::Value = serde_json::from_slice(&fake.requests()[0].body).unwrap();
     let items = &sent["lineItems"];
@@ -525,13 +570,17 @@ fn the_fake_refuses_a_cart_whose_line_item_ids_repeat() {
         {"id": 1, "catalogItemId": RESERVED_VM, "quantity": 1, "billingCycle": "one_time"}
     ]});
     let new_cart: NewCart = serde_json::from_value(repeated).unwrap();
-    let error = client.create_cart(CUSTOMER, &new_cart).unwrap_err();
+    let error = client
+        .create_cart(CUSTOMER, &new_cart, &CreateCartOptions::new())
+        .unwrap_err();
     assert_eq!(error.status(), Some(400), "{error}");
     assert!(error.to_string().contains("unique"), "{error}");
     assert!(fake.carts(CUSTOMER).is_empty());
 
     // An update that repeats an ID is refused alike, and changes nothing.
-    let mut cart = client.create_cart(CUSTOMER, &cart_with_add_ons()).unwrap();
+    let mut cart = client
+        .create_cart(CUSTOMER, &cart_with_add_ons(), &CreateCartOptions::new())
+        .unwrap();
     let before = fake.cart(CUSTOMER, cart.id.unwrap()).unwrap();
     cart.line_items[1].id = cart.line_items[0].addon_items[1].id;
     let error = client
@@ -555,7 +604,9 @@ fn the_fake_refuses_a_cart_whose_line_item_ids_repeat() {
 fn fields_the_crate_does_not_model_survive_a_read_change_and_update() {
     let fake = start();
     let client = client(&fake);
-    let created = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let created = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let cart_id = created.id.unwrap();
 
     // The service's cart, with fields this crate has no name for.
@@ -618,7 +669,9 @@ fn an_order_with_an_unknown_status_is_polled_named_and_warned_of_once() {
     let records = common::records::records();
     let fake = start();
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order = result.orders[0].clone();
     let id = order.id.as_str().to_owned();
@@ -679,7 +732,9 @@ fn an_order_with_an_unknown_status_is_polled_named_and_warned_of_once() {
 fn a_wait_that_times_out_names_the_unknown_status() {
     let fake = start();
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &one_item_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &one_item_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order = result.orders[0].clone();
     fake.push_replies((0..200).map(|_| Reply::json(200, &with_status(&order, "none"))));

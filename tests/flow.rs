@@ -9,13 +9,16 @@ use std::time::Duration;
 use common::{CUSTOMER, builder, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
 use partner_center_cart::{
-    BillingCycle, CartLineItem, NewCart, OrderStatus,
-    model::{CartError, CartErrorCode, CartStatus, ParticipantType, ProvisioningStatus},
+    BillingCycle, CartLineItem, NewCart,
+    model::{
+        CartError, CartErrorCode, CartStatus, OrderStatus, ParticipantType, ProvisioningStatus,
+    },
 };
 use partner_center_cart::{
     Cart, CartCheckoutResult, Client, Cloud, Error, Uuid,
     model::{FaultCode, Order, OrderId},
 };
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const TEAMS: &str = "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ";
@@ -41,7 +44,7 @@ fn two_group_cart() -> NewCart {
 fn create_cart_posts_the_cart_and_returns_the_services_view() {
     let fake = start();
     let cart = client(&fake)
-        .create_cart(CUSTOMER, &two_group_cart())
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
         .unwrap();
 
     let request = &fake.requests()[0];
@@ -85,7 +88,7 @@ fn create_cart_retries_reuse_one_request_id() {
     let fake = start();
     fake.push_reply(Reply::status(503));
     client(&fake)
-        .create_cart(CUSTOMER, &two_group_cart())
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
         .unwrap();
     let requests = fake.requests();
     assert_eq!(requests.len(), 2);
@@ -100,7 +103,9 @@ fn create_cart_retries_reuse_one_request_id() {
 fn get_and_update_a_cart() {
     let fake = start();
     let client = client(&fake);
-    let created = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let created = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let cart_id = created.id.unwrap();
 
     let mut cart = client.get_cart(CUSTOMER, cart_id).unwrap();
@@ -145,7 +150,9 @@ fn a_cart_with_line_item_errors_is_refused_before_checkout() {
         ),
     );
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
 
     let errors = cart.line_item_errors();
     assert_eq!(errors.len(), 1);
@@ -207,7 +214,9 @@ fn a_cart_without_an_id_cannot_be_checked_out() {
 fn checkout_makes_one_order_per_order_group_and_replays_when_repeated() {
     let fake = start();
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
 
     assert_eq!(result.orders.len(), 2);
@@ -242,7 +251,9 @@ fn a_failed_order_group_is_a_partial_failure() {
     let fake = start();
     fake.inject_order_error(RESERVED_VM, 800_067, "Seat limit reached.");
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert!(result.is_partial_failure());
     assert_eq!(result.orders.len(), 1);
@@ -261,7 +272,9 @@ fn orders_and_their_provisioning_status_are_read() {
     let fake = start();
     fake.set_polls_until_complete(2);
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     let order_id = &result.orders[0].id;
 
@@ -279,9 +292,13 @@ fn orders_and_their_provisioning_status_are_read() {
         Some(ProvisioningStatus::PrefulfillmentPending)
     );
 
-    let first = client.get_order(CUSTOMER, order_id).unwrap();
+    let first = client
+        .get_order(CUSTOMER, order_id, &OrderOptions::new())
+        .unwrap();
     assert_eq!(first.status, Some(OrderStatus::Pending));
-    let second = client.get_order(CUSTOMER, order_id.as_str()).unwrap();
+    let second = client
+        .get_order(CUSTOMER, order_id.as_str(), &OrderOptions::new())
+        .unwrap();
     assert_eq!(second.status, Some(OrderStatus::Completed));
     assert_eq!(second.subscription_ids().count(), second.line_items.len());
     let statuses = client
@@ -293,7 +310,7 @@ fn orders_and_their_provisioning_status_are_read() {
         first.line_items[0].quantity
     );
 
-    let listed = client.list_orders(CUSTOMER).unwrap();
+    let listed = client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap();
     assert_eq!(listed.len(), 2);
     assert_eq!(
         fake.requests().pop().unwrap().path,
@@ -313,12 +330,20 @@ fn the_documented_order_bodies_decode() {
         let id: serde_json::Value = serde_json::from_slice(&body).unwrap();
         let id = id["id"].as_str().unwrap().to_owned();
         fake.push_reply(Reply::status(200).body(body));
-        let order = client(&fake).get_order(CUSTOMER, id.as_str()).unwrap();
+        let order = client(&fake)
+            .get_order(CUSTOMER, id.as_str(), &OrderOptions::new())
+            .unwrap();
         assert_eq!(order.id.as_str(), id, "{name}");
         assert!(!order.line_items.is_empty(), "{name}");
     }
     fake.push_reply(Reply::status(200).body(common::fixture("orders-list-response.json")));
-    assert_eq!(client(&fake).list_orders(CUSTOMER).unwrap().len(), 2);
+    assert_eq!(
+        client(&fake)
+            .list_orders(CUSTOMER, &OrderOptions::new())
+            .unwrap()
+            .len(),
+        2
+    );
     fake.push_reply(Reply::status(200).body(common::fixture("order-provisioning-status.json")));
     let statuses = client(&fake)
         .get_order_provisioning_status(CUSTOMER, "o1")
@@ -348,7 +373,9 @@ fn bad_order_ids_are_refused_before_any_traffic() {
     for bad in [
         "", ".", "..", "a/b", "../carts", "a b", "a?b", "a#b", "%2e%2e", "ø",
     ] {
-        let error = client.get_order(CUSTOMER, bad).unwrap_err();
+        let error = client
+            .get_order(CUSTOMER, bad, &OrderOptions::new())
+            .unwrap_err();
         assert!(
             matches!(
                 error,
@@ -364,7 +391,9 @@ fn bad_order_ids_are_refused_before_any_traffic() {
             .unwrap_err();
         assert!(matches!(error, Error::InvalidId { .. }), "{bad:?}");
     }
-    let error = client.get_order(CUSTOMER, "a".repeat(129)).unwrap_err();
+    let error = client
+        .get_order(CUSTOMER, "a".repeat(129), &OrderOptions::new())
+        .unwrap_err();
     assert!(matches!(error, Error::InvalidId { .. }));
     assert!(fake.requests().is_empty());
 }
@@ -372,7 +401,9 @@ fn bad_order_ids_are_refused_before_any_traffic() {
 #[test]
 fn an_unknown_order_is_a_404() {
     let fake = start();
-    let error = client(&fake).get_order(CUSTOMER, "nope").unwrap_err();
+    let error = client(&fake)
+        .get_order(CUSTOMER, "nope", &OrderOptions::new())
+        .unwrap_err();
     assert_eq!(error.status(), Some(404));
     assert_eq!(error.service_error().unwrap().code_number(), Some(800_007));
 }
@@ -382,7 +413,9 @@ fn waiting_follows_pending_orders_until_they_complete() {
     let fake = start();
     fake.set_polls_until_complete(3);
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     fake.clear_requests();
 
@@ -419,7 +452,9 @@ fn waiting_keeps_under_the_request_rate() {
     let fake = start();
     fake.set_polls_until_complete(2);
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     fake.clear_requests();
     client
@@ -448,7 +483,9 @@ fn waiting_gives_up_at_the_deadline_and_names_what_is_pending() {
     let fake = start();
     fake.set_polls_until_complete(u32::MAX);
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
 
     let error = client
@@ -516,7 +553,9 @@ fn a_failed_read_ends_the_wait_with_its_error() {
 fn the_whole_flow_in_one_client() {
     let fake = start();
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &two_group_cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &two_group_cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     let orders: Vec<Order> = client
         .wait_for_orders(CUSTOMER, &result, quick_wait())
@@ -553,7 +592,7 @@ fn bad_customer_ids_are_refused_for_every_call() {
     let fake = start();
     let client = client(&fake);
     assert!(matches!(
-        client.create_cart("x", &two_group_cart()),
+        client.create_cart("x", &two_group_cart(), &CreateCartOptions::new()),
         Err(Error::InvalidId { .. })
     ));
     assert!(matches!(
@@ -561,11 +600,11 @@ fn bad_customer_ids_are_refused_for_every_call() {
         Err(Error::InvalidId { .. })
     ));
     assert!(matches!(
-        client.list_orders("x"),
+        client.list_orders("x", &OrderOptions::new()),
         Err(Error::InvalidId { .. })
     ));
     assert!(matches!(
-        client.get_order("x", "o1"),
+        client.get_order("x", "o1", &OrderOptions::new()),
         Err(Error::InvalidId { .. })
     ));
     assert!(fake.requests().is_empty());

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use common::proxies::{HttpProxy, Socks5};
 use common::records::{Records, records};
 use common::{CART, CUSTOMER, TOKEN, builder, client, start};
+use partner_center_cart::OrderOptions;
 use partner_center_cart::fake::Reply;
 use partner_center_cart::{CartCheckoutResult, Client, Error, Proxy, RetryPolicy, WaitOptions};
 use serde_json::json;
@@ -458,6 +459,8 @@ fn a_reply_about_another_order_is_an_error_naming_both() {
     assert_eq!(error.request_id(), Some(call.request_id()));
 
     fake.push_reply(order("ord1", "completed"));
-    let error = client(&fake).get_order(CUSTOMER, "ord0").unwrap_err();
+    let error = client(&fake)
+        .get_order(CUSTOMER, "ord0", &OrderOptions::new())
+        .unwrap_err();
     assert!(matches!(error, Error::OrderMismatch { .. }), "{error:?}");
 }

@@ -7,16 +7,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{CUSTOMER, client, quick_wait, start};
+use partner_center_cart::CreateCartOptions;
 use partner_center_cart::fake::Reply;
+use partner_center_cart::model::{Order, OrderStatus};
 use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
-use partner_center_cart::{CartCheckoutResult, Client, Error, OrderStatus, model::Order};
+use partner_center_cart::{CartCheckoutResult, Client, Error};
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 
 fn checked_out(client: &Client) -> CartCheckoutResult {
     let new_cart = NewCart::new()
         .line_item(CartLineItem::new(OFFICE, 3, BillingCycle::Monthly).term_duration("P1M"));
-    let cart = client.create_cart(CUSTOMER, &new_cart).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &new_cart, &CreateCartOptions::new())
+        .unwrap();
     client.checkout(CUSTOMER, cart.id.unwrap()).unwrap()
 }
 

@@ -11,6 +11,7 @@ use partner_center_cart::fake::{RecordedRequest, Reply};
 use partner_center_cart::{
     BillingCycle, CartLineItem, Error, NewCart, RetryPolicy, error::TransportErrorKind,
 };
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 use serde_json::json;
 
 /// A cart of one Office seat, as the fake's catalog sells it.
@@ -56,7 +57,9 @@ fn a_create_answered_without_a_cart_id_can_be_repeated_to_recover_the_cart() {
     let fake = start();
     let client = client(&fake);
     fake.push_reply(Reply::status(201).body("{}"));
-    let error = client.create_cart(CUSTOMER, &one_seat()).unwrap_err();
+    let error = client
+        .create_cart(CUSTOMER, &one_seat(), &CreateCartOptions::new())
+        .unwrap_err();
     assert!(
         matches!(error, Error::Decode { status: 201, .. }),
         "{error:?}"
@@ -70,11 +73,19 @@ fn a_create_answered_without_a_cart_id_can_be_repeated_to_recover_the_cart() {
     );
 
     let cart = client
-        .create_cart_with_request_id(CUSTOMER, &one_seat(), request_id)
+        .create_cart(
+            CUSTOMER,
+            &one_seat(),
+            &CreateCartOptions::new().request_id(request_id),
+        )
         .unwrap();
     assert!(cart.id.is_some());
     let again = client
-        .create_cart_with_request_id(CUSTOMER, &one_seat(), request_id)
+        .create_cart(
+            CUSTOMER,
+            &one_seat(),
+            &CreateCartOptions::new().request_id(request_id),
+        )
         .unwrap();
     assert_eq!(again.id, cart.id);
     assert_eq!(fake.carts(CUSTOMER).len(), 1);
@@ -134,7 +145,9 @@ fn a_next_link_adds_only_its_continuation_token() {
         ),
         last_page("o2"),
     ]);
-    let orders = client(&fake).list_orders(CUSTOMER).unwrap();
+    let orders = client(&fake)
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap();
     assert_eq!(orders.len(), 2);
     let requests = fake.requests();
     let (first, next) = (&requests[0], &requests[1]);
@@ -186,7 +199,9 @@ fn the_list_timeout_bounds_every_page_and_retry() {
     fake.push_reply(page_linking("o1", json!([])));
     fake.push_replies(std::iter::repeat_n(Reply::status(503), 200));
     let started = Instant::now();
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     let took = started.elapsed();
     let Error::ListTimedOut {
         timeout: reported,
@@ -231,7 +246,9 @@ fn the_list_timeout_bounds_every_page_and_retry() {
         last_page("o2").delay(Duration::from_secs(5)),
     ]);
     let started = Instant::now();
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     assert!(
         matches!(error, Error::ListTimedOut { pages: 1, .. }),
         "{error:?}"
@@ -271,8 +288,12 @@ fn a_body_of_empty_objects_is_refused_before_it_is_decoded() {
     let errors = [
         client.checkout(CUSTOMER, CART).unwrap_err(),
         client.get_cart(CUSTOMER, CART).unwrap_err(),
-        client.list_orders(CUSTOMER).unwrap_err(),
-        client.list_orders(CUSTOMER).unwrap_err(),
+        client
+            .list_orders(CUSTOMER, &OrderOptions::new())
+            .unwrap_err(),
+        client
+            .list_orders(CUSTOMER, &OrderOptions::new())
+            .unwrap_err(),
     ];
     for (index, (error, sent)) in errors.iter().zip(fake.requests()).enumerate() {
         let Error::ResponseTooDense { status, limit, .. } = error else {
@@ -290,7 +311,13 @@ fn a_body_of_empty_objects_is_refused_before_it_is_decoded() {
 
     // The same objects, fewer of them, are read.
     fake.push_reply(Reply::status(200).body(format!(r#"{{"items": [{}]}}"#, empty_objects(100))));
-    assert_eq!(client.list_orders(CUSTOMER).unwrap().len(), 100);
+    assert_eq!(
+        client
+            .list_orders(CUSTOMER, &OrderOptions::new())
+            .unwrap()
+            .len(),
+        100
+    );
 }
 
 #[test]
@@ -303,7 +330,9 @@ fn a_body_of_empty_arrays_is_refused_before_it_is_decoded() {
     let mut arrays = "[],".repeat(70_000);
     arrays.pop();
     fake.push_reply(Reply::status(200).body(format!(r#"{{"items": [{arrays}]}}"#)));
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     let Error::ResponseTooDense { status, limit, .. } = error else {
         panic!("{error:?}");
     };
@@ -333,7 +362,9 @@ fn a_list_has_a_byte_budget_besides_its_page_cap() {
         .build()
         .unwrap();
     fake.push_replies((0..5).map(|token| page_of(&orders, token)));
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     let Error::ListTooLarge { limit, pages, call } = &error else {
         panic!("{error:?}");
     };
@@ -351,7 +382,9 @@ fn a_list_has_a_byte_budget_besides_its_page_cap() {
     let budget = 64 * 1024;
     let client = builder(&fake).max_list_bytes(budget).build().unwrap();
     fake.push_replies((0..5).map(|token| page_of(&empty_objects(1000), token)));
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     assert!(
         matches!(error, Error::ListTooLarge { pages: 2, .. }),
         "{error:?}"

@@ -14,6 +14,7 @@ use partner_center_cart::{
     BillingCycle, CartLineItem, NewCart,
     model::{ParticipantType, PurchaseCommitment, RenewsTo},
 };
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 use partner_center_cart::{Error, model::Order};
 use serde_json::{Value, json};
 
@@ -184,7 +185,9 @@ fn a_decoded_order_encodes_back_with_every_documented_field() {
     let fake = start();
     let wire = documented_order();
     fake.push_reply(Reply::json(200, &wire));
-    let order = client(&fake).get_order(CUSTOMER, "2b912b3392fd").unwrap();
+    let order = client(&fake)
+        .get_order(CUSTOMER, "2b912b3392fd", &OrderOptions::new())
+        .unwrap();
     let line = &order.line_items[0];
     assert_eq!(
         line.purchase_commitment
@@ -271,7 +274,9 @@ fn new_commerce_add_ons_go_beside_their_base_into_one_order() {
         monthly(BUSINESS_STANDARD, 5),
         [monthly(AUDIO_CONFERENCING, 5)],
     );
-    let cart = client.create_cart(CUSTOMER, &new_cart).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &new_cart, &CreateCartOptions::new())
+        .unwrap();
     assert!(!cart.has_errors(), "{:?}", cart.line_item_errors());
     assert_eq!(cart.line_items.len(), 2, "the add-on is a top-level line");
     assert!(cart.line_items[0].addon_items.is_empty());
@@ -294,6 +299,7 @@ fn new_commerce_add_ons_go_beside_their_base_into_one_order() {
         .create_cart(
             CUSTOMER,
             &NewCart::new().line_item(monthly(AUDIO_CONFERENCING, 2)),
+            &CreateCartOptions::new(),
         )
         .unwrap();
     assert!(!later.has_errors(), "{:?}", later.line_item_errors());
@@ -308,7 +314,9 @@ fn a_new_commerce_add_on_without_its_base_gets_400041_and_a_hint() {
     let nested = NewCart::new()
         .line_item(monthly(BUSINESS_STANDARD, 5).addon(monthly(AUDIO_CONFERENCING, 5)));
     for new_cart in [alone, nested] {
-        let cart = client.create_cart(CUSTOMER, &new_cart).unwrap();
+        let cart = client
+            .create_cart(CUSTOMER, &new_cart, &CreateCartOptions::new())
+            .unwrap();
         let errors = cart.line_item_errors();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert_eq!(errors[0].catalog_item_id, AUDIO_CONFERENCING);
@@ -337,6 +345,7 @@ fn the_fake_sends_every_field_the_examples_show_on_order_lines() {
                     .participant(ParticipantType::TransactionReseller, "5357564")
                     .participant(ParticipantType::AdditionalTransactionReseller, "517285"),
             ),
+            &CreateCartOptions::new(),
         )
         .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
@@ -392,6 +401,7 @@ fn new_error_codes_come_with_what_to_do() {
         .create_cart(
             CUSTOMER,
             &NewCart::new().line_item(monthly(BUSINESS_STANDARD, 1)),
+            &CreateCartOptions::new(),
         )
         .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
@@ -439,7 +449,11 @@ fn a_savings_plan_line_keeps_its_commitment_and_context_into_the_order() {
         .purchase_commitment(PurchaseCommitment::new(0.05, "usd", "hourly"))
         .promotion_id("39NFJQT1Q5KL");
     let cart = client
-        .create_cart(CUSTOMER, &NewCart::new().line_item(plan))
+        .create_cart(
+            CUSTOMER,
+            &NewCart::new().line_item(plan),
+            &CreateCartOptions::new(),
+        )
         .unwrap();
     assert!(!cart.has_errors(), "{:?}", cart.line_item_errors());
     let result = client.checkout(CUSTOMER, &cart).unwrap();

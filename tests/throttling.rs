@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use common::{CUSTOMER, builder, client, fast_retries, quick_wait};
 use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest, Reply};
 use partner_center_cart::{BillingCycle, CartLineItem, Client, Error, NewCart, Uuid};
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 
 const OTHER_CUSTOMER: &str = "8a4c1f3e-5b9d-4e2a-9c7f-1d3b5a7e9f20";
 const ORDERS: &str = "/v1/customers/*/orders";
@@ -29,7 +30,7 @@ fn cart() -> NewCart {
 /// tell it that the service takes many requests a second.
 fn warm_up(client: &Client) {
     for _ in 0..30 {
-        client.list_orders(CUSTOMER).unwrap();
+        client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap();
     }
 }
 
@@ -55,7 +56,7 @@ fn a_429_pauses_every_clone_of_the_client_but_not_another_client() {
     fake.push_reply(Reply::throttled(1).on("GET", ORDERS));
     let first = {
         let client = client.clone();
-        thread::spawn(move || client.list_orders(CUSTOMER))
+        thread::spawn(move || client.list_orders(CUSTOMER, &OrderOptions::new()))
     };
     // Once the 429 is in, a clone on another thread and another client ask.
     let until = Instant::now() + Duration::from_secs(10);
@@ -69,7 +70,7 @@ fn a_429_pauses_every_clone_of_the_client_but_not_another_client() {
     assert!(now.learned_per_minute.is_some(), "{now:?}");
     let clone = {
         let client = client.clone();
-        thread::spawn(move || client.list_orders(OTHER_CUSTOMER))
+        thread::spawn(move || client.list_orders(OTHER_CUSTOMER, &OrderOptions::new()))
     };
     let other = common::client(&fake);
     other.get_cart(OTHER_CUSTOMER, common::CART).ok();
@@ -114,7 +115,9 @@ fn a_long_run_against_the_rate_limit_meets_few_429s_and_learns_the_rate() {
         for _ in 0..THREADS {
             scope.spawn(|| {
                 for _ in 0..CALLS {
-                    client.list_orders(CUSTOMER).expect("every call ends well");
+                    client
+                        .list_orders(CUSTOMER, &OrderOptions::new())
+                        .expect("every call ends well");
                 }
             });
         }
@@ -157,7 +160,7 @@ fn a_429_uses_up_no_attempt_until_the_throttled_retries_run_out() {
     fake.clear_requests();
     fake.push_replies((0..5).map(|_| Reply::throttled(0).on("GET", ORDERS)));
     client
-        .list_orders(CUSTOMER)
+        .list_orders(CUSTOMER, &OrderOptions::new())
         .expect("five 429s, more than the two attempts, and then an answer");
     assert_eq!(fake.requests().len(), 6);
 
@@ -169,7 +172,9 @@ fn a_429_uses_up_no_attempt_until_the_throttled_retries_run_out() {
     warm_up(&client);
     fake.clear_requests();
     fake.push_replies((0..10).map(|_| Reply::throttled(0).on("GET", ORDERS)));
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     assert_eq!(error.status(), Some(429), "{error}");
     assert_eq!(fake.requests().len(), 4, "two free retries, two attempts");
 }
@@ -183,11 +188,16 @@ fn a_deadline_before_the_pause_ends_calls_at_once_without_sending() {
         .unwrap();
     fake.push_reply(Reply::throttled(30).on("GET", ORDERS));
     let started = Instant::now();
-    let error = client.list_orders(CUSTOMER).unwrap_err();
+    let error = client
+        .list_orders(CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     assert!(matches!(error, Error::ListTimedOut { .. }), "{error}");
     // Another call during the pause, whose deadline comes first, does not
     // wait it out, and sends nothing.
-    let error = client.clone().list_orders(OTHER_CUSTOMER).unwrap_err();
+    let error = client
+        .clone()
+        .list_orders(OTHER_CUSTOMER, &OrderOptions::new())
+        .unwrap_err();
     assert!(matches!(error, Error::ListTimedOut { .. }), "{error}");
     // The cause of the timeout says why no request could start.
     let Error::ListTimedOut { error: page, .. } = &error else {
@@ -219,7 +229,7 @@ fn max_requests_per_minute_caps_every_thread_together() {
             let client = client.clone();
             scope.spawn(move || {
                 for _ in 0..6 {
-                    client.list_orders(CUSTOMER).unwrap();
+                    client.list_orders(CUSTOMER, &OrderOptions::new()).unwrap();
                 }
             });
         }
@@ -250,7 +260,9 @@ fn a_429_keeps_the_request_id_rule() {
     let carts = "/v1/customers/*/carts";
     // Nothing was taken: the retry gets a new request ID.
     fake.push_reply(Reply::throttled(0).on("POST", carts));
-    client.create_cart(CUSTOMER, &cart()).unwrap();
+    client
+        .create_cart(CUSTOMER, &cart(), &CreateCartOptions::new())
+        .unwrap();
     let requests = fake.requests();
     assert_eq!(requests.len(), 2);
     assert_ne!(
@@ -262,7 +274,7 @@ fn a_429_keeps_the_request_id_rule() {
     fake.push_reply(Reply::throttled(0).on("POST", carts));
     let id = Uuid::new_v4();
     client
-        .create_cart_with_request_id(CUSTOMER, &cart(), id)
+        .create_cart(CUSTOMER, &cart(), &CreateCartOptions::new().request_id(id))
         .unwrap();
     let requests = fake.requests();
     assert_eq!(requests.len(), 2);
@@ -273,7 +285,9 @@ fn a_429_keeps_the_request_id_rule() {
         Reply::built_in().then_drop_connection().on("POST", carts),
         Reply::throttled(0).on("POST", carts),
     ]);
-    client.create_cart(CUSTOMER, &cart()).unwrap();
+    client
+        .create_cart(CUSTOMER, &cart(), &CreateCartOptions::new())
+        .unwrap();
     let requests = fake.requests();
     assert_eq!(requests.len(), 3, "{requests:?}");
     common::assert_one_request_id(&requests);
@@ -283,7 +297,9 @@ fn a_429_keeps_the_request_id_rule() {
 fn the_waits_polls_draw_on_the_budget() {
     let fake = FakePartnerCenter::start().unwrap();
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &cart()).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &cart(), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     fake.push_reply(Reply::throttled(0).on("GET", "/v1/customers/*/orders/*"));
     client
@@ -326,10 +342,12 @@ fn measure_sixty_purchases_on_64_threads_at_10_a_second() {
                         return;
                     }
                     let customer = format!("{:08x}-f6b9-462f-9701-0d89b5e65c44", index + 1);
-                    let bought = client.create_cart(&customer, &cart()).and_then(|cart| {
-                        let result = client.checkout(&customer, &cart)?;
-                        client.wait_for_orders(&customer, &result, Default::default())
-                    });
+                    let bought = client
+                        .create_cart(&customer, &cart(), &CreateCartOptions::new())
+                        .and_then(|cart| {
+                            let result = client.checkout(&customer, &cart)?;
+                            client.wait_for_orders(&customer, &result, Default::default())
+                        });
                     if let Err(error) = bought {
                         eprintln!("purchase {index}: {error}");
                         failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

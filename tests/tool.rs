@@ -10,11 +10,11 @@ use std::time::Duration;
 use common::child::{in_child, run_in_child};
 use common::{CUSTOMER, builder, checkouts, client, quick_wait, start};
 use partner_center_cart::fake::Reply;
-use partner_center_cart::model::{CartError, CartErrorCode};
+use partner_center_cart::model::{CartError, CartErrorCode, OrderStatus};
+use partner_center_cart::{CreateCartOptions, OrderOptions};
 // One import line serves the expressions of a cart and an order's outcome.
 use partner_center_cart::{
-    BillingCycle, CartLineItem, CheckoutOptions, Client, Error, NewCart, OrderStatus, RetryPolicy,
-    Uuid,
+    BillingCycle, CartLineItem, CheckoutOptions, Client, Error, NewCart, RetryPolicy, Uuid,
 };
 
 const OFFICE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
@@ -59,7 +59,9 @@ fn a_checkout_whose_answer_was_lost_is_repeated_and_buys_once() {
     let fake = start();
     fake.cut_checkout_answers(1);
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &cart_of(&[OFFICE]), &CreateCartOptions::new())
+        .unwrap();
     let request_id = Uuid::new_v4();
     let options = CheckoutOptions::new().request_id(request_id);
 
@@ -98,7 +100,11 @@ fn checkout_with_a_cart_checks_it_then_sends_the_chosen_options() {
     );
     let client = client(&fake);
     let mut cart = client
-        .create_cart(CUSTOMER, &cart_of(&[OFFICE, RESERVED_VM]))
+        .create_cart(
+            CUSTOMER,
+            &cart_of(&[OFFICE, RESERVED_VM]),
+            &CreateCartOptions::new(),
+        )
         .unwrap();
     let request_id = Uuid::new_v4();
     let options = CheckoutOptions::new()
@@ -182,7 +188,9 @@ fn aimed_replies_wait_for_their_call() {
     ]);
     let client = client(&fake);
     // Creating and reading the cart pass the checkout's replies by.
-    let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &cart_of(&[OFFICE]), &CreateCartOptions::new())
+        .unwrap();
     let cart = client.get_cart(CUSTOMER, cart.id.unwrap()).unwrap();
     assert_eq!(fake.pending_replies(), 2);
 
@@ -194,7 +202,9 @@ fn aimed_replies_wait_for_their_call() {
 
     // A reply for any request still goes to the next one, whatever it is.
     fake.push_reply(Reply::status(418));
-    let error = client.get_order(CUSTOMER, "whatever").unwrap_err();
+    let error = client
+        .get_order(CUSTOMER, "whatever", &OrderOptions::new())
+        .unwrap_err();
     assert_eq!(error.status(), Some(418));
 }
 
@@ -215,7 +225,9 @@ fn rejected_add_ons_are_dropped_with_their_items() {
         .line_item(line(RESERVED_VM))
         .partner_on_record_attestation_accepted(true);
 
-    let mut cart = client.create_cart(CUSTOMER, &new_cart).unwrap();
+    let mut cart = client
+        .create_cart(CUSTOMER, &new_cart, &CreateCartOptions::new())
+        .unwrap();
     let ids: Vec<i64> = std::iter::once(&cart.line_items[0])
         .chain(&cart.line_items[0].addon_items)
         .chain(&cart.line_items[1..])
@@ -262,7 +274,11 @@ fn cancelled_orders_come_back_in_ok_beside_completed_ones() {
     fake.cancel_orders_with(RESERVED_VM);
     let client = client(&fake);
     let cart = client
-        .create_cart(CUSTOMER, &cart_of(&[OFFICE, RESERVED_VM]))
+        .create_cart(
+            CUSTOMER,
+            &cart_of(&[OFFICE, RESERVED_VM]),
+            &CreateCartOptions::new(),
+        )
         .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert!(
@@ -300,7 +316,9 @@ fn orders_can_settle_at_checkout() {
     let fake = start();
     fake.set_polls_until_complete(0);
     let client = client(&fake);
-    let cart = client.create_cart(CUSTOMER, &cart_of(&[OFFICE])).unwrap();
+    let cart = client
+        .create_cart(CUSTOMER, &cart_of(&[OFFICE]), &CreateCartOptions::new())
+        .unwrap();
     let result = client.checkout(CUSTOMER, &cart).unwrap();
     assert!(result.orders[0].is_completed());
     fake.clear_requests();
@@ -316,7 +334,7 @@ fn from_env_reads_the_token_and_the_base_url() {
     if in_child() {
         let client = Client::from_env().expect("a client from the environment");
         client
-            .create_cart(CUSTOMER, &cart_of(&[OFFICE]))
+            .create_cart(CUSTOMER, &cart_of(&[OFFICE]), &CreateCartOptions::new())
             .expect("a cart from the fake");
         return;
     }

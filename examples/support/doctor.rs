@@ -21,6 +21,7 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use partner_center_cart::OrderOptions;
 use partner_center_cart::auth::AuthError;
 use partner_center_cart::{AccessToken, Client, Cloud, Error, TokenProvider, auth::TokenClaims};
 
@@ -127,7 +128,9 @@ pub struct Setup<'a> {
 pub fn examine(setup: &Setup<'_>) -> Vec<Line> {
     let token = setup.provider.token();
     let claims = token.as_ref().ok().and_then(AccessToken::claims);
-    let read = setup.client.list_orders(setup.customer);
+    let read = setup
+        .client
+        .list_orders(setup.customer, &OrderOptions::new());
 
     let mut lines = vec![token_line(setup, &token)];
     match (&token, &claims) {

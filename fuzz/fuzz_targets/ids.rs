@@ -9,7 +9,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use partner_center_cart::{BillingCycle, OrderStatus};
+use partner_center_cart::BillingCycle;
+use partner_center_cart::model::OrderStatus;
 use partner_center_cart::model::{CartId, CustomerId, OrderId};
 
 fn path_safe(text: &str) -> bool {

@@ -1,5 +1,6 @@
 //! Carts and checkout: creating, reading and updating a cart, checking it
-//! out, and what a checkout takes ([`CheckoutCart`], [`CheckoutOptions`]).
+//! out, and what a creation and a checkout take ([`CreateCartOptions`],
+//! [`CheckoutCart`], [`CheckoutOptions`]).
 
 use uuid::Uuid;
 
@@ -117,15 +118,36 @@ impl Client {
             .map_err(Error::of_checkout)
     }
 
-    /// Creates a cart for a customer.
+    /// Creates a cart for a customer: `POST /v1/customers/{c}/carts`.
     ///
     /// Creating a cart is a POST, so the service could create it twice if a
     /// request were repeated with a new ID. Once an attempt's outcome is
     /// unknown (a timeout, a lost connection, a 5xx), every later attempt
     /// sends its request ID, by which the service recognises the repeat and
     /// returns the cart it made. After an error for which
-    /// [`Error::should_repeat`] is true, pass [`Error::request_id`] to
-    /// [`create_cart_with_request_id`](Self::create_cart_with_request_id).
+    /// [`Error::should_repeat`] is true, create it again with
+    /// [`Error::request_id`] in [`CreateCartOptions::request_id`].
+    ///
+    /// ```no_run
+    /// use partner_center_cart::{BillingCycle, CartLineItem, Client, CreateCartOptions, NewCart};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::from_env()?;
+    /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
+    /// let cart = NewCart::new()
+    ///     .line_item(CartLineItem::new("CFQ7TTC0LH18:0001:CFQ7TTC0K5DM", 25, BillingCycle::Monthly).term_duration("P1M"))
+    ///     .partner_on_record_attestation_accepted(true);
+    /// let created = match client.create_cart(customer, &cart, &CreateCartOptions::new()) {
+    ///     Err(error) if error.should_repeat() => {
+    ///         let again = CreateCartOptions::new().request_id(error.request_id().expect("a call was made"));
+    ///         client.create_cart(customer, &cart, &again)?
+    ///     }
+    ///     other => other?,
+    /// };
+    /// # let _ = created;
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
@@ -139,26 +161,14 @@ impl Client {
         &self,
         customer_id: impl IntoId<CustomerId>,
         cart: &NewCart,
+        options: &CreateCartOptions,
     ) -> Result<Cart, Error> {
-        let request = ApiRequest::new(Method::Post, carts_path(customer_id)?, Uuid::new_v4());
+        let path = carts_path(customer_id)?;
+        let request = match options.request_id {
+            Some(chosen) => ApiRequest::new(Method::Post, path, chosen).keep_request_id(),
+            None => ApiRequest::new(Method::Post, path, Uuid::new_v4()),
+        };
         self.create(&request.json(cart)?)
-    }
-
-    /// Creates a cart with a request ID of the caller's, to repeat a creation
-    /// whose outcome is unknown without making a second cart. Every attempt
-    /// sends this ID, whatever the service answers.
-    ///
-    /// # Errors
-    ///
-    /// As [`create_cart`](Self::create_cart).
-    pub fn create_cart_with_request_id(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        cart: &NewCart,
-        request_id: Uuid,
-    ) -> Result<Cart, Error> {
-        let request = ApiRequest::new(Method::Post, carts_path(customer_id)?, request_id);
-        self.create(&request.keep_request_id().json(cart)?)
     }
 
     /// Sends a cart creation, and refuses a success whose cart has no ID.
@@ -272,6 +282,39 @@ impl CheckoutCart for &Cart {
             value: String::new(),
             reason: "the cart has none; create it first",
         })
+    }
+}
+
+/// How [`Client::create_cart`](crate::Client::create_cart) creates a cart:
+/// the request ID to send. The default sends a new one.
+///
+/// ```
+/// use partner_center_cart::{CreateCartOptions, Uuid};
+///
+/// let options = CreateCartOptions::new()
+///     .request_id(Uuid::parse_str("1f0d3b5c-64a8-4c5e-9f55-2a1e3c6b7d90").unwrap());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use = "options do nothing until passed to a call"]
+pub struct CreateCartOptions {
+    request_id: Option<Uuid>,
+}
+
+impl CreateCartOptions {
+    /// No options: a new request ID for the call.
+    pub fn new() -> Self {
+        CreateCartOptions::default()
+    }
+
+    /// Sends this `MS-RequestId` on every attempt instead of a new one,
+    /// whatever the service answers: the ID an earlier call's
+    /// [`Error::request_id`](crate::Error::request_id) reported, to repeat
+    /// a creation whose outcome is unknown without making a second cart,
+    /// or one the caller stored before calling.
+    pub fn request_id(mut self, request_id: Uuid) -> Self {
+        self.request_id = Some(request_id);
+        self
     }
 }
 

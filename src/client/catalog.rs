@@ -1,26 +1,27 @@
-//! The catalog: products, SKUs and availabilities, and the one to buy.
+//! The catalog: products, SKUs and availabilities, the one to buy, and
+//! what narrows a list ([`CatalogOptions`]).
 
 use super::Client;
+use crate::encoding::encode_query_value;
 use crate::failure::Error;
 use crate::ids::{CustomerId, IntoId, check_path_segment};
-use crate::model::{
-    Availability, CatalogFilter, Product, Segment, Sku, TargetView, encode_query_value,
-};
+use crate::model::{Availability, Product, Segment, Sku, TargetView};
 
 /// # Catalog
 impl Client {
     /// Lists the products a customer may buy in one view of the catalog:
-    /// `GET /v1/customers/{c}/products?targetView={view}`. New-commerce
-    /// licences are in [`TargetView::OnlineServices`]. Every page is read.
+    /// `GET /v1/customers/{c}/products?targetView={view}`, narrowed by
+    /// `options`, such as to one segment. New-commerce licences are in
+    /// [`TargetView::OnlineServices`]. Every page is read.
     ///
     /// ```no_run
-    /// use partner_center_cart::Client;
     /// use partner_center_cart::model::TargetView;
+    /// use partner_center_cart::{CatalogOptions, Client};
     ///
     /// # fn main() -> Result<(), partner_center_cart::Error> {
     /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
     /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
-    /// for product in client.list_products(customer, TargetView::OnlineServices)? {
+    /// for product in client.list_products(customer, TargetView::OnlineServices, &CatalogOptions::new())? {
     ///     println!("{} {}", product.id, product.title.as_deref().unwrap_or("-"));
     /// }
     /// # Ok(())
@@ -36,25 +37,11 @@ impl Client {
         &self,
         customer_id: impl IntoId<CustomerId>,
         view: TargetView,
-    ) -> Result<Vec<Product>, Error> {
-        self.list_products_filtered(customer_id, view, &CatalogFilter::new())
-    }
-
-    /// Lists products as [`list_products`](Self::list_products) does,
-    /// narrowed by a [`CatalogFilter`], such as to one segment.
-    ///
-    /// # Errors
-    ///
-    /// As [`list_products`](Self::list_products).
-    pub fn list_products_filtered(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        view: TargetView,
-        filter: &CatalogFilter,
+        options: &CatalogOptions,
     ) -> Result<Vec<Product>, Error> {
         let customer_id = customer_id.into_id()?;
         let view = encode_query_value(view.as_str());
-        let filter = filter.query();
+        let filter = options.query();
         self.list(format!(
             "/v1/customers/{customer_id}/products?targetView={view}{filter}"
         ))
@@ -77,7 +64,8 @@ impl Client {
         self.get(path)
     }
 
-    /// Lists the SKUs of a product: `GET .../products/{p}/skus`.
+    /// Lists the SKUs of a product, narrowed by `options`:
+    /// `GET .../products/{p}/skus`.
     ///
     /// # Errors
     ///
@@ -87,23 +75,10 @@ impl Client {
         &self,
         customer_id: impl IntoId<CustomerId>,
         product_id: &str,
-    ) -> Result<Vec<Sku>, Error> {
-        self.list_skus_filtered(customer_id, product_id, &CatalogFilter::new())
-    }
-
-    /// Lists the SKUs of a product, narrowed by a [`CatalogFilter`].
-    ///
-    /// # Errors
-    ///
-    /// As [`list_skus`](Self::list_skus).
-    pub fn list_skus_filtered(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        product_id: &str,
-        filter: &CatalogFilter,
+        options: &CatalogOptions,
     ) -> Result<Vec<Sku>, Error> {
         let path = catalog_path(customer_id, &[("product ID", product_id)])?;
-        self.list(with_filter(format!("{path}/skus"), filter))
+        self.list(with_options(format!("{path}/skus"), options))
     }
 
     /// Reads one SKU of a product.
@@ -124,10 +99,12 @@ impl Client {
         self.get(path)
     }
 
-    /// Lists the availabilities of a SKU: what goes into a cart line item.
-    /// Availability IDs are reissued from time to time, so look them up when
-    /// buying; pick one with [`Availability::find_purchasable`] and make the
-    /// line item with [`Availability::line_item`].
+    /// Lists the availabilities of a SKU, narrowed by `options`: what goes
+    /// into a cart line item. Nonprofit availabilities are listed only when
+    /// asked for by segment. Availability IDs are reissued from time to
+    /// time, so look them up when buying; pick one with
+    /// [`Availability::find_purchasable`] and make the line item with
+    /// [`Availability::line_item`].
     ///
     /// # Errors
     ///
@@ -137,28 +114,13 @@ impl Client {
         customer_id: impl IntoId<CustomerId>,
         product_id: &str,
         sku_id: &str,
-    ) -> Result<Vec<Availability>, Error> {
-        self.list_availabilities_filtered(customer_id, product_id, sku_id, &CatalogFilter::new())
-    }
-
-    /// Lists the availabilities of a SKU, narrowed by a [`CatalogFilter`].
-    /// Nonprofit availabilities are listed only when asked for by segment.
-    ///
-    /// # Errors
-    ///
-    /// As [`list_availabilities`](Self::list_availabilities).
-    pub fn list_availabilities_filtered(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        product_id: &str,
-        sku_id: &str,
-        filter: &CatalogFilter,
+        options: &CatalogOptions,
     ) -> Result<Vec<Availability>, Error> {
         let path = catalog_path(
             customer_id,
             &[("product ID", product_id), ("SKU ID", sku_id)],
         )?;
-        self.list(with_filter(format!("{path}/availabilities"), filter))
+        self.list(with_options(format!("{path}/availabilities"), options))
     }
 
     /// The availability to buy a SKU from, looked up now: the first
@@ -194,9 +156,8 @@ impl Client {
         sku_id: &str,
         segment: &Segment,
     ) -> Result<Availability, Error> {
-        let filter = CatalogFilter::new().segment(segment.clone());
-        let availabilities =
-            self.list_availabilities_filtered(customer_id, product_id, sku_id, &filter)?;
+        let options = CatalogOptions::new().segment(segment.clone());
+        let availabilities = self.list_availabilities(customer_id, product_id, sku_id, &options)?;
         Availability::find_purchasable(&availabilities, segment)
             .cloned()
             .ok_or_else(|| Error::NoPurchasableAvailability {
@@ -248,10 +209,84 @@ fn catalog_path(
     Ok(path)
 }
 
-/// A list path with a filter's query parameters.
-fn with_filter(path: String, filter: &CatalogFilter) -> String {
-    match filter.query().strip_prefix('&') {
+/// A list path with the query parameters of `options`.
+fn with_options(path: String, options: &CatalogOptions) -> String {
+    match options.query().strip_prefix('&') {
         Some(query) => format!("{path}?{query}"),
         None => path,
+    }
+}
+
+/// What narrows a catalog list ([`Client::list_products`],
+/// [`Client::list_skus`], [`Client::list_availabilities`]): the
+/// `targetSegment` and `reservationScope` query parameters. The default
+/// narrows nothing: every segment but nonprofit.
+///
+/// ```
+/// use partner_center_cart::CatalogOptions;
+/// use partner_center_cart::model::Segment;
+///
+/// let options = CatalogOptions::new().segment(Segment::Education);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use = "options do nothing until passed to a call"]
+pub struct CatalogOptions {
+    segment: Option<Segment>,
+    reservation_scope: Option<String>,
+}
+
+impl CatalogOptions {
+    /// No options: every segment but nonprofit.
+    pub fn new() -> Self {
+        CatalogOptions::default()
+    }
+
+    /// Lists only items for this segment (`targetSegment`).
+    pub fn segment(mut self, segment: Segment) -> Self {
+        self.segment = Some(segment);
+        self
+    }
+
+    /// Sets the reservation scope (`reservationScope`), such as
+    /// `AzurePlan`.
+    pub fn reservation_scope(mut self, scope: impl Into<String>) -> Self {
+        self.reservation_scope = Some(scope.into());
+        self
+    }
+
+    /// The query parameters, percent-encoded, each preceded by `&`.
+    fn query(&self) -> String {
+        let mut query = String::new();
+        if let Some(segment) = &self.segment {
+            query.push_str("&targetSegment=");
+            query.push_str(&encode_query_value(segment.as_str()));
+        }
+        if let Some(scope) = &self.reservation_scope {
+            query.push_str("&reservationScope=");
+            query.push_str(&encode_query_value(scope));
+        }
+        query
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_encode_their_query() {
+        let options = CatalogOptions::new()
+            .segment(Segment::Other("a b&c".into()))
+            .reservation_scope("AzurePlan");
+        assert_eq!(
+            options.query(),
+            "&targetSegment=a%20b%26c&reservationScope=AzurePlan"
+        );
+        assert_eq!(
+            with_options("/p".into(), &options),
+            "/p?targetSegment=a%20b%26c&reservationScope=AzurePlan"
+        );
+        assert_eq!(with_options("/p".into(), &CatalogOptions::new()), "/p");
     }
 }

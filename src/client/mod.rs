@@ -14,7 +14,9 @@ mod orders;
 mod wait;
 
 pub use builder::ClientBuilder;
-pub use carts::{CheckoutCart, CheckoutOptions};
+pub use carts::{CheckoutCart, CheckoutOptions, CreateCartOptions};
+pub use catalog::CatalogOptions;
+pub use orders::OrderOptions;
 pub use wait::{WaitOptions, WaitProgress};
 
 use crate::failure::Error;
@@ -43,42 +45,39 @@ use crate::transport::{ApiRequest, Method, ServerTime, Throttling, Transport};
 /// # }
 /// ```
 ///
-/// Its methods, by resource:
+/// Its methods, by resource. A call that can be told more takes its
+/// options as its last argument, `&…Options` with [`Default`] and a
+/// builder method per option: [`CatalogOptions`], [`CreateCartOptions`],
+/// [`CheckoutOptions`], [`OrderOptions`], [`WaitOptions`].
 ///
 /// # Making one
 ///
 /// [`new`](Self::new), [`builder`](Self::builder) (timeouts, retries, proxy,
 /// limits: see [`ClientBuilder`]), [`from_env`](Self::from_env).
 ///
+/// # Catalog
+///
+/// [`list_products`](Self::list_products), [`get_product`](Self::get_product),
+/// [`list_skus`](Self::list_skus), [`get_sku`](Self::get_sku),
+/// [`list_availabilities`](Self::list_availabilities),
+/// [`get_availability`](Self::get_availability), and
+/// [`availability_to_buy`](Self::availability_to_buy), which finds the one
+/// to put in a cart. The lists take [`CatalogOptions`] (a segment, a
+/// reservation scope).
+///
 /// # Carts and checkout
 ///
-/// [`create_cart`](Self::create_cart),
-/// [`create_cart_with_request_id`](Self::create_cart_with_request_id),
-/// [`get_cart`](Self::get_cart), [`update_cart`](Self::update_cart),
-/// [`checkout`](Self::checkout) and [`checkout_with`](Self::checkout_with)
-/// (with [`CheckoutOptions`]: a request ID of the caller's, the customer's
-/// user).
+/// [`create_cart`](Self::create_cart) (with [`CreateCartOptions`]: a
+/// request ID of the caller's), [`get_cart`](Self::get_cart),
+/// [`update_cart`](Self::update_cart), [`checkout`](Self::checkout) and
+/// [`checkout_with`](Self::checkout_with) (with [`CheckoutOptions`]: a
+/// request ID of the caller's, the customer's user).
 ///
 /// # Orders
 ///
-/// [`get_order`](Self::get_order),
-/// [`get_order_with_price`](Self::get_order_with_price),
-/// [`list_orders`](Self::list_orders),
-/// [`list_orders_with_price`](Self::list_orders_with_price),
+/// [`get_order`](Self::get_order) and [`list_orders`](Self::list_orders)
+/// (with [`OrderOptions`]: their prices, or not),
 /// [`get_order_provisioning_status`](Self::get_order_provisioning_status).
-///
-/// # Catalog
-///
-/// [`list_products`](Self::list_products),
-/// [`list_products_filtered`](Self::list_products_filtered),
-/// [`get_product`](Self::get_product), [`list_skus`](Self::list_skus),
-/// [`list_skus_filtered`](Self::list_skus_filtered),
-/// [`get_sku`](Self::get_sku),
-/// [`list_availabilities`](Self::list_availabilities),
-/// [`list_availabilities_filtered`](Self::list_availabilities_filtered),
-/// [`get_availability`](Self::get_availability), and
-/// [`availability_to_buy`](Self::availability_to_buy), which finds the one
-/// to put in a cart.
 ///
 /// # Waiting
 ///
@@ -88,6 +87,7 @@ use crate::transport::{ApiRequest, Method, ServerTime, Throttling, Transport};
 /// # Diagnostics
 ///
 /// [`base_url`](Self::base_url), [`proxy_url`](Self::proxy_url),
+/// [`order_list_lag`](Self::order_list_lag),
 /// [`tls_backend`](Self::tls_backend),
 /// [`last_server_time`](Self::last_server_time) (the clock skew),
 /// [`throttling`](Self::throttling) (429s and the pace they taught).
@@ -191,11 +191,11 @@ impl Client {
     /// any response had one.
     ///
     /// ```no_run
-    /// use partner_center_cart::Client;
+    /// use partner_center_cart::{Client, OrderOptions};
     ///
     /// # fn main() -> Result<(), partner_center_cart::Error> {
     /// let client = Client::new(|| std::env::var("PARTNER_CENTER_TOKEN"));
-    /// let _ = client.list_orders("28045616-f6b9-462f-9701-0d89b5e65c44");
+    /// let _ = client.list_orders("28045616-f6b9-462f-9701-0d89b5e65c44", &OrderOptions::new());
     /// if let Some(time) = client.last_server_time() {
     ///     println!("this machine's clock is {}s ahead of Partner Center's", time.skew_secs());
     /// }

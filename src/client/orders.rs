@@ -1,5 +1,5 @@
-//! Orders: reading one or all of a customer's, with or without prices, and
-//! their provisioning.
+//! Orders: reading one or all of a customer's, with or without prices
+//! ([`OrderOptions`]), and their provisioning.
 
 use uuid::Uuid;
 
@@ -15,10 +15,22 @@ const INCLUDE_PRICE: &str = "?include_price=true";
 
 /// # Orders
 impl Client {
-    /// Reads an order.
+    /// Reads an order: `GET /v1/customers/{c}/orders/{o}`.
     ///
-    /// Partner Center leaves [`Order::total_price`] out of this answer; use
-    /// [`get_order_with_price`](Self::get_order_with_price) to get it.
+    /// Partner Center leaves [`Order::total_price`] out of this answer
+    /// unless `options` ask for it ([`OrderOptions::include_price`]).
+    ///
+    /// ```no_run
+    /// use partner_center_cart::{Client, OrderOptions};
+    ///
+    /// # fn main() -> Result<(), partner_center_cart::Error> {
+    /// let client = Client::from_env()?;
+    /// let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
+    /// let order = client.get_order(customer, "nJXKkJ1pnfj9", &OrderOptions::new().include_price(true))?;
+    /// println!("{:?} {:?}", order.status, order.total_price);
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
@@ -29,33 +41,11 @@ impl Client {
         &self,
         customer_id: impl IntoId<CustomerId>,
         order_id: impl IntoId<OrderId>,
-    ) -> Result<Order, Error> {
-        self.get_order_with_query(customer_id, order_id, "")
-    }
-
-    /// Reads an order with its pre-tax [`total_price`](Order::total_price),
-    /// which Partner Center sends only when asked (`?include_price=true`).
-    ///
-    /// # Errors
-    ///
-    /// As [`get_order`](Self::get_order).
-    pub fn get_order_with_price(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        order_id: impl IntoId<OrderId>,
-    ) -> Result<Order, Error> {
-        self.get_order_with_query(customer_id, order_id, INCLUDE_PRICE)
-    }
-
-    fn get_order_with_query(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        order_id: impl IntoId<OrderId>,
-        query: &str,
+        options: &OrderOptions,
     ) -> Result<Order, Error> {
         let customer_id = customer_id.into_id()?;
         let order_id = order_id.into_id()?;
-        self.read_order(customer_id, &order_id, query, Bounds::default())
+        self.read_order(customer_id, &order_id, options.query(), Bounds::default())
             .map_err(Unsent::into_error)
     }
 
@@ -82,10 +72,11 @@ impl Client {
         Ok(order)
     }
 
-    /// Lists a customer's orders: the way to find the orders of a cart that
-    /// was already checked out (service code 800065). Every page is read.
-    /// Their [`total_price`](Order::total_price) is left out; use
-    /// [`list_orders_with_price`](Self::list_orders_with_price) to get it.
+    /// Lists a customer's orders: `GET /v1/customers/{c}/orders`, the way
+    /// to find the orders of a cart that was already checked out (service
+    /// code 800065). Every page is read. Their
+    /// [`total_price`](Order::total_price) is left out unless `options` ask
+    /// for it ([`OrderOptions::include_price`]).
     ///
     /// # Errors
     ///
@@ -94,31 +85,14 @@ impl Client {
     /// read, or past the page limit; [`Error::ListTooLarge`] past the
     /// list's budget, and [`Error::ListTimedOut`] past its timeout (see
     /// [`ClientBuilder::max_list_bytes`](crate::ClientBuilder::max_list_bytes) and [`ClientBuilder::list_timeout`](crate::ClientBuilder::list_timeout)).
-    pub fn list_orders(&self, customer_id: impl IntoId<CustomerId>) -> Result<Vec<Order>, Error> {
-        self.read_orders(customer_id, "")
-    }
-
-    /// Lists a customer's orders with their pre-tax
-    /// [`total_price`](Order::total_price) (`?include_price=true`).
-    ///
-    /// # Errors
-    ///
-    /// As [`list_orders`](Self::list_orders).
-    pub fn list_orders_with_price(
+    pub fn list_orders(
         &self,
         customer_id: impl IntoId<CustomerId>,
-    ) -> Result<Vec<Order>, Error> {
-        self.read_orders(customer_id, INCLUDE_PRICE)
-    }
-
-    fn read_orders(
-        &self,
-        customer_id: impl IntoId<CustomerId>,
-        query: &str,
+        options: &OrderOptions,
     ) -> Result<Vec<Order>, Error> {
         let customer_id = customer_id.into_id()?;
-        let path = format!("/v1/customers/{customer_id}/orders{query}");
-        self.list(path)
+        let query = options.query();
+        self.list(format!("/v1/customers/{customer_id}/orders{query}"))
     }
 
     /// Reads where the provisioning of each line of an order stands. Partner
@@ -136,5 +110,44 @@ impl Client {
         let order_id = order_id.into_id()?;
         let path = format!("/v1/customers/{customer_id}/orders/{order_id}/provisioningstatus");
         self.list(path)
+    }
+}
+
+/// How [`Client::get_order`] and [`Client::list_orders`] read orders:
+/// whether with their prices. The default reads them as Partner Center
+/// sends them unasked, without [`Order::total_price`].
+///
+/// ```
+/// use partner_center_cart::OrderOptions;
+///
+/// let options = OrderOptions::new().include_price(true);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use = "options do nothing until passed to a call"]
+pub struct OrderOptions {
+    include_price: bool,
+}
+
+impl OrderOptions {
+    /// No options: orders without their prices.
+    pub fn new() -> Self {
+        OrderOptions::default()
+    }
+
+    /// Asks for each order's pre-tax [`total_price`](Order::total_price)
+    /// (`?include_price=true`), which Partner Center sends only when asked.
+    pub fn include_price(mut self, include: bool) -> Self {
+        self.include_price = include;
+        self
+    }
+
+    /// The query after the path: `?include_price=true`, or nothing.
+    fn query(&self) -> &'static str {
+        if self.include_price {
+            INCLUDE_PRICE
+        } else {
+            ""
+        }
     }
 }

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::error_kind::InvalidConfig;
 use crate::error_kind::{TransportErrorKind, classify_status};
-use crate::http::{InvalidConfig, parse_error_body};
-use crate::model::strip_bom;
+use crate::model::{parse_error_body, strip_bom};
 use crate::text::{Escaped, snippet};
 
 /// An error shared behind an `Arc`, so that one failed refresh can be handed

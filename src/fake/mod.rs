@@ -102,7 +102,7 @@
 //!
 //! ```
 //! use partner_center_cart::fake::{FakePartnerCenter, Reply};
-//! use partner_center_cart::{BillingCycle, CartLineItem, Client, NewCart};
+//! use partner_center_cart::{BillingCycle, CartLineItem, Client, CreateCartOptions, NewCart};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let fake = FakePartnerCenter::start()?;
@@ -112,7 +112,7 @@
 //!     .build()?;
 //! let customer = "28045616-f6b9-462f-9701-0d89b5e65c44";
 //! let item = CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 5, BillingCycle::Monthly).term_duration("P1M");
-//! let cart = client.create_cart(customer, &NewCart::new().line_item(item))?;
+//! let cart = client.create_cart(customer, &NewCart::new().line_item(item), &CreateCartOptions::new())?;
 //! client.checkout(customer, &cart)?;
 //!
 //! let checkouts: Vec<_> = fake.requests().into_iter().filter(|r| r.path.ends_with("/checkout")).collect();

@@ -8,8 +8,6 @@ use std::time::Duration;
 use ureq::http;
 
 use crate::error_kind::TransportErrorKind;
-use crate::model::{ApiFault, strip_bom};
-use crate::text::{SNIPPET_CHARS, snippet};
 
 pub(crate) mod proxy;
 pub(crate) mod url;
@@ -17,12 +15,6 @@ pub(crate) mod url;
 pub(crate) use proxy::{Lookup, Proxy, agent_proxy, describe_proxy};
 use url::looks_up_names;
 pub(crate) use url::{check_header_text, check_url};
-
-/// A setting this layer cannot use, in words that say which and why; `?`
-/// turns it into [`Error::InvalidConfig`](crate::Error::InvalidConfig).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration: {0}")]
-pub(crate) struct InvalidConfig(pub(crate) String);
 
 /// The name this crate gives itself in `MS-PartnerCenter-Client`.
 pub(crate) const CLIENT_NAME: &str = "partner-center-cart";
@@ -230,81 +222,9 @@ pub(crate) fn transport_kind(error: &ureq::Error) -> TransportErrorKind {
     }
 }
 
-/// Reads an error body in whichever shape it came: the documented fault, the
-/// throttling reply (`statusCode`, `message`), another JSON object with a
-/// message, text or HTML, or nothing.
-pub(crate) fn parse_error_body(body: &[u8]) -> (Option<ApiFault>, Option<String>) {
-    let body = strip_bom(body).trim_ascii();
-    if body.is_empty() {
-        return (None, None);
-    }
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
-        return (None, Some(text_snippet(body)));
-    };
-    let Some(object) = value.as_object() else {
-        return (None, Some(snippet(&value.to_string(), SNIPPET_CHARS)));
-    };
-    if let Some(fault) = fault_of(object) {
-        return (Some(fault), None);
-    }
-    let message = object
-        .get("message")
-        .or_else(|| object.get("error").and_then(|error| error.get("message")))
-        .or_else(|| object.get("error_description"))
-        .and_then(serde_json::Value::as_str)
-        .map(|text| snippet(text, 1024));
-    (
-        None,
-        message.or_else(|| Some(snippet(&value.to_string(), SNIPPET_CHARS))),
-    )
-}
-
-/// The fault an error object holds, in any of the service's shapes: `code`
-/// with `description` or `message`, or `description` alone, keys in any
-/// case. A `message` without a `code` is a throttling reply, not a fault.
-fn fault_of(object: &serde_json::Map<String, serde_json::Value>) -> Option<ApiFault> {
-    let field = |name: &str| {
-        object
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
-    };
-    let code = field("code");
-    let description = field("description").or_else(|| code.and(field("message")));
-    if code.is_none() && description.is_none() {
-        return None;
-    }
-    let mut fault = serde_json::Map::new();
-    for (name, value) in [
-        ("code", code),
-        ("description", description),
-        ("data", field("data")),
-        ("source", field("source")),
-    ] {
-        if let Some(value) = value {
-            fault.insert(name.to_owned(), value.clone());
-        }
-    }
-    serde_json::from_value(serde_json::Value::Object(fault)).ok()
-}
-
-/// The readable start of a body that is not JSON: the title of an HTML page,
-/// or the text with its white space folded.
-fn text_snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let lower = text.to_ascii_lowercase();
-    if let (Some(start), Some(end)) = (lower.find("<title>"), lower.find("</title>"))
-        && start + 7 <= end
-    {
-        return snippet(&text[start + 7..end], SNIPPET_CHARS);
-    }
-    snippet(&text, SNIPPET_CHARS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::FaultCode;
 
     #[test]
     fn name_lookups_are_bounded_by_the_connect_timeout() {
@@ -325,68 +245,5 @@ mod tests {
             assert_eq!(config(url, None).timeouts().resolve, None, "{url}");
             assert_eq!(config(url, None).timeouts().connect, Some(connect));
         }
-    }
-
-    #[test]
-    fn error_bodies_in_every_shape() {
-        let (fault, message) =
-            parse_error_body(include_bytes!("../../tests/fixtures/apifault-404.json"));
-        let fault = fault.unwrap();
-        assert_eq!(fault.code, Some(FaultCode::Number(3000)));
-        assert_eq!(fault.source.as_deref(), Some("PartnerFD"));
-        assert_eq!(message, None);
-
-        let (fault, message) =
-            parse_error_body(include_bytes!("../../tests/fixtures/throttled-429.json"));
-        assert_eq!(fault, None);
-        assert_eq!(
-            message.as_deref(),
-            Some("Rate limit is exceeded. Try again in 57 seconds.")
-        );
-
-        let (fault, _) =
-            parse_error_body(b"\xEF\xBB\xBF{\"code\":\"800064\",\"description\":\"busy\"}");
-        assert_eq!(fault.unwrap().code, Some(FaultCode::Text("800064".into())));
-
-        for body in [
-            &br#"{"code":400072,"message":"The item is unavailable."}"#[..],
-            br#"{"Code":400072,"Description":"The item is unavailable.","Source":"PartnerFD"}"#,
-        ] {
-            let (fault, message) = parse_error_body(body);
-            let fault = fault.unwrap();
-            assert_eq!(fault.code, Some(FaultCode::Number(400_072)));
-            assert_eq!(
-                fault.description.as_deref(),
-                Some("The item is unavailable.")
-            );
-            assert_eq!(message, None);
-        }
-
-        let html = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>";
-        assert_eq!(
-            parse_error_body(html),
-            (None, Some("502 Bad Gateway".into()))
-        );
-        assert_eq!(parse_error_body(b""), (None, None));
-        assert_eq!(parse_error_body(b"  \r\n"), (None, None));
-        assert_eq!(
-            parse_error_body(b"Bad\r\n  request"),
-            (None, Some("Bad request".into()))
-        );
-        assert_eq!(parse_error_body(b"[1,2]"), (None, Some("[1,2]".into())));
-        let (fault, message) = parse_error_body(br#"{"code":{"nested":true},"description":5}"#);
-        assert_eq!(fault, None);
-        assert!(message.is_some());
-    }
-
-    #[test]
-    fn snippets_are_short_and_single_line() {
-        let long = "word ".repeat(1000);
-        let short = snippet(&long, 20);
-        assert_eq!(short.chars().count(), 21);
-        assert!(short.ends_with('…'));
-        assert_eq!(snippet("a\u{0}\u{7}b\n\nc", 20), "a b c");
-        assert_eq!(text_snippet(b"<title></title"), "<title></title");
-        assert_eq!(text_snippet(b"</title><title>"), "</title><title>");
     }
 }

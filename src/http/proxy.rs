@@ -17,8 +17,8 @@ use std::fmt;
 
 use ureq::http::Uri;
 
-use super::InvalidConfig;
 use super::url::is_loopback_url;
+use crate::error_kind::InvalidConfig;
 use crate::logging::LOG_TARGET;
 
 /// Reads an environment variable: `std::env::var_os`, or a table in tests.

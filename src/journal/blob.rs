@@ -18,11 +18,13 @@ use uuid::Uuid;
 
 use super::JournalError;
 use super::store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
+use crate::encoding::encode_query_value;
+use crate::error_kind::InvalidConfig;
 use crate::failure::Error;
 use crate::http::url::check_tls_built_in;
 use crate::http::{
-    InvalidConfig, MAX_TIMEOUT, Proxy, ReadFailure, ReadResponse, TIMEOUT_RULE, agent_config,
-    agent_proxy, exchange, timeout_ok,
+    MAX_TIMEOUT, Proxy, ReadFailure, ReadResponse, TIMEOUT_RULE, agent_config, agent_proxy,
+    exchange, timeout_ok,
 };
 use crate::ids::CustomerId;
 use crate::logging::LOG_TARGET;
@@ -30,7 +32,7 @@ use crate::text::Escaped;
 use error::{Failure, code_and_message};
 use lease::{LeaseTime, Renewer};
 use listing::read_page;
-use sas::{Container, encode_query_value, redact};
+use sas::{Container, redact};
 
 /// The environment variable from which [`Journal::open`](super::Journal::open)
 /// takes a container's lease time, in whole seconds (15 to 60).

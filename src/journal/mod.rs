@@ -121,7 +121,7 @@
 //! The default store is a file ([`Journal::open`], [`FileStore`]).
 //! [`MemoryStore`] keeps purchases in memory, for tests and as a model. A
 //! [`JournalStore`] of one's own keeps them anywhere else, such as a
-//! database or a blob store: see the [`store`] module for the contract
+//! database or a blob store; its docs give the contract
 //! (claim, read, append, release, list). One journal serves many threads,
 //! and several journals (in several processes, on several machines) may
 //! share a store that keeps its claims across them.
@@ -213,7 +213,7 @@ mod memory;
 mod outcome;
 mod run;
 mod state;
-pub mod store;
+mod store;
 mod table;
 
 pub use crate::failure::journal::JournalError;

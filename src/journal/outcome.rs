@@ -5,8 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CartId, OrderId};
-use crate::model::cart::with_addons;
-use crate::model::{LineItemError, NewCart, Order, OrderError, OrderStatus};
+use crate::model::{LineItemError, Order, OrderError, OrderStatus};
 use crate::text::Escaped;
 
 /// What a purchase came to: its orders as last read, and what needs the
@@ -243,11 +242,24 @@ pub(super) fn unfulfilled(order: &Order) -> Vec<ToBuyAgain> {
         .collect()
 }
 
-/// The quantity of a rejected line item, from the cart as asked for.
-pub(super) fn quantity_of(cart: &NewCart, item: &LineItemError) -> i64 {
-    let lines = cart.line_items();
-    with_addons(lines)
-        .find(|line| line.id == item.line_item_id)
-        .or_else(|| with_addons(lines).find(|line| line.catalog_item_id == item.catalog_item_id))
-        .map_or(0, |line| line.quantity)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_to_buy_again_holds_the_service_s_text_escaped() {
+        let order: Order = serde_json::from_value(serde_json::json!({
+            "id": "ord1\r\nINFO forged\u{1b}[2J\u{202e}",
+            "status": "error",
+            "lineItems": [{"offerId": "A:B:C", "quantity": 2}],
+        }))
+        .unwrap();
+        let again = unfulfilled(&order);
+        let reason = &again[0].reason;
+        assert!(!reason.contains(crate::text::is_unsafe), "{reason:?}");
+        assert_eq!(
+            reason,
+            r"order ord1\r\nINFO forged\u{1b}[2J\u{202e} is error"
+        );
+    }
 }

@@ -10,7 +10,7 @@ use super::outcome::{PurchaseOutcome, ToBuyAgain};
 use super::state::{self, Checkout, FORMAT, Snapshot, Stage};
 use super::{Held, Journal, JournalError, Purchase, describe_snapshot};
 use crate::client::Client;
-use crate::client::{CheckoutOptions, WaitOptions};
+use crate::client::{CheckoutOptions, CreateCartOptions, OrderOptions, WaitOptions};
 use crate::failure::Error;
 use crate::ids::{CartId, OrderId};
 use crate::logging::LOG_TARGET;
@@ -261,10 +261,10 @@ impl Run<'_> {
     /// Creates the cart with the request ID recorded at the start, so that
     /// a repeat after a crash returns the cart the first one made.
     fn create(&mut self, create_request_id: Uuid) -> Result<(), Error> {
-        let created = self.client.create_cart_with_request_id(
+        let created = self.client.create_cart(
             self.customer(),
             &self.snapshot.cart,
-            create_request_id,
+            &CreateCartOptions::new().request_id(create_request_id),
         )?;
         let Some(cart_id) = created.id else {
             return Err(Error::InvalidId {
@@ -392,7 +392,9 @@ impl Run<'_> {
         cart: &Cart,
         checkout: Checkout,
     ) -> Result<Option<PurchaseOutcome>, Error> {
-        let mut listed = self.client.list_orders(self.customer())?;
+        let mut listed = self
+            .client
+            .list_orders(self.customer(), &OrderOptions::new())?;
         let key = super::PurchaseKey::from_name(&self.snapshot.purchase);
         let others = match &key {
             Some(key) => self.journal.others(key)?,

@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::outcome::{PurchaseOutcome, ToBuyAgain, quantity_of, unfulfilled};
+use super::outcome::{PurchaseOutcome, ToBuyAgain, unfulfilled};
 use crate::ids::{CartId, CustomerId, OrderId};
 use crate::model::cart::with_addons;
 use crate::model::{CartCheckoutResult, CartLineItem, LineItemError, NewCart, Order};
@@ -224,17 +224,16 @@ pub(crate) fn format_time(millis: u64) -> String {
 }
 
 impl Snapshot {
-    /// The purchase's outcome from this, its last record, the checkout's
-    /// result and the orders as last read.
+    /// The outcome of the purchase this is the last record of, from the
+    /// checkout's result and the orders as last read.
     pub(super) fn outcome(
         &self,
         result: &CartCheckoutResult,
         orders: Vec<Order>,
         orders_visible: bool,
     ) -> PurchaseOutcome {
-        let snapshot = self;
-        let checkout = snapshot.stage.checkout();
-        let dropped: &[LineItemError] = match (&snapshot.stage, checkout) {
+        let checkout = self.stage.checkout();
+        let dropped: &[LineItemError] = match (&self.stage, checkout) {
             (_, Some(checkout)) => &checkout.dropped,
             (Stage::Created { dropped, .. }, None) => dropped,
             _ => &[],
@@ -244,7 +243,7 @@ impl Snapshot {
             .iter()
             .map(|item| ToBuyAgain {
                 catalog_item_id: item.catalog_item_id.clone(),
-                quantity: quantity_of(&snapshot.cart, item),
+                quantity: quantity_of(&self.cart, item),
                 reason: format!("rejected: {}", item.error),
             })
             .collect();
@@ -265,7 +264,7 @@ impl Snapshot {
             unmatched,
             candidates: shared,
             ..
-        } = &snapshot.stage
+        } = &self.stage
         {
             to_buy_again.extend(unmatched.iter().cloned());
             candidates = shared.clone();
@@ -274,9 +273,9 @@ impl Snapshot {
             to_buy_again.extend(unfulfilled(order));
         }
         PurchaseOutcome {
-            key: snapshot.purchase.clone(),
-            label: snapshot.label.clone(),
-            cart_id: snapshot.stage.cart_id(),
+            key: self.purchase.clone(),
+            label: self.label.clone(),
+            cart_id: self.stage.cart_id(),
             orders,
             failed_groups: result.order_errors.clone(),
             rejected: dropped.to_vec(),
@@ -287,6 +286,15 @@ impl Snapshot {
             run_again_after: None,
         }
     }
+}
+
+/// The quantity of a rejected line item, from the cart as asked for.
+fn quantity_of(cart: &NewCart, item: &LineItemError) -> i64 {
+    let lines = cart.line_items();
+    with_addons(lines)
+        .find(|line| line.id == item.line_item_id)
+        .or_else(|| with_addons(lines).find(|line| line.catalog_item_id == item.catalog_item_id))
+        .map_or(0, |line| line.quantity)
 }
 
 #[cfg(test)]
@@ -311,34 +319,5 @@ mod tests {
         assert!(json.contains(r#""stage":"started""#), "{json}");
         assert!(json.contains(r#""format":1"#), "{json}");
         assert_eq!(serde_json::from_str::<Snapshot>(&json).unwrap(), snapshot);
-    }
-
-    #[test]
-    fn a_reason_to_buy_again_holds_the_service_s_text_escaped() {
-        let order: Order = serde_json::from_value(serde_json::json!({
-            "id": "ord1\r\nINFO forged\u{1b}[2J\u{202e}",
-            "status": "error",
-            "lineItems": [{"offerId": "A:B:C", "quantity": 2}],
-        }))
-        .unwrap();
-        let snapshot = Snapshot {
-            format: FORMAT,
-            purchase: "key".into(),
-            customer: "28045616-f6b9-462f-9701-0d89b5e65c44".parse().unwrap(),
-            label: None,
-            contents: Vec::new(),
-            cart: NewCart::new(),
-            started_at: 0,
-            stage: Stage::Started {
-                create_request_id: uuid::Uuid::nil(),
-            },
-        };
-        let outcome = snapshot.outcome(&CartCheckoutResult::default(), vec![order], true);
-        let reason = &outcome.to_buy_again[0].reason;
-        assert!(!reason.contains(crate::text::is_unsafe), "{reason:?}");
-        assert_eq!(
-            reason,
-            r"order ord1\r\nINFO forged\u{1b}[2J\u{202e} is error"
-        );
     }
 }

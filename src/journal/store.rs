@@ -1,23 +1,5 @@
 //! The contract between a [`Journal`](super::Journal) and where it keeps
-//! its purchases: one purchase at a time, claimed by one holder.
-//!
-//! A store keeps, for each purchase, the records the journal appends, in
-//! order. A holder [claims](JournalStore::claim) a purchase before it
-//! appends to it, and the claim keeps every other holder (another thread,
-//! process or machine) from appending until it is
-//! [released](JournalStore::release) or lapses because its holder died.
-//! That is what lets several workers share one store without two of them
-//! running the same purchase.
-//!
-//! A store treats records as opaque lines of JSON: it keeps them whole and
-//! in order, and knows only whether a record ends its purchase. Each
-//! record the journal appends is a whole snapshot of its purchase, so the
-//! last one alone says where the purchase stands: a store may keep only
-//! the last record of each purchase (and a file store may compact itself
-//! down to them).
-//!
-//! [`MemoryStore`](super::MemoryStore) is a short, complete model of a
-//! store.
+//! its purchases ([`JournalStore`]), and what passes through it.
 
 use std::fmt;
 
@@ -176,6 +158,24 @@ impl fmt::Debug for Claim {
 /// Where a journal keeps its purchases: a file on this machine
 /// ([`FileStore`](super::FileStore)), or anything that can keep records
 /// durably and give one holder at a time a claim on a purchase.
+///
+/// A store keeps, for each purchase, the records the journal appends, in
+/// order. A holder [claims](JournalStore::claim) a purchase before it
+/// appends to it, and the claim keeps every other holder (another thread,
+/// process or machine) from appending until it is
+/// [released](JournalStore::release) or lapses because its holder died.
+/// That is what lets several workers share one store without two of them
+/// running the same purchase.
+///
+/// A store treats records as opaque lines of JSON: it keeps them whole and
+/// in order, and knows only whether a record ends its purchase. Each
+/// record the journal appends is a whole snapshot of its purchase, so the
+/// last one alone says where the purchase stands: a store may keep only
+/// the last record of each purchase (and a file store may compact itself
+/// down to them).
+///
+/// [`MemoryStore`](super::MemoryStore) is a short, complete model of a
+/// store.
 ///
 /// Every method may be called from many threads at once.
 pub trait JournalStore: Send + Sync + fmt::Debug {

@@ -17,7 +17,6 @@ use super::{
     BillingCycle, CartLineItem, Link, null_as_default, object_or_objects, string_or_none,
     text_or_none,
 };
-pub(crate) use crate::encoding::encode_query_value;
 use crate::text::Escaped;
 
 wire_enum! {
@@ -69,57 +68,6 @@ wire_enum! {
         Government = "government",
         /// `nonprofit`.
         Nonprofit = "nonprofit",
-    }
-}
-
-/// Narrows a catalog list: the `targetSegment` and `reservationScope`
-/// query parameters.
-///
-/// ```
-/// use partner_center_cart::model::{CatalogFilter, Segment};
-///
-/// let filter = CatalogFilter::new().segment(Segment::Education);
-/// # let _ = filter;
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct CatalogFilter {
-    /// Only items for this segment (`targetSegment`).
-    pub segment: Option<Segment>,
-    /// The reservation scope (`reservationScope`), such as `AzurePlan`.
-    pub reservation_scope: Option<String>,
-}
-
-impl CatalogFilter {
-    /// No filter: every segment but nonprofit.
-    pub fn new() -> Self {
-        CatalogFilter::default()
-    }
-
-    /// Lists only items for this segment.
-    pub fn segment(mut self, segment: Segment) -> Self {
-        self.segment = Some(segment);
-        self
-    }
-
-    /// Sets the reservation scope, such as `AzurePlan`.
-    pub fn reservation_scope(mut self, scope: impl Into<String>) -> Self {
-        self.reservation_scope = Some(scope.into());
-        self
-    }
-
-    /// The query parameters, percent-encoded, each preceded by `&`.
-    pub(crate) fn query(&self) -> String {
-        let mut query = String::new();
-        if let Some(segment) = &self.segment {
-            query.push_str("&targetSegment=");
-            query.push_str(&encode_query_value(segment.as_str()));
-        }
-        if let Some(scope) = &self.reservation_scope {
-            query.push_str("&reservationScope=");
-            query.push_str(&encode_query_value(scope));
-        }
-        query
     }
 }
 
@@ -891,12 +839,5 @@ mod tests {
             TargetView::Other("OnlineServicesNCE".into())
         );
         assert_eq!(Segment::from_wire("Nonprofit"), Segment::Nonprofit);
-        let filter = CatalogFilter::new()
-            .segment(Segment::Other("a b&c".into()))
-            .reservation_scope("AzurePlan");
-        assert_eq!(
-            filter.query(),
-            "&targetSegment=a%20b%26c&reservationScope=AzurePlan"
-        );
     }
 }

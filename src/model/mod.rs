@@ -9,15 +9,15 @@
 //!
 //! | Resource | Types |
 //! |---|---|
-//! | the catalog | [`Product`], [`Sku`], [`Availability`], filtered with [`CatalogFilter`] in a [`TargetView`] and a [`Segment`] |
+//! | the catalog | [`Product`], [`Sku`], [`Availability`], listed with [`CatalogOptions`](crate::CatalogOptions) in a [`TargetView`] and a [`Segment`] |
 //! | carts | [`NewCart`] to create one, [`Cart`] as the service returns it, [`CartLineItem`] and its [`CartError`] |
 //! | checkout | [`CartCheckoutResult`]: the [`Order`]s made and the [`OrderError`]s of the order groups that failed |
 //! | orders | [`Order`], [`OrderLineItem`], [`OrderStatus`], and an order's [`ProvisioningStatus`] |
 //!
-//! The six a tool always needs, [`Cart`], [`NewCart`], [`CartLineItem`],
-//! [`CartCheckoutResult`], [`BillingCycle`] and [`OrderStatus`], live at the
-//! crate root, their one path; every other model type, the IDs included,
-//! lives here.
+//! The five a tool always needs, [`Cart`], [`NewCart`], [`CartLineItem`],
+//! [`CartCheckoutResult`] and [`BillingCycle`], live at the crate root,
+//! their one path; every other model type, the IDs and [`OrderStatus`]
+//! beside [`Order`] included, lives here.
 //!
 //! # Lenient where the service is loose
 //!
@@ -60,23 +60,21 @@ mod request;
 pub(crate) use cart::{Cart, CartLineItem, NewCart};
 pub(crate) use checkout::CartCheckoutResult;
 pub(crate) use enums::BillingCycle;
-pub(crate) use order::OrderStatus;
 
 pub use crate::ids::{CartId, CustomerId, IntoId, OrderId};
 pub use cart::{
     CartError, CartErrorCode, CartErrorInformation, CartLinks, CartStatus, LineItemError,
     Participant, ParticipantType,
 };
-pub(crate) use catalog::encode_query_value;
 pub(crate) use catalog::join_terms;
 pub use catalog::{
-    Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, CatalogFilter, Currency,
-    OfferedTerm, PricingPolicy, Product, ProductLinks, ProductType, RefundOption,
-    RenewalInstruction, RenewalOption, Segment, Sku, SkuLinks, SpecializedOfferProperties,
-    TargetView, TermNotOffered,
+    Availability, AvailabilityLinks, AvailabilityTerm, CancellationPolicy, Currency, OfferedTerm,
+    PricingPolicy, Product, ProductLinks, ProductType, RefundOption, RenewalInstruction,
+    RenewalOption, Segment, Sku, SkuLinks, SpecializedOfferProperties, TargetView, TermNotOffered,
 };
 pub use checkout::OrderError;
 pub use common::{Attributes, Collection, CollectionLinks, Link, LinkHeader, LinkMethod};
+pub(crate) use fault::parse_error_body;
 pub use fault::{ApiFault, FaultCode};
 pub(crate) use hints::MFA_REQUIRED;
 pub(crate) use lenient::{
@@ -86,7 +84,7 @@ pub(crate) use lenient::{
 };
 pub(crate) use order::describe_pending;
 pub use order::{
-    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks,
+    LineItemTransactionType, Order, OrderLineItem, OrderLineItemLinks, OrderLinks, OrderStatus,
     OrderTransactionType, Pricing, PurchaseCommitment, RenewsTo,
 };
 pub use provisioning::{

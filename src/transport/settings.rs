@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::http::{InvalidConfig, Proxy, agent_config, agent_proxy};
+use crate::error_kind::InvalidConfig;
+use crate::http::{Proxy, agent_config, agent_proxy};
 use crate::retry::RetryPolicy;
 
 /// What a built client sends and how; fixed once built.

@@ -5,8 +5,8 @@ use std::fmt;
 
 use ureq::http::Uri;
 
-pub(crate) use crate::encoding::encode_query_value;
-use crate::http::{InvalidConfig, check_url};
+use crate::error_kind::InvalidConfig;
+use crate::http::check_url;
 
 /// What a SAS must allow: read (`r`) blobs, write (`w`: create, append,
 /// lease and set metadata) and list (`l`) the container. `a` and `c` are
@@ -272,7 +272,10 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("a/b c+d=e~"), "a%2Fb%20c%2Bd%3De~");
-        assert_eq!(encode_query_value("é"), "%C3%A9");
+        assert_eq!(
+            crate::encoding::encode_query_value("a/b c+d=e~"),
+            "a%2Fb%20c%2Bd%3De~"
+        );
+        assert_eq!(crate::encoding::encode_query_value("é"), "%C3%A9");
     }
 }
