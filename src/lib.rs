@@ -600,8 +600,6 @@ mod cloud;
 mod dates;
 mod encoding;
 pub mod error;
-mod error_kind;
-mod failure;
 #[cfg(feature = "fake")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
 pub mod fake;
@@ -621,7 +619,7 @@ pub use client::{
     OrderOptions, WaitOptions, WaitProgress,
 };
 pub use cloud::Cloud;
-pub use failure::Error;
+pub use error::Error;
 pub use http::proxy::Proxy;
 pub use model::cart::{Cart, CartLineItem, NewCart};
 pub use model::checkout::CartCheckoutResult;

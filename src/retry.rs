@@ -1,5 +1,7 @@
 //! When to try a call again, and how long to wait first.
 
+pub(crate) mod verdict;
+
 use std::cell::Cell;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

@@ -7,7 +7,7 @@ mod claims;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::error_kind::BoxError;
+use crate::error::kind::BoxError;
 
 pub use claims::TokenClaims;
 

@@ -10,12 +10,13 @@ use ureq::http;
 use uuid::Uuid;
 
 use crate::dates::{parse_http_date, parse_retry_after};
-use crate::error_kind::{BoxError, TransportErrorKind, Verdict};
-use crate::failure::{CallInfo, Error, ServiceError, classify};
+use crate::error::kind::{BoxError, TransportErrorKind};
+use crate::error::{CallInfo, Error, ServiceError};
 use crate::footprint::{MEMORY_MULTIPLE, check_types, decoded_bound};
 use crate::http::{CLIENT_NAME, ReadFailure, ReadResponse, exchange, header_str, transport_kind};
 use crate::logging::LOG_TARGET;
 use crate::model::{MFA_REQUIRED, from_body, parse_error_body};
+use crate::retry::verdict::{Verdict, classify};
 use crate::retry::{Bounds, Hint, Stop};
 use crate::text::{SNIPPET_CHARS, snippet};
 use crate::token::TokenProvider;

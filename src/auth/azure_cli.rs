@@ -14,8 +14,8 @@ use super::cache::{DEFAULT_REFRESH_MARGIN, Fetched, TokenCache};
 use super::entra::seconds;
 use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
-use crate::error_kind::BoxError;
-use crate::failure::AuthError;
+use crate::error::AuthError;
+use crate::error::kind::BoxError;
 use crate::model::strip_bom;
 use crate::text::snippet;
 

@@ -6,7 +6,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::AccessToken;
-use crate::failure::AuthError;
+use crate::error::AuthError;
 
 /// How long before its expiry a cached token is replaced: 5 minutes.
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);

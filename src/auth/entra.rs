@@ -15,14 +15,15 @@ use super::{AccessToken, TokenProvider};
 use crate::cloud::Cloud;
 use crate::dates::parse_retry_after;
 use crate::encoding::push_percent_encoded;
-use crate::error_kind::{BoxError, TransportErrorKind, classify_transport};
-use crate::failure::{AuthError, EntraError};
+use crate::error::kind::{BoxError, TransportErrorKind};
+use crate::error::{AuthError, EntraError};
 use crate::http::{
     Proxy, ReadFailure, TIMEOUT_RULE, agent_config, agent_proxy, check_header_text, check_url,
     exchange, timeout_ok, transport_kind,
 };
 use crate::logging::LOG_TARGET;
 use crate::model::strip_bom;
+use crate::retry::verdict::classify_transport;
 use crate::retry::{RetryPolicy, Stop};
 use crate::text::snippet;
 

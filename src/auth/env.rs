@@ -4,7 +4,7 @@
 use super::{AzureCliProvider, ClientCredentialsProvider, RefreshTokenProvider};
 use super::{StaticTokenProvider, TokenProvider};
 use crate::cloud::Cloud;
-use crate::failure::AuthError;
+use crate::error::AuthError;
 pub(crate) use crate::http::Lookup;
 use crate::logging::LOG_TARGET;
 

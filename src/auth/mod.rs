@@ -184,13 +184,14 @@ mod azure_cli;
 mod cache;
 mod entra;
 pub(crate) mod env;
+pub(crate) mod error;
 mod simple;
 
-pub use crate::failure::auth::{AuthError, EntraError, SharedError};
 pub use azure_cli::{AzureCliBuilder, AzureCliProvider};
 pub use cache::DEFAULT_REFRESH_MARGIN;
 pub use entra::{ClientCredentialsProvider, EntraBuilder, RefreshTokenProvider};
 pub use env::from_env;
+pub use error::{AuthError, EntraError, SharedError};
 pub use simple::{EnvTokenProvider, StaticTokenProvider};
 
 pub use crate::token::TokenClaims;

@@ -5,8 +5,8 @@ use std::env::{self, VarError};
 use std::fmt;
 
 use super::{AccessToken, TokenProvider};
-use crate::error_kind::BoxError;
-use crate::failure::AuthError;
+use crate::error::AuthError;
+use crate::error::kind::BoxError;
 
 /// One fixed token, given every time. It is not checked or refreshed: when
 /// it expires, calls fail with 401.

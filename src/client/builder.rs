@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::Client;
 use crate::auth::env;
 use crate::cloud::Cloud;
-use crate::failure::Error;
+use crate::error::Error;
 use crate::http::url::{check_base_url, check_header_text, check_tls_built_in};
 use crate::http::{Lookup, Proxy, TIMEOUT_RULE, describe_proxy, timeout_ok};
 use crate::logging::LOG_TARGET;

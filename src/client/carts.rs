@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use super::Client;
-use crate::failure::Error;
+use crate::error::Error;
 use crate::http::check_header_text;
 use crate::ids::{CartId, CustomerId, IntoId};
 use crate::model::{Cart, CartCheckoutResult, NewCart};

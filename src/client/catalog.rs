@@ -3,7 +3,7 @@
 
 use super::Client;
 use crate::encoding::encode_query_value;
-use crate::failure::Error;
+use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, check_path_segment};
 use crate::model::{Availability, Product, Segment, Sku, TargetView};
 

@@ -19,7 +19,7 @@ pub use catalog::CatalogOptions;
 pub use orders::OrderOptions;
 pub use wait::{WaitOptions, WaitProgress};
 
-use crate::failure::Error;
+use crate::error::Error;
 use crate::token::TokenProvider;
 use crate::transport::{ApiRequest, Method, ServerTime, Throttling, Transport};
 

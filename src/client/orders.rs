@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::Client;
-use crate::failure::Error;
+use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
 use crate::model::{Order, OrderLineItemProvisioningStatus};
 use crate::retry::Bounds;

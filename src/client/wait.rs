@@ -7,7 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::Client;
-use crate::failure::Error;
+use crate::error::Error;
 use crate::ids::{CustomerId, IntoId, OrderId};
 use crate::logging::LOG_TARGET;
 use crate::model::{CartCheckoutResult, Order, OrderStatus, describe_pending};

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ureq::http;
 
-use crate::error_kind::TransportErrorKind;
+use crate::error::kind::TransportErrorKind;
 
 pub(crate) mod proxy;
 pub(crate) mod url;

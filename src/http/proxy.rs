@@ -18,7 +18,7 @@ use std::fmt;
 use ureq::http::Uri;
 
 use super::url::is_loopback_url;
-use crate::error_kind::InvalidConfig;
+use crate::error::kind::InvalidConfig;
 use crate::logging::LOG_TARGET;
 
 /// Reads an environment variable: `std::env::var_os`, or a table in tests.

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use ureq::http::Uri;
 
-use crate::error_kind::InvalidConfig;
+use crate::error::kind::InvalidConfig;
 use crate::text::is_header_text;
 
 /// Checks a base URL and returns it without a trailing slash.

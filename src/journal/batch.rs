@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use super::{Journal, JournalError, Purchase, PurchaseOutcome};
 use crate::client::{Client, WaitOptions};
-use crate::error_kind::TransportErrorKind;
-use crate::failure::Error;
+use crate::error::Error;
+use crate::error::kind::TransportErrorKind;
 
 /// How many purchases a batch sends for at once by default; see
 /// [`BatchOptions::parallel`].

@@ -19,8 +19,8 @@ use uuid::Uuid;
 use super::JournalError;
 use super::store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
 use crate::encoding::encode_query_value;
-use crate::error_kind::InvalidConfig;
-use crate::failure::Error;
+use crate::error::Error;
+use crate::error::kind::InvalidConfig;
 use crate::http::url::check_tls_built_in;
 use crate::http::{
     MAX_TIMEOUT, Proxy, ReadFailure, ReadResponse, TIMEOUT_RULE, agent_config, agent_proxy,

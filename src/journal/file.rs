@@ -14,7 +14,7 @@ use serde::de::IgnoredAny;
 
 use super::JournalError;
 use super::store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
-use crate::failure::Error;
+use crate::error::Error;
 use crate::ids::CustomerId;
 use crate::logging::LOG_TARGET;
 use crate::text::Escaped;

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::encoding::sha256;
-use crate::failure::Error;
+use crate::error::Error;
 use crate::ids::{CustomerId, IntoId};
 use crate::model::{CartLineItem, NewCart};
 use crate::text::Escaped;

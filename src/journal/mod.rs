@@ -207,6 +207,7 @@
 
 mod batch;
 mod blob;
+pub(crate) mod error;
 mod file;
 mod identity;
 mod memory;
@@ -216,12 +217,12 @@ mod state;
 mod store;
 mod table;
 
-pub use crate::failure::journal::JournalError;
 pub use batch::{
     BatchError, BatchOptions, BatchOutcome, BatchProgress, BatchStop, BatchTotals, BatchVerdict,
     DEFAULT_MAX_WAITING, DEFAULT_PARALLEL, StopCause,
 };
 pub use blob::{BlobError, BlobStore, BlobStoreBuilder, LEASE_VARIABLE};
+pub use error::JournalError;
 pub use file::FileStore;
 pub use identity::Purchase;
 pub use memory::MemoryStore;
@@ -235,7 +236,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::client::Client;
-use crate::failure::Error;
+use crate::error::Error;
 use crate::ids::CustomerId;
 use crate::logging::LOG_TARGET;
 use crate::model::CartStatus;

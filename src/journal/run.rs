@@ -11,7 +11,7 @@ use super::state::{self, Checkout, FORMAT, Snapshot, Stage};
 use super::{Held, Journal, JournalError, Purchase, describe_snapshot};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, CreateCartOptions, OrderOptions, WaitOptions};
-use crate::failure::Error;
+use crate::error::Error;
 use crate::ids::{CartId, OrderId};
 use crate::logging::LOG_TARGET;
 use crate::model::cart::with_addons;

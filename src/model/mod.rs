@@ -108,4 +108,46 @@ mod tests {
         let order: Order = from_body(br#"{"id": "o1", "lineItems": null}"#).unwrap();
         assert!(order.line_items.is_empty());
     }
+
+    /// Text a hostile server could send: line breaks that forge a log line,
+    /// terminal escapes, and characters that reorder or hide text.
+    const HOSTILE: &str = "a\r\nINFO paid\u{1b}[2K\u{2028}b\u{202e}c\u{200f}\u{2066}\u{85}";
+
+    /// Checks that `shown` holds the hostile text only escaped.
+    #[track_caller]
+    fn assert_escaped(shown: &str) {
+        assert!(!shown.contains(crate::text::is_unsafe), "{shown:?}");
+        assert!(
+            shown.contains(&crate::text::Escaped(HOSTILE).to_string()),
+            "{shown:?}"
+        );
+    }
+
+    #[test]
+    fn every_model_shows_server_text_escaped() {
+        assert_escaped(&BillingCycle::from_wire(HOSTILE).to_string());
+        assert_escaped(&CartStatus::from_wire(HOSTILE).to_string());
+        assert_escaped(&ParticipantType::from_wire(HOSTILE).to_string());
+        assert_escaped(&Segment::from_wire(HOSTILE).to_string());
+        assert_escaped(&OrderStatus::from_wire(HOSTILE).to_string());
+        assert_escaped(&OrderTransactionType::from_wire(HOSTILE).to_string());
+        assert_escaped(&LineItemTransactionType::from_wire(HOSTILE).to_string());
+        assert_escaped(&ProvisioningStatus::from_wire(HOSTILE).to_string());
+
+        let group: OrderError = serde_json::from_value(serde_json::json!({
+            "orderGroupId": HOSTILE,
+            "code": HOSTILE,
+            "description": HOSTILE,
+        }))
+        .unwrap();
+        let shown = group.to_string();
+        assert_escaped(&shown);
+        assert_eq!(
+            shown
+                .matches(&crate::text::Escaped(HOSTILE).to_string())
+                .count(),
+            3,
+            "{shown}"
+        );
+    }
 }

@@ -23,7 +23,7 @@ use ureq::http::{HeaderName, HeaderValue};
 use uuid::Uuid;
 
 use super::{ApiRequest, Method, Reply, Transport, Unsent};
-use crate::failure::Error;
+use crate::error::Error;
 use crate::footprint::MEMORY_MULTIPLE;
 use crate::logging::LOG_TARGET;
 use crate::model::{Collection, Link, LinkHeader, LinkMethod};

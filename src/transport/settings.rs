@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::error_kind::InvalidConfig;
+use crate::error::kind::InvalidConfig;
 use crate::http::{Proxy, agent_config, agent_proxy};
 use crate::retry::RetryPolicy;
 

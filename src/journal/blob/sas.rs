@@ -5,7 +5,7 @@ use std::fmt;
 
 use ureq::http::Uri;
 
-use crate::error_kind::InvalidConfig;
+use crate::error::kind::InvalidConfig;
 use crate::http::check_url;
 
 /// What a SAS must allow: read (`r`) blobs, write (`w`: create, append,

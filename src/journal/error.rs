@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::error_kind::BoxError;
+use crate::error::kind::BoxError;
 use crate::text::Escaped;
 
 /// What went wrong in a journal, as [`Error::Journal`](crate::Error::Journal) carries it.

@@ -1,98 +1,34 @@
-//! The crate's error type, [`Error`], and the details it carries.
+//! The crate's error type, [`Error`], and the details it
+//! carries: the identity of the call ([`CallInfo`]), the service's refusal
+//! ([`ServiceError`]), what failed below HTTP ([`TransportErrorKind`]), a
+//! refused ID ([`InvalidId`]), and the boxed source errors of token
+//! providers and stores ([`BoxError`]).
+//!
+//! `Error` is also at the crate root. The errors of token providers
+//! ([`auth::AuthError`](crate::auth::AuthError)) live in
+//! [`auth`](crate::auth), and those of the journal
+//! ([`journal::JournalError`](crate::journal::JournalError)) in
+//! [`journal`](crate::journal). The fault body the service sends is a
+//! model type: [`model::ApiFault`](crate::model::ApiFault).
 
-use std::fmt;
+mod call;
+pub(crate) mod kind;
+mod service;
+
 use std::time::Duration;
 
 use uuid::Uuid;
 
-pub use crate::error_kind::{BoxError, TransportErrorKind};
-use crate::error_kind::{InvalidConfig, Verdict, classify_status, classify_transport};
-use crate::ids::InvalidId;
-use crate::model::{ApiFault, FaultCode, TermNotOffered};
+pub use self::call::CallInfo;
+use self::call::doubt_note;
+pub(crate) use self::kind::InvalidConfig;
+pub use self::kind::{BoxError, TransportErrorKind};
+pub use self::service::ServiceError;
+pub(crate) use crate::auth::error::{AuthError, EntraError};
+pub use crate::ids::InvalidId;
+pub(crate) use crate::journal::error::JournalError;
+use crate::model::{ApiFault, TermNotOffered};
 use crate::text::Escaped;
-
-pub(crate) mod auth;
-pub(crate) mod journal;
-
-pub(crate) use auth::{AuthError, EntraError};
-pub(crate) use journal::JournalError;
-
-/// The identity of one logical call: what to quote to Microsoft support, and
-/// the request ID to pass back to retry the call safely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CallInfo {
-    pub(crate) request_id: Uuid,
-    pub(crate) correlation_id: Uuid,
-    pub(crate) attempts: u32,
-    pub(crate) in_doubt: bool,
-    pub(crate) in_progress: bool,
-    /// Whether the call is a checkout, so that an unreadable success can
-    /// say that the checkout went through.
-    pub(crate) checkout: bool,
-}
-
-impl CallInfo {
-    /// The `MS-RequestId` of the call's last attempt: the service's
-    /// idempotency key, and the ID to repeat the call with.
-    ///
-    /// Once an attempt's outcome is unknown (no answer, a timeout, 408, a
-    /// 5xx), every later attempt keeps that attempt's ID, whatever the
-    /// service answers them, so this is the ID under which the service may
-    /// have acted. Once the service answered that the request is in
-    /// progress (409 with 800060 or 800064), every later attempt keeps the
-    /// ID too, so this names the request in progress. A request ID the
-    /// caller chose is sent on every attempt. Only a call none of whose
-    /// attempts was in doubt or in progress moves to a new ID after the
-    /// service answered that it took nothing (429).
-    pub fn request_id(&self) -> Uuid {
-        self.request_id
-    }
-
-    /// Whether an attempt before the last one, of a call that writes (a
-    /// `POST` or `PUT`), had an unknown outcome, so that the service may
-    /// have acted on the call whatever the last attempt was answered. A read
-    /// acts on nothing and is never in doubt. Such a call is worth repeating with
-    /// [`request_id`](Self::request_id) (see [`Error::should_repeat`]).
-    pub fn earlier_attempt_in_doubt(&self) -> bool {
-        self.in_doubt
-    }
-
-    /// Whether Partner Center answered an attempt of this call (of a `POST`
-    /// or `PUT`), the last one included, that the request is still in
-    /// progress: HTTP 409 with code 800060 ("your order is in progress") or
-    /// 800064 ("the cart is being processed by another request"). The
-    /// service may still act on it: an order may yet appear, and checking
-    /// out the same cart again later returns it. Such a call is worth
-    /// repeating with [`request_id`](Self::request_id), after a wait (see
-    /// [`Error::should_repeat`]).
-    pub fn request_in_progress(&self) -> bool {
-        self.in_progress
-    }
-
-    /// The `MS-CorrelationId` sent with the call.
-    pub fn correlation_id(&self) -> Uuid {
-        self.correlation_id
-    }
-
-    /// How many attempts were made, the first included.
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-}
-
-impl fmt::Display for CallInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "request ID {}, correlation ID {}, {} attempt{}",
-            self.request_id,
-            self.correlation_id,
-            self.attempts,
-            if self.attempts == 1 { "" } else { "s" }
-        )?;
-        f.write_str(doubt_note(self))
-    }
-}
 
 /// What an error whose success answer could not be read says first when
 /// its call was a checkout: the purchase was made.
@@ -101,22 +37,6 @@ fn went_through(status: u16, call: &CallInfo) -> &'static str {
         "the checkout went through (checking out the same cart again replays its result), but "
     } else {
         ""
-    }
-}
-
-/// What an error adds when an attempt of its call may have acted.
-fn doubt_note(call: &CallInfo) -> &'static str {
-    match (call.in_doubt, call.in_progress) {
-        (true, true) => {
-            "; an earlier attempt may have acted (its outcome is unknown), and Partner Center answered that the request is still in progress: an order may still be made; checking out the same cart again later, or repeating the call with this request ID after a few minutes, returns it"
-        }
-        (true, false) => {
-            "; an earlier attempt may have acted (its outcome is unknown): repeat the call with this request ID"
-        }
-        (false, true) => {
-            "; Partner Center answered that the request is still in progress: an order may still be made; checking out the same cart again later, or repeating the call with this request ID after a few minutes, returns it"
-        }
-        (false, false) => "",
     }
 }
 
@@ -239,16 +159,16 @@ pub enum Error {
     /// A token provider could not be set up or could not give a token
     /// outside a call, as when [`auth::from_env`](crate::auth::from_env)
     /// finds no credentials; nothing was sent to Partner Center. This is how
-    /// `?` turns an [`AuthError`](crate::failure::AuthError) into an `Error`.
+    /// `?` turns an [`AuthError`] into an `Error`.
     #[error(transparent)]
-    Auth(#[from] crate::failure::AuthError),
+    Auth(#[from] crate::error::AuthError),
 
     /// A purchase [`Journal`](crate::journal::Journal) refused a purchase or could
     /// not record a step; when a record could not be stored, the call it
     /// guarded was not sent. A call of a purchase that fails gives that
     /// call's own error instead.
     #[error(transparent)]
-    Journal(#[from] crate::failure::JournalError),
+    Journal(#[from] crate::error::JournalError),
 
     /// The request did not get a complete HTTP response.
     #[error("request to Partner Center failed: {kind}{} ({call})", after_status(*.status))]
@@ -522,65 +442,6 @@ impl Error {
         }
     }
 
-    /// Whether the failure is of a kind the retry policy retries: connection
-    /// failures and timeouts before a response, and the transient statuses
-    /// (408, 429, 500, 502, 503, 504, and 409 with service code 800060 or
-    /// 800064, "in progress"). When the client gives up on such an error, trying again
-    /// later is safe: for a checkout, with the same cart (checkout is
-    /// idempotent per cart ID); for a create, with
-    /// [`request_id`](Self::request_id). It looks at the last attempt only;
-    /// [`should_repeat`](Self::should_repeat) weighs every attempt.
-    pub fn is_retryable(&self) -> bool {
-        classify(self).is_retryable()
-    }
-
-    /// Whether repeating the same call with the same request ID (see
-    /// [`request_id`](Self::request_id)) may succeed or recover its result:
-    /// the decision a tool makes after the client gave up. The verdict on a
-    /// call is the worst of its attempts.
-    ///
-    /// True whatever the last attempt returned (a failed token provider, a
-    /// 401, another 4xx) when an earlier attempt's outcome was unknown: the
-    /// service may have acted on it, and the message says so (see
-    /// [`CallInfo::earlier_attempt_in_doubt`]). True alike once the service
-    /// answered that the request is in progress (409 with 800060 or 800064,
-    /// see [`CallInfo::request_in_progress`]): an order may still be made;
-    /// wait a few minutes, then repeat, or check out the same cart again,
-    /// which returns it. True as well for everything
-    /// [`is_retryable`](Self::is_retryable) covers (the client's own retries
-    /// ran out, or the service asked for a wait longer than the policy
-    /// allows), and for the calls that may have taken effect though their
-    /// answer was lost: a success status whose body broke off or could not
-    /// be decoded, and a timeout after the request was sent. A checkout that
-    /// fails this way may have bought; repeating it with the same request ID
-    /// (see [`Client::checkout_with`](crate::Client::checkout_with))
-    /// returns its result without buying twice.
-    ///
-    /// Otherwise false for what repeating cannot change: 4xx statuses other
-    /// than the retryable ones, invalid IDs or settings, a cart with errors,
-    /// a body over the size cap, a failed token provider, and a wait that
-    /// timed out (call [`wait_for_orders`](crate::Client::wait_for_orders)
-    /// again for that).
-    ///
-    /// ```no_run
-    /// use partner_center_cart::{CheckoutOptions, Client, Uuid};
-    ///
-    /// # fn main() -> Result<(), partner_center_cart::Error> {
-    /// let client = Client::from_env()?;
-    /// let (customer, cart) = ("28045616-f6b9-462f-9701-0d89b5e65c44", "3655b1a0-b1c9-4268-9824-577fdbc4d0be");
-    /// let options = CheckoutOptions::new().request_id(Uuid::new_v4());
-    /// let result = match client.checkout_with(customer, cart, &options) {
-    ///     Err(error) if error.should_repeat() => client.checkout_with(customer, cart, &options)?,
-    ///     other => other?,
-    /// };
-    /// # let _ = result;
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn should_repeat(&self) -> bool {
-        should_repeat(self)
-    }
-
     /// Marks the error as that of a checkout, whose unreadable success
     /// means the purchase was made.
     pub(crate) fn of_checkout(mut self) -> Error {
@@ -608,160 +469,10 @@ impl Error {
     }
 }
 
-/// A response from Partner Center whose status is not a success, or whose
-/// success body is a fault.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServiceError {
-    pub(crate) status: u16,
-    pub(crate) reason: Option<&'static str>,
-    pub(crate) fault: Option<ApiFault>,
-    pub(crate) message: Option<String>,
-    pub(crate) retry_after: Option<Duration>,
-    pub(crate) correlation_vector: Option<String>,
-    pub(crate) location: Option<String>,
-    pub(crate) call: CallInfo,
-}
-
-impl ServiceError {
-    /// The HTTP status.
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The documented error body, when the service sent one.
-    pub fn fault(&self) -> Option<&ApiFault> {
-        self.fault.as_ref()
-    }
-
-    /// The service's error code, such as `800060`.
-    pub fn code(&self) -> Option<&FaultCode> {
-        self.fault.as_ref()?.code.as_ref()
-    }
-
-    /// The service's error code as a number, when it is one.
-    pub fn code_number(&self) -> Option<i64> {
-        self.code().and_then(FaultCode::as_i64)
-    }
-
-    /// What to do about the error, when its code has a hint (see
-    /// [`FaultCode::hint`]); the message ends with it too.
-    pub fn hint(&self) -> Option<&'static str> {
-        self.code().and_then(FaultCode::hint)
-    }
-
-    /// The service's description of the error, or the message of a throttling
-    /// reply, or the start of a body that was not JSON.
-    pub fn message(&self) -> Option<&str> {
-        self.fault
-            .as_ref()
-            .and_then(|fault| fault.description.as_deref())
-            .or(self.message.as_deref())
-    }
-
-    /// The wait the service asked for with `Retry-After`.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
-    }
-
-    /// The `MS-CV` correlation vector of the response.
-    pub fn correlation_vector(&self) -> Option<&str> {
-        self.correlation_vector.as_deref()
-    }
-
-    /// Where a redirect pointed. Redirects are never followed, so that the
-    /// bearer token never reaches another origin.
-    pub fn location(&self) -> Option<&str> {
-        self.location.as_deref()
-    }
-
-    /// The call.
-    pub fn call(&self) -> &CallInfo {
-        &self.call
-    }
-}
-
-impl fmt::Display for ServiceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Partner Center answered HTTP {}", self.status)?;
-        if let Some(reason) = self.reason {
-            write!(f, " {reason}")?;
-        }
-        if let Some(code) = self.code() {
-            write!(f, ", error {code}")?;
-        }
-        if let Some(message) = self.message() {
-            write!(f, ": {}", Escaped(message))?;
-        }
-        if let Some(hint) = self.hint() {
-            write!(f, "; to fix: {hint}")?;
-        }
-        if let Some(location) = &self.location {
-            write!(f, " (redirect to {location:?} not followed)")?;
-        }
-        if let Some(wait) = self.retry_after {
-            write!(f, " (retry after {}s)", wait.as_secs())?;
-        }
-        write!(f, " ({})", self.call)
-    }
-}
-
-impl std::error::Error for ServiceError {}
-
-/// The verdict on a failed Partner Center call.
-pub(crate) fn classify(error: &Error) -> Verdict {
-    match error {
-        // A status that arrived before the body broke off was a success's
-        // (error bodies are read as far as they go): the call took effect.
-        Error::Transport { kind, status, .. } => match status {
-            None => classify_transport(*kind),
-            Some(_) => Verdict::Final,
-        },
-        Error::Service(error) | Error::RetryAfterTooLong { error, .. } => {
-            classify_status(error.status, error.code_number())
-        }
-        _ => Verdict::Final,
-    }
-}
-
-/// Whether a failed call may succeed, or give back its result, when it is
-/// repeated with the same request ID. The verdict on a call is the worst of
-/// its attempts: a call one of whose earlier attempts was in doubt, or was
-/// answered in progress, is repeated whatever the last one returned. Otherwise, what `classify`
-/// lets the policy retry, and the calls that took effect though their
-/// answer was lost (a success status whose body broke off or could not be
-/// decoded), which the policy itself must not retry blindly.
-///
-/// This decides [`Error::should_repeat`](crate::Error::should_repeat).
-/// Everything else cannot change by repeating: other 4xx statuses, a fault
-/// under a 2xx, invalid input, a body over the cap (the repeat would be
-/// refused alike), a failed token provider (nothing was sent, and the
-/// provider already retried).
-pub(crate) fn should_repeat(error: &Error) -> bool {
-    if error
-        .call()
-        .is_some_and(|call| call.in_doubt || call.in_progress)
-    {
-        return true;
-    }
-    match error {
-        Error::Decode { status, .. }
-        | Error::Transport {
-            status: Some(status),
-            ..
-        } => (200..300).contains(status),
-        // A checkout answered with success whose answer could not be read
-        // was made: checking out the cart again replays it.
-        Error::ResponseTooLarge { status, call, .. }
-        | Error::ResponseTooDense { status, call, .. } => {
-            call.checkout && (200..300).contains(status)
-        }
-        other => classify(other).is_retryable(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FaultCode;
 
     fn call() -> CallInfo {
         CallInfo {
@@ -874,7 +585,7 @@ mod tests {
                 call: call(),
                 source: "no token".into(),
             },
-            Error::Auth(crate::failure::AuthError::InvalidConfig("unset".into())),
+            Error::Auth(crate::error::AuthError::InvalidConfig("unset".into())),
         ];
         for error in &final_errors {
             assert!(!error.should_repeat(), "{error:?}");
@@ -970,7 +681,7 @@ mod tests {
     #[test]
     fn an_auth_error_converts_for_one_question_mark() {
         fn setup() -> Result<(), Error> {
-            Err(crate::failure::AuthError::InvalidConfig(
+            Err(crate::error::AuthError::InvalidConfig(
                 "set PARTNER_CENTER_TOKEN".into(),
             ))?;
             Ok(())
@@ -1020,22 +731,10 @@ mod tests {
     }
 
     #[test]
-    fn every_display_of_server_text_is_escaped() {
+    fn every_error_shows_server_text_escaped() {
         use serde_json::json;
 
-        use crate::model::{
-            Availability, BillingCycle, CartStatus, LineItemTransactionType, OrderStatus,
-            OrderTransactionType, ParticipantType, Segment,
-        };
-
-        assert_escaped(&BillingCycle::from_wire(HOSTILE).to_string());
-        assert_escaped(&CartStatus::from_wire(HOSTILE).to_string());
-        assert_escaped(&ParticipantType::from_wire(HOSTILE).to_string());
-        assert_escaped(&Segment::from_wire(HOSTILE).to_string());
-        assert_escaped(&OrderStatus::from_wire(HOSTILE).to_string());
-        assert_escaped(&OrderTransactionType::from_wire(HOSTILE).to_string());
-        assert_escaped(&LineItemTransactionType::from_wire(HOSTILE).to_string());
-        assert_escaped(&crate::model::ProvisioningStatus::from_wire(HOSTILE).to_string());
+        use crate::model::{Availability, BillingCycle, Segment};
 
         // Every field of a term refusal comes from the catalog.
         let availability: Availability = serde_json::from_value(json!({
@@ -1111,20 +810,6 @@ mod tests {
         assert_eq!(
             shown.matches(&Escaped(HOSTILE).to_string()).count(),
             2,
-            "{shown}"
-        );
-
-        let group: crate::model::OrderError = serde_json::from_value(json!({
-            "orderGroupId": HOSTILE,
-            "code": HOSTILE,
-            "description": HOSTILE,
-        }))
-        .unwrap();
-        let shown = group.to_string();
-        assert_escaped(&shown);
-        assert_eq!(
-            shown.matches(&Escaped(HOSTILE).to_string()).count(),
-            3,
             "{shown}"
         );
     }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::error_kind::InvalidConfig;
-use crate::error_kind::{TransportErrorKind, classify_status};
+use crate::error::kind::InvalidConfig;
+use crate::error::kind::TransportErrorKind;
 use crate::model::{parse_error_body, strip_bom};
+use crate::retry::verdict::classify_status;
 use crate::text::{Escaped, snippet};
 
 /// An error shared behind an `Arc`, so that one failed refresh can be handed
