@@ -1,11 +1,11 @@
 //! The bulk tool as an operator meets it: its CSV checked whole before
 //! anything is bought, quotes, CRLF and a byte-order mark read, a line per
 //! finished purchase and a table at the end, a closed standard output, and
-//! `--parallel`. Its kill -9 tests are in `tests/crash.rs`.
+//! `--parallel`. Its kill -9 tests are in `tools::crash`.
 
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Output, Stdio};

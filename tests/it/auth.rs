@@ -1,14 +1,10 @@
 //! The token providers against a fake token endpoint on loopback and a fake
 //! `az` program.
 
-#[path = "common/child.rs"]
-mod child;
-#[path = "common/proxies.rs"]
-mod proxies;
-#[path = "common/records.rs"]
-mod records;
-#[path = "common/token_endpoint.rs"]
-mod token_endpoint;
+use crate::common::child;
+use crate::common::proxies;
+use crate::common::records;
+use crate::common::token_endpoint;
 
 use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
@@ -609,7 +605,7 @@ fn proxy_variables_do_not_divert_a_loopback_authority() {
         assert_eq!(provider.access_token().unwrap().secret(), "access-token-1");
         return;
     }
-    child::run_in_proxied_child("proxy_variables_do_not_divert_a_loopback_authority");
+    child::run_in_proxied_child("auth::proxy_variables_do_not_divert_a_loopback_authority");
 }
 
 #[test]
@@ -758,7 +754,7 @@ mod azure_cli {
             std::env::var("PATH").unwrap_or_default()
         );
         super::child::run_in_child(
-            "azure_cli::the_azure_cli_provider_finds_az_on_path",
+            "auth::azure_cli::the_azure_cli_provider_finds_az_on_path",
             &[("PCC_AUTH_TEST_TOKEN", " env-token-1\n"), ("PATH", &path)],
             &[],
         );

@@ -1,39 +1,16 @@
 //! Log records: what each attempt and retry writes, and that no token leaks.
-//! One logger per process, so this file holds a single test.
+//! The tests share one logger, so this one reads only its own thread's
+//! records.
 
-mod common;
-
-use std::sync::Mutex;
+use crate::common;
 
 use common::{CART, CUSTOMER, TOKEN, client, start};
-use log::{Level, LevelFilter, Log, Metadata, Record};
+use log::Level;
 use partner_center_cart::fake::Reply;
-
-struct Capture(Mutex<Vec<(Level, String, String)>>);
-
-impl Log for Capture {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-
-    fn log(&self, record: &Record<'_>) {
-        let mut records = self.0.lock().unwrap();
-        records.push((
-            record.level(),
-            record.target().to_owned(),
-            record.args().to_string(),
-        ));
-    }
-
-    fn flush(&self) {}
-}
-
-static LOGGER: Capture = Capture(Mutex::new(Vec::new()));
 
 #[test]
 fn attempts_and_retries_are_logged_without_secrets() {
-    log::set_logger(&LOGGER).unwrap();
-    log::set_max_level(LevelFilter::Trace);
+    let logger = common::records::records();
 
     let fake = start();
     fake.push_replies([Reply::throttled(0), Reply::status(201).body("{}")]);
@@ -52,7 +29,7 @@ fn attempts_and_retries_are_logged_without_secrets() {
         .unwrap()
         .to_owned();
 
-    let records = LOGGER.0.lock().unwrap().clone();
+    let records = logger.of_this_thread();
     let ours: Vec<_> = records
         .iter()
         .filter(|(_, target, _)| target == "partner_center_cart")
@@ -107,7 +84,7 @@ fn attempts_and_retries_are_logged_without_secrets() {
         fake.requests()[1].header("ms-requestid"),
         Some(kept.as_str())
     );
-    let records = LOGGER.0.lock().unwrap().clone();
+    let records = logger.of_this_thread();
     let retry = records
         .iter()
         .find(|(level, _, text)| *level == Level::Info && text.contains("HTTP 409 (error 800064)"))
@@ -138,7 +115,7 @@ fn attempts_and_retries_are_logged_without_secrets() {
         matches!(error, partner_center_cart::Error::WaitTimedOut { .. }),
         "{error:?}"
     );
-    let records = LOGGER.0.lock().unwrap().clone();
+    let records = logger.of_this_thread();
     let ours: Vec<_> = records
         .iter()
         .filter(|(_, target, _)| target == "partner_center_cart")

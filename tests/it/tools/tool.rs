@@ -2,7 +2,7 @@
 //! unknown, dropping rejected items, configuration from the environment,
 //! order outcomes, and a fake that can be aimed at one call.
 
-mod common;
+use crate::common;
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -340,7 +340,7 @@ fn from_env_reads_the_token_and_the_base_url() {
     }
     let fake = start();
     run_in_child(
-        "from_env_reads_the_token_and_the_base_url",
+        "tools::tool::from_env_reads_the_token_and_the_base_url",
         &[
             ("PARTNER_CENTER_TOKEN", "token-from-the-environment"),
             ("PARTNER_CENTER_BASE_URL", fake.base_url()),
@@ -369,7 +369,7 @@ fn from_env_with_nothing_set_names_the_variables() {
         return;
     }
     run_in_child(
-        "from_env_with_nothing_set_names_the_variables",
+        "tools::tool::from_env_with_nothing_set_names_the_variables",
         &[],
         &VARIABLES,
     );
@@ -398,11 +398,11 @@ fn a_tool_main_needs_one_error_type() {
 #[test]
 fn the_manual_snippets_return_one_error_type() {
     // The manual is the crate docs, with the quick start in the README too.
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../../README.md");
     let manual = [
         readme,
-        include_str!("../src/lib.rs"),
-        include_str!("../src/auth/mod.rs"),
+        include_str!("../../../src/lib.rs"),
+        include_str!("../../../src/auth/mod.rs"),
     ];
     let mains: Vec<&str> = manual
         .iter()

@@ -8,6 +8,7 @@ pub mod child;
 pub mod proxies;
 pub mod records;
 pub mod round_trip;
+pub mod token_endpoint;
 pub mod tools;
 
 use std::time::Duration;

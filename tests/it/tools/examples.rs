@@ -2,7 +2,7 @@
 //! through each of its exit codes, `fake_server`'s switches and help, and
 //! the `checkout` tool's usage, hint to repeat a call, wait and tables.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Output, Stdio};

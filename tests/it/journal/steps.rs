@@ -2,7 +2,7 @@
 //! from each point a crash can leave it at, nothing bought twice, and the
 //! guards, abandon and the 800065 path as the module docs say.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! successes that lack what they promise, next links that try to change the
 //! request, and bodies that would take far more memory than bytes.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -4,7 +4,7 @@
 //! after an answer, priced orders, unknown order statuses. Each test runs
 //! against the fake, which refuses what the service refuses.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

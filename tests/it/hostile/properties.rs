@@ -14,7 +14,7 @@
 //! seconds in a debug build; `PROPTEST_CASES=10000 cargo test --all-features
 //! --test properties` runs each property that many times instead.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -35,25 +35,25 @@ use serde_json::Value;
 const CAP: u64 = 16 * 1024;
 
 const FIXTURES: [&[u8]; 19] = [
-    include_bytes!("fixtures/apifault-400.json"),
-    include_bytes!("fixtures/apifault-404.json"),
-    include_bytes!("fixtures/cart-create-request.json"),
-    include_bytes!("fixtures/cart-create-response-mixed.json"),
-    include_bytes!("fixtures/cart-create-response.json"),
-    include_bytes!("fixtures/checkout-doc-example.json"),
-    include_bytes!("fixtures/order-cancelled-sandbox-response.json"),
-    include_bytes!("fixtures/order-create-response.json"),
-    include_bytes!("fixtures/order-get-response.json"),
-    include_bytes!("fixtures/order-provisioning-status.json"),
-    include_bytes!("fixtures/orders-list-response.json"),
-    include_bytes!("fixtures/throttled-429.json"),
-    include_bytes!("fixtures/catalog-availabilities-example.json"),
-    include_bytes!("fixtures/catalog-availability-by-id-example.json"),
-    include_bytes!("fixtures/catalog-availability-nce-example.json"),
-    include_bytes!("fixtures/catalog-product-nce-example.json"),
-    include_bytes!("fixtures/catalog-products-example.json"),
-    include_bytes!("fixtures/catalog-sku-nce-example.json"),
-    include_bytes!("fixtures/catalog-skus-example.json"),
+    include_bytes!("../../fixtures/apifault-400.json"),
+    include_bytes!("../../fixtures/apifault-404.json"),
+    include_bytes!("../../fixtures/cart-create-request.json"),
+    include_bytes!("../../fixtures/cart-create-response-mixed.json"),
+    include_bytes!("../../fixtures/cart-create-response.json"),
+    include_bytes!("../../fixtures/checkout-doc-example.json"),
+    include_bytes!("../../fixtures/order-cancelled-sandbox-response.json"),
+    include_bytes!("../../fixtures/order-create-response.json"),
+    include_bytes!("../../fixtures/order-get-response.json"),
+    include_bytes!("../../fixtures/order-provisioning-status.json"),
+    include_bytes!("../../fixtures/orders-list-response.json"),
+    include_bytes!("../../fixtures/throttled-429.json"),
+    include_bytes!("../../fixtures/catalog-availabilities-example.json"),
+    include_bytes!("../../fixtures/catalog-availability-by-id-example.json"),
+    include_bytes!("../../fixtures/catalog-availability-nce-example.json"),
+    include_bytes!("../../fixtures/catalog-product-nce-example.json"),
+    include_bytes!("../../fixtures/catalog-products-example.json"),
+    include_bytes!("../../fixtures/catalog-sku-nce-example.json"),
+    include_bytes!("../../fixtures/catalog-skus-example.json"),
 ];
 
 /// Field names of the models and the error bodies, for mutations that put a

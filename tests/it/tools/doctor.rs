@@ -2,11 +2,10 @@
 //! Center and a fake token endpoint, with tokens minted for each fault; and
 //! what the client tells it: the server's clock, the proxy, the TLS stack.
 
-mod common;
-#[path = "../examples/support/mod.rs"]
+use crate::common;
+#[path = "../../../examples/support/mod.rs"]
 mod support;
-#[path = "common/token_endpoint.rs"]
-mod token_endpoint;
+use crate::common::token_endpoint;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -2,7 +2,7 @@
 //! line-item builder, and the fake's checks of line items against its
 //! catalog.
 
-mod common;
+use crate::common;
 
 use common::round_trip::round_trip;
 use common::{CUSTOMER, client, start};

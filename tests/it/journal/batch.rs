@@ -2,7 +2,7 @@
 //! fake: results in input order, each purchase bought once, the verdict,
 //! the stop on an error that every purchase would meet, and progress.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};

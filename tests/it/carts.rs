@@ -1,7 +1,7 @@
 //! The purchase flow against the fake's carts and orders: create, read and
 //! update a cart, check it out, follow its orders.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Checkout against the fake Partner Center over real HTTP.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -408,7 +408,7 @@ fn transient_statuses_are_retried() {
 
 #[test]
 fn other_client_errors_are_not_retried() {
-    // A 401 is repeated once with a fresh token: see tests/attempts.rs.
+    // A 401 is repeated once with a fresh token: see retries::attempts.
     let cases: [(u16, i64); 7] = [
         (400, 800_002),
         (403, 900_121),
@@ -1061,5 +1061,5 @@ fn proxy_variables_do_not_divert_loopback_calls() {
         assert_eq!(fake.requests().len(), 1);
         return;
     }
-    common::child::run_in_proxied_child("proxy_variables_do_not_divert_loopback_calls");
+    common::child::run_in_proxied_child("checkout::proxy_variables_do_not_divert_loopback_calls");
 }

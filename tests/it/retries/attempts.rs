@@ -6,9 +6,8 @@
 //! refused for want of MFA (900421). Everything runs against the fake
 //! Partner Center over loopback HTTP.
 
-mod common;
-#[path = "common/token_endpoint.rs"]
-mod token_endpoint;
+use crate::common;
+use crate::common::token_endpoint;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -71,7 +70,7 @@ fn impatient(fake: &FakePartnerCenter) -> Client {
 
 /// Fast retries where a 429 uses up an attempt like any other failure, for
 /// tests of which request ID each attempt sends until the attempts run out
-/// (by default 429s use up none; `tests/throttling.rs` tests that).
+/// (by default 429s use up none; `retries::throttling` tests that).
 fn counting_429s() -> RetryPolicy {
     fast_retries().max_throttled_retries(0)
 }

@@ -3,7 +3,7 @@
 //! itself under it, a cap holds, and 429s do not use up a call's attempts.
 //! All over real sockets, against the fake's rate limit or scripted 429s.
 
-mod common;
+use crate::common;
 
 use std::thread;
 use std::time::{Duration, Instant};

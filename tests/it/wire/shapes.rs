@@ -5,7 +5,7 @@
 //! the fields the fake sends on order lines, and the hints for the new
 //! error codes.
 
-mod common;
+use crate::common;
 
 use common::round_trip::round_trip_dropping;
 use common::{CUSTOMER, client, fixture, quick_wait, start};

@@ -2,7 +2,7 @@
 //! the tests install and start themselves), and against a loopback server
 //! that answers what the storage never would.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;

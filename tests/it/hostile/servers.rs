@@ -2,7 +2,7 @@
 //! proxies, deadlines and request budgets of the wait, server text with
 //! control characters, and replies about the wrong order.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -103,7 +103,7 @@ fn a_socks_all_proxy_in_the_environment_is_honoured() {
     }
     let socks = Socks5::start();
     common::child::run_in_child(
-        "a_socks_all_proxy_in_the_environment_is_honoured",
+        "hostile::servers::a_socks_all_proxy_in_the_environment_is_honoured",
         &[("ALL_PROXY", &socks.url)],
         &without(&["ALL_PROXY"]),
     );
@@ -135,7 +135,7 @@ fn https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped() {
     }
     let (socks, http) = (Socks5::start(), HttpProxy::start());
     common::child::run_in_child(
-        "https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped",
+        "hostile::servers::https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped",
         &[("HTTPS_PROXY", &http.url), ("ALL_PROXY", &socks.url)],
         &without(&["HTTPS_PROXY", "ALL_PROXY"]),
     );
@@ -147,7 +147,7 @@ fn https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped() {
     // A variable that holds no usable proxy URL gives way to the next.
     let socks = Socks5::start();
     common::child::run_in_child(
-        "https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped",
+        "hostile::servers::https_proxy_comes_before_all_proxy_and_a_bad_variable_is_skipped",
         &[
             ("HTTPS_PROXY", "ftp://127.0.0.1:21"),
             ("ALL_PROXY", &socks.url),
@@ -173,7 +173,7 @@ fn a_token_variable_is_trimmed_and_refused_with_white_space_inside() {
         return;
     }
     common::child::run_in_child(
-        "a_token_variable_is_trimmed_and_refused_with_white_space_inside",
+        "hostile::servers::a_token_variable_is_trimmed_and_refused_with_white_space_inside",
         &[
             ("PARTNER_CENTER_TOKEN", " eyJ0.trailing-newline\r\n"),
             ("PCC_TEST_SPACED_TOKEN", "eyJ0.first eyJ0.second"),
@@ -206,7 +206,7 @@ fn a_proxy_variable_that_is_not_utf8_is_named_in_a_warning_and_skipped() {
     }
     let socks = Socks5::start();
     common::child::run_in_child_os(
-        "a_proxy_variable_that_is_not_utf8_is_named_in_a_warning_and_skipped",
+        "hostile::servers::a_proxy_variable_that_is_not_utf8_is_named_in_a_warning_and_skipped",
         &[
             ("HTTPS_PROXY", &not_utf8()),
             ("ALL_PROXY", socks.url.as_ref()),
@@ -241,7 +241,7 @@ fn a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it() {
     }
     let http = HttpProxy::start();
     common::child::run_in_child_os(
-        "a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it",
+        "hostile::servers::a_no_proxy_that_is_not_utf8_stops_the_build_rather_than_ignore_it",
         &[
             ("HTTPS_PROXY", http.url.as_ref()),
             ("NO_PROXY", &not_utf8()),
@@ -271,7 +271,7 @@ fn a_no_proxy_that_is_not_utf8_is_named_in_a_warning_without_a_proxy() {
         return;
     }
     common::child::run_in_child_os(
-        "a_no_proxy_that_is_not_utf8_is_named_in_a_warning_without_a_proxy",
+        "hostile::servers::a_no_proxy_that_is_not_utf8_is_named_in_a_warning_without_a_proxy",
         &[("NO_PROXY", &not_utf8())],
         &without(&["NO_PROXY"]),
     );
@@ -343,7 +343,7 @@ fn no_backoff_runs_past_the_deadline() {
     assert_eq!(fake.requests().len(), 1);
 }
 
-// 3. Durations of any size (see also tests/properties.rs) -------------------
+// 3. Durations of any size (see also hostile::properties) -------------------
 
 #[test]
 fn endless_durations_mean_no_limit() {

@@ -1,7 +1,7 @@
 //! Order outcomes: a wait stops at every final status and at the ones that
 //! wait for the partner, and names the reviews that may take days.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
