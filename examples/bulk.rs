@@ -40,6 +40,10 @@
 //! `--abandon` retires the purchases of the file where nothing was bought,
 //! so that a corrected row can start afresh.
 //!
+//! `PARTNER_CENTER_POLL_MS=N` in the environment checks the orders every N
+//! milliseconds (the wait's pacing still applies) instead of after 5 s and
+//! then up to every minute.
+//!
 //! Exit codes: 0 when everything was bought and provisioned (or, with
 //! `--abandon`, every purchase abandoned); 3 when only part of it was; 1
 //! when nothing was bought or something failed, a closed standard output
@@ -53,7 +57,7 @@ use std::sync::{Arc, OnceLock};
 
 use partner_center_cart::journal::{BatchError, BatchOptions, Journal, Purchase};
 use partner_center_cart::model::{CustomerId, LineRequest};
-use partner_center_cart::{Client, NewCart};
+use partner_center_cart::{Client, NewCart, WaitOptions};
 
 const USAGE: &str =
     "usage: bulk <csv> [--journal=PATH|URL] [--parallel=N] [--label=TEXT] [--again] [--abandon]";
@@ -96,6 +100,10 @@ fn run() -> Result<u8, String> {
         } else {
             return Err(format!("unknown argument {arg:?}\n{USAGE}"));
         }
+    }
+    if let Ok(Ok(ms)) = std::env::var("PARTNER_CENTER_POLL_MS").map(|ms| ms.parse()) {
+        let t = std::time::Duration::from_millis(ms);
+        options = options.wait(WaitOptions::default().initial_interval(t).max_interval(t));
     }
     let bytes = std::fs::read(csv).map_err(|e| format!("{csv}: {e}\n{USAGE}"))?;
     let orders = read(&bytes).map_err(|problems| format!("{csv}: {problems}"))?;

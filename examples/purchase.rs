@@ -31,6 +31,10 @@
 //! it: finish it as it was, or, if it bought nothing, retire it with
 //! `--abandon` (the journal refuses when its cart is ordered).
 //!
+//! `PARTNER_CENTER_POLL_MS=N` in the environment checks the orders every N
+//! milliseconds (the wait's pacing still applies) instead of after 5 s and
+//! then up to every minute.
+//!
 //! Exit codes: 0 when everything was bought and provisioned; 3 when only
 //! part of it was (items rejected, order groups failed, orders that need
 //! action or are still provisioning); 1 when nothing was bought, a call
@@ -85,6 +89,10 @@ fn option<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 /// purchasable now, looked up when the purchase starts) and the wait.
 fn parse(args: &[String]) -> Option<(NewCart, WaitOptions)> {
     let mut wait = WaitOptions::default().on_progress(|progress| eprintln!("{progress}"));
+    if let Ok(Ok(ms)) = std::env::var("PARTNER_CENTER_POLL_MS").map(|ms| ms.parse()) {
+        let t = Duration::from_millis(ms);
+        wait = wait.initial_interval(t).max_interval(t);
+    }
     let mut cart = NewCart::new().partner_on_record_attestation_accepted(true);
     for arg in args.get(1..)? {
         if let Some(seconds) = arg.strip_prefix("--wait-seconds=") {
