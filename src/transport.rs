@@ -339,6 +339,7 @@ impl Transport {
         });
         let renew = Cell::new(false);
         let refreshed = Cell::new(false);
+        let cut_short = Cell::new(false);
         let (method, path) = (request.method.as_str(), &request.path);
         // Every attempt, of every call, draws on the client's one budget.
         let bounds = Bounds {
@@ -360,6 +361,7 @@ impl Transport {
                 call.set(info);
                 let started = Instant::now();
                 let mut result = self.attempt(request, &info, time_left);
+                cut_short.set(self.cut_short_by_deadline(&result, time_left));
                 // Only an answer teaches the budget: a 429 pauses the
                 // client, any other one counts as allowed.
                 match &result {
@@ -432,6 +434,7 @@ impl Transport {
             },
         );
         outcome.map_err(|stop| match stop {
+            Stop::GiveUp(error) if cut_short.get() => Unsent::OutOfTime(error),
             Stop::GiveUp(error) => Unsent::Failed(error),
             Stop::RetryAfterTooLong { error, asked, cap } => {
                 log::warn!(
@@ -473,6 +476,25 @@ impl Transport {
                 }))
             }
         })
+    }
+
+    /// Whether an attempt timed out because the deadline left it less time
+    /// than the client's own timeouts: its failure is the deadline's, even
+    /// when the socket's timer fired a hair before the deadline did.
+    fn cut_short_by_deadline(
+        &self,
+        result: &Result<Reply, Error>,
+        time_left: Option<Duration>,
+    ) -> bool {
+        let shortest = self.settings.timeout.min(self.settings.connect_timeout);
+        time_left.is_some_and(|left| left < shortest)
+            && matches!(
+                result,
+                Err(Error::Transport {
+                    kind: TransportErrorKind::Timeout,
+                    ..
+                })
+            )
     }
 
     /// Makes one attempt, within `time_left` if there is a deadline.
