@@ -7,6 +7,9 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use partner_center_cart::fake::FakePartnerCenter;
+use partner_center_cart::model::Order;
+
 use super::CUSTOMER;
 
 /// The path of an example's binary, built once per run with this test's
@@ -139,4 +142,58 @@ pub fn text(bytes: &[u8]) -> String {
 
 pub fn exit_code(output: &Output) -> Option<i32> {
     output.status.code()
+}
+
+/// `count` customer IDs: `prefix`, the first four groups of a GUID, then a
+/// last group counting from zero. Each test file has a prefix of its own.
+pub fn customers(prefix: &str, count: usize) -> Vec<String> {
+    (0..count).map(|n| format!("{prefix}-{n:012}")).collect()
+}
+
+/// Writes the batch `name` into `dir`: the header, then each of `lines`
+/// (`product,sku,quantity,billing,term`) for each customer. Returns `name`.
+pub fn write_batch(dir: &Path, name: &str, customers: &[String], lines: &[&str]) -> String {
+    let mut text = "customer,product,sku,quantity,billing,term\n".to_owned();
+    for customer in customers {
+        for line in lines {
+            text.push_str(&format!("{customer},{line}\n"));
+        }
+    }
+    std::fs::write(dir.join(name), text).unwrap();
+    name.to_owned()
+}
+
+/// Runs `bulk` in `dir` against the fake, with the journal a run before
+/// left there.
+pub fn bulk(dir: &Path, fake: &FakePartnerCenter, args: &[&str]) -> Output {
+    against_fake("bulk", fake.base_url())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("bulk runs")
+}
+
+/// The orders the fake made for `customer`, however its ID is spelt.
+pub fn orders_of(fake: &FakePartnerCenter, customer: &str) -> Vec<Order> {
+    fake.orders()
+        .into_iter()
+        .filter(|order| {
+            order
+                .reference_customer_id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case(customer))
+        })
+        .collect()
+}
+
+/// What the fake sold `customer`: the offer and quantity of each line of
+/// each of its orders, sorted.
+pub fn lines_bought(fake: &FakePartnerCenter, customer: &str) -> Vec<(String, i64)> {
+    let mut lines: Vec<(String, i64)> = orders_of(fake, customer)
+        .into_iter()
+        .flat_map(|order| order.line_items)
+        .map(|line| (line.offer_id.unwrap_or_default(), line.quantity))
+        .collect();
+    lines.sort();
+    lines
 }

@@ -11,7 +11,9 @@ use std::path::Path;
 use std::process::{Child, Output};
 use std::time::{Duration, Instant};
 
-use common::tools::{against_fake, exit_code, folder, purchase_in, text};
+use common::tools::{
+    self, against_fake, bulk, exit_code, folder, lines_bought, purchase_in, text, write_batch,
+};
 use common::{CUSTOMER, assert_one_request_id, checkouts, start};
 use partner_center_cart::fake::{FakePartnerCenter, RecordedRequest, Reply};
 use partner_center_cart::journal::Journal;
@@ -74,27 +76,8 @@ fn is_order_read(request: &RecordedRequest) -> bool {
 /// each line bought in its quantity once.
 fn assert_bought_once(fake: &FakePartnerCenter, customer: &str) {
     assert_eq!(fake.carts(customer).len(), 1, "one cart for {customer}");
-    let lines: Vec<(String, i64)> = fake
-        .orders()
-        .into_iter()
-        .filter(|order| {
-            order
-                .reference_customer_id
-                .as_deref()
-                .is_some_and(|id| id.eq_ignore_ascii_case(customer))
-        })
-        .flat_map(|order| order.line_items)
-        .map(|line| {
-            (
-                line.offer_id.as_deref().unwrap_or_default().to_owned(),
-                line.quantity,
-            )
-        })
-        .collect();
-    let mut lines = lines;
-    lines.sort();
     assert_eq!(
-        lines,
+        lines_bought(fake, customer),
         [(OFFICE.to_owned(), 5), (RESERVED_VM.to_owned(), 2)],
         "each item once for {customer}"
     );
@@ -211,28 +194,13 @@ fn a_second_process_on_the_same_journal_is_refused() {
 
 /// A CSV of `customers`, each buying both items.
 fn csv(dir: &Path, customers: &[String]) -> String {
-    let mut text = "customer,product,sku,quantity,billing,term\n".to_owned();
-    for customer in customers {
-        text.push_str(&format!("{customer},CFQ7TTC0LH0Z,0001,5,,\n"));
-        text.push_str(&format!("{customer},DZH318Z0BQ36,004G,2,one_time,P1Y\n"));
-    }
-    let path = dir.join("batch.csv");
-    std::fs::write(&path, text).unwrap();
-    "batch.csv".to_owned()
+    let lines = ["CFQ7TTC0LH0Z,0001,5,,", "DZH318Z0BQ36,004G,2,one_time,P1Y"];
+    write_batch(dir, "batch.csv", customers, &lines)
 }
 
+/// The customers of this file's tests.
 fn customers(count: usize) -> Vec<String> {
-    (0..count)
-        .map(|n| format!("28045616-f6b9-462f-9701-{n:012}"))
-        .collect()
-}
-
-fn bulk(dir: &Path, fake: &FakePartnerCenter, args: &[&str]) -> Output {
-    against_fake("bulk", fake.base_url())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("bulk runs")
+    tools::customers("28045616-f6b9-462f-9701", count)
 }
 
 #[test]

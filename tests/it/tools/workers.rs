@@ -8,13 +8,12 @@
 
 use crate::common;
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::azurite;
 use common::start;
-use common::tools::{against_fake, exit_code, folder, text};
+use common::tools::{self, against_fake, exit_code, folder, lines_bought, text, write_batch};
 use partner_center_cart::fake::FakePartnerCenter;
 use partner_center_cart::journal::{Journal, LEASE_VARIABLE};
 
@@ -51,26 +50,14 @@ impl Random {
 }
 
 fn customers() -> Vec<String> {
-    (0..CUSTOMERS)
-        .map(|n| format!("7c2e4a10-9b3d-4f5e-8a6b-{n:012}"))
-        .collect()
-}
-
-/// Writes the batch into `dir`, under a name of the worker's own: the
-/// purchases are named by what they buy, not by the file.
-fn write_csv(dir: &Path, name: &str, customers: &[String]) {
-    let mut text = "customer,product,sku,quantity,billing,term\n".to_owned();
-    for customer in customers {
-        text.push_str(&format!("{customer},CFQ7TTC0LH0Z,0001,3,,\n"));
-    }
-    std::fs::write(dir.join(name), text).unwrap();
+    tools::customers("7c2e4a10-9b3d-4f5e-8a6b", CUSTOMERS)
 }
 
 /// A `bulk` worker on the container, in a folder of its own.
 fn worker(fake: &FakePartnerCenter, container: &str, customers: &[String], n: usize) -> Command {
     let dir = folder();
     let name = format!("worker-{n}.csv");
-    write_csv(&dir, &name, customers);
+    write_batch(&dir, &name, customers, &["CFQ7TTC0LH0Z,0001,3,,"]);
     let mut command = against_fake("bulk", fake.base_url());
     command.current_dir(&dir).env(LEASE_VARIABLE, "15").args([
         name,
@@ -97,27 +84,15 @@ fn checkouts_seen(fake: &FakePartnerCenter) -> usize {
 
 /// Each customer: one cart, one order, the seats bought once.
 fn assert_each_bought_once(fake: &FakePartnerCenter, customers: &[String]) {
-    let orders = fake.orders();
     for customer in customers {
         assert_eq!(fake.carts(customer).len(), 1, "one cart for {customer}");
-        let lines: Vec<(String, i64)> = orders
-            .iter()
-            .filter(|order| {
-                order
-                    .reference_customer_id
-                    .as_deref()
-                    .is_some_and(|id| id.eq_ignore_ascii_case(customer))
-            })
-            .flat_map(|order| order.line_items.iter())
-            .map(|line| (line.offer_id.clone().unwrap_or_default(), line.quantity))
-            .collect();
         assert_eq!(
-            lines,
+            lines_bought(fake, customer),
             [(OFFICE.to_owned(), 3)],
             "bought once for {customer}"
         );
     }
-    assert_eq!(orders.len(), customers.len());
+    assert_eq!(fake.orders().len(), customers.len());
 }
 
 #[test]
@@ -213,5 +188,6 @@ fn workers_sharing_a_container_and_killed_at_random_buy_every_customer_once() {
     );
     assert_each_bought_once(&fake, &customers);
     let journal = Journal::open(&container).unwrap();
-    assert!(journal.unfinished(None).unwrap().is_empty());
+    let unfinished = journal.unfinished(None).unwrap();
+    assert!(unfinished.is_empty(), "{unfinished:#?}");
 }
