@@ -163,8 +163,9 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 ///   so that [`list`](JournalStore::list) tells ended purchases from
 ///   unfinished ones for every worker, from the listing alone. A worker
 ///   that dies between the two (or a mark that fails, which is logged as a
-///   warning) leaves the purchase listed unfinished; its next run reads its
-///   last record, sees it ended, and sends nothing.
+///   warning) leaves the purchase listed unfinished: [`Journal::unfinished`](super::Journal::unfinished)
+///   reads its last record and leaves it out, and its next run sees it
+///   ended and sends nothing.
 ///
 /// # Listing: the container's own listing, read in part
 ///

@@ -341,15 +341,23 @@ impl Journal {
     ///
     /// # Errors
     ///
-    /// [`Error::Journal`] when the store cannot list them.
+    /// [`Error::Journal`] when the store cannot list them, or read the
+    /// last record of one it does not list as ended.
     pub fn unfinished(&self, customer: Option<CustomerId>) -> Result<Vec<PurchaseKey>, Error> {
-        let mut keys: Vec<PurchaseKey> = self
-            .store
-            .list(customer)?
-            .into_iter()
-            .filter(|listed| !listed.ended)
-            .map(|listed| listed.key)
-            .collect();
+        let mut keys = Vec::new();
+        for listed in self.store.list(customer)? {
+            // A listing may not know yet that a purchase ended (its writer
+            // died between the last record and the mark): the last record
+            // has the last word.
+            if listed.ended
+                || self
+                    .snapshot(&listed.key)?
+                    .is_some_and(|snapshot| snapshot.stage.has_ended())
+            {
+                continue;
+            }
+            keys.push(listed.key);
+        }
         keys.sort();
         Ok(keys)
     }

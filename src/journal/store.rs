@@ -88,7 +88,10 @@ pub struct StoredRecord {
 pub struct Listed {
     /// The purchase.
     pub key: PurchaseKey,
-    /// Whether its last record ends it.
+    /// Whether its last record ends it. A store may mark the end after
+    /// storing the record, as [`BlobStore`](super::BlobStore) does, and
+    /// report `false` for a purchase whose writer died in between; `true`
+    /// is always right.
     pub ended: bool,
 }
 

@@ -210,6 +210,14 @@ fn on_path(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// Clears the metadata of blob `name` in the container at `container_url`
+/// (with its SAS), as a writer that died before it set them leaves them.
+pub fn clear_metadata(container_url: &str, name: &str) {
+    let (container, sas) = container_url.split_once('?').expect("a SAS");
+    let (status, answer) = put(&format!("{container}/{name}?comp=metadata&{sas}"));
+    assert_eq!(status, 200, "{answer}");
+}
+
 /// A PUT with an empty body over a plain socket: its status and body.
 fn put(url: &str) -> (u16, String) {
     let rest = url.strip_prefix("http://").expect("a loopback URL");

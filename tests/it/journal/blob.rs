@@ -741,3 +741,43 @@ fn journal_open_takes_a_container_url_and_every_journal_on_it_sees_its_purchases
     let signature = url.split("sig=").nth(1).unwrap().split('&').next().unwrap();
     assert!(!format!("{other:?}").contains(signature));
 }
+
+#[test]
+fn a_purchase_that_ended_before_its_blob_was_marked_is_not_unfinished() {
+    use partner_center_cart::journal::{Journal, Purchase};
+    use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
+
+    let Some(url) = container() else { return };
+    let fake = common::start();
+    fake.set_polls_until_complete(0);
+    let client = common::client(&fake);
+    let cart = NewCart::new()
+        .line_item(
+            CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 2, BillingCycle::Monthly)
+                .term_duration("P1M"),
+        )
+        .partner_on_record_attestation_accepted(true);
+    let purchase = Purchase::new(CUSTOMER, cart).unwrap();
+    let journal = Journal::open(&url).unwrap();
+    let outcome = journal
+        .run(&client, &purchase, common::quick_wait())
+        .unwrap();
+    assert!(outcome.is_complete(), "{outcome}");
+
+    // The writer stored the last record and died before it marked the blob.
+    azurite::clear_metadata(&url, &purchase.key().name());
+    assert_eq!(
+        sorted(store(&url).list(None).unwrap()),
+        [(purchase.key().name(), false)],
+        "the listing does not know it ended"
+    );
+    assert!(journal.unfinished(None).unwrap().is_empty());
+    let customer = purchase.key().customer();
+    assert!(journal.unfinished(Some(customer)).unwrap().is_empty());
+    // Nor is it run again.
+    let sent = fake.requests().len();
+    journal
+        .run(&client, &purchase, common::quick_wait())
+        .unwrap();
+    assert_eq!(fake.requests().len(), sent);
+}
