@@ -208,11 +208,13 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 /// | each record | 1 (5 here) |
 /// | the last record's `ended` mark | 1 |
 /// | release | 1 |
+/// | the customer's lock around the checkout record: claim (2 the first time, 4 after) and release | 3 to 5 |
+/// | the guards, at the start and before the checkout: list the customer's purchases, read each other one's last record | 2, plus 2 a purchase of the customer |
 /// | while it runs: renewals | 1 every lease/3 (10 s by default) |
 /// | [`list`](JournalStore::list) | 1 a page of [`BlobStoreBuilder::list_page_size`] purchases |
 ///
-/// So about 10 requests a purchase, 9 of them write operations (all but
-/// the read and the listing), plus one renewal (a write) every 10 s while
+/// So about 17 requests for a customer's first purchase, 14 of them write
+/// operations (all but the reads and the listings), plus one renewal (a write) every 10 s while
 /// it waits for its orders, and a blob of a few kilobytes. Azure bills
 /// operations per 10,000: multiply by the account's price for write
 /// operations; the storage itself is not worth counting.

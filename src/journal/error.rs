@@ -78,6 +78,24 @@ pub enum JournalError {
         finished_at: String,
     },
 
+    /// Another purchase for the same customer checked out after this one
+    /// started: this one may be what that one replaced (a quantity
+    /// corrected after a crash), so its checkout is not sent. Nothing was
+    /// sent.
+    #[error(
+        "customer {customer}'s purchase {other} checked out after this one started; this one \
+         differs: {difference}, and may be what that one replaced. Nothing was sent. If it is, \
+         abandon this one (its command with --abandon); to buy both, run it with --again"
+    )]
+    Superseded {
+        /// The customer.
+        customer: String,
+        /// The other purchase, in words.
+        other: String,
+        /// What differs between the two.
+        difference: String,
+    },
+
     /// The purchase was abandoned: it is never run again. Nothing was sent.
     #[error(
         "purchase {purchase} was abandoned at {at} ({}); nothing was sent. To buy it, give it a \

@@ -30,25 +30,36 @@
 //!
 //! # Guards against buying twice by accident
 //!
-//! Starting a purchase (not resuming one) is refused, nothing sent, when:
+//! A purchase is refused, nothing sent, when it starts and again just
+//! before its checkout is recorded (resumed or not), when:
 //!
 //! - the journal holds an **unfinished purchase for the same customer
 //!   whose checkout may have acted**, whatever its label and contents
 //!   ([`JournalError::Unfinished`]). This is what a quantity corrected after
 //!   a crash meets: the error names the other purchase, what differs, and
 //!   the two ways on: finish it as it was, or abandon it (below) where
-//!   that is safe. An unfinished purchase that never sent its checkout is
-//!   no danger (a cart alone buys nothing) and does not block: both may
-//!   run, and it stays listed by [`Journal::unfinished`] until it is run
-//!   again or abandoned.
+//!   that is safe. An unfinished purchase that never sent its checkout
+//!   does not block a start (a cart alone buys nothing); it stays listed
+//!   by [`Journal::unfinished`] until it is run again or abandoned.
+//! - **another purchase for the same customer checked out after this one
+//!   started** and may have bought ([`JournalError::Superseded`]): this one
+//!   may be what that one replaced, such as six seats stopped before their
+//!   checkout and then bought as eight. Abandon it, or say both are meant
+//!   with [`Purchase::again`] (the tools' `--again`).
 //! - a purchase for the same customer with the **same contents under
 //!   another label finished within the last 7 days** and bought something
-//!   ([`JournalError::BoughtRecently`]). [`Purchase::again`] (the tools'
-//!   `--again`) says the new one is meant, and lifts this guard only.
+//!   ([`JournalError::BoughtRecently`]); [`Purchase::again`] lifts this
+//!   guard too.
 //!
-//! The guards are checked when a purchase starts. Two purchases for one
-//! customer started at the same moment can both pass them; the journal then
-//! keeps each one to its own orders (see the 800065 path below).
+//! The check before the checkout runs under a lock on the customer's
+//! checkouts (a claim on the key `CUSTOMER/0`, which never holds a record),
+//! held until the checkout is recorded: of two purchases for one customer
+//! run side by side, by threads, processes or machines sharing the
+//! journal, one checks out and the other is refused. A runner waits for
+//! the lock while another has it, up to 75 s (longer than a dead holder's
+//! lease lasts), then gives up with [`JournalError::Held`]. Two journals
+//! that do not share a store know nothing of each other: keep one journal
+//! per set of customers.
 //!
 //! # Abandon
 //!
@@ -234,6 +245,8 @@ pub use table::BatchTable;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -242,6 +255,14 @@ use crate::logging::LOG_TARGET;
 use crate::model::CartStatus;
 use crate::text::Escaped;
 use state::Snapshot;
+
+/// The digest of the claim that locks a customer's checkouts: no
+/// purchase's (theirs have 64 digits), and never given a record.
+const CUSTOMER_LOCK: &str = "0";
+
+/// How long a purchase waits for its customer's lock: longer than the
+/// longest lease a dead holder can leave behind.
+const CUSTOMER_LOCK_WAIT: Duration = Duration::from_secs(75);
 
 /// A durable record of purchases; see the [module docs](self).
 #[derive(Clone)]
@@ -349,10 +370,11 @@ impl Journal {
             // A listing may not know yet that a purchase ended (its writer
             // died between the last record and the mark): the last record
             // has the last word.
+            // A purchase with no record yet has sent nothing.
             if listed.ended
                 || self
                     .snapshot(&listed.key)?
-                    .is_some_and(|snapshot| snapshot.stage.has_ended())
+                    .is_none_or(|snapshot| snapshot.stage.has_ended())
             {
                 continue;
             }
@@ -485,6 +507,32 @@ impl Journal {
             }
         }
         Ok(others)
+    }
+
+    /// Takes the lock on a customer's checkouts, a claim under the
+    /// customer's name that no purchase has: held while a purchase checks
+    /// its guards and records its checkout, so that two runners never both
+    /// pass them. Waits while another holds it, for as long as a lapsed
+    /// holder's lease can last.
+    fn lock_customer(&self, customer: CustomerId) -> Result<Held<'_>, JournalError> {
+        let key = PurchaseKey::new(customer, CUSTOMER_LOCK.to_owned());
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(20);
+        loop {
+            match self.claim(&key) {
+                Err(JournalError::Held { holder, .. }) => {
+                    if started.elapsed() >= CUSTOMER_LOCK_WAIT {
+                        return Err(JournalError::Held {
+                            purchase: format!("the checkouts of customer {customer}"),
+                            holder,
+                        });
+                    }
+                    thread::sleep(pause);
+                    pause = pause.saturating_mul(2).min(Duration::from_secs(1));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Claims a purchase for this thread until the guard drops.

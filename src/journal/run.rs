@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::identity::difference;
 use super::outcome::{PurchaseOutcome, ToBuyAgain};
 use super::state::{self, Checkout, FORMAT, Snapshot, Stage};
-use super::{Held, Journal, JournalError, Purchase, describe_snapshot};
+use super::{Held, Journal, JournalError, Purchase, PurchaseKey, describe_snapshot};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, CreateCartOptions, OrderOptions, WaitOptions};
 use crate::error::Error;
@@ -46,8 +46,9 @@ impl Journal {
     /// # Errors
     ///
     /// - [`Error::Journal`], nothing sent, with
-    ///   [`JournalError::Unfinished`] or [`JournalError::BoughtRecently`]
-    ///   when a guard refuses a new purchase, [`JournalError::Abandoned`]
+    ///   [`JournalError::Unfinished`], [`JournalError::Superseded`] or
+    ///   [`JournalError::BoughtRecently`] when a guard refuses the purchase
+    ///   (at its start, or before its checkout), [`JournalError::Abandoned`]
     ///   for an abandoned one, [`JournalError::Held`] when another runner
     ///   has it; or with [`JournalError::Store`] or
     ///   [`JournalError::ClaimLost`] when a record cannot be stored (the
@@ -90,7 +91,12 @@ impl Journal {
                 }
             },
             None => {
-                self.guard(purchase)?;
+                self.guard(
+                    purchase.key(),
+                    purchase.contents(),
+                    purchase.is_again(),
+                    None,
+                )?;
                 let cart = with_availabilities(client, purchase)?;
                 let snapshot = Snapshot {
                     format: FORMAT,
@@ -114,20 +120,42 @@ impl Journal {
             held,
             snapshot,
             cart: None,
+            key: purchase.key().clone(),
+            again: purchase.is_again(),
         }
         .go(wait)
     }
 
-    /// Refuses to start a purchase that could buy twice by accident: see
-    /// the [module docs](crate::journal#guards-against-buying-twice-by-accident).
-    fn guard(&self, purchase: &Purchase) -> Result<(), Error> {
+    /// Refuses a purchase that could buy twice by accident, when it starts
+    /// and again before its checkout (`started_at` then says when it
+    /// started): see the [module docs](crate::journal#guards-against-buying-twice-by-accident).
+    fn guard(
+        &self,
+        key: &PurchaseKey,
+        contents: &[String],
+        again: bool,
+        started_at: Option<u64>,
+    ) -> Result<(), Error> {
         let now = state::now();
-        for (listed, other) in self.others(purchase.key())? {
+        let customer = key.customer().to_string();
+        for (listed, other) in self.others(key)? {
+            let difference = || difference(&other.contents, contents);
             if !listed.ended && other.stage.may_have_acted() {
                 return Err(JournalError::Unfinished {
-                    customer: purchase.customer().to_string(),
+                    customer,
                     other: describe_snapshot(&other),
-                    difference: difference(&other.contents, purchase.contents()),
+                    difference: difference(),
+                }
+                .into());
+            }
+            if !again
+                && let Some(started_at) = started_at
+                && replaced_since(&other.stage, started_at)
+            {
+                return Err(JournalError::Superseded {
+                    customer,
+                    other: describe_snapshot(&other),
+                    difference: difference(),
                 }
                 .into());
             }
@@ -136,13 +164,13 @@ impl Journal {
                 finished_at,
                 ..
             } = &other.stage
-                && !purchase.is_again()
-                && other.contents == purchase.contents()
+                && !again
+                && other.contents == contents
                 && outcome.bought_anything()
                 && now.saturating_sub(*finished_at) < millis(RECENTLY)
             {
                 return Err(JournalError::BoughtRecently {
-                    customer: purchase.customer().to_string(),
+                    customer,
                     other: describe_snapshot(&other),
                     finished_at: state::format_time(*finished_at),
                 }
@@ -151,6 +179,20 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// Whether a purchase at `stage` sent its checkout after `started_at` and
+/// may have bought with it: it may have replaced a purchase started then.
+fn replaced_since(stage: &Stage, started_at: u64) -> bool {
+    let bought_nothing = match stage {
+        Stage::Abandoned { .. } => true,
+        Stage::Finished { outcome, .. } => !outcome.bought_anything(),
+        _ => false,
+    };
+    !bought_nothing
+        && stage
+            .checkout()
+            .is_some_and(|checkout| checkout.sent_at > started_at)
 }
 
 /// The cart a new purchase starts with: a line given by product and SKU
@@ -185,6 +227,10 @@ struct Run<'a> {
     snapshot: Snapshot,
     /// The cart as the create returned it, saving a read.
     cart: Option<Cart>,
+    /// The purchase's key.
+    key: PurchaseKey,
+    /// Whether [`Purchase::again`] was said.
+    again: bool,
 }
 
 impl Run<'_> {
@@ -318,6 +364,17 @@ impl Run<'_> {
         if cart.line_items.is_empty() {
             return Ok(false);
         }
+        // The guards again, for a new purchase and a resumed one alike,
+        // under the customer's lock until the checkout is recorded: of two
+        // purchases started side by side, or one resumed after another
+        // replaced it, only one checks out.
+        let _customer = self.journal.lock_customer(self.customer())?;
+        self.journal.guard(
+            &self.key,
+            &self.snapshot.contents,
+            self.again,
+            Some(self.snapshot.started_at),
+        )?;
         self.save(Stage::CheckoutSent {
             checkout: Checkout {
                 cart_id,

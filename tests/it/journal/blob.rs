@@ -766,9 +766,8 @@ fn a_purchase_that_ended_before_its_blob_was_marked_is_not_unfinished() {
 
     // The writer stored the last record and died before it marked the blob.
     azurite::clear_metadata(&url, &purchase.key().name());
-    assert_eq!(
-        sorted(store(&url).list(None).unwrap()),
-        [(purchase.key().name(), false)],
+    assert!(
+        sorted(store(&url).list(None).unwrap()).contains(&(purchase.key().name(), false)),
         "the listing does not know it ended"
     );
     assert!(journal.unfinished(None).unwrap().is_empty());
