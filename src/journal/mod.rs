@@ -64,12 +64,18 @@
 //! # Abandon
 //!
 //! [`Journal::abandon`] retires a purchase for good when the journal or the
-//! service proves it bought nothing: no checkout was sent, or the cart read
-//! back is not ordered. It is refused ([`JournalError::AbandonRefused`],
-//! saying why) when a checkout may have acted and the cart is ordered:
-//! that purchase is finished by running it again. An abandoned purchase is
-//! never run again ([`JournalError::Abandoned`]); a new label buys its
-//! items.
+//! service proves it bought nothing: no checkout was sent; or one was,
+//! the cart read back is not ordered, and either Partner Center refused
+//! the last send for good (a 4xx answer, no attempt in doubt, recorded in
+//! [`Checkout::refused`]) or the order list's lag
+//! ([`Client::order_list_lag`](crate::Client::order_list_lag), 15 minutes
+//! by default) has passed since the checkout was last sent. Inside that
+//! window a cart that reads active proves nothing: the service may still
+//! be working on the checkout (409 "in progress"). It is refused
+//! ([`JournalError::AbandonRefused`], saying why and, inside the window,
+//! from when) otherwise: a purchase that bought is finished by running it
+//! again. An abandoned purchase is never run again
+//! ([`JournalError::Abandoned`]); a new label buys its items.
 //!
 //! # Stages
 //!
@@ -399,14 +405,17 @@ impl Journal {
 
     /// Retires a purchase that bought nothing, so that it no longer blocks
     /// its customer's other purchases: allowed when no checkout was sent,
-    /// or the cart read back is not ordered. An abandoned purchase is
+    /// or the cart read back is not ordered and the checkout was refused
+    /// for good or last sent longer ago than the order list's lag (see the
+    /// [module docs](crate::journal#abandon)). An abandoned purchase is
     /// never run again. Abandoning one already abandoned does nothing.
     ///
     /// # Errors
     ///
     /// - [`Error::Journal`] with [`JournalError::AbandonRefused`] when a
-    ///   checkout may have acted and the cart is ordered, or the purchase
-    ///   finished; [`JournalError::NotFound`] when it is not in the
+    ///   checkout may have acted: the cart is ordered, the checkout was
+    ///   answered with orders, or it was sent within the lag; or when the
+    ///   purchase finished; [`JournalError::NotFound`] when it is not in the
     ///   journal; [`JournalError::Held`] when another runner has it.
     /// - The error of reading the cart, which leaves the purchase as it
     ///   was.
@@ -435,20 +444,51 @@ impl Journal {
                 )));
             }
             Stage::Started { .. } | Stage::Created { .. } => "no checkout was sent".to_owned(),
+            Stage::CheckedOut { result, .. } if !result.orders.is_empty() => {
+                return Err(refuse(format!(
+                    "its checkout was answered with {} order(s): it bought",
+                    result.orders.len()
+                )));
+            }
             Stage::CheckoutSent { checkout } | Stage::CheckedOut { checkout, .. } => {
                 let cart = client.get_cart(snapshot.customer, checkout.cart_id)?;
-                match cart.status {
+                let status = match cart.status {
                     Some(CartStatus::Ordered) => {
                         return Err(refuse(format!(
                             "a checkout was sent and cart {} is ordered: it bought",
                             checkout.cart_id
                         )));
                     }
-                    status => format!(
-                        "a checkout was sent, but cart {} read back is {}, not ordered",
-                        checkout.cart_id,
-                        status.as_ref().map_or("without a status", |s| s.as_str())
+                    status => {
+                        status.map_or("without a status".to_owned(), |s| s.as_str().to_owned())
+                    }
+                };
+                // A cart not ordered yet proves nothing while a checkout
+                // may still be worked on (409 "in progress") or its order
+                // not listed yet: only a refusal, or the lag, does.
+                let quiet_from = checkout
+                    .last_sent_at()
+                    .saturating_add(state::millis(client.order_list_lag()));
+                match &checkout.refused {
+                    Some(refusal) => format!(
+                        "its checkout was refused for good ({refusal}) and cart {} read back is {status}, not ordered",
+                        checkout.cart_id
                     ),
+                    None if state::now() >= quiet_from => format!(
+                        "cart {} read back is {status}, not ordered, {} after its checkout was last sent",
+                        checkout.cart_id,
+                        lag_words(client.order_list_lag())
+                    ),
+                    None => {
+                        return Err(refuse(format!(
+                            "a checkout was sent at {} and cart {} reads {status}, but Partner \
+                             Center may still be working on it or not list its order yet; \
+                             abandon it after {} if it is still not ordered",
+                            state::format_time(checkout.last_sent_at()),
+                            checkout.cart_id,
+                            state::format_time(quiet_from)
+                        )));
+                    }
                 }
             }
         };
@@ -542,6 +582,16 @@ impl Journal {
             store: &*self.store,
             claim: Some(claim),
         })
+    }
+}
+
+/// A lag in words: `15 minutes`, `90 seconds`.
+fn lag_words(lag: Duration) -> String {
+    let seconds = lag.as_secs();
+    if seconds.is_multiple_of(60) && seconds > 0 {
+        format!("{} minutes", seconds / 60)
+    } else {
+        format!("{seconds} seconds")
     }
 }
 

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::identity::difference;
 use super::outcome::{PurchaseOutcome, ToBuyAgain};
-use super::state::{self, Checkout, FORMAT, Snapshot, Stage};
+use super::state::{self, Checkout, FORMAT, Snapshot, Stage, millis};
 use super::{Held, Journal, JournalError, Purchase, PurchaseKey, describe_snapshot};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, CreateCartOptions, OrderOptions, WaitOptions};
@@ -122,6 +122,7 @@ impl Journal {
             cart: None,
             key: purchase.key().clone(),
             again: purchase.is_again(),
+            recorded_send: false,
         }
         .go(wait)
     }
@@ -181,6 +182,19 @@ impl Journal {
     }
 }
 
+/// How the service refused a checkout for good, taking nothing: an answer
+/// of 4xx, with no attempt of the call in doubt or in progress.
+fn refused_for_good(error: &Error) -> Option<String> {
+    let status = error.status()?;
+    ((400..500).contains(&status) && !error.should_repeat()).then(|| {
+        let code = error
+            .service_error()
+            .and_then(|service| service.code_number())
+            .map_or_else(String::new, |code| format!(", code {code}"));
+        format!("HTTP {status}{code}")
+    })
+}
+
 /// Whether a purchase at `stage` sent its checkout after `started_at` and
 /// may have bought with it: it may have replaced a purchase started then.
 fn replaced_since(stage: &Stage, started_at: u64) -> bool {
@@ -231,6 +245,8 @@ struct Run<'a> {
     key: PurchaseKey,
     /// Whether [`Purchase::again`] was said.
     again: bool,
+    /// Whether this run recorded the checkout it sends.
+    recorded_send: bool,
 }
 
 impl Run<'_> {
@@ -382,8 +398,11 @@ impl Run<'_> {
                 request_id: Uuid::new_v4(),
                 line_items: cart.line_items,
                 sent_at: state::now(),
+                resent_at: None,
+                refused: None,
             },
         })?;
+        self.recorded_send = true;
         Ok(true)
     }
 
@@ -391,7 +410,16 @@ impl Run<'_> {
     /// service answers with the first result, and records it. An older
     /// service's 800065 is answered from the cart and the order list;
     /// `Some` when what was bought cannot be known yet.
-    fn checkout(&mut self, checkout: Checkout) -> Result<Option<PurchaseOutcome>, Error> {
+    fn checkout(&mut self, mut checkout: Checkout) -> Result<Option<PurchaseOutcome>, Error> {
+        // A resumed run records that it sends the checkout again, so that
+        // an abandon knows how recently it may have acted.
+        if !self.recorded_send {
+            checkout.resent_at = Some(state::now());
+            checkout.refused = None;
+            self.save(Stage::CheckoutSent {
+                checkout: checkout.clone(),
+            })?;
+        }
         let options = CheckoutOptions::new().request_id(checkout.request_id);
         let customer = self.customer();
         match self
@@ -414,7 +442,15 @@ impl Run<'_> {
                 let cart = self.confirm_ordered(checkout.cart_id, error)?;
                 self.already_submitted(&cart, checkout)
             }
-            Err(error) => Err(error),
+            Err(error) => {
+                if let Some(refusal) = refused_for_good(&error) {
+                    checkout.refused = Some(refusal);
+                    if let Err(record) = self.save(Stage::CheckoutSent { checkout }) {
+                        log::warn!(target: LOG_TARGET, "purchase {}: the checkout's refusal could not be recorded: {record}", self.snapshot.purchase);
+                    }
+                }
+                Err(error)
+            }
         }
     }
 
@@ -527,11 +563,6 @@ impl Run<'_> {
         })?;
         Ok(None)
     }
-}
-
-/// A duration in milliseconds, saturating.
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Whether an order's lines are each one of `left` (by catalog item, in

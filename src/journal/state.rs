@@ -1,6 +1,6 @@
 //! Where a purchase stands: one snapshot a record, the last one wins.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -128,6 +128,21 @@ pub struct Checkout {
     /// When it was first sent, in milliseconds since the Unix epoch: the order
     /// list's lag counts from here.
     pub sent_at: u64,
+    /// When a resumed run last sent it again, in milliseconds since the
+    /// Unix epoch; `None` when it was sent once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resent_at: Option<u64>,
+    /// How Partner Center refused the last send for good, taking nothing
+    /// (HTTP 4xx, no attempt in doubt or in progress); `None` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+}
+
+impl Checkout {
+    /// When it was last sent, in milliseconds since the Unix epoch.
+    pub fn last_sent_at(&self) -> u64 {
+        self.resent_at.unwrap_or(self.sent_at).max(self.sent_at)
+    }
 }
 
 impl Stage {
@@ -207,6 +222,11 @@ impl Stage {
             _ => false,
         }
     }
+}
+
+/// A duration in milliseconds, saturating.
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Now, in milliseconds since the Unix epoch.

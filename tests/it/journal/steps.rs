@@ -586,8 +586,19 @@ fn a_purchase_that_never_sent_its_checkout_blocks_nothing_and_can_be_abandoned()
         journal.stage(five.key()).unwrap().map(|stage| stage.name()),
         Some("checkout_sent")
     );
-    // Its cart is not ordered: abandoning it is safe.
-    journal.abandon(&client, five.key()).unwrap();
+    // Its cart reads not ordered, but the checkout may yet be worked on:
+    // abandoning it waits for the order list's lag.
+    let error = journal.abandon(&client, five.key()).unwrap_err();
+    let Error::Journal(JournalError::AbandonRefused { reason, .. }) = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        reason.contains("may still be working on it") && reason.contains("abandon it after"),
+        "{reason}"
+    );
+    // Past the lag, still not ordered: abandoning it is safe.
+    let past_lag = lagging_client(&fake, Duration::ZERO);
+    journal.abandon(&past_lag, five.key()).unwrap();
     assert!(matches!(
         journal.stage(five.key()).unwrap(),
         Some(Stage::Abandoned { .. })
@@ -937,4 +948,53 @@ fn of_two_purchases_for_one_customer_resumed_at_once_one_checks_out() {
         }
         assert_eq!(checkouts(&fake).len(), 1, "round {round}");
     }
+}
+
+#[test]
+fn an_abandon_waits_out_the_lag_after_the_last_send_unless_the_checkout_was_refused() {
+    let fake = fake();
+    let lag = Duration::from_millis(1500);
+    let client = builder(&fake)
+        .order_list_lag(lag)
+        .retry_policy(partner_center_cart::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let store = FailingStore::default();
+    let journal = Journal::with_store(store.clone());
+    let five = Purchase::new(CUSTOMER, office(5)).unwrap();
+    // The checkout was recorded and never sent; the lag passes.
+    store.storing_then_failing("checkout_sent");
+    journal.run(&client, &five, quick_wait()).unwrap_err();
+    std::thread::sleep(lag + Duration::from_millis(200));
+    // Resumed, it is sent again and fails with no answer about it: the
+    // lag starts again from that send.
+    fake.push_reply(Reply::status(503).on("POST", "/v1/customers/*/carts/*/checkout"));
+    journal.run(&client, &five, quick_wait()).unwrap_err();
+    let Some(Stage::CheckoutSent { checkout }) = journal.stage(five.key()).unwrap() else {
+        panic!("checkout_sent");
+    };
+    assert!(checkout.resent_at.is_some() && checkout.refused.is_none());
+    let error = journal.abandon(&client, five.key()).unwrap_err();
+    assert!(
+        matches!(error, Error::Journal(JournalError::AbandonRefused { .. })),
+        "{error:?}"
+    );
+    std::thread::sleep(lag + Duration::from_millis(200));
+    journal.abandon(&client, five.key()).unwrap();
+
+    // A checkout refused for good took nothing: it is abandoned at once,
+    // whatever the lag.
+    let six = Purchase::new(CUSTOMER, office(6)).unwrap();
+    fake.push_reply(
+        Reply::fault(403, 900_121, "Credit limit too low.")
+            .on("POST", "/v1/customers/*/carts/*/checkout"),
+    );
+    journal.run(&client, &six, quick_wait()).unwrap_err();
+    let Some(Stage::CheckoutSent { checkout }) = journal.stage(six.key()).unwrap() else {
+        panic!("checkout_sent");
+    };
+    assert_eq!(checkout.refused.as_deref(), Some("HTTP 403, code 900121"));
+    let slow = lagging_client(&fake, Duration::from_secs(3600));
+    journal.abandon(&slow, six.key()).unwrap();
+    assert!(fake.orders().is_empty());
 }

@@ -347,7 +347,9 @@ fn line_6_compares_the_clock_with_the_date_header() {
     assert_line(
         &run(orders().date(ago(600)))[5],
         Mark::Fail,
-        &["10 min 0 s ahead", "NTP"],
+        // The Date header counts whole seconds, and a second may pass
+        // between the answer and the doctor's look at the clock.
+        &["10 min", "s ahead", "NTP"],
     );
     assert_line(
         &run(orders().date(from_now(600)))[5],
@@ -357,7 +359,7 @@ fn line_6_compares_the_clock_with_the_date_header() {
     assert_line(
         &run(orders().date(ago(120)))[5],
         Mark::Warn,
-        &["2 min 0 s ahead"],
+        &["2 min", "s ahead"],
     );
     assert_line(&run(orders())[5], Mark::Pass, &["Partner Center's"]);
     // A failure's Date counts too.
