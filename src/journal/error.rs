@@ -96,6 +96,22 @@ pub enum JournalError {
         difference: String,
     },
 
+    /// The customer's orders of the last 7 days already hold every item of
+    /// this new purchase, in its quantity: a run that kept another journal
+    /// (another folder, another machine) or someone by hand may have
+    /// bought it. Nothing was sent.
+    #[error(
+        "the customer's orders of the last 7 days already hold every item of purchase {purchase}: \
+         {orders}. A run with another journal (another folder or machine) or someone by hand \
+         may have bought it. Nothing was sent. To buy the items again on purpose, run with --again"
+    )]
+    OrderedRecently {
+        /// The purchase, in words.
+        purchase: String,
+        /// The orders that hold its items, with when they were made.
+        orders: String,
+    },
+
     /// The purchase was abandoned: it is never run again. Nothing was sent.
     #[error(
         "purchase {purchase} was abandoned at {at} ({}); nothing was sent. To buy it, give it a \

@@ -65,9 +65,9 @@ impl Purchase {
     }
 
     /// Says the purchase is meant even though the same contents were
-    /// bought for the customer under another label within the last 7
-    /// days, or another purchase of the customer checked out after this
-    /// one started (the tools' `--again`). It lifts those guards only: an
+    /// bought for the customer under another label, or are in its orders,
+    /// within the last 7 days, or another purchase of the customer checked
+    /// out after this one started (the tools' `--again`). It lifts those guards only: an
     /// unfinished purchase whose checkout may have acted still blocks.
     #[must_use]
     pub fn again(mut self) -> Purchase {

@@ -51,6 +51,18 @@
 //!   ([`JournalError::BoughtRecently`]); [`Purchase::again`] lifts this
 //!   guard too.
 //!
+//!
+//! And a new purchase is refused when the **customer's orders of the last
+//! 7 days already hold every item** of it, in its quantities, none of
+//! them failed ([`JournalError::OrderedRecently`]): a run that kept
+//! another journal (started in another folder, on another machine, or
+//! after the journal was lost) or someone in the portal may have bought
+//! it. This costs one read of the customer's order list a new purchase.
+//! Partner Center lists an order up to 15 minutes late, so it does not
+//! see a purchase made in the last minutes: one journal per set of
+//! customers, kept in one place, is still the guard that counts.
+//! [`Purchase::again`] lifts it too.
+//!
 //! The check before the checkout runs under a lock on the customer's
 //! checkouts (a claim on the key `CUSTOMER/0`, which never holds a record),
 //! held until the checkout is recorded: of two purchases for one customer
@@ -226,6 +238,7 @@ mod batch;
 mod blob;
 pub(crate) mod error;
 mod file;
+mod history;
 mod identity;
 mod memory;
 mod outcome;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use super::history;
 use super::identity::difference;
 use super::outcome::{PurchaseOutcome, ToBuyAgain};
 use super::state::{self, Checkout, FORMAT, Snapshot, Stage, millis};
@@ -26,7 +27,7 @@ const ALREADY_SUBMITTED: i64 = 800_065;
 
 /// How long a finished purchase keeps another with the same contents (and
 /// another label) from starting without [`Purchase::again`].
-const RECENTLY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+pub(super) const RECENTLY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 impl Journal {
     /// Runs a purchase, or resumes it where it stopped: creates the cart,
@@ -46,8 +47,9 @@ impl Journal {
     /// # Errors
     ///
     /// - [`Error::Journal`], nothing sent, with
-    ///   [`JournalError::Unfinished`], [`JournalError::Superseded`] or
-    ///   [`JournalError::BoughtRecently`] when a guard refuses the purchase
+    ///   [`JournalError::Unfinished`], [`JournalError::Superseded`],
+    ///   [`JournalError::BoughtRecently`] or
+    ///   [`JournalError::OrderedRecently`] when a guard refuses the purchase
     ///   (at its start, or before its checkout), [`JournalError::Abandoned`]
     ///   for an abandoned one, [`JournalError::Held`] when another runner
     ///   has it; or with [`JournalError::Store`] or
@@ -97,6 +99,9 @@ impl Journal {
                     purchase.is_again(),
                     None,
                 )?;
+                if !purchase.is_again() {
+                    history::refuse_if_ordered_recently(client, purchase)?;
+                }
                 let cart = with_availabilities(client, purchase)?;
                 let snapshot = Snapshot {
                     format: FORMAT,

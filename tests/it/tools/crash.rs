@@ -557,3 +557,38 @@ fn two_purchases_of_the_same_item_for_one_customer_each_buy_once_and_own_their_o
     assert!(!stdout.contains(first_order.as_str()), "{stdout}");
     assert!(stdout.contains(fake.orders()[1].id.as_str()), "{stdout}");
 }
+
+#[test]
+fn purchase_run_again_from_another_folder_finds_the_orders_and_buys_nothing() {
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    let first = folder();
+    let output = purchase_in(&first, fake.base_url(), &ITEMS);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    let posts = || {
+        fake.requests()
+            .iter()
+            .filter(|request| request.method == "POST")
+            .count()
+    };
+    let sent = posts();
+
+    // The same command from another folder: a new journal, which knows
+    // nothing of the first; the customer's orders do.
+    let other = folder();
+    let output = purchase_in(&other, fake.base_url(), &ITEMS);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    for part in ["orders of the last 7 days", "another journal", "--again"] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    assert_eq!(posts(), sent, "nothing that acts was sent");
+    assert_bought_once(&fake, CUSTOMER);
+
+    // Meant: --again buys the items a second time.
+    let mut again = ITEMS.to_vec();
+    again.push("--again");
+    let output = purchase_in(&other, fake.base_url(), &again);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    assert_eq!(fake.orders().len(), 4, "two orders a purchase");
+}
