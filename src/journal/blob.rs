@@ -203,17 +203,17 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 /// | what | requests |
 /// |---|---|
 /// | read its records before starting | 1 |
-/// | claim a new purchase: create the blob, take the lease | 2 |
+/// | claim a new purchase: create the blob, take the lease, read its length | 3 |
 /// | claim one started before: create (refused), lease, properties, set the holder | 4 |
 /// | each record | 1 (5 here) |
 /// | the last record's `ended` mark | 1 |
 /// | release | 1 |
-/// | the customer's lock around the checkout record: claim (2 the first time, 4 after) and release | 3 to 5 |
+/// | the customer's lock around the checkout record: claim (3 the first time, 4 after) and release | 4 to 5 |
 /// | the guards, at the start and before the checkout: list the customer's purchases, read each other one's last record | 2, plus 2 a purchase of the customer |
 /// | while it runs: renewals | 1 every lease/3 (10 s by default) |
 /// | [`list`](JournalStore::list) | 1 a page of [`BlobStoreBuilder::list_page_size`] purchases |
 ///
-/// So about 17 requests for a customer's first purchase, 14 of them write
+/// So about 19 requests for a customer's first purchase, 14 of them write
 /// operations (all but the reads and the listings), plus one renewal (a write) every 10 s while
 /// it waits for its orders, and a blob of a few kilobytes. Azure bills
 /// operations per 10,000: multiply by the account's price for write
@@ -498,29 +498,28 @@ impl JournalStore for BlobStore {
         {
             return Err(self.held(key));
         }
-        // A new blob is empty and names its holder already; one started
-        // before says how long it is, and gets this holder's name.
-        let position = if created {
-            0
-        } else {
-            let named = self.calls.properties(&name).and_then(|properties| {
-                let properties = properties.ok_or_else(|| {
-                    self.calls
-                        .invalid(&name, "claim", "the blob vanished while leased")
-                })?;
+        // The blob says how long it is, even one this claim created:
+        // another worker may have leased it and written between the create
+        // and the lease. One written to gets this holder's name.
+        let named = self.calls.properties(&name).and_then(|properties| {
+            let properties = properties.ok_or_else(|| {
+                self.calls
+                    .invalid(&name, "claim", "the blob vanished while leased")
+            })?;
+            if !created || properties.length > 0 {
                 let mut metadata = vec![(HOLDER, holder.as_str())];
                 if properties.ended {
                     metadata.push((ENDED, "true"));
                 }
                 self.calls.set_metadata(&name, &lease_id, &metadata)?;
-                Ok(properties.length)
-            });
-            match named {
-                Ok(length) => length,
-                Err(error) => {
-                    let _ = self.calls.release(&name, &lease_id);
-                    return Err(store(error));
-                }
+            }
+            Ok(properties.length)
+        });
+        let position = match named {
+            Ok(length) => length,
+            Err(error) => {
+                let _ = self.calls.release(&name, &lease_id);
+                return Err(store(error));
             }
         };
         let claim = Claim::new(key.clone(), lease_id.clone(), position);

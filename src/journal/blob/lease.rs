@@ -57,7 +57,7 @@ impl Renewer {
                 }
                 match calls.renew(&name, &lease_id, every) {
                     Ok(()) => {}
-                    Err(error) if error.status().is_some() => {
+                    Err(error) if lease_is_gone(error.status()) => {
                         // The storage refused: the lease is gone, and the
                         // next append says so to the purchase.
                         log::warn!(target: LOG_TARGET, "stopped renewing a lease: {}", Escaped(&error.to_string()));
@@ -83,11 +83,33 @@ impl Renewer {
     }
 }
 
+/// Whether a renewal's failure means the lease is gone for good: a
+/// refusal (4xx), but not a timeout (408) or throttling (429), which, like
+/// a busy storage (5xx) or no answer, pass.
+fn lease_is_gone(status: Option<u16>) -> bool {
+    status.is_some_and(|status| (400..500).contains(&status) && !matches!(status, 408 | 429))
+}
+
 impl Drop for Renewer {
     fn drop(&mut self) {
         drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lease_is_gone;
+
+    #[test]
+    fn only_a_refusal_stops_the_renewals() {
+        for gone in [400, 403, 404, 409, 412] {
+            assert!(lease_is_gone(Some(gone)), "{gone}");
+        }
+        for passing in [None, Some(408), Some(429), Some(500), Some(503)] {
+            assert!(!lease_is_gone(passing), "{passing:?}");
         }
     }
 }

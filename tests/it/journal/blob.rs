@@ -613,13 +613,15 @@ fn calls_that_fail_in_passing_are_sent_again() {
 fn an_append_whose_answer_was_lost_is_stored_once() {
     let purchase = key(CUSTOMER, "1057");
     let line = format!("{}\n", record(1).json);
-    // Claim (create, lease), then the append's answer is lost; sent again,
-    // it is refused for its position, and the blob holds the line there.
+    // Claim (create, lease, length), then the append's answer is lost;
+    // sent again, it is refused for its position, and the blob holds the
+    // line there.
     let script = |holds: String| {
         scripted(move |turn, request| match turn {
             0 | 1 => response("201 Created", "", b""),
-            2 => Vec::new(),
-            3 => response(
+            2 => response("200 OK", "", b""),
+            3 => Vec::new(),
+            4 => response(
                 "412 Precondition Failed",
                 "x-ms-error-code: AppendPositionConditionNotMet\r\n",
                 b"",
@@ -637,10 +639,10 @@ fn an_append_whose_answer_was_lost_is_stored_once() {
     assert_eq!(claim.position(), line.len() as u64);
     let lines = lines.lock().unwrap().clone();
     assert!(
-        lines[2].contains("comp=appendblock") && lines[3].contains("comp=appendblock"),
+        lines[3].contains("comp=appendblock") && lines[4].contains("comp=appendblock"),
         "{lines:?}"
     );
-    assert!(lines[4].starts_with("GET"), "{lines:?}");
+    assert!(lines[5].starts_with("GET"), "{lines:?}");
 
     // Another writer's line there: the claim is lost.
     let (url, _) = script("{\"other\":1}\n".to_owned());
@@ -662,7 +664,10 @@ fn a_new_purchase_costs_the_requests_the_docs_count() {
     let (url, lines) = scripted(|_, request| {
         if request.starts_with("GET") {
             response("404 Not Found", "x-ms-error-code: BlobNotFound\r\n", b"")
-        } else if request.contains("comp=metadata") || request.contains("comp=lease") {
+        } else if request.starts_with("HEAD")
+            || request.contains("comp=metadata")
+            || request.contains("comp=lease")
+        {
             response("200 OK", "", b"")
         } else {
             response("201 Created", "", b"")
@@ -687,6 +692,7 @@ fn a_new_purchase_costs_the_requests_the_docs_count() {
                 .map(|rest| rest.split(['&', ' ']).next().unwrap());
             match (line.split(' ').next().unwrap(), comp) {
                 ("GET", None) => "read",
+                ("HEAD", None) => "length",
                 ("PUT", None) => "create",
                 ("PUT", Some("lease")) => "lease",
                 ("PUT", Some("appendblock")) => "append",
@@ -698,7 +704,7 @@ fn a_new_purchase_costs_the_requests_the_docs_count() {
     assert_eq!(
         calls,
         [
-            "read", "create", "lease", "append", "append", "append", "append", "append",
+            "read", "create", "lease", "length", "append", "append", "append", "append", "append",
             "metadata", "lease"
         ]
     );
@@ -779,4 +785,25 @@ fn a_purchase_that_ended_before_its_blob_was_marked_is_not_unfinished() {
         .run(&client, &purchase, common::quick_wait())
         .unwrap();
     assert_eq!(fake.requests().len(), sent);
+}
+
+#[test]
+fn a_blob_written_between_its_create_and_its_lease_is_claimed_at_its_end() {
+    // This claim created the blob, but another worker leased it and wrote
+    // two records before this one's lease: the claim starts at their end.
+    let (url, lines) = scripted(|turn, _| match turn {
+        0 | 1 => response("201 Created", "", b""),
+        // A HEAD: the length, and no body.
+        2 => b"HTTP/1.1 200 OK\r\nContent-Length: 42\r\nConnection: close\r\n\r\n".to_vec(),
+        _ => response("200 OK", "", b""),
+    });
+    let store = no_proxy(&url).build().unwrap();
+    let claim = store.claim(&key(CUSTOMER, "5a1e"), "worker").unwrap();
+    assert_eq!(claim.position(), 42);
+    let lines = lines.lock().unwrap().clone();
+    assert!(lines[2].starts_with("HEAD"), "{lines:?}");
+    assert!(
+        lines[3].contains("comp=metadata"),
+        "the holder is named: {lines:?}"
+    );
 }
