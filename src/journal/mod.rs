@@ -599,7 +599,7 @@ impl Journal {
 }
 
 /// A lag in words: `15 minutes`, `90 seconds`.
-fn lag_words(lag: Duration) -> String {
+pub(super) fn lag_words(lag: Duration) -> String {
     let seconds = lag.as_secs();
     if seconds.is_multiple_of(60) && seconds > 0 {
         format!("{} minutes", seconds / 60)

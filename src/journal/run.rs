@@ -417,7 +417,9 @@ impl Run<'_> {
     /// `Some` when what was bought cannot be known yet.
     fn checkout(&mut self, mut checkout: Checkout) -> Result<Option<PurchaseOutcome>, Error> {
         // A resumed run records that it sends the checkout again, so that
-        // an abandon knows how recently it may have acted.
+        // an abandon, and the order list's lag, count from the last send
+        // that may have acted.
+        let earlier_send = checkout.resent_at;
         if !self.recorded_send {
             checkout.resent_at = Some(state::now());
             checkout.refused = None;
@@ -444,6 +446,14 @@ impl Run<'_> {
                 if error.service_error().and_then(|e| e.code_number())
                     == Some(ALREADY_SUBMITTED) =>
             {
+                // This send found the cart submitted: it took nothing, and
+                // the send before it is the last that may have acted.
+                if checkout.resent_at != earlier_send {
+                    checkout.resent_at = earlier_send;
+                    self.save(Stage::CheckoutSent {
+                        checkout: checkout.clone(),
+                    })?;
+                }
                 let cart = self.confirm_ordered(checkout.cart_id, error)?;
                 self.already_submitted(&cart, checkout)
             }
@@ -521,7 +531,7 @@ impl Run<'_> {
         let (own, unmatched) = orders_of_cart(cart, &checkout.line_items, rest);
         let (shared, unmatched) = orders_of_cart_all(cart, &unmatched, shared);
         let lag = self.client.order_list_lag();
-        let known_at = checkout.sent_at.saturating_add(millis(lag));
+        let known_at = checkout.last_sent_at().saturating_add(millis(lag));
         let candidates: Vec<OrderId> = shared.iter().map(|order| order.id.clone()).collect();
         if state::now() < known_at && (!unmatched.is_empty() || !shared.is_empty()) {
             let probe = Snapshot {
@@ -535,7 +545,7 @@ impl Run<'_> {
             outcome.run_again_after = Some(state::format_time(known_at));
             return Ok(Some(outcome));
         }
-        let minutes = lag.as_secs() / 60;
+        let lag_words = super::lag_words(lag);
         let unmatched = unmatched
             .into_iter()
             .map(|item| ToBuyAgain {
@@ -543,7 +553,7 @@ impl Run<'_> {
                 quantity: item.quantity,
                 reason: format!(
                     "the cart was already submitted and no order was listed for this line \
-                     {minutes} minutes after the checkout (its order group failed, or was never \
+                     {lag_words} after the checkout (its order group failed, or was never \
                      made)"
                 ),
             })

@@ -125,11 +125,13 @@ pub struct Checkout {
     pub request_id: Uuid,
     /// The cart's line items as checked out, with their order groups.
     pub line_items: Vec<CartLineItem>,
-    /// When it was first sent, in milliseconds since the Unix epoch: the order
-    /// list's lag counts from here.
+    /// When it was first sent, in milliseconds since the Unix epoch.
     pub sent_at: u64,
-    /// When a resumed run last sent it again, in milliseconds since the
-    /// Unix epoch; `None` when it was sent once.
+    /// When a resumed run last sent it again and may have acted, in
+    /// milliseconds since the Unix epoch; `None` when it was sent once. A
+    /// send answered that the cart was already submitted (800065) took
+    /// nothing and does not count. The order list's lag counts from the
+    /// last send ([`last_sent_at`](Self::last_sent_at)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resent_at: Option<u64>,
     /// How Partner Center refused the last send for good, taking nothing

@@ -998,3 +998,39 @@ fn an_abandon_waits_out_the_lag_after_the_last_send_unless_the_checkout_was_refu
     journal.abandon(&slow, six.key()).unwrap();
     assert!(fake.orders().is_empty());
 }
+
+#[test]
+fn behind_800065_the_lag_counts_from_the_last_send_that_may_have_acted() {
+    let fake = fake();
+    let lag = Duration::from_millis(1500);
+    fake.delay_order_lists(lag);
+    let client = lagging_client(&fake, lag);
+    let store = FailingStore::default();
+    let journal = Journal::with_store(store.clone());
+    let five = Purchase::new(CUSTOMER, office(5)).unwrap();
+    // The checkout is recorded and never sent; the lag passes. Resumed,
+    // it is sent and buys, and the run dies before recording the result.
+    store.storing_then_failing("checkout_sent");
+    journal.run(&client, &five, quick_wait()).unwrap_err();
+    std::thread::sleep(lag + Duration::from_millis(200));
+    store.refusing("checked_out");
+    journal.run(&client, &five, quick_wait()).unwrap_err();
+    assert_eq!(fake.orders().len(), 1);
+
+    // An older service answers the next send 800065, and its order is not
+    // listed yet: not known, rather than "to buy again" by the first
+    // send's clock.
+    fake.refuse_repeated_checkouts();
+    let outcome = journal.run(&client, &five, quick_wait()).unwrap();
+    assert!(outcome.to_buy_again.is_empty(), "{outcome}");
+    assert!(outcome.run_again_after.is_some(), "{outcome}");
+    assert_eq!(journal.unfinished(None).unwrap().len(), 1);
+
+    // Once it is listed, the order is the purchase's own; the sends
+    // answered 800065 did not move the window on.
+    std::thread::sleep(lag + Duration::from_millis(200));
+    let outcome = journal.run(&client, &five, quick_wait()).unwrap();
+    assert_eq!(outcome.orders.len(), 1, "{outcome}");
+    assert!(outcome.is_complete(), "{outcome}");
+    assert_eq!(fake.orders().len(), 1, "bought once");
+}
