@@ -39,8 +39,12 @@ const RECORDS_PER_PURCHASE_TO_COMPACT: u64 = 2;
 /// - **One process at a time.** The file is locked ([`File::try_lock`],
 ///   the operating system's lock) for as long as the store lives: a second
 ///   store on the same file, in this process or another, is refused with
-///   [`JournalError::Locked`], which names the file. The lock goes away
-///   with the process that held it, a killed one included.
+///   [`JournalError::Locked`], which names the file. So is its place: a
+///   file beside it named after it with `.lock` added (`purchase.journal.lock`),
+///   created empty and left there, is locked too, so that a journal moved
+///   away while in use does not let a second process start a new one at
+///   its path. The locks go away with the process that held them, a
+///   killed one included.
 /// - **Claims** are kept in the process: a second claim on a purchase
 ///   already claimed is refused with [`JournalError::Held`], and an append
 ///   under a claim that was released, or behind which another record was
@@ -100,6 +104,8 @@ const RECORDS_PER_PURCHASE_TO_COMPACT: u64 = 2;
 pub struct FileStore {
     path: PathBuf,
     state: Arc<Mutex<State>>,
+    /// The lock on the journal's place, held while the store is open.
+    _place: File,
 }
 
 /// What the store knows, under one lock: the file, and where each
@@ -189,6 +195,7 @@ impl FileStore {
     /// or holds a line other than a torn last one that cannot be read.
     pub fn open(path: impl AsRef<Path>) -> Result<FileStore, Error> {
         let path = path.as_ref().to_path_buf();
+        let place = lock_place(&path)?;
         let (file, created) = open_locked(&path)?;
         if !created {
             warn_if_readable_by_others(&path, &file);
@@ -217,6 +224,7 @@ impl FileStore {
         Ok(FileStore {
             path,
             state: Arc::new(Mutex::new(state)),
+            _place: place,
         })
     }
 
@@ -616,10 +624,40 @@ impl State {
     }
 }
 
+/// Locks the place of the journal at `path`: a file beside it, named
+/// after it with `.lock` added (created empty, mode `0600`, and left
+/// there), locked for as long as the store is open. The journal's own lock
+/// moves with the file: a journal moved away while in use let a second
+/// process create a new one at the path and run beside the first, each
+/// with its own records of the same purchases.
+fn lock_place(path: &Path) -> Result<File, Error> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let beside = path.with_file_name(name);
+    let file = match create_private(&beside, false) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&beside)
+            .map_err(|error| io_error(&beside, "open", error))?,
+        Err(error) => return Err(io_error(&beside, "create", error)),
+    };
+    match lock_file(&file) {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(JournalError::Locked {
+            path: path.to_path_buf(),
+        }
+        .into()),
+        Err(TryLockError::Error(error)) => Err(io_error(&beside, "lock", error)),
+    }
+}
+
 /// Opens (or creates, mode `0600`) the journal and locks it.
 ///
-/// The lock is on the journal file itself, not on a lock file beside it
-/// (which would be left behind next to every journal). Compaction replaces
+/// The journal file is locked too, besides its place ([`lock_place`]),
+/// so that a store that finds it by another path (a link) is refused as
+/// well. Compaction replaces
 /// the file by renaming a new one over it, and locks the new one before
 /// the rename, so the lock holds across it; but a process that opened the
 /// old file just before the rename may lock that file once the old holder
@@ -1081,6 +1119,21 @@ mod tests {
             "{refused:?}"
         );
         assert!(refused.to_string().contains("journal"), "{refused}");
+        drop(store);
+        drop(FileStore::open(&path).unwrap());
+    }
+
+    #[test]
+    fn a_journal_moved_away_while_in_use_keeps_its_place_locked() {
+        let path = folder("moved").join("journal");
+        let store = FileStore::open(&path).unwrap();
+        fs::rename(&path, path.with_file_name("archived")).unwrap();
+        let refused = FileStore::open(&path).unwrap_err();
+        assert!(
+            matches!(&refused, Error::Journal(JournalError::Locked { path: named }) if *named == path),
+            "{refused:?}"
+        );
+        assert!(!path.exists(), "no new journal was made");
         drop(store);
         drop(FileStore::open(&path).unwrap());
     }
