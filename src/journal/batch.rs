@@ -1,6 +1,7 @@
 //! Many purchases on one journal, several at once: [`Journal::run_batch`].
 
 use std::any::Any;
+use std::collections::HashSet;
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -11,6 +12,7 @@ use super::{Journal, JournalError, Purchase, PurchaseOutcome};
 use crate::client::{Client, WaitOptions};
 use crate::error::Error;
 use crate::error::kind::TransportErrorKind;
+use crate::ids::CustomerId;
 
 /// How many purchases a batch sends for at once by default; see
 /// [`BatchOptions::parallel`].
@@ -586,7 +588,12 @@ enum Phase {
 /// The batch's state, under one lock.
 struct State {
     phases: Vec<Phase>,
-    /// The next purchase not yet tried.
+    /// Each purchase's customer.
+    customers: Vec<CustomerId>,
+    /// The customers with a purchase sending or waiting: another of theirs
+    /// waits its turn, as its guards would refuse it beside this one.
+    busy: HashSet<CustomerId>,
+    /// No purchase before this one is still to be tried.
     next: usize,
     /// The purchases another runner held, with when to try each again.
     held: Vec<(usize, Instant)>,
@@ -612,21 +619,40 @@ impl State {
             Phase::Waiting => self.waiting -= 1,
             Phase::Queued | Phase::Held | Phase::Done => {}
         }
+        self.busy.remove(&self.customers[index]);
         self.phases[index] = phase;
+    }
+
+    /// Marks a purchase started.
+    fn start(&mut self, index: usize) {
+        self.phases[index] = Phase::Sending;
+        self.sending += 1;
+        self.busy.insert(self.customers[index]);
     }
 
     /// The next purchase to start: the next not yet tried, else the held
     /// one due first, when it is due.
+    /// Of the purchases whose customer has none under way: the first not
+    /// yet tried, else the held one due first, when it is due.
     fn next_to_start(&mut self, now: Instant) -> Option<usize> {
-        if self.next < self.phases.len() {
+        while self
+            .phases
+            .get(self.next)
+            .is_some_and(|phase| !matches!(phase, Phase::Queued))
+        {
             self.next += 1;
-            return Some(self.next - 1);
+        }
+        let free = |index: usize| !self.busy.contains(&self.customers[index]);
+        if let Some(index) = (self.next..self.phases.len())
+            .find(|&index| matches!(self.phases[index], Phase::Queued) && free(index))
+        {
+            return Some(index);
         }
         let (position, _) = self
             .held
             .iter()
             .enumerate()
-            .filter(|(_, (_, due))| *due <= now)
+            .filter(|(_, (index, due))| *due <= now && free(*index))
             .min_by_key(|(_, (_, due))| *due)?;
         Some(self.held.swap_remove(position).0)
     }
@@ -902,7 +928,10 @@ impl Journal {
     /// waits as [`wait`](BatchOptions::wait) says; one still provisioning
     /// when its wait ends has an unfinished outcome, which a run again
     /// finishes. A batch run again after a crash resumes each purchase
-    /// where it stopped, and returns the outcomes of those finished.
+    /// where it stopped, and returns the outcomes of those finished. Two
+    /// purchases of one customer never run side by side: the second starts
+    /// once the first has ended, as the journal's guards would refuse it
+    /// beside the first (see the [module docs](crate::journal#guards-against-buying-twice-by-accident)).
     ///
     /// An error that does not depend on the purchase (a failed token
     /// provider, a refused token, a token without multi-factor
@@ -942,6 +971,8 @@ impl Journal {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 phases: vec![Phase::Queued; total],
+                customers: purchases.iter().map(Purchase::customer).collect(),
+                busy: HashSet::new(),
                 next: 0,
                 held: Vec::new(),
                 patience: vec![None; total],
@@ -1059,8 +1090,7 @@ impl Shared {
                 && state.sending + state.waiting < parallel.saturating_add(max_waiting)
                 && let Some(index) = state.next_to_start(now)
             {
-                state.phases[index] = Phase::Sending;
-                state.sending += 1;
+                state.start(index);
                 return Some(index);
             }
             if state.all_started() && state.sending + state.waiting == 0 {

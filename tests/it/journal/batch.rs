@@ -595,3 +595,50 @@ fn a_purchase_given_twice_is_bought_once_and_both_get_its_outcome() {
     assert_eq!(fake.carts(&customer(0)).len(), 1);
     assert_eq!(fake.orders().len(), 1);
 }
+
+#[test]
+fn two_purchases_for_one_customer_run_one_after_the_other() {
+    let fake = fake();
+    let client = client(&fake);
+    let journal = journal();
+    // Two purchases of one customer, between two of others: side by side,
+    // the second to check out would be refused beside the first.
+    let same = |seats| purchase(0, &[office(seats)]);
+    let purchases = vec![
+        same(3),
+        purchase(1, &[office(1)]),
+        same(7),
+        purchase(2, &[office(2)]),
+    ];
+    let options = BatchOptions::new().parallel(4).wait(quick_wait());
+    let outcome = journal.run_batch(&client, purchases, options);
+    assert_eq!(
+        outcome.totals.complete, 4,
+        "{outcome}: {:?}",
+        outcome.results
+    );
+    assert_eq!(fake.orders().len(), 4);
+    // The second of the customer's started once the first had ended.
+    let customer = customer(0).to_ascii_lowercase();
+    let creates: Vec<Instant> = fake
+        .requests()
+        .iter()
+        .filter(|request| {
+            request.method == "POST"
+                && request.path.ends_with("/carts")
+                && request.path.to_ascii_lowercase().contains(&customer)
+        })
+        .map(|request| request.received_at)
+        .collect();
+    let checkouts: Vec<Instant> = fake
+        .requests()
+        .iter()
+        .filter(|request| {
+            request.path.ends_with("/checkout")
+                && request.path.to_ascii_lowercase().contains(&customer)
+        })
+        .map(|request| request.received_at)
+        .collect();
+    assert_eq!((creates.len(), checkouts.len()), (2, 2));
+    assert!(creates[1] > checkouts[0], "not side by side");
+}
