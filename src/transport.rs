@@ -361,7 +361,7 @@ impl Transport {
                 call.set(info);
                 let started = Instant::now();
                 let mut result = self.attempt(request, &info, time_left);
-                cut_short.set(self.cut_short_by_deadline(&result, time_left));
+                cut_short.set(self.cut_short_by_deadline(&result, time_left, started.elapsed()));
                 // Only an answer teaches the budget: a 429 pauses the
                 // client, any other one counts as allowed.
                 match &result {
@@ -478,16 +478,21 @@ impl Transport {
         })
     }
 
-    /// Whether an attempt timed out because the deadline left it less time
-    /// than the client's own timeouts: its failure is the deadline's, even
-    /// when the socket's timer fired a hair before the deadline did.
+    /// Whether an attempt that took `took` timed out because of the
+    /// deadline: it left the attempt less time than the client's own
+    /// timeouts, or the attempt ran to within a hair of it. Its failure is
+    /// the deadline's, even when the socket's timer fired a little before
+    /// the deadline did.
     fn cut_short_by_deadline(
         &self,
         result: &Result<Reply, Error>,
         time_left: Option<Duration>,
+        took: Duration,
     ) -> bool {
+        /// How early a socket's timer may fire.
+        const HAIR: Duration = Duration::from_millis(50);
         let shortest = self.settings.timeout.min(self.settings.connect_timeout);
-        time_left.is_some_and(|left| left < shortest)
+        time_left.is_some_and(|left| left < shortest || took.saturating_add(HAIR) >= left)
             && matches!(
                 result,
                 Err(Error::Transport {
