@@ -142,7 +142,7 @@ fn run() -> Result<u8, String> {
     }
     for key in journal.unfinished(None).unwrap_or_default() {
         let purchase = journal.describe(&key);
-        say!("purchase {purchase} is unfinished: run the same command again to finish it");
+        say!("purchase {purchase} is unfinished: run the same command again, or --abandon it");
     }
     Ok(table.verdict().exit_code())
 }

@@ -71,7 +71,7 @@ fn main() -> ExitCode {
     };
     for key in journal.unfinished(None).unwrap_or_default() {
         let purchase = journal.describe(&key);
-        eprintln!("purchase {purchase} is unfinished: run the same command again to finish it");
+        eprintln!("purchase {purchase} is unfinished: run the same command again, or --abandon it");
     }
     code
 }

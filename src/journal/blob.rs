@@ -213,7 +213,7 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 /// | while it runs: renewals | 1 every lease/3 (10 s by default) |
 /// | [`list`](JournalStore::list) | 1 a page of [`BlobStoreBuilder::list_page_size`] purchases |
 ///
-/// So about 19 requests for a customer's first purchase, 14 of them write
+/// So about 17 requests for a customer's first purchase, 13 of them write
 /// operations (all but the reads and the listings), plus one renewal (a write) every 10 s while
 /// it waits for its orders, and a blob of a few kilobytes. Azure bills
 /// operations per 10,000: multiply by the account's price for write

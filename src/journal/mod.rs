@@ -53,8 +53,9 @@
 //!
 //!
 //! And a new purchase is refused when the **customer's orders of the last
-//! 7 days already hold every item** of it, in its quantities, none of
-//! them failed ([`JournalError::OrderedRecently`]): a run that kept
+//! 7 days already hold every item** of it, in its quantities (by product
+//! and SKU, whatever the billing cycle and term), none of them failed
+//! ([`JournalError::OrderedRecently`]): a run that kept
 //! another journal (started in another folder, on another machine, or
 //! after the journal was lost) or someone in the portal may have bought
 //! it. This costs one read of the customer's order list a new purchase.
@@ -69,7 +70,9 @@
 //! run side by side, by threads, processes or machines sharing the
 //! journal, one checks out and the other is refused. A runner waits for
 //! the lock while another has it, up to 75 s (longer than a dead holder's
-//! lease lasts), then gives up with [`JournalError::Held`]. Two journals
+//! lease lasts), then gives up with [`JournalError::Held`].
+//! [`Journal::run_batch`] runs a customer's purchases one after another
+//! for the same reason. Two journals
 //! that do not share a store know nothing of each other: keep one journal
 //! per set of customers.
 //!
@@ -381,19 +384,20 @@ impl Journal {
     ///
     /// # Errors
     ///
-    /// [`Error::Journal`] when the store cannot list them, or read the
-    /// last record of one it does not list as ended.
+    /// [`Error::Journal`] when the store cannot list them. A purchase whose
+    /// last record cannot be read is listed, as unfinished.
     pub fn unfinished(&self, customer: Option<CustomerId>) -> Result<Vec<PurchaseKey>, Error> {
         let mut keys = Vec::new();
         for listed in self.store.list(customer)? {
             // A listing may not know yet that a purchase ended (its writer
             // died between the last record and the mark): the last record
             // has the last word.
-            // A purchase with no record yet has sent nothing.
+            // A purchase with no record yet has sent nothing; one whose
+            // last record cannot be read is named, as unfinished.
             if listed.ended
                 || self
-                    .snapshot(&listed.key)?
-                    .is_none_or(|snapshot| snapshot.stage.has_ended())
+                    .snapshot(&listed.key)
+                    .is_ok_and(|snapshot| snapshot.is_none_or(|s| s.stage.has_ended()))
             {
                 continue;
             }
@@ -482,7 +486,14 @@ impl Journal {
                 let quiet_from = checkout
                     .last_sent_at()
                     .saturating_add(state::millis(client.order_list_lag()));
-                match &checkout.refused {
+                // A refusal proves nothing taken only for a checkout sent
+                // once: a resumed send's refusal says nothing of the send
+                // before it, which may still be worked on.
+                match checkout
+                    .refused
+                    .as_ref()
+                    .filter(|_| checkout.resent_at.is_none())
+                {
                     Some(refusal) => format!(
                         "its checkout was refused for good ({refusal}) and cart {} read back is {status}, not ordered",
                         checkout.cart_id
@@ -601,10 +612,10 @@ impl Journal {
 /// A lag in words: `15 minutes`, `90 seconds`.
 pub(super) fn lag_words(lag: Duration) -> String {
     let seconds = lag.as_secs();
-    if seconds.is_multiple_of(60) && seconds > 0 {
+    if seconds.is_multiple_of(60) && seconds > 0 && lag.subsec_nanos() == 0 {
         format!("{} minutes", seconds / 60)
     } else {
-        format!("{seconds} seconds")
+        format!("{lag:.1?}")
     }
 }
 

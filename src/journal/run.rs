@@ -93,6 +93,9 @@ impl Journal {
                 }
             },
             None => {
+                // Before the guards: another purchase that checks out from
+                // here on may be what replaces this one.
+                let started_at = state::now();
                 self.guard(
                     purchase.key(),
                     purchase.contents(),
@@ -110,7 +113,7 @@ impl Journal {
                     label: purchase.label_text().map(str::to_owned),
                     contents: purchase.contents().to_vec(),
                     cart,
-                    started_at: state::now(),
+                    started_at,
                     stage: Stage::Started {
                         create_request_id: Uuid::new_v4(),
                     },
@@ -446,9 +449,11 @@ impl Run<'_> {
                 if error.service_error().and_then(|e| e.code_number())
                     == Some(ALREADY_SUBMITTED) =>
             {
-                // This send found the cart submitted: it took nothing, and
-                // the send before it is the last that may have acted.
-                if checkout.resent_at != earlier_send {
+                // This send found the cart submitted: unless an attempt of
+                // it may have acted before the answer (in doubt, or in
+                // progress), it took nothing, and the send before it is the
+                // last that may have.
+                if checkout.resent_at != earlier_send && !error.should_repeat() {
                     checkout.resent_at = earlier_send;
                     self.save(Stage::CheckoutSent {
                         checkout: checkout.clone(),

@@ -997,6 +997,22 @@ fn an_abandon_waits_out_the_lag_after_the_last_send_unless_the_checkout_was_refu
     let slow = lagging_client(&fake, Duration::from_secs(3600));
     journal.abandon(&slow, six.key()).unwrap();
     assert!(fake.orders().is_empty());
+
+    // A resumed send refused says nothing of the send before it, which
+    // may still be worked on: the lag it is.
+    let seven = Purchase::new(CUSTOMER, office(7)).unwrap();
+    store.storing_then_failing("checkout_sent");
+    journal.run(&client, &seven, quick_wait()).unwrap_err();
+    fake.push_reply(
+        Reply::fault(403, 900_121, "Credit limit too low.")
+            .on("POST", "/v1/customers/*/carts/*/checkout"),
+    );
+    journal.run(&client, &seven, quick_wait()).unwrap_err();
+    let error = journal.abandon(&slow, seven.key()).unwrap_err();
+    assert!(
+        matches!(error, Error::Journal(JournalError::AbandonRefused { .. })),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -1033,4 +1049,33 @@ fn behind_800065_the_lag_counts_from_the_last_send_that_may_have_acted() {
     assert_eq!(outcome.orders.len(), 1, "{outcome}");
     assert!(outcome.is_complete(), "{outcome}");
     assert_eq!(fake.orders().len(), 1, "bought once");
+}
+
+#[test]
+fn behind_800065_a_send_whose_first_attempt_may_have_acted_keeps_the_window() {
+    let fake = fake();
+    let lag = Duration::from_millis(1500);
+    fake.delay_order_lists(lag);
+    let client = lagging_client(&fake, lag);
+    let store = FailingStore::default();
+    let journal = Journal::with_store(store.clone());
+    let five = Purchase::new(CUSTOMER, office(5)).unwrap();
+    // Recorded, not sent; the lag passes.
+    store.storing_then_failing("checkout_sent");
+    journal.run(&client, &five, quick_wait()).unwrap_err();
+    std::thread::sleep(lag + Duration::from_millis(200));
+    // Resumed: the send's first attempt buys and loses its answer; the
+    // repeat, with the same request ID, is answered 800065. That send may
+    // have acted, so the window counts from it: not known yet.
+    fake.refuse_repeated_checkouts();
+    fake.push_reply(
+        Reply::built_in()
+            .then_drop_connection()
+            .on("POST", "/v1/customers/*/carts/*/checkout"),
+    );
+    let outcome = journal.run(&client, &five, quick_wait()).unwrap();
+    assert_eq!(checkouts(&fake).len(), 2, "an attempt, and its repeat");
+    assert_eq!(fake.orders().len(), 1);
+    assert!(outcome.to_buy_again.is_empty(), "{outcome}");
+    assert!(outcome.run_again_after.is_some(), "{outcome}");
 }

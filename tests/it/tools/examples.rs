@@ -116,7 +116,7 @@ fn purchase_run_again_after_a_lost_checkout_finishes_it_and_buys_once() {
     let stderr = text(&output.stderr);
     assert_eq!(exit_code(&output), Some(1), "{stderr}");
     assert!(
-        stderr.contains(&format!("purchase customer {CUSTOMER}: CFQ7TTC0LH0Z:0001 x5 monthly P1M [checkout_sent] is unfinished: run the same command again to finish it")),
+        stderr.contains(&format!("purchase customer {CUSTOMER}: CFQ7TTC0LH0Z:0001 x5 monthly P1M [checkout_sent] is unfinished: run the same command again, or --abandon it")),
         "{stderr}"
     );
     let output = purchase_in(&dir, fake.base_url(), &[OFFICE_LINE]);
