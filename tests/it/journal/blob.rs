@@ -710,12 +710,19 @@ fn a_new_purchase_costs_the_requests_the_docs_count() {
     );
 }
 
-#[test]
-fn journal_open_takes_a_container_url_and_every_journal_on_it_sees_its_purchases() {
+/// Three seats bought from a fake, with a journal on the container at
+/// `url`.
+fn bought_on(
+    url: &str,
+) -> (
+    partner_center_cart::fake::FakePartnerCenter,
+    partner_center_cart::Client,
+    partner_center_cart::journal::Purchase,
+    partner_center_cart::journal::PurchaseOutcome,
+) {
     use partner_center_cart::journal::{Journal, Purchase};
     use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
 
-    let Some(url) = container() else { return };
     let fake = common::start();
     fake.set_polls_until_complete(1);
     let client = common::client(&fake);
@@ -726,12 +733,20 @@ fn journal_open_takes_a_container_url_and_every_journal_on_it_sees_its_purchases
         )
         .partner_on_record_attestation_accepted(true);
     let purchase = Purchase::new(CUSTOMER, cart).unwrap();
-
-    let journal = Journal::open(&url).unwrap();
-    let outcome = journal
+    let outcome = Journal::open(url)
+        .unwrap()
         .run(&client, &purchase, common::quick_wait())
         .unwrap();
     assert!(outcome.is_complete(), "{outcome}");
+    (fake, client, purchase, outcome)
+}
+
+#[test]
+fn journal_open_takes_a_container_url_and_every_journal_on_it_sees_its_purchases() {
+    use partner_center_cart::journal::Journal;
+
+    let Some(url) = container() else { return };
+    let (fake, client, purchase, outcome) = bought_on(&url);
 
     // Another journal on the container, its scheme typed in capitals, knows
     // the purchase finished and buys nothing more.
@@ -750,25 +765,11 @@ fn journal_open_takes_a_container_url_and_every_journal_on_it_sees_its_purchases
 
 #[test]
 fn a_purchase_that_ended_before_its_blob_was_marked_is_not_unfinished() {
-    use partner_center_cart::journal::{Journal, Purchase};
-    use partner_center_cart::{BillingCycle, CartLineItem, NewCart};
+    use partner_center_cart::journal::Journal;
 
     let Some(url) = container() else { return };
-    let fake = common::start();
-    fake.set_polls_until_complete(0);
-    let client = common::client(&fake);
-    let cart = NewCart::new()
-        .line_item(
-            CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 2, BillingCycle::Monthly)
-                .term_duration("P1M"),
-        )
-        .partner_on_record_attestation_accepted(true);
-    let purchase = Purchase::new(CUSTOMER, cart).unwrap();
+    let (fake, client, purchase, _) = bought_on(&url);
     let journal = Journal::open(&url).unwrap();
-    let outcome = journal
-        .run(&client, &purchase, common::quick_wait())
-        .unwrap();
-    assert!(outcome.is_complete(), "{outcome}");
 
     // The writer stored the last record and died before it marked the blob.
     azurite::clear_metadata(&url, &purchase.key().name());

@@ -1015,20 +1015,30 @@ fn an_abandon_waits_out_the_lag_after_the_last_send_unless_the_checkout_was_refu
     );
 }
 
-#[test]
-fn behind_800065_the_lag_counts_from_the_last_send_that_may_have_acted() {
+/// The order list's lag of the 800065 tests below.
+const LAG: Duration = Duration::from_millis(1500);
+
+/// Five seats whose checkout was recorded and never sent, `LAG` ago, on a
+/// fake whose order lists lag by `LAG`.
+fn recorded_not_sent_past_the_lag() -> (FakePartnerCenter, Client, FailingStore, Journal, Purchase)
+{
     let fake = fake();
-    let lag = Duration::from_millis(1500);
-    fake.delay_order_lists(lag);
-    let client = lagging_client(&fake, lag);
+    fake.delay_order_lists(LAG);
+    let client = lagging_client(&fake, LAG);
     let store = FailingStore::default();
     let journal = Journal::with_store(store.clone());
     let five = Purchase::new(CUSTOMER, office(5)).unwrap();
-    // The checkout is recorded and never sent; the lag passes. Resumed,
-    // it is sent and buys, and the run dies before recording the result.
     store.storing_then_failing("checkout_sent");
     journal.run(&client, &five, quick_wait()).unwrap_err();
-    std::thread::sleep(lag + Duration::from_millis(200));
+    std::thread::sleep(LAG + Duration::from_millis(200));
+    (fake, client, store, journal, five)
+}
+
+#[test]
+fn behind_800065_the_lag_counts_from_the_last_send_that_may_have_acted() {
+    let (fake, client, store, journal, five) = recorded_not_sent_past_the_lag();
+    // Resumed, it is sent and buys, and the run dies before recording the
+    // result.
     store.refusing("checked_out");
     journal.run(&client, &five, quick_wait()).unwrap_err();
     assert_eq!(fake.orders().len(), 1);
@@ -1044,7 +1054,7 @@ fn behind_800065_the_lag_counts_from_the_last_send_that_may_have_acted() {
 
     // Once it is listed, the order is the purchase's own; the sends
     // answered 800065 did not move the window on.
-    std::thread::sleep(lag + Duration::from_millis(200));
+    std::thread::sleep(LAG + Duration::from_millis(200));
     let outcome = journal.run(&client, &five, quick_wait()).unwrap();
     assert_eq!(outcome.orders.len(), 1, "{outcome}");
     assert!(outcome.is_complete(), "{outcome}");
@@ -1053,17 +1063,7 @@ fn behind_800065_the_lag_counts_from_the_last_send_that_may_have_acted() {
 
 #[test]
 fn behind_800065_a_send_whose_first_attempt_may_have_acted_keeps_the_window() {
-    let fake = fake();
-    let lag = Duration::from_millis(1500);
-    fake.delay_order_lists(lag);
-    let client = lagging_client(&fake, lag);
-    let store = FailingStore::default();
-    let journal = Journal::with_store(store.clone());
-    let five = Purchase::new(CUSTOMER, office(5)).unwrap();
-    // Recorded, not sent; the lag passes.
-    store.storing_then_failing("checkout_sent");
-    journal.run(&client, &five, quick_wait()).unwrap_err();
-    std::thread::sleep(lag + Duration::from_millis(200));
+    let (fake, client, _store, journal, five) = recorded_not_sent_past_the_lag();
     // Resumed: the send's first attempt buys and loses its answer; the
     // repeat, with the same request ID, is answered 800065. That send may
     // have acted, so the window counts from it: not known yet.
