@@ -2,14 +2,11 @@
 //! that reaches past the journal, for a purchase bought by a run that kept
 //! another journal (another folder, another machine, a journal lost).
 
-use super::state::{self, millis};
+use super::state::{self, RECENTLY, millis};
 use super::{JournalError, Purchase};
 use crate::client::{Client, OrderOptions};
 use crate::error::Error;
 use crate::model::{CartLineItem, Order, OrderLineItem, OrderStatus};
-
-/// How far back the order history is searched.
-const RECENTLY: std::time::Duration = super::run::RECENTLY;
 
 /// Refuses a new purchase whose every line the customer's orders of the
 /// last 7 days hold, in its quantity, nothing failed: a run with another

@@ -1,14 +1,13 @@
 //! Running a purchase, or resuming it where its journal says it stopped.
 
 use std::collections::HashSet;
-use std::time::Duration;
 
 use uuid::Uuid;
 
 use super::history;
 use super::identity::difference;
 use super::outcome::{PurchaseOutcome, ToBuyAgain};
-use super::state::{self, Checkout, FORMAT, Snapshot, Stage, millis};
+use super::state::{self, Checkout, FORMAT, RECENTLY, Snapshot, Stage, millis};
 use super::{Held, Journal, JournalError, Purchase, PurchaseKey, describe_snapshot};
 use crate::client::Client;
 use crate::client::{CheckoutOptions, CreateCartOptions, OrderOptions, WaitOptions};
@@ -24,10 +23,6 @@ use crate::text::Escaped;
 /// The service's code for a checkout of a cart already checked out, which
 /// older versions of the service sent instead of replaying the result.
 const ALREADY_SUBMITTED: i64 = 800_065;
-
-/// How long a finished purchase keeps another with the same contents (and
-/// another label) from starting without [`Purchase::again`].
-pub(super) const RECENTLY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
 impl Journal {
     /// Runs a purchase, or resumes it where it stopped: creates the cart,

@@ -226,6 +226,11 @@ impl Stage {
     }
 }
 
+/// How long a purchase's contents, bought, keep another with the same
+/// contents from starting without [`Purchase::again`](super::Purchase::again):
+/// under another label in the journal, or in the customer's orders.
+pub(crate) const RECENTLY: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
 /// A duration in milliseconds, saturating.
 pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
