@@ -41,9 +41,8 @@ pub(super) fn refuse_if_ordered_recently(
 }
 
 /// The orders made since `since` (`YYYY-MM-DDTHH:MM:SS`, UTC), none of
-/// them failed, whose lines together are each of `lines` once, by product,
-/// SKU and quantity (any availability, any case); empty unless they cover
-/// every line.
+/// them failed, whose lines together are each of `lines` once (see
+/// [`same_item`]); empty unless they cover every line.
 fn covering_orders(lines: &[CartLineItem], mut orders: Vec<Order>, since: &str) -> Vec<Order> {
     orders.retain(|order| {
         !matches!(
@@ -62,7 +61,7 @@ fn covering_orders(lines: &[CartLineItem], mut orders: Vec<Order>, since: &str) 
         let covered = !order.line_items.is_empty()
             && order.line_items.iter().all(|line| {
                 rest.iter()
-                    .position(|item| same_item(item, line))
+                    .position(|item| same_item(item, &order, line))
                     .map(|at| rest.swap_remove(at))
                     .is_some()
             });
@@ -74,9 +73,10 @@ fn covering_orders(lines: &[CartLineItem], mut orders: Vec<Order>, since: &str) 
     if left.is_empty() { found } else { Vec::new() }
 }
 
-/// Whether an order line is a cart line's product and SKU, in its
-/// quantity.
-fn same_item(item: &CartLineItem, line: &OrderLineItem) -> bool {
+/// Whether a line of `order` is a cart line: its product and SKU (any
+/// availability, any case) in its quantity, on its billing cycle and term
+/// where both say them.
+fn same_item(item: &CartLineItem, order: &Order, line: &OrderLineItem) -> bool {
     let product_sku = |id: &str| {
         let mut parts = id.split(':');
         (
@@ -84,11 +84,21 @@ fn same_item(item: &CartLineItem, line: &OrderLineItem) -> bool {
             parts.next().map(str::to_ascii_uppercase),
         )
     };
+    let agree = |ours: Option<&str>, theirs: Option<&str>| {
+        ours.zip(theirs)
+            .is_none_or(|(ours, theirs)| ours.trim().eq_ignore_ascii_case(theirs.trim()))
+    };
     item.quantity == line.quantity
         && line
             .offer_id
             .as_deref()
             .is_some_and(|offer| product_sku(offer) == product_sku(&item.catalog_item_id))
+        && agree(item.term_duration.as_deref(), line.term_duration.as_deref())
+        && item
+            .billing_cycle
+            .as_ref()
+            .zip(order.billing_cycle.as_ref())
+            .is_none_or(|(ours, theirs)| ours == theirs)
 }
 
 #[cfg(test)]
@@ -174,5 +184,32 @@ mod tests {
                 "{other:?}"
             );
         }
+    }
+
+    #[test]
+    fn another_billing_cycle_or_term_is_another_item() {
+        let monthly = [line("CFQ7TTC0LH0Z:0001", 5).term_duration("P1M")];
+        let with = |billing: &str, term: &str| {
+            let mut order = order(
+                "2026-12-05T10:00:00Z",
+                "completed",
+                &[("CFQ7TTC0LH0Z:0001:A", 5)],
+            );
+            order.billing_cycle = serde_json::from_value(serde_json::json!(billing)).unwrap();
+            order.line_items[0].term_duration = Some(term.to_owned());
+            vec![order]
+        };
+        assert_eq!(
+            covering_orders(&monthly, with("monthly", "p1m"), SINCE).len(),
+            1
+        );
+        assert!(covering_orders(&monthly, with("annual", "P1M"), SINCE).is_empty());
+        assert!(covering_orders(&monthly, with("monthly", "P1Y"), SINCE).is_empty());
+        // A line that names no term matches any.
+        let any_term = [line("CFQ7TTC0LH0Z:0001", 5)];
+        assert_eq!(
+            covering_orders(&any_term, with("monthly", "P1Y"), SINCE).len(),
+            1
+        );
     }
 }

@@ -54,7 +54,8 @@
 //!
 //! And a new purchase is refused when the **customer's orders of the last
 //! 7 days already hold every item** of it, in its quantities (by product
-//! and SKU, whatever the billing cycle and term), none of them failed
+//! and SKU, and by billing cycle and term where both say them), none of
+//! them failed
 //! ([`JournalError::OrderedRecently`]): a run that kept
 //! another journal (started in another folder, on another machine, or
 //! after the journal was lost) or someone in the portal may have bought
