@@ -10,14 +10,15 @@ mod sas;
 pub use error::BlobError;
 
 use std::fmt;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use percent_encoding::{AsciiSet, CONTROLS, percent_decode_str, utf8_percent_encode};
 use ureq::http;
 use uuid::Uuid;
 
 use super::JournalError;
-use super::store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
+use super::store::{Claim, JournalStore, Lapse, Listed, PurchaseKey, StoredRecord};
 use crate::encoding::encode_query_value;
 use crate::error::Error;
 use crate::error::kind::InvalidConfig;
@@ -190,7 +191,11 @@ const RETRY_PAUSES: [Duration; 2] = [Duration::from_millis(500), Duration::from_
 /// purchases over sooner, but renews more often (more requests) and lets a
 /// worker that stalls (a paused machine, a network cut) lose its claim
 /// sooner; the purchase then stops with [`JournalError::ClaimLost`] and
-/// is resumed by whoever holds it next, never bought twice.
+/// is resumed by whoever holds it next, never bought twice. Before each
+/// call that may buy (the create, the checkout) the journal checks that
+/// the lease was confirmed recently enough, a third of it left at least:
+/// a worker whose machine slept past its lease stops there rather than
+/// send a checkout another worker may have taken over, or abandoned.
 /// [`BlobStoreBuilder::infinite_lease`] needs no renewals, but a dead
 /// worker's purchases then wait until someone breaks their leases
 /// (`az storage blob lease break`).
@@ -491,6 +496,7 @@ impl JournalStore for BlobStore {
         let holder = encode_holder(owner);
         let created = self.calls.create(&name, &holder).map_err(store)?;
         let lease_id = Uuid::new_v4().to_string();
+        let asked = Instant::now();
         if !self
             .calls
             .acquire(&name, &lease_id, self.lease)
@@ -525,7 +531,17 @@ impl JournalStore for BlobStore {
         let claim = Claim::new(key.clone(), lease_id.clone(), position);
         Ok(match self.lease.renew_every() {
             Some(every) => {
-                claim.keep_alive(Renewer::start(self.calls.clone(), name, lease_id, every))
+                // Held for a lease from when it was asked for, at least;
+                // acted on only while a third of it is left.
+                let lapse = Lapse::new(asked + every.saturating_mul(3));
+                let renewer = Renewer::start(
+                    self.calls.clone(),
+                    name,
+                    lease_id,
+                    every,
+                    Arc::clone(&lapse),
+                );
+                claim.keep_alive(renewer).lapses(lapse, every)
             }
             None => claim,
         })

@@ -627,6 +627,21 @@ struct Held<'a> {
 }
 
 impl Held<'_> {
+    /// Refuses a call that may buy under a claim that may have lapsed:
+    /// one not confirmed recently enough, as when the process was paused
+    /// past its lease and another runner may have the purchase now.
+    fn may_act(&self) -> Result<(), JournalError> {
+        match &self.claim {
+            Some(claim) if !claim.may_act() => Err(JournalError::ClaimLost {
+                purchase: claim.key().name(),
+                reason: "its lease was not confirmed recently enough (was this process paused?), \
+                         and another runner may hold it now"
+                    .to_owned(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Stores a snapshot under the claim, durably, before the call it
     /// guards.
     fn append(&mut self, snapshot: &Snapshot) -> Result<(), JournalError> {
@@ -678,4 +693,72 @@ fn describe_snapshot(snapshot: &Snapshot) -> String {
         &snapshot.contents,
         snapshot.label.as_deref(),
     )
+}
+
+#[cfg(all(test, feature = "fake"))]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::store::Lapse;
+    use super::*;
+    use crate::fake::FakePartnerCenter;
+    use crate::model::{BillingCycle, CartLineItem, NewCart};
+
+    /// A memory store whose claims lapse on their own and were last
+    /// confirmed until now: a process that slept past its lease.
+    #[derive(Debug, Default)]
+    struct Slept(MemoryStore);
+
+    impl JournalStore for Slept {
+        fn claim(&self, key: &PurchaseKey, owner: &str) -> Result<Claim, JournalError> {
+            let lapse = Lapse::new(Instant::now());
+            Ok(self
+                .0
+                .claim(key, owner)?
+                .lapses(lapse, Duration::from_secs(5)))
+        }
+        fn read(&self, key: &PurchaseKey) -> Result<Vec<String>, JournalError> {
+            self.0.read(key)
+        }
+        fn append(&self, claim: &mut Claim, record: &StoredRecord) -> Result<(), JournalError> {
+            self.0.append(claim, record)
+        }
+        fn release(&self, claim: Claim) -> Result<(), JournalError> {
+            self.0.release(claim)
+        }
+        fn list(&self, customer: Option<CustomerId>) -> Result<Vec<Listed>, JournalError> {
+            self.0.list(customer)
+        }
+    }
+
+    #[test]
+    fn nothing_that_may_buy_is_sent_under_a_claim_that_may_have_lapsed() {
+        let fake = FakePartnerCenter::start().unwrap();
+        let client = Client::builder(|| Ok::<_, std::io::Error>("test-token"))
+            .base_url(fake.base_url())
+            .proxy(crate::Proxy::none())
+            .build()
+            .unwrap();
+        let cart = NewCart::new()
+            .line_item(
+                CartLineItem::new("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 1, BillingCycle::Monthly)
+                    .term_duration("P1M"),
+            )
+            .partner_on_record_attestation_accepted(true);
+        let purchase = Purchase::new("28045616-f6b9-462f-9701-0d89b5e65c44", cart).unwrap();
+        let journal = Journal::with_store(Slept::default());
+        let error = journal
+            .run(&client, &purchase, crate::WaitOptions::default())
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Journal(JournalError::ClaimLost { reason, .. }) if reason.contains("paused")),
+            "{error:?}"
+        );
+        assert!(
+            fake.requests()
+                .iter()
+                .all(|request| request.method == "GET"),
+            "nothing that acts was sent"
+        );
+    }
 }

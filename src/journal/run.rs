@@ -326,6 +326,7 @@ impl Run<'_> {
     /// Creates the cart with the request ID recorded at the start, so that
     /// a repeat after a crash returns the cart the first one made.
     fn create(&mut self, create_request_id: Uuid) -> Result<(), Error> {
+        self.held.may_act()?;
         let created = self.client.create_cart(
             self.customer(),
             &self.snapshot.cart,
@@ -425,6 +426,7 @@ impl Run<'_> {
                 checkout: checkout.clone(),
             })?;
         }
+        self.held.may_act()?;
         let options = CheckoutOptions::new().request_id(checkout.request_id);
         let customer = self.customer();
         match self

@@ -2,6 +2,8 @@
 //! its purchases ([`JournalStore`]), and what passes through it.
 
 use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +109,45 @@ pub struct Claim {
     id: String,
     position: u64,
     keep_alive: Option<Box<dyn Send + Sync>>,
+    /// For a claim that lapses on its own: until when its store last
+    /// confirmed it, and how much of that must be left to act on it.
+    lapse: Option<(Arc<Lapse>, Duration)>,
+}
+
+/// Until when a claim that lapses on its own (a lease) is sure to hold, as
+/// its store last confirmed it: shared by the claim and what renews it.
+#[derive(Debug)]
+pub(crate) struct Lapse {
+    until: Mutex<Instant>,
+}
+
+impl Lapse {
+    /// A claim confirmed until `until`.
+    pub(crate) fn new(until: Instant) -> Arc<Lapse> {
+        Arc::new(Lapse {
+            until: Mutex::new(until),
+        })
+    }
+
+    /// The store confirmed the claim again, until `until`.
+    pub(crate) fn confirm(&self, until: Instant) {
+        let mut held = self
+            .until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *held = (*held).max(until);
+    }
+
+    /// Whether the claim is sure to hold for `margin` more.
+    fn holds_for(&self, margin: Duration) -> bool {
+        let until = *self
+            .until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Instant::now()
+            .checked_add(margin)
+            .is_some_and(|then| then < until)
+    }
 }
 
 impl Claim {
@@ -118,7 +159,26 @@ impl Claim {
             id: id.into(),
             position,
             keep_alive: None,
+            lapse: None,
         }
+    }
+
+    /// Says the claim lapses on its own unless confirmed (see [`Lapse`]),
+    /// and that the purchase may act on it only while `margin` of it is
+    /// left.
+    pub(crate) fn lapses(mut self, lapse: Arc<Lapse>, margin: Duration) -> Claim {
+        self.lapse = Some((lapse, margin));
+        self
+    }
+
+    /// Whether a call that may buy can go under the claim: a claim that
+    /// lapses on its own must have been confirmed recently enough. A
+    /// process paused past its lease (a machine that slept) finds it has
+    /// not been, and stops before the call.
+    pub(crate) fn may_act(&self) -> bool {
+        self.lapse
+            .as_ref()
+            .is_none_or(|(lapse, margin)| lapse.holds_for(*margin))
     }
 
     /// Keeps `value` alive as long as the claim, and drops it with it.
@@ -276,5 +336,27 @@ mod tests {
         ] {
             assert_eq!(PurchaseKey::from_name(other), None, "{other}");
         }
+    }
+
+    fn claim() -> Claim {
+        let key = PurchaseKey::from_name("28045616-f6b9-462f-9701-0d89b5e65c44/ab").unwrap();
+        Claim::new(key, "lease", 0)
+    }
+
+    #[test]
+    fn a_claim_that_lapses_may_act_only_while_enough_of_it_is_confirmed() {
+        assert!(claim().may_act(), "a claim that does not lapse");
+        let margin = Duration::from_secs(5);
+        let fresh = Lapse::new(Instant::now() + Duration::from_secs(15));
+        let claim = claim().lapses(Arc::clone(&fresh), margin);
+        assert!(claim.may_act());
+        // Paused past its lease: last confirmed until a moment ago.
+        let stale = Lapse::new(Instant::now() + Duration::from_secs(4));
+        let paused = self::claim().lapses(Arc::clone(&stale), margin);
+        assert!(!paused.may_act());
+        // A renewal confirms it again; an older confirmation takes nothing.
+        stale.confirm(Instant::now() + Duration::from_secs(15));
+        stale.confirm(Instant::now());
+        assert!(paused.may_act());
     }
 }

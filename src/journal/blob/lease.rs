@@ -1,10 +1,12 @@
 //! The thread that keeps a claim's lease alive while its purchase runs.
 
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Calls;
+use crate::journal::store::Lapse;
 use crate::logging::LOG_TARGET;
 use crate::text::Escaped;
 
@@ -46,8 +48,16 @@ pub(crate) struct Renewer {
 }
 
 impl Renewer {
-    /// Starts renewing lease `lease_id` of blob `name` every `every`.
-    pub(crate) fn start(calls: Calls, name: String, lease_id: String, every: Duration) -> Renewer {
+    /// Starts renewing lease `lease_id` of blob `name` every `every`, a
+    /// third of the lease; each renewal confirms `lapse` for a lease from
+    /// when it was asked.
+    pub(crate) fn start(
+        calls: Calls,
+        name: String,
+        lease_id: String,
+        every: Duration,
+        lapse: Arc<Lapse>,
+    ) -> Renewer {
         let (stop, stopped) = mpsc::channel::<()>();
         let renew = move || {
             loop {
@@ -55,8 +65,9 @@ impl Renewer {
                     Err(RecvTimeoutError::Timeout) => {}
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                 }
+                let asked = Instant::now();
                 match calls.renew(&name, &lease_id, every) {
-                    Ok(()) => {}
+                    Ok(()) => lapse.confirm(asked + every.saturating_mul(3)),
                     Err(error) if lease_is_gone(error.status()) => {
                         // The storage refused: the lease is gone, and the
                         // next append says so to the purchase.
