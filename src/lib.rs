@@ -386,7 +386,12 @@
 //!
 //! [`PurchaseOutcome`](journal::PurchaseOutcome) lists the orders, the line items to buy again and the
 //! orders awaiting a purchase order; the [`journal`] module says what is
-//! recorded when, and how to keep it in a store of your own.
+//! recorded when, and how to keep it in a store of your own. It also
+//! refuses, nothing sent, what looks like buying twice by accident: a
+//! corrected purchase beside one whose checkout may have bought, a purchase
+//! another replaced, and items the customer's orders of the last 7 days
+//! already hold (the same command run with another journal); see
+//! [its guards](journal#guards-against-buying-twice-by-accident).
 //!
 //! # Errors
 //!
