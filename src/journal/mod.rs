@@ -52,6 +52,18 @@
 //!   guard too.
 //!
 //!
+//! A **file journal also keeps a record for the user's other file
+//! journals** on this machine: a small file for each purchase whose
+//! checkout may have bought, in a folder of the user's
+//! ([`STATE_DIR_VARIABLE`], by default `partner-center-cart/purchases`
+//! under `$XDG_STATE_HOME`, `~/.local/state` or `%LOCALAPPDATA%`, owner
+//! only), marked when it ends and dropped 7 days later or when its journal
+//! is gone. The first two guards above look at it too, for the same
+//! Partner Center: the same command run from another folder, which opens
+//! a new journal there, is refused while the first folder's purchase is
+//! unfinished, and as bought for 7 days after, naming the other journal.
+//! Without any of those variables (a bare environment) no record is kept.
+//!
 //! And a new purchase is refused when the **customer's orders of the last
 //! 7 days already hold every item** of it, in its quantities (by product
 //! and SKU, and by billing cycle and term where both say them), none of
@@ -246,6 +258,7 @@ mod history;
 mod identity;
 mod memory;
 mod outcome;
+mod registry;
 mod run;
 mod state;
 mod store;
@@ -261,6 +274,7 @@ pub use file::FileStore;
 pub use identity::Purchase;
 pub use memory::MemoryStore;
 pub use outcome::{PurchaseOutcome, ToBuyAgain};
+pub use registry::STATE_DIR_VARIABLE;
 pub use state::{Checkout, Stage};
 pub use store::{Claim, JournalStore, Listed, PurchaseKey, StoredRecord};
 pub use table::BatchTable;
@@ -277,6 +291,7 @@ use crate::ids::CustomerId;
 use crate::logging::LOG_TARGET;
 use crate::model::CartStatus;
 use crate::text::Escaped;
+use registry::Registry;
 use state::Snapshot;
 
 /// The digest of the claim that locks a customer's checkouts: no
@@ -291,6 +306,9 @@ const CUSTOMER_LOCK_WAIT: Duration = Duration::from_secs(75);
 #[derive(Clone)]
 pub struct Journal {
     store: Arc<dyn JournalStore>,
+    /// For a file journal: the user's record of the purchases of their
+    /// other file journals on this machine.
+    registry: Option<Registry>,
 }
 
 impl fmt::Debug for Journal {
@@ -305,7 +323,10 @@ impl Journal {
     /// Opens the journal at `location`: an Azure Blob Storage container's
     /// URL with its SAS ([`BlobStore`]; see [`BlobStore::is_url`] for what
     /// counts as a URL), or else the path of a file, created if missing
-    /// ([`FileStore`]). The tools' `--journal=` takes either.
+    /// ([`FileStore`]). The tools' `--journal=` takes either. A file
+    /// journal also keeps the user's record of purchases across their file
+    /// journals (see [the guards](crate::journal#guards-against-buying-twice-by-accident));
+    /// [`Journal::with_store`] keeps none.
     ///
     /// A container's leases last [`BlobStore::DEFAULT_LEASE`], or the
     /// whole seconds (15 to 60) that the environment variable
@@ -337,7 +358,10 @@ impl Journal {
         let location = location.as_ref();
         match location.to_str().filter(|text| BlobStore::is_url(text)) {
             Some(url) => Ok(Journal::with_store(blob::from_env(url)?)),
-            None => Ok(Journal::with_store(FileStore::open(location)?)),
+            None => Ok(Journal {
+                store: Arc::new(FileStore::open(location)?),
+                registry: Registry::for_journal(location),
+            }),
         }
     }
 
@@ -346,6 +370,7 @@ impl Journal {
     pub fn with_store(store: impl JournalStore + 'static) -> Journal {
         Journal {
             store: Arc::new(store),
+            registry: None,
         }
     }
 
@@ -527,6 +552,7 @@ impl Journal {
             ..snapshot
         };
         held.append(&abandoned)?;
+        self.forget_elsewhere(key);
         Ok(())
     }
 

@@ -97,6 +97,12 @@ impl Journal {
                     purchase.is_again(),
                     None,
                 )?;
+                self.guard_elsewhere(
+                    client,
+                    purchase.key(),
+                    purchase.contents(),
+                    purchase.is_again(),
+                )?;
                 if !purchase.is_again() {
                     history::refuse_if_ordered_recently(client, purchase)?;
                 }
@@ -128,6 +134,70 @@ impl Journal {
             recorded_send: false,
         }
         .go(wait)
+    }
+
+    /// The guards against the user's other file journals on this machine
+    /// (see [`Registry`](super::registry)): one of them holds a purchase of
+    /// the customer whose checkout may have bought, or bought the same
+    /// contents within 7 days (unless `again`).
+    fn guard_elsewhere(
+        &self,
+        client: &Client,
+        key: &PurchaseKey,
+        contents: &[String],
+        again: bool,
+    ) -> Result<(), Error> {
+        let Some(registry) = &self.registry else {
+            return Ok(());
+        };
+        let customer = key.customer();
+        let others = registry
+            .others(client.base_url(), customer)
+            .map_err(|error| {
+                JournalError::Store(
+                    format!(
+                        "the record of purchases in {} could not be read: {error}",
+                        registry.dir().display()
+                    )
+                    .into(),
+                )
+            })?;
+        for other in others {
+            let words = format!(
+                "{} (in the journal {})",
+                other.purchase,
+                other.journal.display()
+            );
+            match other.ended {
+                None => {
+                    return Err(JournalError::Unfinished {
+                        customer: customer.to_string(),
+                        other: words,
+                        difference: difference(&other.contents, contents),
+                    }
+                    .into());
+                }
+                Some((at, true)) if !again && other.contents == contents => {
+                    return Err(JournalError::BoughtRecently {
+                        customer: customer.to_string(),
+                        other: words,
+                        finished_at: state::format_time(at),
+                    }
+                    .into());
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops this journal's note of `key` from the user's record, if kept.
+    pub(super) fn forget_elsewhere(&self, key: &PurchaseKey) {
+        if let Some(registry) = &self.registry
+            && let Err(error) = registry.forget(key)
+        {
+            log::warn!(target: LOG_TARGET, "purchase {key}: the record of purchases could not be updated: {error}");
+        }
     }
 
     /// Refuses a purchase that could buy twice by accident, when it starts
@@ -315,12 +385,44 @@ impl Run<'_> {
         orders: Vec<Order>,
     ) -> Result<PurchaseOutcome, Error> {
         let outcome = self.snapshot.outcome(result, orders, true);
+        let finished_at = state::now();
         self.save(Stage::Finished {
             checkout: self.snapshot.stage.checkout().cloned(),
             outcome: outcome.clone(),
-            finished_at: state::now(),
+            finished_at,
         })?;
+        // Finished whatever the record says: a failure to note it there
+        // only keeps the user's other journals cautious.
+        if let Err(error) = self.record_elsewhere(Some((finished_at, outcome.bought_anything()))) {
+            log::warn!(target: LOG_TARGET, "purchase {}: {error}", self.snapshot.purchase);
+        }
         Ok(outcome)
+    }
+
+    /// Notes in the user's record of file journals that this purchase may
+    /// buy, or, with `ended`, that it ended.
+    fn record_elsewhere(&self, ended: Option<(u64, bool)>) -> Result<(), JournalError> {
+        let Some(registry) = &self.journal.registry else {
+            return Ok(());
+        };
+        let words = describe_snapshot(&self.snapshot);
+        registry
+            .write(
+                self.client.base_url(),
+                &self.key,
+                &self.snapshot.contents,
+                &words,
+                ended,
+            )
+            .map_err(|error| {
+                JournalError::Store(
+                    format!(
+                        "the record of purchases in {} could not be written: {error}",
+                        registry.dir().display()
+                    )
+                    .into(),
+                )
+            })
     }
 
     /// Creates the cart with the request ID recorded at the start, so that
@@ -395,6 +497,18 @@ impl Run<'_> {
             self.again,
             Some(self.snapshot.started_at),
         )?;
+        // Recorded for the user's other journals first, then checked
+        // against theirs: of two started at once, neither goes on.
+        self.record_elsewhere(None)?;
+        if let Err(error) = self.journal.guard_elsewhere(
+            self.client,
+            &self.key,
+            &self.snapshot.contents,
+            self.again,
+        ) {
+            self.journal.forget_elsewhere(&self.key);
+            return Err(error);
+        }
         self.save(Stage::CheckoutSent {
             checkout: Checkout {
                 cart_id,
@@ -420,6 +534,7 @@ impl Run<'_> {
         // that may have acted.
         let earlier_send = checkout.resent_at;
         if !self.recorded_send {
+            self.record_elsewhere(None)?;
             checkout.resent_at = Some(state::now());
             checkout.refused = None;
             self.save(Stage::CheckoutSent {

@@ -592,3 +592,76 @@ fn purchase_run_again_from_another_folder_finds_the_orders_and_buys_nothing() {
     assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
     assert_eq!(fake.orders().len(), 4, "two orders a purchase");
 }
+
+#[test]
+fn purchase_killed_in_its_checkout_then_run_from_another_folder_inside_the_lag_buys_nothing() {
+    use partner_center_cart::journal::STATE_DIR_VARIABLE;
+
+    // The order list lags, so the orders do not show the purchase yet;
+    // the user's record of their journals does.
+    let fake = start();
+    fake.set_polls_until_complete(0);
+    fake.delay_order_lists(Duration::from_secs(600));
+    fake.delay_checkout_answers(Duration::from_secs(3));
+    let state = folder();
+    let state = state.to_str().unwrap();
+    let run_in = |dir: &Path, extra: &[&str]| {
+        against_fake("purchase", fake.base_url())
+            .env(STATE_DIR_VARIABLE, state)
+            .current_dir(dir)
+            .arg(CUSTOMER)
+            .args(ITEMS)
+            .args(extra)
+            .output()
+            .expect("purchase runs")
+    };
+    let first = folder();
+    let mut tool = against_fake("purchase", fake.base_url())
+        .env(STATE_DIR_VARIABLE, state)
+        .current_dir(&first)
+        .arg(CUSTOMER)
+        .args(ITEMS)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("purchase starts");
+    kill_at(&mut tool, &fake, is_checkout);
+    let posts = || {
+        fake.requests()
+            .iter()
+            .filter(|request| request.method == "POST")
+            .count()
+    };
+    let sent = posts();
+
+    // From another folder, with the customer in capitals: refused, naming
+    // the first folder's journal.
+    let other = folder();
+    let output = against_fake("purchase", fake.base_url())
+        .env(STATE_DIR_VARIABLE, state)
+        .current_dir(&other)
+        .arg(CUSTOMER.to_uppercase())
+        .args(ITEMS)
+        .output()
+        .expect("purchase runs");
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unfinished purchase") && stderr.contains("purchase.journal"),
+        "{stderr}"
+    );
+    assert_eq!(posts(), sent, "nothing that acts was sent");
+
+    // Finished where it was started; from the other folder, still inside
+    // the lag, it is bought already.
+    fake.delay_checkout_answers(Duration::ZERO);
+    let output = run_in(&first, &[]);
+    assert_eq!(exit_code(&output), Some(0), "{}", text(&output.stderr));
+    let sent = posts();
+    let output = run_in(&other, &[]);
+    let stderr = text(&output.stderr);
+    assert_eq!(exit_code(&output), Some(1), "{stderr}");
+    assert!(stderr.contains("--again"), "{stderr}");
+    assert_eq!(posts(), sent);
+    assert_bought_once(&fake, CUSTOMER);
+}
