@@ -722,7 +722,7 @@ fn still_named(_path: &Path, _file: &File) -> io::Result<bool> {
 
 /// Creates `path` for reading and writing, readable by its owner only;
 /// `replace` truncates a file already there, otherwise one is an error.
-fn create_private(path: &Path, replace: bool) -> io::Result<File> {
+pub(super) fn create_private(path: &Path, replace: bool) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).write(true);
     if replace {

@@ -2,11 +2,12 @@
 //! that reaches past the journal, for a purchase bought by a run that kept
 //! another journal (another folder, another machine, a journal lost).
 
+use super::outcome::is_failure;
 use super::state::{self, RECENTLY, millis};
 use super::{JournalError, Purchase};
 use crate::client::{Client, OrderOptions};
 use crate::error::Error;
-use crate::model::{CartLineItem, Order, OrderLineItem, OrderStatus};
+use crate::model::{CartLineItem, Order, OrderLineItem};
 
 /// Refuses a new purchase whose every line the customer's orders of the
 /// last 7 days hold, in its quantity, nothing failed: a run with another
@@ -45,14 +46,12 @@ pub(super) fn refuse_if_ordered_recently(
 /// [`same_item`]); empty unless they cover every line.
 fn covering_orders(lines: &[CartLineItem], mut orders: Vec<Order>, since: &str) -> Vec<Order> {
     orders.retain(|order| {
-        !matches!(
-            order.status,
-            Some(OrderStatus::Cancelled | OrderStatus::Error | OrderStatus::PoReviewRejected)
-        ) && order
-            .creation_date
-            .as_deref()
-            .and_then(|made| made.get(..19))
-            .is_some_and(|made| made >= since)
+        !is_failure(order)
+            && order
+                .creation_date
+                .as_deref()
+                .and_then(|made| made.get(..19))
+                .is_some_and(|made| made >= since)
     });
     let mut left: Vec<&CartLineItem> = lines.iter().collect();
     let mut found = Vec::new();

@@ -216,7 +216,7 @@ fn note(status: &OrderStatus) -> Option<&'static str> {
 }
 
 /// Whether an order bought nothing: cancelled, failed, or refused review.
-fn is_failure(order: &Order) -> bool {
+pub(super) fn is_failure(order: &Order) -> bool {
     matches!(
         order.status,
         Some(OrderStatus::Cancelled | OrderStatus::Error | OrderStatus::PoReviewRejected)

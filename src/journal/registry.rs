@@ -8,12 +8,14 @@
 //! marked finished when it ends, and dropped 7 days after that or when its
 //! journal is gone.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::JournalError;
+use super::file::create_private;
 use super::state::{self, RECENTLY, millis};
 use super::store::PurchaseKey;
 use crate::encoding::sha256::hex_digest;
@@ -70,9 +72,15 @@ impl Registry {
         })
     }
 
-    /// The folder of the record.
-    pub(super) fn dir(&self) -> &Path {
-        &self.dir
+    /// The record could not be `done`, for the journal's errors.
+    fn failed(&self, done: &str, error: io::Error) -> JournalError {
+        JournalError::Store(
+            format!(
+                "the record of purchases in {} could not be {done}: {error}",
+                self.dir.display()
+            )
+            .into(),
+        )
     }
 
     fn file(&self, key: &PurchaseKey) -> PathBuf {
@@ -94,6 +102,18 @@ impl Registry {
         contents: &[String],
         purchase: &str,
         ended: Option<(u64, bool)>,
+    ) -> Result<(), JournalError> {
+        self.write_file(service, key, contents, purchase, ended)
+            .map_err(|error| self.failed("written", error))
+    }
+
+    fn write_file(
+        &self,
+        service: &str,
+        key: &PurchaseKey,
+        contents: &[String],
+        purchase: &str,
+        ended: Option<(u64, bool)>,
     ) -> io::Result<()> {
         create_private_dir(&self.dir)?;
         let entry = Entry {
@@ -106,23 +126,18 @@ impl Registry {
         let json = serde_json::to_vec(&entry).map_err(io::Error::other)?;
         let file = self.file(key);
         let temporary = file.with_extension("new");
-        let mut options = OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut written: File = options.open(&temporary)?;
+        let mut written = create_private(&temporary, true)?;
         written.write_all(&json)?;
         written.sync_all()?;
         fs::rename(&temporary, &file)
     }
 
     /// Drops the record of `key` of this journal.
-    pub(super) fn forget(&self, key: &PurchaseKey) -> io::Result<()> {
+    pub(super) fn forget(&self, key: &PurchaseKey) -> Result<(), JournalError> {
         match fs::remove_file(self.file(key)) {
-            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                Err(self.failed("updated", error))
+            }
             _ => Ok(()),
         }
     }
@@ -130,7 +145,16 @@ impl Registry {
     /// The purchases of `customer` at `service` that other journals hold,
     /// unfinished or ended within 7 days; records of journals gone, or
     /// older, are dropped.
-    pub(super) fn others(&self, service: &str, customer: CustomerId) -> io::Result<Vec<Entry>> {
+    pub(super) fn others(
+        &self,
+        service: &str,
+        customer: CustomerId,
+    ) -> Result<Vec<Entry>, JournalError> {
+        self.read_others(service, customer)
+            .map_err(|error| self.failed("read", error))
+    }
+
+    fn read_others(&self, service: &str, customer: CustomerId) -> io::Result<Vec<Entry>> {
         let listing = match fs::read_dir(&self.dir) {
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
             listing => listing?,

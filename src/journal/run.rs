@@ -151,17 +151,7 @@ impl Journal {
             return Ok(());
         };
         let customer = key.customer();
-        let others = registry
-            .others(client.base_url(), customer)
-            .map_err(|error| {
-                JournalError::Store(
-                    format!(
-                        "the record of purchases in {} could not be read: {error}",
-                        registry.dir().display()
-                    )
-                    .into(),
-                )
-            })?;
+        let others = registry.others(client.base_url(), customer)?;
         for other in others {
             let words = format!(
                 "{} (in the journal {})",
@@ -196,7 +186,7 @@ impl Journal {
         if let Some(registry) = &self.registry
             && let Err(error) = registry.forget(key)
         {
-            log::warn!(target: LOG_TARGET, "purchase {key}: the record of purchases could not be updated: {error}");
+            log::warn!(target: LOG_TARGET, "purchase {key}: {error}");
         }
     }
 
@@ -406,23 +396,13 @@ impl Run<'_> {
             return Ok(());
         };
         let words = describe_snapshot(&self.snapshot);
-        registry
-            .write(
-                self.client.base_url(),
-                &self.key,
-                &self.snapshot.contents,
-                &words,
-                ended,
-            )
-            .map_err(|error| {
-                JournalError::Store(
-                    format!(
-                        "the record of purchases in {} could not be written: {error}",
-                        registry.dir().display()
-                    )
-                    .into(),
-                )
-            })
+        registry.write(
+            self.client.base_url(),
+            &self.key,
+            &self.snapshot.contents,
+            &words,
+            ended,
+        )
     }
 
     /// Creates the cart with the request ID recorded at the start, so that
